@@ -1,0 +1,7 @@
+//! trackline-core: everything Trackline knows about shipments, without doing any IO.
+//!
+//! The widget (wasm32) and the server (native) both call this crate, so carrier knowledge lives
+//! here once. Nothing in it touches the network, the file system, the clock or the DOM: callers
+//! pass in what they read and get back values or typed errors.
+
+pub mod reference;

@@ -1,0 +1,52 @@
+//! The `trackline` binary: parses the command line and hands over to the command's module.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Trackline: self-hosted parcel tracking. Proxy, sandbox carriers, demo server and tools.
+#[derive(Debug, Parser)]
+#[command(name = "trackline", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the demo: widget, demo page, proxy and sandbox carriers on one loopback port.
+    Demo(trackline::demo::Args),
+    /// Run the CORS and credential proxy that the widget calls.
+    Proxy(trackline::proxy::Args),
+    /// Run the sandbox that imitates the carriers' tracking APIs.
+    Sandbox(trackline::sandbox::Args),
+    /// Print the shipment references found in a URL or string, as JSON.
+    Refs(trackline::cli::refs::Args),
+    /// Recognize identifiers (carrier, format, check digit), as JSON.
+    Detect(trackline::cli::detect::Args),
+    /// Turn a captured carrier response into Trackline's tracking model, as JSON.
+    Normalize(trackline::cli::normalize::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Refs(args) => trackline::cli::refs::run(args),
+        Command::Detect(args) => trackline::cli::detect::run(args),
+        Command::Normalize(args) => trackline::cli::normalize::run(args),
+        Command::Demo(args) => serve(trackline::demo::run(args)),
+        Command::Proxy(args) => serve(trackline::proxy::run(args)),
+        Command::Sandbox(args) => serve(trackline::sandbox::run(args)),
+    }
+}
+
+/// Servers get a multi-threaded runtime; the one-shot tools above never start one.
+fn serve(command: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(command),
+        Err(error) => {
+            eprintln!("trackline: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The bridge to the host page: the `<trackline-widget>` custom element.
+//!
+//! Each connected element gets an open shadow root holding the widget's own stylesheet and a
+//! Leptos view. The shadow root keeps host-page CSS out and ours in. Leptos mounts into an
+//! element, not a shadow root, hence the one wrapper `div` inside it.
+
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+use crate::{TracklineWidget, WidgetOptions};
+
+pub const TAG: &str = "trackline-widget";
+
+/// The attributes whose changes re-render the widget.
+const OBSERVED: &[&str] = &["number"];
+
+const STYLE: &str = include_str!("../style/widget.css");
+
+#[wasm_bindgen(inline_js = r#"
+export function defineElement(tag, observed, connected, disconnected, changed) {
+  // A host page may load the script twice (two snippets, or a cache-busting query): the element
+  // is defined by whichever copy came first.
+  if (customElements.get(tag)) return false;
+  customElements.define(tag, class extends HTMLElement {
+    static get observedAttributes() { return observed; }
+    connectedCallback() { connected(this); }
+    disconnectedCallback() { disconnected(this); }
+    attributeChangedCallback(name, before, after) {
+      if (before !== after) changed(this, name, after);
+    }
+  });
+  return true;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = defineElement)]
+    fn define_element(
+        tag: &str,
+        observed: js_sys::Array,
+        connected: &Closure<dyn Fn(HtmlElement)>,
+        disconnected: &Closure<dyn Fn(HtmlElement)>,
+        changed: &Closure<dyn Fn(HtmlElement, String, Option<String>)>,
+    ) -> bool;
+}
+
+/// One mounted widget. Dropping `_view` unmounts it and disposes of its reactive graph.
+struct Mounted {
+    element: HtmlElement,
+    options: WidgetOptions,
+    _view: Box<dyn std::any::Any>,
+}
+
+thread_local! {
+    static MOUNTED: RefCell<Vec<Mounted>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Defines the custom element, unless another copy of the script already did.
+pub fn define() {
+    let observed: js_sys::Array = OBSERVED
+        .iter()
+        .map(|name| JsValue::from_str(name))
+        .collect();
+    let connected = Closure::<dyn Fn(HtmlElement)>::new(mount);
+    let disconnected = Closure::<dyn Fn(HtmlElement)>::new(unmount);
+    let changed = Closure::<dyn Fn(HtmlElement, String, Option<String>)>::new(attribute_changed);
+    define_element(TAG, observed, &connected, &disconnected, &changed);
+    // The element class calls these for as long as the page lives.
+    connected.forget();
+    disconnected.forget();
+    changed.forget();
+}
+
+fn mount(element: HtmlElement) {
+    // A move within the page disconnects and connects again: start from a clean slate.
+    unmount(element.clone());
+    let Some(root) = shadow_root(&element) else {
+        return;
+    };
+    root.set_inner_html("");
+
+    let document = leptos::prelude::document();
+    let style = document.create_element("style").expect("create <style>");
+    style.set_text_content(Some(STYLE));
+    let container: HtmlElement = document
+        .create_element("div")
+        .expect("create <div>")
+        .unchecked_into();
+    container.set_class_name("tl-root");
+    let _ = container.set_attribute("part", "root");
+    let _ = root.append_child(&style);
+    let _ = root.append_child(&container);
+
+    let page_url = window().location().href().unwrap_or_default();
+    let options = WidgetOptions::new(element.get_attribute("number"), page_url);
+    let view = leptos::mount::mount_to(container, move || view! { <TracklineWidget options /> });
+    MOUNTED.with_borrow_mut(|mounted| {
+        mounted.push(Mounted {
+            element,
+            options,
+            _view: Box::new(view),
+        })
+    });
+}
+
+fn unmount(element: HtmlElement) {
+    let removed = MOUNTED.with_borrow_mut(|mounted| {
+        let index = mounted.iter().position(|m| m.element == element)?;
+        Some(mounted.swap_remove(index))
+    });
+    // Dropped outside the borrow: unmounting runs cleanups that may touch the registry.
+    drop(removed);
+}
+
+fn attribute_changed(element: HtmlElement, name: String, value: Option<String>) {
+    let options = MOUNTED.with_borrow(|mounted| {
+        mounted
+            .iter()
+            .find(|m| m.element == element)
+            .map(|m| m.options)
+    });
+    // Attributes set before the element is connected are read at mount time.
+    let Some(options) = options else { return };
+    if name == "number" {
+        options.number.set(value);
+    }
+}
+
+fn shadow_root(element: &HtmlElement) -> Option<ShadowRoot> {
+    element.shadow_root().or_else(|| {
+        element
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()
+    })
+}
