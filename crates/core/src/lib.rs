@@ -5,3 +5,5 @@
 //! pass in what they read and get back values or typed errors.
 
 pub mod reference;
+pub mod carrier;
+pub mod time;

@@ -1,0 +1,94 @@
+//! Carrier adapters in sans-IO style: each module builds request descriptions (what to send) and
+//! parses a status code plus body (what came back) into the tracking model. Nothing here sends
+//! anything; the proxy and the widget do the IO.
+
+pub mod di;
+
+use serde::{Deserialize, Serialize};
+
+/// The HTTP method of a carrier request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// The credential a request needs. Core never holds secrets: the proxy adds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    /// Public endpoint (InPost tracking).
+    None,
+    /// `Authorization: Bearer <token>` from Di's login.
+    DiBearerToken,
+    /// `X-ApiKey: <key>` (the header, never the `apikey` query: query strings end up in logs).
+    TrackOnlineApiKey,
+}
+
+/// One request to a carrier, relative to the carrier's base URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierRequest {
+    pub method: Method,
+    /// Path with every segment already percent-encoded, e.g. `/v1/tracking/6123…`.
+    pub path: String,
+    /// Query pairs, unencoded; a key may repeat (`ItemNumber=a&ItemNumber=b`).
+    pub query: Vec<(String, String)>,
+    /// Headers the carrier needs besides the credential.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub auth: Auth,
+}
+
+impl CarrierRequest {
+    pub fn new(method: Method, path: impl Into<String>, auth: Auth) -> Self {
+        CarrierRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            auth,
+        }
+    }
+
+    pub fn with_query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn with_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The path and query as one string, percent-encoding the query values.
+    pub fn path_and_query(&self) -> String {
+        let mut out = self.path.clone();
+        for (index, (key, value)) in self.query.iter().enumerate() {
+            out.push(if index == 0 { '?' } else { '&' });
+            out.push_str(&percent_encode(key));
+            out.push('=');
+            out.push_str(&percent_encode(value));
+        }
+        out
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query value.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
