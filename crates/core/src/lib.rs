@@ -6,4 +6,7 @@
 
 pub mod reference;
 pub mod carrier;
+pub mod flow;
+pub mod model;
+pub mod status;
 pub mod time;

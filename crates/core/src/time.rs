@@ -36,6 +36,11 @@ pub const EUROPE_OSLO: EuZone = EuZone {
     name: "Europe/Oslo",
     standard_offset_minutes: 60,
 };
+/// Poland, for InPost times that arrive without an offset.
+pub const EUROPE_WARSAW: EuZone = EuZone {
+    name: "Europe/Warsaw",
+    standard_offset_minutes: 60,
+};
 /// The Netherlands, where TrackOnline runs; used only when it sends a time without an offset.
 pub const EUROPE_AMSTERDAM: EuZone = EuZone {
     name: "Europe/Amsterdam",
@@ -411,6 +416,7 @@ impl<'de> Deserialize<'de> for Timestamp {
             // Only the zones this crate assumes can come back; others keep their name's offset.
             timestamp.offset_source = OffsetSource::AssumedZone(match json.zone.as_deref() {
                 Some("Europe/Amsterdam") => EUROPE_AMSTERDAM.name,
+                Some("Europe/Warsaw") => EUROPE_WARSAW.name,
                 _ => EUROPE_OSLO.name,
             });
         }

@@ -3,8 +3,22 @@
 //! anything; the proxy and the widget do the IO.
 
 pub mod di;
+pub mod http;
+pub mod inpost;
+pub mod json;
+pub mod opening_hours;
 
 use serde::{Deserialize, Serialize};
+
+use crate::status::Status;
+
+/// One row of a carrier's status table: its code, its own text, and the normalized status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusMapping {
+    pub code: &'static str,
+    pub text: &'static str,
+    pub status: Status,
+}
 
 /// The HTTP method of a carrier request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,8 +40,9 @@ pub enum Auth {
     TrackOnlineApiKey,
 }
 
-/// One request to a carrier, relative to the carrier's base URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One request to a carrier, relative to the carrier's base URL. Its `Debug` leaves the body out
+/// (a Di login body holds a password), so that logging a request never logs a secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CarrierRequest {
     pub method: Method,
     /// Path with every segment already percent-encoded, e.g. `/v1/tracking/6123…`.
@@ -38,6 +53,25 @@ pub struct CarrierRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub auth: Auth,
+}
+
+impl std::fmt::Debug for CarrierRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CarrierRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers)
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|body| format!("<{} bytes>", body.len())),
+            )
+            .field("auth", &self.auth)
+            .finish()
+    }
 }
 
 impl CarrierRequest {

@@ -1,0 +1,161 @@
+//! Reading carrier JSON loosely: carriers add keys, send `null`, send numbers as strings and
+//! strings as numbers, and the InPost documentation even shows trailing commas. Adapters read
+//! a `serde_json::Value` through these helpers instead of strict structs, so that a new key or
+//! a `null` never turns a good answer into an error.
+
+use serde_json::Value;
+
+use crate::model::Carrier;
+use crate::model::TrackingError;
+
+/// Parses a body as JSON, forgiving a byte-order mark and commas before `}` or `]`.
+pub fn parse_lenient(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(strict_error) => {
+            let repaired = without_trailing_commas(body);
+            serde_json::from_slice(&repaired).map_err(|_| TrackingError::MalformedResponse {
+                carrier,
+                reason: format!("not JSON: {strict_error}"),
+            })
+        }
+    }
+}
+
+/// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings.
+fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, &byte) in body.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if byte == b',' {
+            let next = body[index + 1..].iter().find(|b| !b.is_ascii_whitespace());
+            if matches!(next, Some(b'}') | Some(b']')) {
+                continue;
+            }
+        }
+        out.push(byte);
+    }
+    out
+}
+
+/// The value at a key of an object, `None` for absent, `null` and non-objects.
+pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value.get(key) {
+        None | Some(Value::Null) => None,
+        Some(found) => Some(found),
+    }
+}
+
+/// A field as trimmed text; numbers and booleans are written out, empty text is `None`.
+pub fn text(value: &Value, key: &str) -> Option<String> {
+    field(value, key).and_then(as_text)
+}
+
+/// A value as trimmed text, as [`text`].
+pub fn as_text(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(text) => text.trim().to_owned(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// The first of several keys that has text, for carriers whose field names are unconfirmed.
+pub fn text_any(value: &Value, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| text(value, key))
+}
+
+/// A field as a number; numeric strings (`"59.91"`, `"59,91"`) count too.
+pub fn number(value: &Value, key: &str) -> Option<f64> {
+    match field(value, key)? {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().replace(',', ".").parse().ok(),
+        _ => None,
+    }
+}
+
+/// The first of several keys that holds a number.
+pub fn number_any(value: &Value, keys: &[&str]) -> Option<f64> {
+    keys.iter().find_map(|key| number(value, key))
+}
+
+/// A field as an integer; whole numbers written as strings count too.
+pub fn integer(value: &Value, key: &str) -> Option<i64> {
+    match field(value, key)? {
+        Value::Number(number) => number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A field as a list; a single object where a list was expected counts as a list of one.
+pub fn list<'a>(value: &'a Value, key: &str) -> Vec<&'a Value> {
+    match field(value, key) {
+        Some(Value::Array(items)) => items.iter().filter(|item| !item.is_null()).collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    }
+}
+
+/// The records of a list response: a bare array, or the array under a usual wrapper key.
+pub fn records(value: &Value) -> Option<Vec<&Value>> {
+    match value {
+        Value::Array(items) => Some(items.iter().filter(|item| item.is_object()).collect()),
+        Value::Object(_) => ["data", "items", "results", "value", "records"]
+            .iter()
+            .find_map(|key| match value.get(*key) {
+                Some(Value::Array(items)) => {
+                    Some(items.iter().filter(|item| item.is_object()).collect())
+                }
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_commas_are_forgiven_but_not_inside_strings() {
+        let value = parse_lenient(Carrier::Inpost, br#"{"a": ",}", "b": [1, 2,], }"#).unwrap();
+        assert_eq!(value["a"], ",}");
+        assert_eq!(value["b"], serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn a_missing_comma_is_still_malformed() {
+        let error = parse_lenient(Carrier::Inpost, b"{\"size\": \"A\"\n\"x\": 1}").unwrap_err();
+        assert!(matches!(error, TrackingError::MalformedResponse { .. }));
+    }
+
+    #[test]
+    fn numbers_strings_and_nulls_are_read_loosely() {
+        let value =
+            serde_json::json!({"n": 370724760120000898u64, "s": " 59,5 ", "z": null, "e": ""});
+        assert_eq!(text(&value, "n").as_deref(), Some("370724760120000898"));
+        assert_eq!(number(&value, "s"), Some(59.5));
+        assert_eq!(text(&value, "z"), None);
+        assert_eq!(text(&value, "e"), None);
+    }
+}

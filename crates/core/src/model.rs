@@ -1,0 +1,425 @@
+//! The one tracking model every carrier is normalized into. Its JSON is documented in
+//! `docs/model.md`; field names there and here must agree.
+
+use serde::{Deserialize, Serialize};
+
+use crate::status::Status;
+use crate::time::Timestamp;
+
+/// The carriers Trackline has adapters for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
+    Inpost,
+    Di,
+    Trackonline,
+}
+
+impl Carrier {
+    pub const ALL: [Carrier; 3] = [Carrier::Inpost, Carrier::Di, Carrier::Trackonline];
+
+    /// The name used in JSON, configuration and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Carrier::Inpost => "inpost",
+            Carrier::Di => "di",
+            Carrier::Trackonline => "trackonline",
+        }
+    }
+
+    /// Reads a carrier name, ignoring case and the usual spellings (`InPost`, `track-online`).
+    pub fn from_name(name: &str) -> Option<Carrier> {
+        let folded: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match folded.as_str() {
+            "inpost" | "paczkomaty" | "easypack" => Some(Carrier::Inpost),
+            "di" | "distributioninnovation" => Some(Carrier::Di),
+            "trackonline" => Some(Carrier::Trackonline),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Carrier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The carrier's own words for a status, kept beside the normalized one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarrierStatus {
+    /// The carrier's code: InPost status name, Di event type ID, TrackOnline status code.
+    pub code: String,
+    /// The carrier's text for it, as plain text (never HTML to render).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A second, internal code some carriers add (InPost `origin_status`, e.g. `NWP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_code: Option<String>,
+}
+
+impl CarrierStatus {
+    pub fn new(code: impl Into<String>, text: Option<String>) -> Self {
+        CarrierStatus {
+            code: code.into(),
+            text,
+            origin_code: None,
+        }
+    }
+}
+
+/// A position on the globe.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Coordinates {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// How far from the point the thing may be, when the carrier says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius_meters: Option<f64>,
+}
+
+impl Coordinates {
+    /// Coordinates inside the globe's ranges; carriers send `0,0` or garbage for "unknown".
+    pub fn checked(latitude: f64, longitude: f64) -> Option<Coordinates> {
+        let valid = latitude.is_finite()
+            && longitude.is_finite()
+            && (-90.0..=90.0).contains(&latitude)
+            && (-180.0..=180.0).contains(&longitude)
+            && !(latitude == 0.0 && longitude == 0.0);
+        valid.then_some(Coordinates {
+            latitude,
+            longitude,
+            radius_meters: None,
+        })
+    }
+}
+
+/// Where something happened or is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The carrier's identifier for the place (Di `locationContextId`, TrackOnline number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address_lines: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<Coordinates>,
+}
+
+impl Location {
+    /// `None` when the carrier said nothing about the place.
+    pub fn non_empty(self) -> Option<Location> {
+        let empty = self.name.is_none()
+            && self.id.is_none()
+            && self.address_lines.is_empty()
+            && self.coordinates.is_none();
+        (!empty).then_some(self)
+    }
+}
+
+/// One thing that happened to a shipment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    /// `None` when the carrier sent no time or one that could not be read.
+    pub time: Option<Timestamp>,
+    pub status: Status,
+    pub carrier_status: CarrierStatus,
+    /// More words from the carrier (Di additional info and message), plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The system that recorded the event (Di `regSystem`, InPost agency, TrackOnline device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// What kind of number a shipment is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    TrackingNumber,
+    ShipmentNumber,
+    ReturnCode,
+    Sscc,
+    ItemNumber,
+    Barcode,
+    EpcCode,
+    BleCode,
+    DeviceId,
+    TransactionNumber,
+    ReferenceNumber,
+    DocumentNumber,
+    PackagingLabel,
+}
+
+/// A number the shipment is known by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShipmentReference {
+    pub kind: ReferenceKind,
+    pub value: String,
+}
+
+/// A weekday, for opening hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+}
+
+/// Opening hours on one day, as `HH:mm` wall times of the point's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningPeriod {
+    pub day: Weekday,
+    pub opens: String,
+    pub closes: String,
+}
+
+/// When a pickup point is open: structured when the text could be read, raw otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OpeningHours {
+    /// `24/7`.
+    AlwaysOpen { raw: String },
+    /// E.g. `PN-PT 09:00-16:00`: Monday to Friday, 9 to 4.
+    Weekly {
+        raw: String,
+        periods: Vec<OpeningPeriod>,
+    },
+    /// Text this crate cannot read; show it as it is.
+    Raw { raw: String },
+}
+
+/// A locker, service point or branch where the consumer collects the parcel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickupPoint {
+    /// The carrier's point identifier, e.g. `KRA01M`.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Kinds as the carrier names them, e.g. `parcel_locker`, `pop`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub address_lines: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<Coordinates>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_hours: Option<OpeningHours>,
+    /// How to find it ("next to the entrance"), plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+}
+
+/// A step of the expected flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Registered,
+    HandedOver,
+    InTransit,
+    OutForDelivery,
+    ReadyForPickup,
+    Collected,
+    Delivered,
+    FailedAttempt,
+    ReturningToSender,
+    ReturnedToSender,
+    Exception,
+    Cancelled,
+}
+
+/// Whether a step is behind the shipment, where it is, or still to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    Passed,
+    Current,
+    Upcoming,
+}
+
+/// One step of the shipment's journey, past, present or expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedStep {
+    pub step: Step,
+    pub status: Status,
+    pub state: StepState,
+    /// The carrier's own name of the step, when the carrier announced it (InPost `expected_flow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_code: Option<String>,
+}
+
+/// A shipment (or parcel, or returnable item) as one carrier knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub carrier: Carrier,
+    pub tracking_number: String,
+    /// What kind of service: InPost `service`, Di freight product, TrackOnline item definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_status: Option<CarrierStatus>,
+    /// Newest first; duplicates collapsed.
+    pub events: Vec<TrackingEvent>,
+    /// Every number the shipment is known by, the tracking number included.
+    pub references: Vec<ShipmentReference>,
+    /// Other numbers of the same physical parcel (Di, after a change of delivery method).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked_parcels: Vec<String>,
+    /// Where the consumer collects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_point: Option<PickupPoint>,
+    /// Where the sender handed it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropoff_point: Option<PickupPoint>,
+    /// Where it was last seen (TrackOnline items and transactions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_location: Option<Location>,
+    /// Passed, current and upcoming steps.
+    pub expected_flow: Vec<ExpectedStep>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    /// When the carrier last changed anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update: Option<Timestamp>,
+}
+
+impl Shipment {
+    /// A shipment with only its number, before any event is known.
+    pub fn new(carrier: Carrier, tracking_number: impl Into<String>) -> Self {
+        let tracking_number = tracking_number.into();
+        Shipment {
+            carrier,
+            references: vec![ShipmentReference {
+                kind: ReferenceKind::TrackingNumber,
+                value: tracking_number.clone(),
+            }],
+            tracking_number,
+            service: None,
+            status: Status::Unknown,
+            carrier_status: None,
+            events: Vec::new(),
+            linked_parcels: Vec::new(),
+            pickup_point: None,
+            dropoff_point: None,
+            last_location: None,
+            expected_flow: Vec::new(),
+            created_at: None,
+            last_update: None,
+        }
+    }
+
+    /// Adds a reference unless the shipment already has it.
+    pub fn add_reference(&mut self, kind: ReferenceKind, value: impl Into<String>) {
+        let reference = ShipmentReference {
+            kind,
+            value: value.into(),
+        };
+        if !reference.value.is_empty() && !self.references.contains(&reference) {
+            self.references.push(reference);
+        }
+    }
+
+    /// Sorts events newest first (events without a time last, in their given order) and drops
+    /// exact duplicates.
+    pub fn sort_and_collapse_events(&mut self) {
+        let mut unique: Vec<TrackingEvent> = Vec::with_capacity(self.events.len());
+        for event in self.events.drain(..) {
+            if !unique.contains(&event) {
+                unique.push(event);
+            }
+        }
+        unique.sort_by_key(|event| {
+            std::cmp::Reverse(event.time.map(|t| t.unix_millis()).unwrap_or(i64::MIN))
+        });
+        self.events = unique;
+    }
+}
+
+/// How long to wait before asking again, as the carrier's `Retry-After` said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryAfter {
+    Seconds(u64),
+    /// An HTTP date; the caller subtracts its own clock.
+    At(Timestamp),
+}
+
+/// Why a carrier answer gives no tracking. Each variant is something a consumer can act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum TrackingError {
+    /// The carrier does not know the number (yet).
+    #[error("{carrier} has no shipment{}{}", reference.as_deref().map(|r| format!(" {r}")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    NotFound {
+        carrier: Carrier,
+        reference: Option<String>,
+        message: Option<String>,
+    },
+    /// The carrier cannot read the number: a typo or another carrier's number.
+    #[error("{carrier} does not accept{} as a reference: {reason}", reference.as_deref().map(|r| format!(" `{r}`")).unwrap_or_else(|| " the number".into()))]
+    InvalidReference {
+        carrier: Carrier,
+        reference: Option<String>,
+        reason: String,
+    },
+    /// Too many requests; ask again after the wait.
+    #[error("{carrier} limits requests; retry {}", match retry_after { Some(RetryAfter::Seconds(s)) => format!("in {s} s"), Some(RetryAfter::At(t)) => format!("at {t}"), None => "later".into() })]
+    RateLimited {
+        carrier: Carrier,
+        retry_after: Option<RetryAfter>,
+    },
+    /// The carrier failed or is down; nothing is wrong with the request.
+    #[error("{carrier} is unavailable (HTTP {status})")]
+    UpstreamUnavailable { carrier: Carrier, status: u16 },
+    /// The carrier's answer could not be read.
+    #[error("{carrier} sent a response that cannot be read: {reason}")]
+    MalformedResponse { carrier: Carrier, reason: String },
+    /// The credential is missing, wrong or lacks access: the proxy is misconfigured.
+    #[error("{carrier} refused the credential (HTTP {status}): check the proxy configuration")]
+    Unauthorized { carrier: Carrier, status: u16 },
+    /// The carrier refused the request for another reason.
+    #[error("{carrier} refused the request (HTTP {status}){}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Rejected {
+        carrier: Carrier,
+        status: u16,
+        message: Option<String>,
+    },
+}
+
+impl TrackingError {
+    /// Whether asking again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            TrackingError::RateLimited { .. } | TrackingError::UpstreamUnavailable { .. }
+        )
+    }
+}
