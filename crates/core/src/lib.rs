@@ -5,6 +5,7 @@
 //! pass in what they read and get back values or typed errors.
 
 pub mod reference;
+pub mod routing;
 pub mod carrier;
 pub mod flow;
 pub mod model;

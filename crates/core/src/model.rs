@@ -135,6 +135,10 @@ pub struct TrackingEvent {
     pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Where a movement went, for events that move something from `location` to another place
+    /// (TrackOnline transactions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Location>,
     /// The system that recorded the event (Di `regSystem`, InPost agency, TrackOnline device).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,

@@ -222,10 +222,11 @@ pub enum EventLogVersion {
 }
 
 /// The language Di translates event descriptions into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Locale {
     #[serde(rename = "NO")]
     Norwegian,
+    #[default]
     #[serde(rename = "EN")]
     English,
 }
@@ -449,6 +450,7 @@ fn event_of(value: &Value, shipment: &mut Shipment) -> Option<TrackingEvent> {
         },
         detail: (!detail.is_empty()).then(|| detail.join("\n")),
         location,
+        destination: None,
         source,
     })
 }
@@ -639,6 +641,13 @@ pub fn parse_fetch_v1(
         .filter_map(|e| event_of(e, &mut shipment))
         .collect();
     shipment.events = parsed;
+    if shipment.tracking_number.is_empty() {
+        // Without the number asked for, the events' own tracking reference names the parcel.
+        shipment.references.retain(|r| !r.value.is_empty());
+        if let Some(first) = shipment.references.first() {
+            shipment.tracking_number = first.value.clone();
+        }
+    }
     settle(&mut shipment);
     Ok(shipment)
 }

@@ -255,6 +255,7 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
                 code: name,
             },
             detail: None,
+            destination: None,
             location: text(detail, "agency").map(|name| Location {
                 name: Some(name),
                 ..Location::default()

@@ -7,6 +7,11 @@ pub mod http;
 pub mod inpost;
 pub mod json;
 pub mod opening_hours;
+mod response_kind;
+pub mod trackonline;
+
+pub use http::CarrierResponse;
+pub use response_kind::{normalize, Normalized, ResponseKind};
 
 use serde::{Deserialize, Serialize};
 
