@@ -224,9 +224,18 @@ fn upcoming(input: &FlowInput, generic: &[(Step, Status)]) -> Vec<ExpectedStep> 
             .collect();
     }
     let steps = input.journey.steps();
+    let current_step = position(steps, input.current_step, input.current).map(|at| steps[at].0);
     input
         .announced
         .iter()
+        // InPost may announce what the parcel already is (a reminder while ready for pickup).
+        .filter(|announced| {
+            announced.status != input.current
+                || announced
+                    .step
+                    .or_else(|| position(steps, None, announced.status).map(|at| steps[at].0))
+                    != current_step
+        })
         .map(|announced| {
             let step = announced
                 .step

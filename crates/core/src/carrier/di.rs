@@ -603,8 +603,12 @@ pub fn unfetched_linked_parcels(shipments: &[Shipment]) -> Vec<String> {
 }
 
 /// Turns an Event Log v2 answer (a list of parcels) into shipments, one per physical parcel.
-pub fn parse_fetch(response: &CarrierResponse) -> Result<Vec<Shipment>, TrackingError> {
-    if let Some(error) = error_of(response, None) {
+/// `identifier` is the number asked for, named in a not-found error.
+pub fn parse_fetch(
+    response: &CarrierResponse,
+    identifier: Option<&str>,
+) -> Result<Vec<Shipment>, TrackingError> {
+    if let Some(error) = error_of(response, identifier) {
         return Err(error);
     }
     let body = parse_lenient(CARRIER, response.body)?;

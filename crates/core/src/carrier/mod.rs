@@ -8,10 +8,12 @@ pub mod inpost;
 pub mod json;
 pub mod opening_hours;
 mod response_kind;
+mod status_doc;
 pub mod trackonline;
 
 pub use http::CarrierResponse;
 pub use response_kind::{normalize, Normalized, ResponseKind};
+pub use status_doc::status_mapping_markdown;
 
 use serde::{Deserialize, Serialize};
 

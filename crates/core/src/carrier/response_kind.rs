@@ -128,7 +128,7 @@ pub fn normalize(
         ResponseKind::InpostServiceHistory => {
             Normalized::ServiceHistory(inpost::parse_service_history(response)?)
         }
-        ResponseKind::DiFetch => Normalized::Shipments(di::parse_fetch(response)?),
+        ResponseKind::DiFetch => Normalized::Shipments(di::parse_fetch(response, reference)?),
         ResponseKind::DiFetchV1 => {
             Normalized::Shipments(vec![di::parse_fetch_v1(response, reference.unwrap_or(""))?])
         }
