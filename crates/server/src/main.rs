@@ -18,6 +18,8 @@ enum Command {
     Demo(trackline::demo::Args),
     /// Run the CORS and credential proxy that the widget calls.
     Proxy(trackline::proxy::Args),
+    /// Create, list and revoke the access keys the proxy accepts.
+    Keys(trackline::proxy::keys::Args),
     /// Run the sandbox that imitates the carriers' tracking APIs.
     Sandbox(trackline::sandbox::Args),
     /// Print the shipment references found in a URL or string, as JSON.
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Refs(args) => trackline::cli::refs::run(args),
         Command::Detect(args) => trackline::cli::detect::run(args),
         Command::Normalize(args) => trackline::cli::normalize::run(args),
+        Command::Keys(args) => trackline::proxy::keys::run(args),
         Command::Demo(args) => serve(trackline::demo::run(args)),
         Command::Proxy(args) => serve(trackline::proxy::run(args)),
         Command::Sandbox(args) => serve(trackline::sandbox::run(args)),

@@ -1,14 +1,420 @@
-//! `trackline proxy`.
+//! `trackline proxy`: the small server a merchant runs beside the shop. It forwards only the
+//! carrier tracking requests the widget needs, adds the credentials, answers CORS for the
+//! merchant's own sites and protects the carrier quotas. See `docs/proxy.md`.
 
+pub mod cache;
+pub mod client_ip;
+pub mod coalesce;
+pub mod config;
+pub mod cors;
+pub mod keys;
+pub mod metrics;
+pub mod problem;
+pub mod rate_limit;
+pub mod routes;
+pub mod upstream;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use tokio::sync::Semaphore;
+
+pub use config::{CarrierId, ConfigError, ProxyConfig};
+use keys::{KeyStore, KEY_HEADER};
+use metrics::{LimitScope, Metrics};
+use problem::{Problem, ProblemKind};
+use rate_limit::RateLimiter;
+use routes::{ProxyRoute, UpstreamTarget};
+use upstream::CarrierUpstream;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Port to listen on (loopback).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
+    /// The proxy configuration (TOML). See docs/proxy.md and examples/proxy.toml.
+    #[arg(long, env = "TRACKLINE_PROXY_CONFIG")]
+    pub config: PathBuf,
+    /// Listen here instead of the configuration's `server.listen`.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
 }
 
-pub async fn run(_args: Args) -> ExitCode {
-    crate::cli::not_yet_implemented("proxy")
+/// Why the proxy cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeyError),
+    #[error("cannot build the HTTP client for upstream calls: {0}")]
+    Client(reqwest::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The demo's configuration, embedded: every carrier points at the sandbox.
+const DEMO_CONFIG: &str = include_str!("demo.toml");
+
+/// The proxy configuration the demo runs with, all carriers sent to `sandbox_base_url` (such as
+/// `http://127.0.0.1:8080/sandbox`). The environment is not consulted, so a merchant's real
+/// secrets in the environment never reach the sandbox.
+pub fn demo_config(sandbox_base_url: &str) -> ProxyConfig {
+    let mut config = ProxyConfig::parse(DEMO_CONFIG, &|_| None)
+        .expect("the embedded demo configuration is valid");
+    let base = sandbox_base_url.trim_end_matches('/');
+    for carrier in config.carriers.values_mut() {
+        carrier.base_url = base.to_owned();
+    }
+    config
+}
+
+/// Everything a request needs, shared by all of them.
+struct ProxyState {
+    config: ProxyConfig,
+    client: reqwest::Client,
+    carriers: BTreeMap<CarrierId, CarrierUpstream>,
+    keys: Option<KeyStore>,
+    per_ip: RateLimiter<IpAddr>,
+    per_key: RateLimiter<String>,
+    in_flight: Semaphore,
+    metrics: Metrics,
+}
+
+/// The proxy's routes (`/carriers/...`, `/healthz`, `/metrics`), without a fallback so that the
+/// demo can merge them into its own router.
+pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
+    let client = upstream::http_client(config.connect_timeout, config.total_timeout)
+        .map_err(ProxyError::Client)?;
+    let carriers = config
+        .carriers
+        .values()
+        .map(|carrier| (carrier.carrier, CarrierUpstream::new(carrier.clone())))
+        .collect();
+    let keys = config
+        .access_keys_file
+        .clone()
+        .map(KeyStore::open)
+        .transpose()?;
+    let state = Arc::new(ProxyState {
+        per_ip: RateLimiter::new(config.per_ip_per_minute, config.per_ip_burst),
+        per_key: RateLimiter::new(config.per_key_per_minute, config.per_key_burst),
+        in_flight: Semaphore::new(config.max_concurrent_requests),
+        metrics: Metrics::default(),
+        client,
+        carriers,
+        keys,
+        config,
+    });
+    let mut router = Router::new()
+        .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
+        .route("/healthz", get(healthz));
+    if state.config.expose_metrics {
+        router = router.route("/metrics", get(render_metrics));
+    }
+    Ok(router.with_state(state))
+}
+
+/// As [`try_app`]; panics only if the configuration's key file is unreadable or the TLS backend
+/// cannot start, which [`run`] checks before serving.
+pub fn app(config: ProxyConfig) -> Router {
+    try_app(config).unwrap_or_else(|error| panic!("the proxy cannot start: {error}"))
+}
+
+pub async fn run(args: Args) -> ExitCode {
+    crate::logging::init();
+    match serve(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("trackline proxy: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), ProxyError> {
+    let mut config = ProxyConfig::load(&args.config)?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let addr = config.listen;
+    let carriers: Vec<_> = config
+        .carriers
+        .keys()
+        .map(|carrier| carrier.as_str())
+        .collect();
+    let router = try_app(config)?.fallback(not_found);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ProxyError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ProxyError::Bind { addr, source })?;
+    // Tests read the first line to learn the port when they asked for port 0.
+    println!("Trackline proxy listening on http://{addr}/");
+    tracing::info!(%addr, carriers = ?carriers, "proxy started");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(crate::shutdown_signal())
+    .await
+    .map_err(|source| ProxyError::Bind { addr, source })?;
+    tracing::info!("proxy stopped after draining in-flight requests");
+    Ok(())
+}
+
+async fn not_found() -> Response {
+    Problem::new(ProblemKind::NotFound, "no such route").into_response()
+}
+
+async fn healthz() -> Response {
+    let mut response = axum::Json(serde_json::json!({ "status": "ok" })).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn render_metrics(State(state): State<Arc<ProxyState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Validates a path value with core before any upstream request.
+fn core_check(value: &str) -> Result<String, String> {
+    Ok(value.to_owned())
+}
+
+/// One request: shed, origin, method, limits, key, route, then cache or carrier. Each step can
+/// answer with a problem; CORS headers go on every answer to an allowed origin so the widget can
+/// read the problem.
+async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
+    let started = Instant::now();
+    // The body is never read or forwarded.
+    let (request, _body) = request.into_parts();
+    let decision = match cors::decide(&state.config, &request.headers) {
+        Ok(decision) => decision,
+        Err(problem) => {
+            return finish(
+                &state,
+                &request,
+                None,
+                None,
+                problem.into_response(),
+                started,
+            )
+        }
+    };
+    let allow_origin = decision.allow_origin.clone();
+    if request.method == Method::OPTIONS {
+        let response = cors::preflight(&state.config, &decision, &request.headers);
+        return finish(&state, &request, None, None, response, started);
+    }
+    let (carrier, mut response, target) =
+        answer(&state, &request, decision.require_access_key).await;
+    cors::decorate(&mut response, allow_origin.as_ref());
+    finish(
+        &state,
+        &request,
+        carrier,
+        target.as_ref(),
+        response,
+        started,
+    )
+}
+
+async fn answer(
+    state: &ProxyState,
+    request: &Parts,
+    require_access_key: bool,
+) -> (Option<&'static str>, Response, Option<UpstreamTarget>) {
+    let refuse = |problem: Problem| (problem.carrier, problem.into_response(), None);
+    if request.method != Method::GET {
+        return refuse(Problem::new(
+            ProblemKind::MethodNotAllowed,
+            "only GET is served",
+        ));
+    }
+    // Shed at once rather than queue: a queue would only turn overload into timeouts.
+    let Ok(_permit) = state.in_flight.try_acquire() else {
+        state.metrics.rate_limited(LimitScope::Concurrency);
+        return refuse(
+            Problem::new(
+                ProblemKind::Overloaded,
+                "the proxy is at its limit of requests in flight",
+            )
+            .retry_after(std::time::Duration::from_secs(1)),
+        );
+    };
+    if let Some(ip) = client_ip::client_ip(request, &state.config.trusted_proxies) {
+        if let Err(wait) = state.per_ip.check(&ip, Instant::now()) {
+            state.metrics.rate_limited(LimitScope::ClientIp);
+            return refuse(
+                Problem::new(
+                    ProblemKind::RateLimited,
+                    "too many requests from this address",
+                )
+                .retry_after(wait),
+            );
+        }
+    }
+    let presented = request
+        .headers
+        .get(KEY_HEADER)
+        .and_then(|value| value.to_str().ok());
+    let key_name = match (presented, &state.keys) {
+        (Some(key), Some(store)) => store.verify(key),
+        _ => None,
+    };
+    if require_access_key && key_name.is_none() {
+        let detail = if presented.is_some() {
+            "the access key is unknown or revoked"
+        } else {
+            "this site requires an access key in the X-Trackline-Key header"
+        };
+        return refuse(Problem::new(ProblemKind::Unauthorized, detail));
+    }
+    if let Some(name) = &key_name {
+        if let Err(wait) = state.per_key.check(name, Instant::now()) {
+            state.metrics.rate_limited(LimitScope::AccessKey);
+            return refuse(
+                Problem::new(
+                    ProblemKind::RateLimited,
+                    "too many requests with this access key",
+                )
+                .retry_after(wait),
+            );
+        }
+    }
+    let route = match routes::parse(request.uri.path(), request.uri.query(), core_check) {
+        Ok(route) => route,
+        Err(problem) => return refuse(problem),
+    };
+    let target = match route {
+        ProxyRoute::PartnerCarrier(partner_id) => {
+            return match state.config.partners.get(&partner_id) {
+                Some(carrier) => {
+                    let body = axum::Json(
+                        serde_json::json!({ "partner_id": partner_id, "carrier": carrier.as_str() }),
+                    );
+                    (None, body.into_response(), None)
+                }
+                None => refuse(Problem::new(
+                    ProblemKind::NotFound,
+                    "no carrier is configured for this partner",
+                )),
+            };
+        }
+        ProxyRoute::Upstream(target) => target,
+    };
+    let carrier_name = target.carrier.as_str();
+    let Some(carrier) = state.carriers.get(&target.carrier) else {
+        return refuse(Problem::new(
+            ProblemKind::NotFound,
+            format!("{carrier_name} is not configured on this proxy"),
+        ));
+    };
+    let (result, source) = carrier
+        .fetch(
+            &state.client,
+            state.config.max_response_bytes,
+            &target,
+            &state.metrics,
+        )
+        .await;
+    let mut response = match result {
+        Ok(answer) => {
+            let mut response = Response::new(Body::from(answer.body));
+            *response.status_mut() = answer.status;
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(answer.content_type),
+            );
+            let ttl = carrier.config().cache_ttl.as_secs();
+            let cache_control = if ttl > 0 {
+                HeaderValue::from_str(&format!("private, max-age={ttl}"))
+                    .unwrap_or(HeaderValue::from_static("no-store"))
+            } else {
+                HeaderValue::from_static("no-store")
+            };
+            headers.insert(header::CACHE_CONTROL, cache_control);
+            response
+        }
+        Err(problem) => problem.into_response(),
+    };
+    response.headers_mut().insert(
+        "x-trackline-cache",
+        HeaderValue::from_static(source.label()),
+    );
+    (Some(carrier_name), response, Some(target))
+}
+
+/// Common headers, the metrics count and the one log line per request. The log holds the
+/// masked path, never the raw one: the raw path carries the tracking number.
+fn finish(
+    state: &ProxyState,
+    request: &Parts,
+    carrier: Option<&'static str>,
+    target: Option<&UpstreamTarget>,
+    mut response: Response,
+    started: Instant,
+) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !headers.contains_key(header::VARY) {
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    let status = response.status();
+    state.metrics.request(carrier, status.as_u16());
+    let path = target
+        .map(|target| target.masked.as_str())
+        .unwrap_or("(not forwarded)");
+    let cache = response
+        .headers()
+        .get("x-trackline-cache")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        tracing::warn!(method = %request.method, carrier = carrier.unwrap_or("-"), path, status = status.as_u16(), cache, elapsed_ms, "request");
+    } else {
+        tracing::info!(method = %request.method, carrier = carrier.unwrap_or("-"), path, status = status.as_u16(), cache, elapsed_ms, "request");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_configuration_points_every_carrier_at_the_sandbox() {
+        let config = demo_config("http://127.0.0.1:4321/sandbox/");
+        assert_eq!(config.carriers.len(), 3);
+        for carrier in config.carriers.values() {
+            assert_eq!(carrier.base_url, "http://127.0.0.1:4321/sandbox");
+        }
+    }
 }

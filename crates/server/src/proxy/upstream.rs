@@ -1,0 +1,501 @@
+//! Calls to one carrier: credentials added here and nowhere else, redirects never followed,
+//! answers bounded in size and checked to be JSON, the carrier's quota and `Retry-After`
+//! respected, and identical calls coalesced behind a cache.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::{header, StatusCode};
+use bytes::{Bytes, BytesMut};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use super::cache::{ResponseCache, UpstreamAnswer};
+use super::coalesce::Coalescer;
+use super::config::{CarrierConfig, Credentials, Secret};
+use super::metrics::{LimitScope, Metrics};
+use super::problem::{Problem, ProblemKind};
+use super::rate_limit::RateLimiter;
+use super::routes::UpstreamTarget;
+
+/// How long to stay away from a carrier that said 429 without a usable `Retry-After`.
+const DEFAULT_BACKOFF: Duration = Duration::from_secs(30);
+/// A carrier asking for more than this is capped: the widget should not stall for hours.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// How an answer was obtained, for the `X-Trackline-Cache` header, metrics and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Cache,
+    Upstream,
+    /// Shared the result of an identical call that was already in flight.
+    Coalesced,
+}
+
+impl Source {
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Cache => "hit",
+            Source::Upstream => "miss",
+            Source::Coalesced => "coalesced",
+        }
+    }
+}
+
+struct DiToken {
+    token: Secret,
+    refresh_after: Instant,
+}
+
+#[derive(Deserialize)]
+struct DiLoginAnswer {
+    token: String,
+}
+
+pub struct CarrierUpstream {
+    config: CarrierConfig,
+    cache: ResponseCache,
+    coalescer: Coalescer<Result<UpstreamAnswer, Problem>>,
+    quota: RateLimiter<()>,
+    backoff_until: Mutex<Option<Instant>>,
+    concurrency: Semaphore,
+    /// One login at a time: concurrent requests wait for it and share the token.
+    di_token: tokio::sync::Mutex<Option<DiToken>>,
+}
+
+impl CarrierUpstream {
+    pub fn new(config: CarrierConfig) -> Self {
+        // The quota's burst is a tenth of a minute's allowance, so a spike cannot spend it all.
+        let burst = (config.requests_per_minute / 10).max(1);
+        CarrierUpstream {
+            cache: ResponseCache::new(config.cache_ttl, config.cache_max_bytes),
+            coalescer: Coalescer::default(),
+            quota: RateLimiter::new(config.requests_per_minute, burst),
+            backoff_until: Mutex::new(None),
+            concurrency: Semaphore::new(config.max_concurrent_requests),
+            di_token: tokio::sync::Mutex::new(None),
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &CarrierConfig {
+        &self.config
+    }
+
+    fn carrier(&self) -> &'static str {
+        self.config.carrier.as_str()
+    }
+
+    /// Answers from the cache, or makes (or joins) the upstream call.
+    pub async fn fetch(
+        &self,
+        client: &reqwest::Client,
+        max_response_bytes: usize,
+        target: &UpstreamTarget,
+        metrics: &Metrics,
+    ) -> (Result<UpstreamAnswer, Problem>, Source) {
+        let key = target.path_and_query.as_str();
+        if let Some(answer) = self.cache.get(key, Instant::now()) {
+            metrics.cache_hit(self.carrier());
+            return (Ok(answer), Source::Cache);
+        }
+        if let Some(wait) = self.backoff_remaining(Instant::now()) {
+            metrics.rate_limited(LimitScope::CarrierBackoff);
+            return (Err(self.rate_limited(wait)), Source::Upstream);
+        }
+        let mut ran_here = false;
+        let result = self
+            .coalescer
+            .run(key, || {
+                ran_here = true;
+                self.call_and_cache(client, max_response_bytes, target, metrics)
+            })
+            .await;
+        let source = if ran_here {
+            Source::Upstream
+        } else {
+            metrics.coalesced(self.carrier());
+            Source::Coalesced
+        };
+        (result, source)
+    }
+
+    fn rate_limited(&self, wait: Duration) -> Problem {
+        Problem::new(
+            ProblemKind::RateLimited,
+            format!(
+                "{} is asking for fewer requests; try again later",
+                self.carrier()
+            ),
+        )
+        .for_carrier(self.carrier())
+        .retry_after(wait)
+    }
+
+    fn backoff_remaining(&self, now: Instant) -> Option<Duration> {
+        let until = *self
+            .backoff_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        until
+            .and_then(|until| until.checked_duration_since(now))
+            .filter(|wait| !wait.is_zero())
+    }
+
+    async fn call_and_cache(
+        &self,
+        client: &reqwest::Client,
+        max_response_bytes: usize,
+        target: &UpstreamTarget,
+        metrics: &Metrics,
+    ) -> Result<UpstreamAnswer, Problem> {
+        if let Err(wait) = self.quota.check(&(), Instant::now()) {
+            metrics.rate_limited(LimitScope::CarrierQuota);
+            return Err(Problem::new(
+                ProblemKind::RateLimited,
+                format!(
+                    "the proxy's request budget for {} is spent for now",
+                    self.carrier()
+                ),
+            )
+            .for_carrier(self.carrier())
+            .retry_after(wait));
+        }
+        let Ok(_permit) = self.concurrency.try_acquire() else {
+            metrics.rate_limited(LimitScope::Concurrency);
+            return Err(Problem::new(
+                ProblemKind::Overloaded,
+                format!("too many requests to {} are in flight", self.carrier()),
+            )
+            .for_carrier(self.carrier())
+            .retry_after(Duration::from_secs(1)));
+        };
+        let result = self.call(client, max_response_bytes, target, metrics).await;
+        match &result {
+            Ok(answer) => {
+                self.cache
+                    .put(&target.path_and_query, answer, Instant::now());
+            }
+            Err(problem) => {
+                metrics.upstream_error(self.carrier(), problem.kind.slug());
+                tracing::warn!(
+                    carrier = self.carrier(),
+                    path = %target.masked,
+                    problem = problem.kind.slug(),
+                    detail = %problem.detail,
+                    "upstream call failed"
+                );
+            }
+        }
+        result
+    }
+
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        max_response_bytes: usize,
+        target: &UpstreamTarget,
+        metrics: &Metrics,
+    ) -> Result<UpstreamAnswer, Problem> {
+        let url = format!("{}{}", self.config.base_url, target.path_and_query);
+        let mut token = match &self.config.credentials {
+            Credentials::DiLogin { .. } => Some(self.di_token(client, None, metrics).await?),
+            _ => None,
+        };
+        let mut relogged = false;
+        loop {
+            let mut request = client.get(&url).header(header::ACCEPT, "application/json");
+            match &self.config.credentials {
+                Credentials::None => {}
+                Credentials::ApiKey(key) => request = request.header("X-ApiKey", key.expose()),
+                Credentials::DiLogin { .. } => {
+                    if let Some(token) = &token {
+                        request = request.bearer_auth(token.expose());
+                    }
+                }
+            }
+            let started = Instant::now();
+            let response = request
+                .send()
+                .await
+                .map_err(|error| self.transport_problem(error))?;
+            let status = response.status();
+            // The token can be revoked or expire early on Di's side: log in again, once.
+            if status == StatusCode::UNAUTHORIZED && token.is_some() && !relogged {
+                metrics.upstream_call(self.carrier(), started.elapsed());
+                relogged = true;
+                token = Some(self.di_token(client, token.as_ref(), metrics).await?);
+                continue;
+            }
+            let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+            let body = read_limited(response, max_response_bytes)
+                .await
+                .map_err(|problem| problem.for_carrier(self.carrier()));
+            metrics.upstream_call(self.carrier(), started.elapsed());
+            return self.interpret(status, retry_after, body?);
+        }
+    }
+
+    fn interpret(
+        &self,
+        status: StatusCode,
+        retry_after: Option<header::HeaderValue>,
+        body: Bytes,
+    ) -> Result<UpstreamAnswer, Problem> {
+        let carrier = self.carrier();
+        let problem = |kind, detail: String| Problem::new(kind, detail).for_carrier(carrier);
+        if status.is_success() {
+            if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+                return Err(problem(
+                    ProblemKind::UpstreamMalformed,
+                    format!("{carrier} answered with something that is not JSON"),
+                ));
+            }
+            return Ok(UpstreamAnswer {
+                status,
+                content_type: "application/json",
+                body,
+            });
+        }
+        if status.is_redirection() {
+            return Err(problem(
+                ProblemKind::UpstreamUnavailable,
+                format!(
+                    "{carrier} answered with a redirect ({}), which the proxy does not follow",
+                    status.as_u16()
+                ),
+            ));
+        }
+        if status == StatusCode::NOT_FOUND
+            || status == StatusCode::GONE
+            || is_unknown_number(status, &body)
+        {
+            let not_found = problem(
+                ProblemKind::NotFound,
+                format!("{carrier} does not know this reference"),
+            );
+            return Ok(UpstreamAnswer {
+                status: StatusCode::NOT_FOUND,
+                content_type: "application/problem+json",
+                body: problem_body(not_found),
+            });
+        }
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait = retry_after
+                    .as_ref()
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs)
+                    .unwrap_or(DEFAULT_BACKOFF)
+                    .clamp(Duration::from_secs(1), MAX_BACKOFF);
+                *self
+                    .backoff_until
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now() + wait);
+                Err(self.rate_limited(wait))
+            }
+            StatusCode::BAD_REQUEST => Err(problem(
+                ProblemKind::InvalidReference,
+                format!("{carrier} refused the reference as malformed"),
+            )),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                tracing::error!(
+                    carrier,
+                    status = status.as_u16(),
+                    "the carrier refused the proxy's credentials"
+                );
+                Err(problem(
+                    ProblemKind::UpstreamUnavailable,
+                    format!("{carrier} refused the proxy's credentials; the operator must check the configuration"),
+                ))
+            }
+            StatusCode::GATEWAY_TIMEOUT => Err(problem(
+                ProblemKind::UpstreamTimeout,
+                format!("{carrier} timed out"),
+            )),
+            _ => Err(problem(
+                ProblemKind::UpstreamUnavailable,
+                format!("{carrier} answered with status {}", status.as_u16()),
+            )),
+        }
+    }
+
+    fn transport_problem(&self, error: reqwest::Error) -> Problem {
+        let carrier = self.carrier();
+        // Without the URL: it holds the unmasked reference.
+        let error = error.without_url();
+        let kind = if error.is_timeout() {
+            ProblemKind::UpstreamTimeout
+        } else {
+            ProblemKind::UpstreamUnavailable
+        };
+        tracing::debug!(carrier, %error, "upstream transport error");
+        let detail = if error.is_timeout() {
+            format!("{carrier} did not answer in time")
+        } else {
+            format!("{carrier} could not be reached")
+        };
+        Problem::new(kind, detail).for_carrier(carrier)
+    }
+
+    /// A valid Di token. `rejected` is the token Di just refused: a new login is made unless
+    /// another request already replaced it.
+    async fn di_token(
+        &self,
+        client: &reqwest::Client,
+        rejected: Option<&Secret>,
+        metrics: &Metrics,
+    ) -> Result<Secret, Problem> {
+        let Credentials::DiLogin {
+            username,
+            password,
+            token_minutes,
+        } = &self.config.credentials
+        else {
+            unreachable!("only Di logs in");
+        };
+        let mut slot = self.di_token.lock().await;
+        if let Some(current) = slot.as_ref() {
+            let replaced = rejected.is_some_and(|rejected| rejected != &current.token);
+            if (rejected.is_none() || replaced) && current.refresh_after > Instant::now() {
+                return Ok(current.token.clone());
+            }
+        }
+        *slot = None;
+        metrics.di_login();
+        let carrier = self.carrier();
+        let url = format!(
+            "{}/ws/json/auth/v-3/login/{token_minutes}",
+            self.config.base_url
+        );
+        let body = serde_json::json!({ "username": username, "password": password.expose() });
+        let response = client
+            .post(&url)
+            .header(header::ACCEPT, "application/json")
+            .json(&body)
+            .send()
+            .await
+            .map_err(|error| self.transport_problem(error))?;
+        let status = response.status();
+        if !status.is_success() {
+            tracing::error!(
+                carrier,
+                status = status.as_u16(),
+                "the Di login was refused"
+            );
+            let kind = if status == StatusCode::GATEWAY_TIMEOUT {
+                ProblemKind::UpstreamTimeout
+            } else {
+                ProblemKind::UpstreamUnavailable
+            };
+            return Err(Problem::new(kind, "the proxy could not log in to di").for_carrier(carrier));
+        }
+        let body = read_limited(response, 64 * 1024)
+            .await
+            .map_err(|problem| problem.for_carrier(carrier))?;
+        let answer: DiLoginAnswer = serde_json::from_slice(&body).map_err(|_| {
+            Problem::new(
+                ProblemKind::UpstreamMalformed,
+                "the di login answer holds no token",
+            )
+            .for_carrier(carrier)
+        })?;
+        // Refresh a minute early (or at 90 % for short tokens), so no request carries a token
+        // that expires on the way.
+        let lifetime = Duration::from_secs(u64::from(*token_minutes) * 60);
+        let margin = Duration::from_secs(60).min(lifetime / 10);
+        let token = Secret::new(answer.token);
+        *slot = Some(DiToken {
+            token: token.clone(),
+            refresh_after: Instant::now() + lifetime - margin,
+        });
+        Ok(token)
+    }
+}
+
+/// InPost answers an unknown tracking number with 400 `uknown_tracking_number` (sic).
+fn is_unknown_number(status: StatusCode, body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct CarrierError {
+        error: Option<String>,
+    }
+    status == StatusCode::BAD_REQUEST
+        && serde_json::from_slice::<CarrierError>(body)
+            .ok()
+            .and_then(|error| error.error)
+            .is_some_and(|error| {
+                matches!(
+                    error.as_str(),
+                    "uknown_tracking_number" | "unknown_tracking_number"
+                )
+            })
+}
+
+fn problem_body(problem: Problem) -> Bytes {
+    // Rendered once, so that a cached not-found costs no serialization per hit.
+    let kind = problem.kind;
+    serde_json::to_vec(&serde_json::json!({
+        "type": kind.type_uri(),
+        "title": "Not found",
+        "status": kind.status().as_u16(),
+        "detail": problem.detail,
+        "carrier": problem.carrier,
+    }))
+    .map(Bytes::from)
+    .unwrap_or_default()
+}
+
+/// Reads at most `limit` bytes; a larger answer is refused rather than truncated.
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Problem> {
+    let too_large = || {
+        Problem::new(
+            ProblemKind::UpstreamMalformed,
+            format!("the answer is larger than {limit} bytes"),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(error) if error.is_timeout() => {
+                return Err(Problem::new(
+                    ProblemKind::UpstreamTimeout,
+                    "the answer did not arrive in time",
+                ))
+            }
+            Err(_) => {
+                return Err(Problem::new(
+                    ProblemKind::UpstreamUnavailable,
+                    "the answer was cut off",
+                ))
+            }
+        }
+    }
+}
+
+/// Builds the one HTTP client: no redirects, no proxies from the environment, no cookies.
+pub fn http_client(
+    connect_timeout: Duration,
+    total_timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(connect_timeout)
+        .timeout(total_timeout)
+        .user_agent(concat!("trackline-proxy/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
