@@ -588,7 +588,9 @@ fn packaging_label(value: &Value) -> Option<Shipment> {
         }
     }
     let created = timestamp_of(text(value, "createdOn"));
-    shipment.events.push(record_event("label_created", created));
+    if created.is_some() {
+        shipment.events.push(record_event("label_created", created));
+    }
     shipment.status = Status::PreTransit;
     shipment.carrier_status = Some(CarrierStatus::new(
         if field(value, "isEnabled").and_then(Value::as_bool) == Some(false) {
