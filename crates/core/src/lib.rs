@@ -4,6 +4,8 @@
 //! here once. Nothing in it touches the network, the file system, the clock or the DOM: callers
 //! pass in what they read and get back values or typed errors.
 
+pub mod identifier;
+mod percent_decoding;
 pub mod reference;
 pub mod routing;
 pub mod carrier;

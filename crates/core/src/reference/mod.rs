@@ -1,6 +1,18 @@
 //! Shipment references: the values a consumer's link carries, typed by what they mean.
 
+mod access_key;
+mod error;
+mod gs1;
+mod link;
+mod parameter;
+mod value;
+
 use serde::{Deserialize, Serialize};
+
+pub use access_key::{AccessKey, ACCESS_KEY_LEN};
+pub use error::{ReferenceError, RoleName};
+pub use link::{parse, ParsedLink, MAX_LINK_LEN};
+pub use value::{validate_value, MAX_VALUE_LEN};
 
 /// The role a partner plays in a shipment (conizi `vp`, `ep`, `ap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,4 +49,24 @@ pub enum Reference {
     DeliveryNote { number: String },
     /// `order`, `orderNo`, ...: the shop's order number.
     OrderNumber { number: String },
+    /// `(402)…`, Digital Link `/402/…`: a 17-digit Global Shipment Identification Number.
+    Gsin { number: String },
+    /// `(401)…`, Digital Link `/401/…`: a Global Identification Number for Consignment.
+    Ginc { number: String },
+}
+
+impl Reference {
+    /// The number itself, whatever kind of reference it is.
+    pub fn number(&self) -> &str {
+        match self {
+            Reference::TrackingNumber { number, .. }
+            | Reference::CustomerReference { number }
+            | Reference::PartnerReference { number, .. }
+            | Reference::Sscc { number }
+            | Reference::DeliveryNote { number }
+            | Reference::OrderNumber { number }
+            | Reference::Gsin { number }
+            | Reference::Ginc { number } => number,
+        }
+    }
 }
