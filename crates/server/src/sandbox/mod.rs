@@ -1,14 +1,342 @@
-//! `trackline sandbox`.
+//! `trackline sandbox`: a local server that speaks InPost's, Di's and TrackOnline's protocols
+//! (paths, authentication, status codes, error bodies, rate limits) over a demo data set, so that
+//! the widget, the proxy and the tests run before any carrier contract is signed.
+//!
+//! All three carriers share one base URL: InPost under `/v1/`, Di under `/ws/json/`, TrackOnline
+//! under `/api/v1/`. Switches for tests live under `/_sandbox/`. The router works nested under a
+//! prefix (the demo mounts it at `/sandbox`): it builds no absolute self-links from fixed paths.
 
+mod carrier;
+mod clock;
+mod control;
+mod dataset;
+mod demo_cases;
+mod di_auth;
+mod di_register;
+mod di_tracking;
+mod event_cli;
+mod event_store;
+mod faults;
+mod inpost;
+mod masking;
+mod query;
+mod rate_limit;
+mod stats;
+mod trackonline;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use carrier::Carrier;
+pub use dataset::{DataSet, DataSetError, DEFAULT_DATA};
+pub use demo_cases::{demo_cases, markdown_table, DemoCase};
+pub use event_cli::EventArgs;
+pub use event_store::{EventStore, EventStoreError, StoredEvent};
+pub use faults::{Fault, FaultPlan, FAULT_HEADER, FAULT_QUERY_PARAMETER};
+
+use clock::SandboxClock;
+use di_auth::TokenBook;
+use faults::FaultBook;
+use rate_limit::RateLimiter;
+use stats::RequestStats;
+
+/// Where registered events are kept when `--store` is not given.
+pub const DEFAULT_STORE: &str = "trackline-sandbox-events.jsonl";
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
-    /// Port to listen on (loopback).
-    #[arg(long, default_value_t = 0)]
+    #[command(subcommand)]
+    pub command: Option<SandboxCommand>,
+    /// Port to listen on, on 127.0.0.1. 0 picks a free port.
+    #[arg(long, default_value_t = 8090)]
     pub port: u16,
+    /// A data set file (TOML) to serve instead of the built-in one.
+    #[arg(long, env = "TRACKLINE_SANDBOX_DATA")]
+    pub data: Option<PathBuf>,
+    /// Append-only file of events registered through Di's Register Event; `none` keeps them in
+    /// memory only.
+    #[arg(long, env = "TRACKLINE_SANDBOX_STORE", default_value = DEFAULT_STORE)]
+    pub store: String,
 }
 
-pub async fn run(_args: Args) -> ExitCode {
-    crate::cli::not_yet_implemented("sandbox")
+#[derive(Debug, clap::Subcommand)]
+pub enum SandboxCommand {
+    /// Register one Di event with a running sandbox (log in, then POST Register Event).
+    Event(Box<EventArgs>),
+    /// Print the demo cases as a Markdown table of links, one line per case.
+    Cases(CasesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CasesArgs {
+    /// Where the demo page is served; the links point there.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// A data set file (TOML) instead of the built-in one.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// What the sandbox serves and where it keeps registered events.
+#[derive(Debug)]
+pub struct SandboxConfig {
+    pub data: DataSet,
+    pub events: EventStore,
+}
+
+/// Why the sandbox cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Data(#[from] DataSetError),
+    #[error(transparent)]
+    Store(#[from] EventStoreError),
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+}
+
+impl SandboxConfig {
+    /// The built-in data set with events kept in memory: what tests and the demo usually want.
+    pub fn builtin_in_memory() -> SandboxConfig {
+        SandboxConfig {
+            data: DataSet::builtin(),
+            events: EventStore::in_memory(),
+        }
+    }
+
+    pub fn from_args(args: &Args) -> Result<SandboxConfig, SandboxError> {
+        let data = match &args.data {
+            Some(path) => DataSet::load(path)?,
+            None => DataSet::builtin(),
+        };
+        let events = if args.store.eq_ignore_ascii_case("none") {
+            EventStore::in_memory()
+        } else {
+            EventStore::open(std::path::Path::new(&args.store))?
+        };
+        Ok(SandboxConfig { data, events })
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct SandboxState {
+    data: DataSet,
+    clock: SandboxClock,
+    tokens: TokenBook,
+    limits: RateLimiter,
+    faults: FaultBook,
+    stats: RequestStats,
+    events: EventStore,
+}
+
+impl SandboxState {
+    fn new(config: SandboxConfig) -> SandboxState {
+        let faults = FaultBook::default();
+        for fault in &config.data.faults {
+            faults.arm(&fault.number, fault.fault, fault.times);
+        }
+        SandboxState {
+            data: config.data,
+            clock: SandboxClock::default(),
+            tokens: TokenBook::default(),
+            limits: RateLimiter::default(),
+            faults,
+            stats: RequestStats::default(),
+            events: config.events,
+        }
+    }
+}
+
+pub fn app(config: SandboxConfig) -> Router {
+    let state = Arc::new(SandboxState::new(config));
+    let di = Router::new()
+        .route("/auth/v-3/login/{minutes}", post(di_auth::login))
+        .route(
+            "/parcel/tracking/{version}/fetch/{identifier}/{locale}/{only_last_event}",
+            get(di_tracking::fetch),
+        )
+        .route("/parcel/tracking/v-2/register", post(di_register::register))
+        .fallback(di_not_found);
+    let trackonline = trackonline::router().layer(middleware::from_fn_with_state(
+        state.clone(),
+        trackonline::authenticate,
+    ));
+    Router::new()
+        .nest(
+            "/v1",
+            carrier_layers(inpost::router(), &state, Carrier::InPost),
+        )
+        .nest("/ws/json", carrier_layers(di, &state, Carrier::Di))
+        .nest(
+            "/api/v1",
+            carrier_layers(trackonline, &state, Carrier::TrackOnline),
+        )
+        .nest("/_sandbox", control::router())
+        .fallback(not_a_carrier_path)
+        .with_state(state)
+}
+
+/// Outside in: count the request, inject a fault, answer 405s in the carrier's format.
+fn carrier_layers(
+    router: Router<Arc<SandboxState>>,
+    state: &Arc<SandboxState>,
+    carrier: Carrier,
+) -> Router<Arc<SandboxState>> {
+    router
+        .layer(middleware::from_fn_with_state(
+            carrier,
+            method_not_allowed_in_carrier_format,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), carrier),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), carrier),
+            stats::count,
+        ))
+}
+
+/// axum answers a wrong method with an empty 405; the carriers answer with their error body.
+async fn method_not_allowed_in_carrier_format(
+    axum::extract::State(carrier): axum::extract::State<Carrier>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let mut answer = carrier.error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{method} is not allowed on this resource."),
+    );
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        answer.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    answer
+}
+
+async fn di_not_found(request: Request) -> Response {
+    carrier::di_error(
+        StatusCode::NOT_FOUND,
+        &format!("{} is not a Di web service.", request.uri().path()),
+        None,
+    )
+}
+
+async fn not_a_carrier_path() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "Trackline sandbox: InPost is under /v1/, Di under /ws/json/, TrackOnline under /api/v1/, \
+         switches under /_sandbox/.\n",
+    )
+        .into_response()
+}
+
+/// One log line per request: method, path (never the query, which may hold an API key), status.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "sandbox request"
+    );
+    response
+}
+
+pub async fn run(args: Args) -> ExitCode {
+    match args.command {
+        Some(SandboxCommand::Event(event_args)) => event_cli::run(*event_args).await,
+        Some(SandboxCommand::Cases(cases_args)) => print_cases(cases_args),
+        None => serve(args).await,
+    }
+}
+
+fn print_cases(args: CasesArgs) -> ExitCode {
+    let data = match &args.data {
+        Some(path) => match DataSet::load(path) {
+            Ok(data) => data,
+            Err(error) => {
+                eprintln!("trackline sandbox cases: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => DataSet::builtin(),
+    };
+    print!(
+        "{}",
+        markdown_table(&demo_cases(&data), args.base_url.trim_end_matches('/'))
+    );
+    ExitCode::SUCCESS
+}
+
+async fn serve(args: Args) -> ExitCode {
+    crate::logging::init();
+    let config = match SandboxConfig::from_args(&args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("trackline sandbox: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener =
+        match tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+            .await
+        {
+            Ok(listener) => listener,
+            Err(source) => {
+                let error = SandboxError::Bind {
+                    port: args.port,
+                    source,
+                };
+                eprintln!("trackline sandbox: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    // Tests read the first line to learn the port when they asked for port 0.
+    println!("Trackline sandbox listening on http://{addr}/");
+    println!("  InPost:      http://{addr}/v1/tracking/520000011395200025009871");
+    println!("  Di:          http://{addr}/ws/json/auth/v-3/login/60 (POST credentials from the data set)");
+    println!("  TrackOnline: http://{addr}/api/v1/transaction (X-ApiKey from the data set)");
+    println!("  Switches:    http://{addr}/_sandbox/stats, /_sandbox/faults, /_sandbox/clock, /_sandbox/cases");
+    match config.events.path() {
+        Some(path) => println!("  Registered Di events are kept in {}", path.display()),
+        None => println!("  Registered Di events are kept in memory only"),
+    }
+    println!("Press Ctrl-C to stop.");
+    let app = app(config).layer(middleware::from_fn(log_request));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(crate::shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("trackline sandbox: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
