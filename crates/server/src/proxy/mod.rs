@@ -198,9 +198,10 @@ async fn render_metrics(State(state): State<Arc<ProxyState>>) -> Response {
         .into_response()
 }
 
-/// Validates a path value with core before any upstream request.
+/// Validates a reference value with core before any upstream request; core's message is the
+/// problem's detail, so the widget and the developer see the same reason.
 fn core_check(value: &str) -> Result<String, String> {
-    Ok(value.to_owned())
+    trackline_core::reference::validate_value(value).map_err(|error| error.to_string())
 }
 
 /// One request: shed, origin, method, limits, key, route, then cache or carrier. Each step can

@@ -125,6 +125,10 @@ fn is_path_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'-' | b'_' | b'.')
 }
 
+fn is_query_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':' | b'/' | b' ')
+}
+
 fn describe(byte: u8) -> String {
     if byte.is_ascii_graphic() {
         format!("`{}`", byte as char)
@@ -133,7 +137,7 @@ fn describe(byte: u8) -> String {
     }
 }
 
-/// A path or query value: letters, digits, `-`, `_`, up to 64 characters.
+/// A path value: letters, digits, `-`, `_`, `.`, up to 64 characters.
 fn safe_value(what: &str, value: &str) -> Result<String, Problem> {
     if value.is_empty() || value.chars().count() > MAX_VALUE_CHARS {
         return Err(bad(format!(
@@ -142,10 +146,10 @@ fn safe_value(what: &str, value: &str) -> Result<String, Problem> {
     }
     if !value
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
         return Err(bad(format!(
-            "the {what} may only contain letters, digits, `-` and `_`"
+            "the {what} may only contain letters, digits, `-`, `_` and `.`"
         )));
     }
     Ok(value.to_owned())
@@ -193,13 +197,11 @@ fn parse_query(query: Option<&str>) -> Result<Query, Problem> {
                 printable(&name)
             )));
         }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-            || value.is_empty()
-        {
+        // References may hold spaces and slashes (core allows them); the value is re-encoded
+        // when the upstream URL is built, so neither can leave the query.
+        if value.trim().is_empty() || !value.bytes().all(is_query_byte) {
             return Err(bad(format!(
-                "the query parameter `{}` must be letters, digits, `-`, `_`, `.` or `:`",
+                "the query parameter `{}` must be letters, digits, spaces, `-`, `_`, `.`, `:` or `/`",
                 printable(&name)
             )));
         }
@@ -235,7 +237,14 @@ fn whitelisted(
             )));
         };
         let value = if is_reference {
-            reference_value(canonical, value, check_value)?
+            let normalized = check_value(value)
+                .map_err(|error| bad(format!("the {canonical} is not valid: {error}")))?;
+            if !normalized.bytes().all(is_query_byte) {
+                return Err(bad(format!(
+                    "the {canonical} holds a character no reference has"
+                )));
+            }
+            normalized
         } else {
             value.clone()
         };

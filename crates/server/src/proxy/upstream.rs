@@ -65,8 +65,11 @@ pub struct CarrierUpstream {
 
 impl CarrierUpstream {
     pub fn new(config: CarrierConfig) -> Self {
-        // The quota's burst is a tenth of a minute's allowance, so a spike cannot spend it all.
-        let burst = (config.requests_per_minute / 10).max(1);
+        // A spike may spend a tenth of a minute's allowance at once (at least a handful of
+        // calls, never more than the whole allowance).
+        let burst = (config.requests_per_minute / 10)
+            .max(5)
+            .min(config.requests_per_minute);
         CarrierUpstream {
             cache: ResponseCache::new(config.cache_ttl, config.cache_max_bytes),
             coalescer: Coalescer::default(),
@@ -282,11 +285,7 @@ impl CarrierUpstream {
         }
         match status {
             StatusCode::TOO_MANY_REQUESTS => {
-                let wait = retry_after
-                    .as_ref()
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|value| value.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs)
+                let wait = retry_after_seconds(retry_after.as_ref())
                     .unwrap_or(DEFAULT_BACKOFF)
                     .clamp(Duration::from_secs(1), MAX_BACKOFF);
                 *self
@@ -314,6 +313,17 @@ impl CarrierUpstream {
                 ProblemKind::UpstreamTimeout,
                 format!("{carrier} timed out"),
             )),
+            // The carrier's own estimate of when it is back is worth passing on to the widget.
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let unavailable = problem(
+                    ProblemKind::UpstreamUnavailable,
+                    format!("{carrier} is temporarily unavailable"),
+                );
+                Err(match retry_after_seconds(retry_after.as_ref()) {
+                    Some(wait) => unavailable.retry_after(wait.min(MAX_BACKOFF)),
+                    None => unavailable,
+                })
+            }
             _ => Err(problem(
                 ProblemKind::UpstreamUnavailable,
                 format!("{carrier} answered with status {}", status.as_u16()),
@@ -414,6 +424,12 @@ impl CarrierUpstream {
     }
 }
 
+/// `Retry-After` in seconds; the HTTP-date form is rare in APIs and treated as absent.
+fn retry_after_seconds(value: Option<&header::HeaderValue>) -> Option<Duration> {
+    let seconds = value?.to_str().ok()?.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
 /// InPost answers an unknown tracking number with 400 `uknown_tracking_number` (sic).
 fn is_unknown_number(status: StatusCode, body: &[u8]) -> bool {
     #[derive(Deserialize)]
@@ -476,9 +492,10 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<B
                     "the answer did not arrive in time",
                 ))
             }
+            // A body that ends early cannot be used, whatever cut it.
             Err(_) => {
                 return Err(Problem::new(
-                    ProblemKind::UpstreamUnavailable,
+                    ProblemKind::UpstreamMalformed,
                     "the answer was cut off",
                 ))
             }
