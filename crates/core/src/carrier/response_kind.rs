@@ -166,4 +166,59 @@ mod tests {
             ResponseKind::DiFetch
         );
     }
+
+    const SEEDS: [&str; 6] = [
+        r#"{"tracking_number":"6123","status":"delivered","tracking_details":[{"status":"ready_to_pickup","datetime":"2015-09-17T11:28:00.000+02:00","agency":"K"}],"expected_flow":["delivered"],"custom_attributes":{"target_machine_detail":{"name":"A","opening_hours":"PN-PT 09:00-16:00","location":{"latitude":50.2,"longitude":18.9},"operating_hours_extended":{"customer":{"monday":[{"start":60,"end":120}]}}}}}"#,
+        r#"{"href":"x","items":[{"name":"created","title":"Created"}],"service_history":{"last_service":"a","updated_at":"2017-10-27T12:39:02.125+02:00"}}"#,
+        r#"[{"trackingNumber":1,"linkedParcelNumbers":["2"],"events":[{"eventTime":"2024-10-27 02:30:00","eventType":{"apiKey":"013","i18nKey":"x.delivered"},"eventGroup":{"id":4},"lat":59.9,"lon":10.7}]},{"trackingNumber":"2","linkedParcelNumbers":["1"],"events":[]}]"#,
+        r#"[{"number":"1","lastKnownPosition":{"latitude":52,"longitude":5},"lastKnownLocation":{"gps":{"latitude":1,"longitude":2}},"lastSeen":"2024-07-01T09:00:00","deviceIds":{"deviceId":"d"}}]"#,
+        r#"{"data":[{"statusCode":35,"typeCode":30,"fromLocation":{"name":"a"},"toLocation":{"name":"b"},"dateTransaction":"2021-01-01T00:00:00.0000000+00:00","deviceId":"d","measuredOn":"2024-06-30T21:15:00Z","latitude":1,"longitude":2}]}"#,
+        r#"[{"number":"PL1","type":1,"createdOn":"2024-04-01T10:00:00+02:00","packagingSerializedItems":[{"item":{"number":"U"}}]}]"#,
+    ];
+
+    /// A small deterministic generator, so that the test needs no dependency and never flakes.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    #[test]
+    fn mutated_and_random_answers_never_make_an_adapter_panic() {
+        let kinds = KINDS.map(|(_, _, kind)| kind);
+        let statuses = [200, 202, 204, 400, 401, 404, 410, 429, 500, 418];
+        let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
+        for round in 0..3000 {
+            let mut body = SEEDS[round % SEEDS.len()].as_bytes().to_vec();
+            for _ in 0..(random.next() % 4) {
+                let at = (random.next() as usize) % body.len().max(1);
+                match random.next() % 4 {
+                    0 => body.truncate(at),
+                    1 if !body.is_empty() => {
+                        let last = body.len() - 1;
+                        body[at.min(last)] = random.next() as u8;
+                    }
+                    2 => {
+                        let alphabet = b"{}[],:\"0123456789-T+Z";
+                        body.insert(
+                            at.min(body.len()),
+                            alphabet[(random.next() as usize) % alphabet.len()],
+                        );
+                    }
+                    _ => body.extend((0..8).map(|_| random.next() as u8)),
+                }
+            }
+            let kind = kinds[(random.next() as usize) % kinds.len()];
+            let status = statuses[(random.next() as usize) % statuses.len()];
+            let retry_after = ["5", "Sun, 06 Nov 1994 08:49:37 GMT", "\u{0}99", ""][round % 4];
+            let response = CarrierResponse::new(status, &body).with_retry_after(Some(retry_after));
+            let _ = normalize(kind, &response, Some("ref"));
+            let _ = crate::carrier::di::validate_register_event(&body);
+        }
+    }
 }
