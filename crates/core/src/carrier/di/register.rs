@@ -222,8 +222,18 @@ pub fn validate_register_event(body: &[u8]) -> Result<RegisterEvent, RegisterEve
     let tracking_reference = checker.text("trackingReference", true, Some(TRACKING_REFERENCE_MAX));
     let event_time = checker.text("eventTime", true, None);
     if let Some(event_time) = &event_time {
+        // The time module also reads a space for `T` and minutes without seconds; Di's format
+        // has neither.
+        let bytes = event_time.as_bytes();
+        let strict_shape = bytes.get(10) == Some(&b'T') && bytes.get(16) == Some(&b':');
         match time::parse_with_offset(event_time) {
-            Ok(_) => {}
+            Ok(_) if strict_shape => {}
+            Ok(_) => checker.add(
+                "eventTime",
+                Problem::NotIsoDateTime {
+                    reason: "a `T` between date and time and seconds are required".into(),
+                },
+            ),
             Err(time::TimeError::NoOffset(_)) => checker.add("eventTime", Problem::NoUtcOffset),
             Err(error) => checker.add(
                 "eventTime",
@@ -572,6 +582,21 @@ mod tests {
             without_offset,
             vec![("eventTime".into(), Problem::NoUtcOffset)]
         );
+        let with_space = problems(
+            r#"{"trackingReference":"1","eventTime":"2022-08-04 12:51:00+01:00","eventType":"013"}"#,
+        );
+        assert!(matches!(with_space[0].1, Problem::NotIsoDateTime { .. }));
+        let without_seconds = problems(
+            r#"{"trackingReference":"1","eventTime":"2022-08-04T12:51+01:00","eventType":"013"}"#,
+        );
+        assert!(matches!(
+            without_seconds[0].1,
+            Problem::NotIsoDateTime { .. }
+        ));
+        assert!(validate_register_event(
+            br#"{"trackingReference":"1","eventTime":"2020-01-31T00:01:00.000+01:00","eventType":"001"}"#
+        )
+        .is_ok());
         let di_log_format = problems(
             r#"{"trackingReference":"1","eventTime":"04.08.2022 12:51","eventType":"013"}"#,
         );
