@@ -1,0 +1,1146 @@
+//! The proxy against the sandbox carriers on loopback: credentials, CORS, hostile paths,
+//! redirects, cache and coalescing, limits, fault mapping, access keys, and a scan of every
+//! response and log line for secrets.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use trackline::proxy::{self, ProxyConfig};
+use trackline::sandbox::{self, SandboxConfig};
+
+/// The sandbox's own test credentials (from its built-in data set).
+const DI_USERNAME: &str = "wssandbox";
+const DI_PASSWORD: &str = "sandbox-only-password";
+const TRACKONLINE_KEY: &str = "sandbox.trackonline.demo-key";
+const TRACKONLINE_SMALL_KEY: &str = "sandbox.trackonline.small-key";
+
+const INPOST_NUMBER: &str = "520000011395200025009871";
+const DI_NUMBER: &str = "370724760010119754";
+
+// ------------------------------------------------------------------------------------------
+// Capture: every log line of this test binary and every response it received, for the scan.
+
+#[derive(Clone)]
+struct LogBuffer;
+
+fn log_lines() -> &'static Mutex<Vec<u8>> {
+    static LINES: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LINES.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+impl Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        log_lines().lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| LogBuffer)
+            .init();
+    });
+}
+
+fn seen_responses() -> &'static Mutex<String> {
+    static SEEN: OnceLock<Mutex<String>> = OnceLock::new();
+    SEEN.get_or_init(|| Mutex::new(String::new()))
+}
+
+/// Secrets other than the configured ones that must never show: generated access keys.
+fn extra_secrets() -> &'static Mutex<Vec<String>> {
+    static KEYS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    KEYS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+
+    fn problem_type(&self) -> String {
+        self.json()["type"].as_str().unwrap_or_default().to_owned()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+fn record(status: StatusCode, headers: &HeaderMap, body: &str) {
+    let mut seen = seen_responses().lock().unwrap();
+    seen.push_str(&format!("{status}\n"));
+    for (name, value) in headers {
+        seen.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    seen.push_str(body);
+    seen.push('\n');
+}
+
+// ------------------------------------------------------------------------------------------
+// Servers on loopback.
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+struct Sandbox {
+    base: String,
+}
+
+impl Sandbox {
+    async fn start() -> Sandbox {
+        capture_logs();
+        let addr = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
+        Sandbox {
+            base: format!("http://{addr}"),
+        }
+    }
+
+    async fn requests(&self, carrier: &str) -> u64 {
+        let stats: Value = reqwest::get(format!("{}/_sandbox/stats", self.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["requests"][carrier]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no count for {carrier}: {stats}"))
+    }
+
+    async fn arm_fault(&self, number: &str, fault: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", self.base))
+            .json(&serde_json::json!({ "number": number, "fault": fault }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "arming {fault}: {}",
+            response.text().await.unwrap()
+        );
+    }
+}
+
+/// A configuration with every carrier on `base`, generous client limits and the given
+/// replacements applied to the text (e.g. a tighter limit for one test).
+fn config_text(base: &str) -> String {
+    format!(
+        r#"
+[server]
+timeout_ms = 1500
+connect_timeout_ms = 500
+
+[rate_limits]
+per_client_ip_per_minute = 6000
+per_client_ip_burst = 1000
+
+[[sites]]
+name = "shop"
+origins = ["https://shop.example"]
+
+[carriers.inpost]
+base_url = "{base}"
+cache_ttl_secs = 60
+requests_per_minute = 6000
+
+[carriers.di]
+base_url = "{base}"
+username = "{DI_USERNAME}"
+password = "{DI_PASSWORD}"
+token_minutes = 5
+requests_per_minute = 6000
+
+[carriers.trackonline]
+base_url = "{base}"
+api_key = "{TRACKONLINE_KEY}"
+requests_per_minute = 6000
+"#
+    )
+}
+
+fn parse_config(text: &str) -> ProxyConfig {
+    ProxyConfig::parse(text, &|_| None).unwrap_or_else(|error| panic!("{error}\n{text}"))
+}
+
+struct Proxy {
+    addr: SocketAddr,
+    client: reqwest::Client,
+}
+
+impl Proxy {
+    async fn start(config: ProxyConfig) -> Proxy {
+        capture_logs();
+        let addr = serve(proxy::app(config)).await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Proxy { addr, client }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.get_with(path, &[]).await
+    }
+
+    async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.client.get(format!("http://{}{path}", self.addr));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        record(status, &headers, &body);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn preflight(&self, origin: &str, request_headers: &str) -> Answer {
+        let response = self
+            .client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!(
+                    "http://{}/carriers/inpost/v1/tracking/{INPOST_NUMBER}",
+                    self.addr
+                ),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", request_headers)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        record(status, &headers, &body);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Sends a request line exactly as written, without a client normalizing the path.
+    async fn raw_status(&self, target: &[u8]) -> (u16, String) {
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let mut request = b"GET ".to_vec();
+        request.extend_from_slice(target);
+        request.extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        stream.write_all(&request).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        seen_responses().lock().unwrap().push_str(&answer);
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no status line for {}: {answer:?}",
+                    String::from_utf8_lossy(target)
+                )
+            });
+        (status, answer)
+    }
+}
+
+async fn sandbox_and_proxy() -> (Sandbox, Proxy) {
+    let sandbox = Sandbox::start().await;
+    let proxy = Proxy::start(parse_config(&config_text(&sandbox.base))).await;
+    (sandbox, proxy)
+}
+
+// ------------------------------------------------------------------------------------------
+// Credentials.
+
+#[tokio::test]
+async fn di_and_trackonline_answers_come_back_with_the_credentials_added_and_not_returned() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let di = proxy
+        .get(&format!(
+            "/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"
+        ))
+        .await;
+    // The sandbox answers 200 only to a request carrying a token from its own login.
+    assert_eq!(di.status, StatusCode::OK, "{}", di.body);
+    assert!(di.body.contains(DI_NUMBER), "{}", di.body);
+    assert_eq!(sandbox.requests("di").await, 2, "one login, one fetch");
+    let trackonline = proxy
+        .get("/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123&page=1")
+        .await;
+    // ... and TrackOnline answers 200 only with a valid X-ApiKey.
+    assert_eq!(trackonline.status, StatusCode::OK, "{}", trackonline.body);
+    assert!(
+        trackonline.body.contains("CC-000123"),
+        "{}",
+        trackonline.body
+    );
+    for answer in [&di, &trackonline] {
+        let text = format!("{:?}{}", answer.headers, answer.body);
+        assert!(
+            !text.contains(DI_PASSWORD) && !text.contains(TRACKONLINE_KEY) && !text.contains("eyJ"),
+            "{text}"
+        );
+        assert!(answer.headers.get("set-cookie").is_none());
+    }
+}
+
+/// What a stand-in carrier saw of one request.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    uri: String,
+    headers: BTreeMap<String, String>,
+}
+
+#[tokio::test]
+async fn the_api_key_goes_in_a_header_and_client_cookies_and_authorization_never_go_upstream() {
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let recorder = seen.clone();
+    let upstream = Router::new().fallback(move |request: axum::extract::Request| {
+        let recorder = recorder.clone();
+        async move {
+            recorder.lock().unwrap().push(Seen {
+                uri: request.uri().to_string(),
+                headers: request
+                    .headers()
+                    .iter()
+                    .map(|(name, value)| {
+                        (name.to_string(), value.to_str().unwrap_or("").to_owned())
+                    })
+                    .collect(),
+            });
+            (
+                [
+                    ("content-type", "application/json"),
+                    ("set-cookie", "carrier_session=abc; Path=/"),
+                    ("connection", "keep-alive, x-hop"),
+                    ("x-hop", "1"),
+                    ("x-carrier-internal", "node-7"),
+                ],
+                "[]",
+            )
+        }
+    });
+    let base = format!("http://{}", serve(upstream).await);
+    let proxy = Proxy::start(parse_config(&config_text(&base))).await;
+    let answer = proxy
+        .get_with(
+            "/carriers/trackonline/api/v1/transaction?ReferenceNumber=ORD-1001",
+            &[
+                ("Cookie", "shop_session=secret-cookie"),
+                ("Authorization", "Bearer browser-token"),
+                ("X-ApiKey", "browser-chosen-key"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let request = &seen[0];
+    assert_eq!(
+        request.headers.get("x-apikey").map(String::as_str),
+        Some(TRACKONLINE_KEY)
+    );
+    assert!(
+        !request.uri.contains("apikey") && !request.uri.contains(TRACKONLINE_KEY),
+        "{}",
+        request.uri
+    );
+    assert_eq!(request.uri, "/api/v1/transaction?ReferenceNumber=ORD-1001");
+    assert!(
+        !request.headers.contains_key("cookie"),
+        "{:?}",
+        request.headers
+    );
+    assert!(
+        !request.headers.contains_key("authorization"),
+        "{:?}",
+        request.headers
+    );
+    for name in ["set-cookie", "x-hop", "x-carrier-internal"] {
+        assert!(
+            answer.headers.get(name).is_none(),
+            "{name} came back: {:?}",
+            answer.headers
+        );
+    }
+    assert_eq!(answer.body, "[]");
+}
+
+#[tokio::test]
+async fn an_expired_di_token_is_replaced_by_one_new_login() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let path = format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/true");
+    assert_eq!(proxy.get(&path).await.status, StatusCode::OK);
+    // Move the sandbox's clock past the token's five minutes; the proxy still holds the token.
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/_sandbox/clock", sandbox.base))
+        .json(&serde_json::json!({ "advanceSeconds": 600 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(advanced.status().is_success());
+    let other = format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/NO/true");
+    let answer = proxy.get(&other).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // login, fetch, fetch refused with 401, login again, fetch.
+    assert_eq!(sandbox.requests("di").await, 5);
+    let metrics = proxy.get("/metrics").await.body;
+    assert!(
+        metrics.contains("trackline_proxy_di_logins_total 2\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_first_requests_to_di_share_one_login() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let proxy = Arc::new(proxy);
+    let mut tasks = Vec::new();
+    for locale in ["EN", "NO"] {
+        for only_last in ["true", "false"] {
+            let proxy = proxy.clone();
+            tasks.push(tokio::spawn(async move {
+                proxy
+                    .get(&format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/{locale}/{only_last}"))
+                    .await
+                    .status
+            }));
+        }
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(
+        sandbox.requests("di").await,
+        5,
+        "one login and four fetches"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// CORS.
+
+#[tokio::test]
+async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_another() {
+    let (_sandbox, proxy) = sandbox_and_proxy().await;
+    let allowed = proxy
+        .preflight("https://shop.example", "x-trackline-key")
+        .await;
+    assert_eq!(allowed.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(allowed.header("access-control-allow-methods"), Some("GET"));
+    assert!(allowed.header("access-control-allow-credentials").is_none());
+
+    let refused = proxy
+        .preflight("https://evil.example", "x-trackline-key")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.header("access-control-allow-origin").is_none());
+    assert_eq!(
+        refused.problem_type(),
+        "https://trackline.dev/problems/forbidden-origin"
+    );
+
+    let sneaky = proxy
+        .preflight("https://shop.example.evil.example", "")
+        .await;
+    assert_eq!(sneaky.status, StatusCode::FORBIDDEN);
+
+    let actual = proxy
+        .get_with(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[("Origin", "https://shop.example")],
+        )
+        .await;
+    assert_eq!(actual.status, StatusCode::OK);
+    assert_eq!(
+        actual.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(actual.header("vary"), Some("Origin"));
+    let foreign = proxy
+        .get_with(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+}
+
+// ------------------------------------------------------------------------------------------
+// Hostile paths and redirects.
+
+#[tokio::test]
+async fn hostile_paths_are_refused_before_any_upstream_request() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let overlong_value = format!("/carriers/inpost/v1/tracking/{}", "5".repeat(600));
+    let overlong_query = format!("/carriers/inpost/v1/statuses?lang={}", "e".repeat(2000));
+    let too_long_for_a_value = format!("/carriers/inpost/v1/tracking/{}", "5".repeat(65));
+    let hostile: Vec<&[u8]> = vec![
+        b"/carriers/inpost/v1/tracking/../../../etc/passwd",
+        b"/carriers/inpost/v1/tracking/..%2f..%2fadmin",
+        b"/carriers/inpost/v1/tracking/%2e%2e/statuses",
+        b"/carriers/inpost/v1/tracking/a%2Fb",
+        b"/carriers/inpost/v1/tracking/a%252Fb",
+        b"/carriers/inpost/v1/tracking/123%5c..%5cadmin",
+        b"/carriers/inpost/v1/tracking/./520000011395200025009871",
+        b"/carriers/inpost//v1/tracking/520000011395200025009871",
+        b"/carriers//evil.example/v1/tracking/1",
+        b"/carriers/http://169.254.169.254/latest/meta-data/",
+        b"/carriers/inpost/http:%2f%2fevil.example%2fv1",
+        b"/carriers/inpost/v1/tracking/user:secret@evil.example",
+        b"/carriers/inpost/v1/tracking/@evil.example",
+        b"/carriers/inpost/v1/tracking/123%0d%0aX-Injected:%20yes",
+        b"/carriers/inpost/v1/statuses?lang=en_GB%0d%0aX-Injected:%201",
+        b"/carriers/inpost/v1/tracking/123%00",
+        b"/carriers/inpost/v1/tracking/1;jsessionid=abc",
+        b"/carriers/inpost/v1/tracking/\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93",
+        overlong_value.as_bytes(),
+        overlong_query.as_bytes(),
+        too_long_for_a_value.as_bytes(),
+        b"/carriers/inpost/v1/points/KRA010M?next=http://evil.example",
+        b"/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123&apikey=stolen",
+        b"/carriers/trackonline/api/v1/location",
+        b"/carriers/trackonline/api/v1/uniqueitem?ItemNumber=%3Cscript%3E",
+        b"/carriers/trackonline/api/v1/balance?locations=A",
+        b"/carriers/di/ws/json/auth/v-3/login/60",
+        b"/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119754/EN/false/extra",
+        b"/carriers/dhl/track/123",
+    ];
+    assert!(hostile.len() >= 20);
+    for target in &hostile {
+        let (status, answer) = proxy.raw_status(target).await;
+        assert!(
+            status == 400 || status == 404,
+            "{} answered {status}: {answer}",
+            String::from_utf8_lossy(target)
+        );
+        assert!(
+            !answer.to_ascii_lowercase().contains("x-injected"),
+            "{answer}"
+        );
+    }
+    let invalid = proxy.get("/carriers/inpost/v1/tracking/a%2Fb").await;
+    assert_eq!(
+        invalid.problem_type(),
+        "https://trackline.dev/problems/invalid-reference"
+    );
+    let unknown = proxy.get("/carriers/dhl/track/123").await;
+    assert_eq!(
+        unknown.problem_type(),
+        "https://trackline.dev/problems/not-found"
+    );
+    for carrier in ["inpost", "di", "trackonline"] {
+        assert_eq!(sandbox.requests(carrier).await, 0, "{carrier} was called");
+    }
+}
+
+#[tokio::test]
+async fn a_reference_core_rejects_is_a_bad_request_with_core_s_reason() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    // 36 characters: longer than any carrier's reference, by core's rule.
+    let answer = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{}", "5".repeat(36)))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer.problem_type(),
+        "https://trackline.dev/problems/invalid-reference"
+    );
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("35"), "{detail}");
+    assert_eq!(sandbox.requests("inpost").await, 0);
+}
+
+#[tokio::test]
+async fn other_methods_than_get_are_refused() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let response = proxy
+            .client
+            .request(
+                method.clone(),
+                format!(
+                    "http://{}/carriers/inpost/v1/tracking/{INPOST_NUMBER}",
+                    proxy.addr
+                ),
+            )
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method}"
+        );
+    }
+    assert_eq!(sandbox.requests("inpost").await, 0);
+}
+
+#[tokio::test]
+async fn a_redirect_to_a_link_local_address_is_not_followed() {
+    let followed = Arc::new(AtomicUsize::new(0));
+    let count = followed.clone();
+    let upstream = Router::new().fallback(move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        async {
+            (
+                StatusCode::FOUND,
+                [(
+                    "location",
+                    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+                )],
+                "",
+            )
+        }
+    });
+    let base = format!("http://{}", serve(upstream).await);
+    let proxy = Proxy::start(parse_config(&config_text(&base))).await;
+    let answer = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        answer.problem_type(),
+        "https://trackline.dev/problems/upstream-unavailable"
+    );
+    assert!(answer.header("location").is_none());
+    assert!(!answer.body.contains("169.254"), "{}", answer.body);
+    assert_eq!(
+        followed.load(Ordering::SeqCst),
+        1,
+        "the stand-in carrier was asked once"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Cache, coalescing and limits.
+
+#[tokio::test]
+async fn fifty_concurrent_identical_requests_make_one_upstream_call_and_later_ones_hit_the_cache() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    // Slow enough that all fifty are in flight together.
+    sandbox
+        .arm_fault("520000011395200025009888", "latency:400")
+        .await;
+    let proxy = Arc::new(proxy);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let proxy = proxy.clone();
+        tasks.push(tokio::spawn(async move {
+            proxy
+                .get("/carriers/inpost/v1/tracking/520000011395200025009888")
+                .await
+        }));
+    }
+    let mut bodies = std::collections::BTreeSet::new();
+    for task in tasks {
+        let answer = task.await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        bodies.insert(answer.body);
+    }
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(sandbox.requests("inpost").await, 1);
+    let again = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395200025009888")
+        .await;
+    assert_eq!(again.header("x-trackline-cache"), Some("hit"));
+    assert_eq!(sandbox.requests("inpost").await, 1);
+    let metrics = proxy.get("/metrics").await.body;
+    assert!(
+        metrics.contains("trackline_proxy_cache_hits_total{carrier=\"inpost\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("trackline_proxy_coalesced_total{carrier=\"inpost\"} 49\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn not_found_answers_are_cached_and_errors_are_not() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let unknown = "/carriers/inpost/v1/tracking/520000011395299999999999";
+    let first = proxy.get(unknown).await;
+    assert_eq!(first.status, StatusCode::NOT_FOUND, "{}", first.body);
+    assert_eq!(
+        first.problem_type(),
+        "https://trackline.dev/problems/not-found"
+    );
+    assert_eq!(
+        proxy.get(unknown).await.header("x-trackline-cache"),
+        Some("hit")
+    );
+    assert_eq!(sandbox.requests("inpost").await, 1);
+
+    let failing = "/carriers/inpost/v1/tracking/520000011395200000000500";
+    assert_eq!(proxy.get(failing).await.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(proxy.get(failing).await.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(sandbox.requests("inpost").await, 3);
+}
+
+#[tokio::test]
+async fn a_client_over_its_per_ip_limit_gets_429_with_retry_after() {
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base)
+        .replace(
+            "per_client_ip_per_minute = 6000",
+            "per_client_ip_per_minute = 6",
+        )
+        .replace("per_client_ip_burst = 1000", "per_client_ip_burst = 3");
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    for _ in 0..3 {
+        assert_eq!(proxy.get(&path).await.status, StatusCode::OK);
+    }
+    let limited = proxy.get(&path).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        limited.problem_type(),
+        "https://trackline.dev/problems/rate-limited"
+    );
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry_after), "{retry_after}");
+    let metrics = proxy.get("/metrics").await.body;
+    assert!(
+        metrics.contains("trackline_proxy_rate_limited_total{scope=\"client_ip\"} 1\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_429_reaches_the_browser_and_the_carrier_is_left_alone_until_the_wait_is_over()
+{
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base).replace(TRACKONLINE_KEY, TRACKONLINE_SMALL_KEY);
+    let proxy = Proxy::start(parse_config(&text)).await;
+    // The small key allows 3 calls a minute; distinct references so the cache does not answer.
+    for reference in ["R-1", "R-2", "R-3"] {
+        let answer = proxy
+            .get(&format!(
+                "/carriers/trackonline/api/v1/transaction?ReferenceNumber={reference}"
+            ))
+            .await;
+        assert_ne!(
+            answer.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            answer.body
+        );
+    }
+    let limited = proxy
+        .get("/carriers/trackonline/api/v1/transaction?ReferenceNumber=R-4")
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.body
+    );
+    assert_eq!(
+        limited.problem_type(),
+        "https://trackline.dev/problems/rate-limited"
+    );
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    let calls = sandbox.requests("trackonline").await;
+    assert_eq!(calls, 4);
+    let held_back = proxy
+        .get("/carriers/trackonline/api/v1/transaction?ReferenceNumber=R-5")
+        .await;
+    assert_eq!(held_back.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(held_back.header("retry-after").is_some());
+    assert_eq!(
+        sandbox.requests("trackonline").await,
+        calls,
+        "the carrier was called during its wait"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// Faults.
+
+#[tokio::test]
+async fn each_sandbox_fault_becomes_its_problem_type() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let cases = [
+        (
+            "520000011395200025009895",
+            "500",
+            StatusCode::BAD_GATEWAY,
+            "upstream-unavailable",
+        ),
+        (
+            "520000011395200025009901",
+            "503:30",
+            StatusCode::BAD_GATEWAY,
+            "upstream-unavailable",
+        ),
+        (
+            "520000011395200025009918",
+            "malformed-json",
+            StatusCode::BAD_GATEWAY,
+            "upstream-malformed",
+        ),
+        (
+            "520000011395200025009925",
+            "truncated",
+            StatusCode::BAD_GATEWAY,
+            "upstream-malformed",
+        ),
+        (
+            "520000011395200025009932",
+            "drop",
+            StatusCode::BAD_GATEWAY,
+            "upstream-unavailable",
+        ),
+        (
+            "520000011395200025009949",
+            "latency:3000",
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream-timeout",
+        ),
+        (
+            "520000011395200025009956",
+            "trickle:3000",
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream-timeout",
+        ),
+    ];
+    for (number, fault, _, _) in &cases {
+        sandbox.arm_fault(number, fault).await;
+    }
+    for (number, fault, status, slug) in cases {
+        let answer = proxy
+            .get(&format!("/carriers/inpost/v1/tracking/{number}"))
+            .await;
+        assert_eq!(answer.status, status, "{fault}: {}", answer.body);
+        assert_eq!(
+            answer.problem_type(),
+            format!("https://trackline.dev/problems/{slug}"),
+            "{fault}"
+        );
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/problem+json")
+        );
+        assert_eq!(answer.json()["carrier"], "inpost", "{fault}");
+    }
+    let unknown = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395211111111111")
+        .await;
+    assert_eq!(
+        unknown.problem_type(),
+        "https://trackline.dev/problems/not-found"
+    );
+    let dropped_di = proxy
+        .get("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199993/EN/false")
+        .await;
+    assert_eq!(
+        dropped_di.problem_type(),
+        "https://trackline.dev/problems/upstream-unavailable"
+    );
+}
+
+#[tokio::test]
+async fn a_carrier_503_passes_its_retry_after_on() {
+    let (_sandbox, proxy) = sandbox_and_proxy().await;
+    // The built-in data set answers this number with 503 and Retry-After: 30.
+    let answer = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395200000000503")
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(answer.header("retry-after"), Some("30"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Access keys.
+
+fn temporary_folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "trackline-proxy-test-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+#[tokio::test]
+async fn a_site_that_requires_keys_refuses_missing_and_revoked_keys_and_accepts_current_ones() {
+    let sandbox = Sandbox::start().await;
+    let keys_file = temporary_folder("keys").join("keys.toml");
+    let key = proxy::keys::create_key(&keys_file, "shop-links").unwrap();
+    extra_secrets().lock().unwrap().push(key.clone());
+    let text = config_text(&sandbox.base)
+        .replace(
+            "origins = [\"https://shop.example\"]",
+            "origins = [\"https://shop.example\"]\nrequire_access_key = true",
+        )
+        .replace(
+            "[server]",
+            &format!(
+                "[access_keys]\nfile = {:?}\n\n[server]",
+                keys_file.display().to_string()
+            ),
+        );
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let origin = ("Origin", "https://shop.example");
+
+    let missing = proxy.get_with(&path, &[origin]).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        missing.problem_type(),
+        "https://trackline.dev/problems/unauthorized"
+    );
+    // The widget must be able to read the problem, so CORS headers are on it too.
+    assert_eq!(
+        missing.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    let wrong = proxy
+        .get_with(
+            &path,
+            &[
+                origin,
+                ("X-Trackline-Key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    // Without an Origin header the key is required as well, or leaving Origin out would skip it.
+    assert_eq!(proxy.get(&path).await.status, StatusCode::UNAUTHORIZED);
+
+    let accepted = proxy
+        .get_with(&path, &[origin, ("X-Trackline-Key", &key)])
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert!(!accepted.body.contains(&key));
+
+    proxy::keys::revoke_key(&keys_file, "shop-links").unwrap();
+    let revoked = proxy
+        .get_with(&path, &[origin, ("X-Trackline-Key", &key)])
+        .await;
+    assert_eq!(
+        revoked.status,
+        StatusCode::UNAUTHORIZED,
+        "revocation needs no restart"
+    );
+    assert_eq!(sandbox.requests("inpost").await, 1);
+}
+
+// ------------------------------------------------------------------------------------------
+// Operations and the demo.
+
+#[tokio::test]
+async fn health_and_metrics_are_served() {
+    let (_sandbox, proxy) = sandbox_and_proxy().await;
+    let health = proxy.get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["status"], "ok");
+    proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    let metrics = proxy.get("/metrics").await;
+    assert!(metrics
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
+    assert!(
+        metrics
+            .body
+            .contains("trackline_proxy_requests_total{carrier=\"inpost\",status=\"200\"} 1\n"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("trackline_proxy_upstream_latency_seconds_count{carrier=\"inpost\"} 1\n"),
+        "{}",
+        metrics.body
+    );
+}
+
+#[tokio::test]
+async fn the_demo_configuration_works_against_the_sandbox_without_edits() {
+    capture_logs();
+    let addr =
+        serve(Router::new().nest("/sandbox", sandbox::app(SandboxConfig::builtin_in_memory())))
+            .await;
+    let proxy = Proxy::start(proxy::demo_config(&format!("http://{addr}/sandbox"))).await;
+    let paths = [
+        format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+        format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
+        "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123".to_owned(),
+        "/carriers/inpost/v1/statuses?lang=en_GB".to_owned(),
+    ];
+    for path in paths {
+        let answer = proxy.get(&path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+    }
+    let partner = proxy.get("/carriers/by-partner/4711").await;
+    assert_eq!(partner.json()["carrier"], "di");
+}
+
+#[tokio::test]
+async fn a_stand_in_route_for_the_demo_router_merges_without_conflict() {
+    // The demo merges the proxy's router into its own, which has a fallback of its own.
+    let merged = Router::new()
+        .route("/", get(|| async { "demo page" }))
+        .merge(proxy::app(proxy::demo_config("http://127.0.0.1:9/sandbox")))
+        .fallback(|| async { "static file" });
+    let addr = serve(merged).await;
+    let body = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("ok"));
+}
+
+// ------------------------------------------------------------------------------------------
+// The scan.
+
+#[tokio::test]
+async fn no_secret_appears_in_any_response_or_log_line() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    // Exercise every path that touches a credential, including failures.
+    sandbox.arm_fault("370724760010119778", "500").await;
+    let paths = [
+        format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
+        "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119778/EN/false".to_owned(),
+        "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199993/EN/false".to_owned(),
+        "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123".to_owned(),
+        "/carriers/trackonline/api/v1/iot/item/measurement?deviceId=00EDBED7".to_owned(),
+        "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123&apikey=x".to_owned(),
+    ];
+    for path in &paths {
+        proxy.get(path).await;
+    }
+    // A Di login that is refused, and a TrackOnline key that is refused.
+    let wrong = config_text(&sandbox.base)
+        .replace(DI_PASSWORD, "wrong-password-for-the-scan")
+        .replace(TRACKONLINE_KEY, "wrong.trackonline.key-for-the-scan");
+    let refused = Proxy::start(parse_config(&wrong)).await;
+    let di = refused.get(&paths[0]).await;
+    assert_eq!(
+        di.problem_type(),
+        "https://trackline.dev/problems/upstream-unavailable"
+    );
+    let trackonline = refused.get(&paths[3]).await;
+    assert_eq!(
+        trackonline.problem_type(),
+        "https://trackline.dev/problems/upstream-unavailable"
+    );
+    proxy.get("/metrics").await;
+
+    let mut secrets: Vec<String> = vec![
+        DI_PASSWORD.into(),
+        TRACKONLINE_KEY.into(),
+        TRACKONLINE_SMALL_KEY.into(),
+        "wrong-password-for-the-scan".into(),
+        "wrong.trackonline.key-for-the-scan".into(),
+    ];
+    secrets.extend(extra_secrets().lock().unwrap().iter().cloned());
+    let logs = String::from_utf8_lossy(&log_lines().lock().unwrap()).into_owned();
+    let responses = seen_responses().lock().unwrap().clone();
+    assert!(logs.contains("request"), "the log capture works");
+    assert!(!responses.is_empty());
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a log line holds {secret}");
+        assert!(
+            !responses.contains(secret.as_str()),
+            "a response holds {secret}"
+        );
+    }
+    // Di tokens are JWTs: base64url JSON, always starting with `eyJ`. (The sandbox logs the
+    // first four characters, which are the same for every token.)
+    assert!(!holds_jwt(&logs), "a log line holds a token");
+    assert!(!holds_jwt(&responses), "a response holds a token");
+    // Tracking numbers are masked in the proxy's own log lines.
+    for line in logs
+        .lines()
+        .filter(|line| line.contains("trackline::proxy"))
+    {
+        assert!(!line.contains(DI_NUMBER), "unmasked number in: {line}");
+    }
+}
+
+/// Whether `text` holds something shaped like a JWT: `eyJ`, a long base64url run, a dot.
+fn holds_jwt(text: &str) -> bool {
+    text.match_indices("eyJ").any(|(start, _)| {
+        let rest = &text[start..];
+        let run = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .count();
+        run >= 16 && rest.as_bytes().get(run) == Some(&b'.')
+    })
+}
+
+#[test]
+fn the_token_detector_finds_a_jwt_and_ignores_a_masked_prefix() {
+    assert!(holds_jwt(
+        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+    ));
+    assert!(!holds_jwt("token=eyJh…(164 chars)"));
+}
