@@ -628,6 +628,17 @@ fn check_carrier(
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid(&base_key, "must not contain a query or fragment"));
     }
+    let forbidden = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => is_forbidden_upstream_ip(ip.into()),
+        Some(url::Host::Ipv6(ip)) => is_forbidden_upstream_ip(ip.into()),
+        _ => false,
+    };
+    if forbidden {
+        return Err(invalid(
+            &base_key,
+            "points at a link-local or unspecified address (such as a cloud metadata service)",
+        ));
+    }
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -844,6 +855,29 @@ mod tests {
             .to_string();
         assert!(error.contains("carriers.inpost.base_url"), "{error}");
         assert!(parse("[carriers.inpost]\nbase_url = \"http://127.0.0.1:9/sandbox/\"\n").is_ok());
+    }
+
+    #[test]
+    fn a_carrier_at_a_metadata_address_is_refused() {
+        let error = parse("[carriers.inpost]\nbase_url = \"https://169.254.169.254\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("carriers.inpost.base_url"), "{error}");
+    }
+
+    #[test]
+    fn the_documented_example_is_a_valid_configuration() {
+        let text = include_str!("../../../../examples/proxy.toml");
+        let env = |name: &str| match name {
+            ENV_DI_PASSWORD => Some("from-the-environment".to_owned()),
+            ENV_TRACKONLINE_API_KEY => Some("also-from-the-environment".to_owned()),
+            _ => None,
+        };
+        let config = ProxyConfig::parse(text, &env).unwrap();
+        assert_eq!(config.carriers.len(), 3);
+        assert_eq!(config.sites.len(), 2);
+        assert_eq!(config.without_origin, WithoutOrigin::RequireAccessKey);
+        assert_eq!(config.partners.get("4711"), Some(&CarrierId::Di));
     }
 
     #[test]

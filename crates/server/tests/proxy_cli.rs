@@ -1,0 +1,192 @@
+//! `trackline proxy` and `trackline keys` as a merchant runs them: start-up refusals name the
+//! key to fix, keys are printed once and stored as hashes, and the proxy drains and exits on
+//! SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn trackline() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trackline"));
+    // The tests' configuration must not be overridden by a developer's environment.
+    for name in [
+        "TRACKLINE_DI_USERNAME",
+        "TRACKLINE_DI_PASSWORD",
+        "TRACKLINE_TRACKONLINE_API_KEY",
+        "TRACKLINE_PROXY_CONFIG",
+        "TRACKLINE_KEYS_FILE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+fn folder(name: &str) -> PathBuf {
+    let folder =
+        std::env::temp_dir().join(format!("trackline-proxy-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn write(folder: &Path, name: &str, text: &str) -> PathBuf {
+    let path = folder.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_missing_secret_stops_the_proxy_with_the_key_and_variable_to_set() {
+    let folder = folder("missing-secret");
+    let config = write(&folder, "proxy.toml", "[carriers.trackonline]\n");
+    let output = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("carriers.trackonline.api_key"), "{stderr}");
+    assert!(stderr.contains("TRACKLINE_TRACKONLINE_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn an_unsafe_cors_configuration_stops_the_proxy() {
+    let folder = folder("unsafe-cors");
+    let config = write(
+        &folder,
+        "proxy.toml",
+        "[carriers.inpost]\n[[sites]]\nname = \"shop\"\norigins = [\"https://*.shop.example\"]\n",
+    );
+    let output = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unsafe CORS configuration at sites[0].origins[0]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_secret_can_come_from_the_environment_and_the_proxy_drains_and_exits_on_sigterm() {
+    let folder = folder("serve");
+    let config = write(
+        &folder,
+        "proxy.toml",
+        "[server]\nlisten = \"127.0.0.1:0\"\n[carriers.trackonline]\nbase_url = \"http://127.0.0.1:9\"\n",
+    );
+    let mut child = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .env("TRACKLINE_TRACKONLINE_API_KEY", "key-from-the-environment")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let url = first_line
+        .trim()
+        .strip_prefix("Trackline proxy listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+        .to_owned();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the proxy did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(logs.contains("draining"), "{logs}");
+    assert!(!logs.contains("key-from-the-environment"), "{logs}");
+}
+
+#[test]
+fn keys_are_printed_once_listed_by_name_and_revoked() {
+    let folder = folder("keys");
+    let config = write(
+        &folder,
+        "proxy.toml",
+        "[access_keys]\nfile = \"keys.toml\"\n[carriers.inpost]\n",
+    );
+    let created = trackline()
+        .args(["keys", "--config"])
+        .arg(&config)
+        .args(["new", "shop-links"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let key = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    assert_eq!(key.len(), 32);
+    assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
+
+    let stored = std::fs::read_to_string(folder.join("keys.toml")).unwrap();
+    assert!(stored.contains("shop-links") && !stored.contains(&key));
+
+    let listed = trackline()
+        .args(["keys", "--config"])
+        .arg(&config)
+        .arg("list")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.contains("shop-links") && !listed.contains(&key),
+        "{listed}"
+    );
+
+    let revoked = trackline()
+        .args(["keys", "--config"])
+        .arg(&config)
+        .args(["revoke", "shop-links"])
+        .output()
+        .unwrap();
+    assert!(revoked.status.success());
+    let again = trackline()
+        .args(["keys", "--config"])
+        .arg(&config)
+        .args(["revoke", "shop-links"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no key is named `shop-links`"));
+}
