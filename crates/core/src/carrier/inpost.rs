@@ -18,6 +18,10 @@ use crate::time::{self, Timestamp};
 /// ShipX's base URL.
 pub const BASE_URL: &str = "https://api-shipx-pl.easypack24.net";
 
+/// The points service the seed's machine details link to (`href`); ShipX serves the same
+/// `/v1/points/{name}` path, so either base works with [`point_request`].
+pub const POINTS_BASE_URL: &str = "https://api-pl-points.easypack24.net";
+
 const CARRIER: Carrier = Carrier::Inpost;
 
 macro_rules! statuses {
