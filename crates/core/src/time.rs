@@ -452,6 +452,26 @@ mod tests {
     }
 
     #[test]
+    fn every_hour_of_two_years_reads_back_to_its_own_offset_except_the_repeated_one() {
+        let start = days_from_civil(2023, 1, 1) * 86_400;
+        for hour in 0..(2 * 366 * 24) {
+            let utc = start + hour * 3600 + 1800;
+            let offset = EUROPE_OSLO.offset_at_utc(utc);
+            let local = CivilDateTime::from_seconds(utc + i64::from(offset) * 60, 0);
+            let read = EUROPE_OSLO.offset_for_local(&local);
+            let repeated_hour = offset == 60
+                && local.month == 10
+                && local.day == last_sunday(local.year, 10)
+                && local.hour == 2;
+            if repeated_hour {
+                assert_eq!(read, 120, "{local}: the first of the two is chosen");
+            } else {
+                assert_eq!(read, offset, "{local}");
+            }
+        }
+    }
+
+    #[test]
     fn last_sundays_are_found_across_years() {
         assert_eq!(last_sunday(2023, 3), 26);
         assert_eq!(last_sunday(2023, 10), 29);

@@ -231,6 +231,19 @@ fn timestamp(value: &Value, key: &str) -> Option<Timestamp> {
 /// Turns the answer to [`tracking_request`] into a shipment.
 pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingError> {
     let body = object(response)?;
+    if text(&body, "tracking_number").is_none() && text(&body, "error").is_some() {
+        // An error body delivered with 200: read it with the status it names.
+        let status = json::integer(&body, "status")
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(400);
+        let named = CarrierResponse {
+            status: if status < 400 { 400 } else { status },
+            ..*response
+        };
+        if let Some(error) = error_of(&named) {
+            return Err(error);
+        }
+    }
     let Some(number) = text(&body, "tracking_number") else {
         return Err(TrackingError::MalformedResponse {
             carrier: CARRIER,
@@ -518,6 +531,13 @@ mod tests {
             statuses_request(TitleLanguage::English).path_and_query(),
             "/v1/statuses?lang=en_GB"
         );
+    }
+
+    #[test]
+    fn an_error_body_sent_with_200_is_still_an_error() {
+        let body = br#"{"status":404,"error":"resource_not_found","description":"Tracking information about 612345678901234567890123 has not been found.","details":null}"#;
+        let error = parse_tracking(&CarrierResponse::new(200, body)).unwrap_err();
+        assert!(matches!(error, TrackingError::NotFound { .. }));
     }
 
     #[test]
