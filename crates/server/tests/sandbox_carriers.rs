@@ -551,7 +551,7 @@ async fn trackonline_answers_204_when_nothing_matches() {
 async fn trackonline_load_carrier_has_an_iot_position_history() {
     let sandbox = start_builtin().await;
     let items: Value = sandbox
-        .trackonline(TRACKONLINE_KEY, "/api/v1/uniqueitem?ItemNumber=CC-000123")
+        .trackonline(TRACKONLINE_KEY, "/api/v1/uniqueitem?ItemNumber=CC000123")
         .await
         .json()
         .await
@@ -559,12 +559,12 @@ async fn trackonline_load_carrier_has_an_iot_position_history() {
     assert_eq!(items[0]["deviceIds"][0]["deviceId"], "00EDBED7");
     assert!(items[0]["lastKnownPosition"]["latitude"].as_f64().is_some());
     let iot: Value = sandbox
-        .trackonline(TRACKONLINE_KEY, "/api/v1/iot/item?itemNumber=CC-000123")
+        .trackonline(TRACKONLINE_KEY, "/api/v1/iot/item?itemNumber=CC000123")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(iot[0]["number"], "CC-000123");
+    assert_eq!(iot[0]["number"], "CC000123");
     let by_device: Value = sandbox
         .trackonline(
             TRACKONLINE_KEY,
