@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use axum::Router;
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,7 +55,12 @@ pub fn app(config: DemoConfig) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(&config.widget_dir))
         // Outermost: one log line per request, whatever answered it.
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 pub async fn run(args: Args) -> ExitCode {

@@ -1,0 +1,108 @@
+// End-to-end harness: starts the real `trackline` binary, drives Debian's Chromium with
+// playwright-core, reads what a user sees inside the widget's shadow root, and saves screenshots
+// under target/e2e/.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const BINARY = process.env.TRACKLINE_BIN ?? join(ROOT, "target/debug/trackline");
+const WIDGET_DIR = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
+export const SCREENSHOTS = join(ROOT, "target/e2e");
+
+/// Starts `trackline <args> --port 0` and resolves once it prints the address it listens on.
+export async function startTrackline(args = ["demo"], { timeoutMs = 30_000 } = {}) {
+  const child = spawn(BINARY, [...args, "--port", "0", "--widget-dir", WIDGET_DIR], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs = [];
+  child.stderr.on("data", (chunk) => logs.push(chunk.toString()));
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`trackline did not start: ${logs.join("")}`)), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`trackline exited with ${code}: ${logs.join("")}`));
+    });
+    lines.on("line", (line) => {
+      const match = line.match(/https?:\/\/[^\s]+?\//);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[0]);
+      }
+    });
+  });
+  return {
+    url,
+    logs,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/// Debian's Chromium, headless, with the flags this machine needs (no sandbox as root, and no
+/// background traffic to the closed network).
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/// A new page that fails the test on any uncaught error or console error.
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") page.errors.push(message.text());
+  });
+  return page;
+}
+
+/// The text of the first element matching `selector` inside the shadow root of the
+/// `index`-th `<trackline-widget>`, or null. Evaluated in the page, so it proves the text is
+/// really inside the shadow root.
+export async function shadowText(page, selector, index = 0) {
+  return page.evaluate(
+    ([selector, index]) => {
+      const host = document.querySelectorAll("trackline-widget")[index];
+      const node = host?.shadowRoot?.querySelector(selector);
+      return node ? node.textContent : null;
+    },
+    [selector, index],
+  );
+}
+
+/// Waits until the widget's shadow root shows `selector`.
+export async function waitForShadow(page, selector, index = 0, timeout = 10_000) {
+  await page.waitForFunction(
+    ([selector, index]) =>
+      document.querySelectorAll("trackline-widget")[index]?.shadowRoot?.querySelector(selector) != null,
+    [selector, index],
+    { timeout },
+  );
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}

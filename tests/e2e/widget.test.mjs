@@ -1,0 +1,120 @@
+// The first widget, end to end: the real server serves the real built widget to headless
+// Chromium, and the test reads what a user sees.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, newPage, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
+
+describe("the widget on the demo page", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("renders the tracking number from the URL inside its shadow root", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?tracking=520000011395200025009871`);
+    await waitForShadow(page, "[data-testid=tracking-number]");
+    assert.equal(await shadowText(page, "[data-testid=tracking-number]"), "520000011395200025009871");
+    // The number is in the shadow tree, not in the host page's DOM.
+    assert.equal(await page.evaluate(() => document.body.innerText.includes("520000011395200025009871")), false);
+    await screenshot(page, "widget-number-from-url");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("tells the consumer when the link carries no number", async () => {
+    const page = await newPage(browser);
+    await page.goto(server.url);
+    await waitForShadow(page, "[data-testid=no-reference]");
+    assert.match(await shadowText(page, "[data-testid=no-reference]"), /no tracking number/);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("the number attribute wins over the URL and re-renders when changed", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?tracking=FROM-URL`);
+    await waitForShadow(page, "[data-testid=tracking-number]");
+    await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("number", "FROM-ATTRIBUTE"));
+    await page.waitForFunction(
+      () =>
+        document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=tracking-number]")
+          ?.textContent === "FROM-ATTRIBUTE",
+    );
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a host stylesheet that restyles div, span, li and button does not change the widget", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?tracking=520000011395200025009871`);
+    await waitForShadow(page, "[data-testid=tracking-number]");
+    // Inherited properties would reach the widget through a wrapping div: wrap it in one.
+    await page.evaluate(() => {
+      const widget = document.querySelector("trackline-widget");
+      const wrapper = document.createElement("div");
+      widget.replaceWith(wrapper);
+      wrapper.append(widget);
+    });
+    const styles = () =>
+      page.evaluate(() => {
+        const root = document.querySelector("trackline-widget").shadowRoot;
+        const props = ["color", "font-family", "font-size", "font-weight", "line-height", "background-color",
+          "display", "padding-top", "margin-top", "border-top-width", "letter-spacing", "text-transform"];
+        return [...root.querySelectorAll("*")]
+          .filter((el) => el.tagName !== "STYLE")
+          .map((el) => {
+            const cs = getComputedStyle(el);
+            return [el.tagName, el.className, ...props.map((p) => cs.getPropertyValue(p))].join("|");
+          });
+      });
+    const before = await styles();
+    assert.ok(before.length >= 3, `styles read from the shadow tree: ${before.length}`);
+    await page.addStyleTag({
+      content: `div, span, li, button, p, section {
+        color: rgb(255, 0, 0) !important; background: rgb(255, 255, 0) !important;
+        font: italic 900 40px/3 "Comic Sans MS", cursive !important; display: inline !important;
+        padding: 30px !important; margin: 30px !important; border: 5px solid red !important;
+        letter-spacing: 9px !important; text-transform: uppercase !important; }`,
+    });
+    const after = await styles();
+    await screenshot(page, "widget-under-hostile-host-css");
+    assert.deepEqual(after, before);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("loading the script a second time keeps one working definition", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?tracking=TWICE`);
+    await waitForShadow(page, "[data-testid=tracking-number]");
+    // A second copy from another URL is a second module instance.
+    await page.addScriptTag({ type: "module", url: `${server.url}trackline.js?copy=2` });
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    await page.evaluate(() => {
+      const extra = document.createElement("trackline-widget");
+      extra.setAttribute("number", "SECOND");
+      document.body.append(extra);
+    });
+    await waitForShadow(page, "[data-testid=tracking-number]", 1);
+    assert.equal(await shadowText(page, "[data-testid=tracking-number]", 1), "SECOND");
+    assert.equal(await shadowText(page, "[data-testid=tracking-number]", 0), "TWICE");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("removing the element unmounts the widget", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?tracking=GONE`);
+    await waitForShadow(page, "[data-testid=tracking-number]");
+    const rendered = await page.evaluate(async () => {
+      const widget = document.querySelector("trackline-widget");
+      widget.remove();
+      await new Promise((r) => setTimeout(r, 50));
+      return widget.shadowRoot.querySelector("[data-testid=widget]") !== null;
+    });
+    assert.equal(rendered, false);
+    assert.deepEqual(page.errors, []);
+  });
+});
