@@ -301,6 +301,9 @@ pub struct TrackOnlineUniqueItem {
     pub device_ids: Vec<String>,
     pub last_known_location: Option<String>,
     pub first_seen: RelativeTime,
+    /// Whether the item is listed among the demo cases (default: yes).
+    #[serde(default = "listed")]
+    pub demo_case: bool,
     #[serde(flatten)]
     pub demo: DemoNote,
     /// IoT measurements, oldest first; the newest is the last known position.
@@ -536,6 +539,10 @@ impl DataSet {
         }
         Ok(())
     }
+}
+
+fn listed() -> bool {
+    true
 }
 
 fn unique<'a>(values: impl Iterator<Item = &'a str>, what: &str) -> Result<(), String> {

@@ -63,7 +63,12 @@ pub fn demo_cases(data: &DataSet) -> Vec<DemoCase> {
             ),
         });
     }
-    for item in &data.trackonline.unique_items {
+    for item in data
+        .trackonline
+        .unique_items
+        .iter()
+        .filter(|item| item.demo_case)
+    {
         cases.push(DemoCase {
             carrier: Carrier::TrackOnline,
             parameter: "tracking",
