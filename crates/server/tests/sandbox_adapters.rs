@@ -137,3 +137,20 @@ async fn every_di_demo_number_normalizes_to_its_promised_status() {
 async fn every_trackonline_demo_number_normalizes_to_its_promised_status() {
     check_carrier(Carrier::TrackOnline).await;
 }
+
+#[test]
+fn every_demo_link_parses_cleanly_including_the_fault_numbers() {
+    for case in demo_cases(&DataSet::builtin()) {
+        let link = trackline_core::reference::parse(&format!(
+            "https://shop.example/track?{}={}",
+            case.parameter, case.value
+        ));
+        assert!(
+            link.is_clean() && link.references.len() == 1,
+            "{}={}: {:?}",
+            case.parameter,
+            case.value,
+            link.errors
+        );
+    }
+}

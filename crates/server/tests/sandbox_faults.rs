@@ -195,7 +195,7 @@ async fn faults_from_the_data_file_apply_from_the_start() {
     let token = sandbox.di_token(5).await;
     let dropped = sandbox
         .client
-        .get(sandbox.url("/ws/json/parcel/tracking/v-2/fetch/370724760010199993/EN/false"))
+        .get(sandbox.url("/ws/json/parcel/tracking/v-2/fetch/370724760010199992/EN/false"))
         .bearer_auth(token)
         .send()
         .await;
