@@ -307,3 +307,14 @@ fn grouping_characters_and_lower_case_are_normalized() {
         Some((None, Format::Sscc, CheckDigit::Valid))
     );
 }
+
+#[test]
+fn a_dpd_number_whose_check_character_is_a_digit_is_recognized() {
+    assert_eq!(
+        best("221522232232627", DetectMode::Strict),
+        Some((Some(Carrier::Dpd), Format::DpdParcel, CheckDigit::Valid))
+    );
+    // Found by fuzzing: the suggestion for a wrong check letter is the valid all-digit number.
+    let detection = detect("22152223223262i", DetectMode::Standard);
+    assert_eq!(detection.candidates[0].suggestions, ["221522232232627"]);
+}

@@ -336,3 +336,20 @@ fn errors_serialize_with_code_parameter_message_and_suggestion() {
         .as_str()
         .is_some_and(|message| message.contains("should be 4")));
 }
+
+#[test]
+fn a_number_of_nothing_but_dashes_is_empty() {
+    // Found by fuzzing: `-` once became an empty tracking number.
+    assert_eq!(
+        parse("-").errors,
+        vec![ReferenceError::Empty {
+            parameter: "input".into()
+        }]
+    );
+    assert_eq!(
+        parse("https://t.example/?tno=--").errors,
+        vec![ReferenceError::Empty {
+            parameter: "tno".into()
+        }]
+    );
+}

@@ -173,7 +173,7 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
         (14, true) if pattern_only => {
             out.push(shape_only(Some(Carrier::Dpd), Format::DpdParcel, text, 40))
         }
-        (15, false) if text[..14].iter().all(u8::is_ascii_digit) => {
+        (15, _) if text[..14].iter().all(u8::is_ascii_digit) => {
             let strength = Strength::strong(90, 15);
             checked(
                 Some(Carrier::Dpd),

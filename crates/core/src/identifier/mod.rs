@@ -17,6 +17,7 @@ use serde::Serialize;
 
 pub(crate) use check_digit::gs1_mod10;
 pub(crate) use suggest::corrections;
+pub use suggest::MAX_SUGGESTIONS;
 
 /// The longest value [`detect`] looks at; anything longer is no identifier and is rejected before
 /// any work is done.

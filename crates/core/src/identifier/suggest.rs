@@ -1,7 +1,7 @@
 //! Corrections for a failing check digit: what the value most likely was meant to be.
 
 /// How many corrections are worth showing a person.
-const MAX_SUGGESTIONS: usize = 8;
+pub const MAX_SUGGESTIONS: usize = 8;
 
 /// Values one step from `text` whose check holds: first every swap of two neighbouring
 /// characters inside `start..end` (the commonest typing slip), then `text` with its check
@@ -26,7 +26,10 @@ pub(crate) fn corrections(
     };
     let mut candidate = text.to_vec();
     for index in start..end.saturating_sub(1) {
-        if candidate[index] == candidate[index + 1] {
+        let (left, right) = (candidate[index], candidate[index + 1]);
+        // A digit swapped with a letter changes the shape (DPD's check letter moving into the
+        // digits): that is no longer the same kind of number.
+        if left == right || left.is_ascii_digit() != right.is_ascii_digit() {
             continue;
         }
         candidate.swap(index, index + 1);

@@ -62,6 +62,10 @@ pub(crate) fn clean_number(parameter: &str, raw: &str) -> Result<String, Referen
         character.is_ascii_alphanumeric() || character == '-' || character.is_whitespace()
     })?;
     let compact = compact_number(trimmed);
+    // Only dashes (`tracking=-`): nothing left of a number.
+    if compact.is_empty() {
+        return Err(empty(parameter));
+    }
     check_length(parameter, &compact, MAX_VALUE_LEN)?;
     Ok(compact)
 }

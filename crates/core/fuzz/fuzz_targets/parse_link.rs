@@ -1,0 +1,42 @@
+//! `reference::parse` and `validate_value` never panic, and whatever they read, the access key
+//! stays out of the references and out of every printed form.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use trackline_core::reference::{parse, validate_value, MAX_VALUE_LEN};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    let link = parse(input);
+    for reference in &link.references {
+        assert!(
+            reference.number().chars().count() <= MAX_VALUE_LEN,
+            "{reference:?}"
+        );
+        assert!(!reference.number().is_empty(), "{reference:?}");
+    }
+    if let Some(key) = &link.access_key {
+        let secret = key.expose();
+        assert_eq!(secret.len(), 32);
+        assert!(link
+            .references
+            .iter()
+            .all(|reference| !reference.number().contains(secret)));
+        assert!(!format!("{link:?}").contains(secret));
+        let json = serde_json::to_string(&link).expect("a parsed link serializes");
+        assert!(!json.contains(secret));
+    }
+    for error in &link.errors {
+        assert!(!error.to_string().is_empty());
+    }
+    if let Ok(value) = validate_value(input) {
+        assert!(!value.is_empty() && value.chars().count() <= MAX_VALUE_LEN);
+        assert_eq!(
+            validate_value(&value).as_deref(),
+            Ok(value.as_str()),
+            "normalizing is stable"
+        );
+    }
+});
