@@ -4,12 +4,12 @@
 //! here once. Nothing in it touches the network, the file system, the clock or the DOM: callers
 //! pass in what they read and get back values or typed errors.
 
+pub mod carrier;
+pub mod flow;
 pub mod identifier;
+pub mod model;
 mod percent_decoding;
 pub mod reference;
 pub mod routing;
-pub mod carrier;
-pub mod flow;
-pub mod model;
 pub mod status;
 pub mod time;
