@@ -709,6 +709,25 @@ mod tests {
     }
 
     #[test]
+    fn a_linked_number_missing_from_the_answer_is_followed_and_merged() {
+        let first = br#"[{"trackingNumber":"A1","linkedParcelNumbers":["B2"],"events":[
+            {"eventTime":"2024-03-04 10:00:00","eventType":{"apiKey":"100"},"eventGroup":{"id":5}}]}]"#;
+        let shipments = parse_fetch(&CarrierResponse::new(200, first), Some("A1")).unwrap();
+        assert_eq!(unfetched_linked_parcels(&shipments), vec!["B2".to_owned()]);
+        let second = br#"[{"trackingNumber":"B2","linkedParcelNumbers":["A1"],"events":[
+            {"eventTime":"2024-03-05 12:00:00","eventType":{"apiKey":"013"},"eventGroup":{"id":4}}]}]"#;
+        let mut all = shipments;
+        all.extend(parse_fetch(&CarrierResponse::new(200, second), Some("B2")).unwrap());
+        let merged = merge_linked(all);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].tracking_number, "B2");
+        assert_eq!(merged[0].linked_parcels, vec!["A1".to_owned()]);
+        assert_eq!(merged[0].events.len(), 2);
+        assert_eq!(merged[0].status, Status::Delivered);
+        assert!(unfetched_linked_parcels(&merged).is_empty());
+    }
+
+    #[test]
     fn fetch_paths_follow_the_documented_shape() {
         let request = fetch_request(
             "370724760120000898",
