@@ -154,3 +154,222 @@ fn every_demo_link_parses_cleanly_including_the_fault_numbers() {
         );
     }
 }
+
+/// Sends a core-built request and normalizes the answer as `kind`.
+async fn normalized(
+    sandbox: &Sandbox,
+    request: &CarrierRequest,
+    kind: trackline_core::carrier::ResponseKind,
+    reference: Option<&str>,
+    di_bearer: &str,
+) -> Normalized {
+    let (status, body) = send(sandbox, request, di_bearer).await;
+    normalize(kind, &CarrierResponse::new(status, &body), reference).unwrap_or_else(|error| {
+        panic!(
+            "{} ({status}) does not normalize: {error:?}",
+            request.path_and_query()
+        )
+    })
+}
+
+fn shipments(normalized: Normalized) -> Vec<trackline_core::model::Shipment> {
+    match normalized {
+        Normalized::Shipments(shipments) => shipments,
+        other => panic!("expected shipments, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_locker_parcel_reads_with_its_point_coordinates_and_opening_hours() {
+    use trackline_core::carrier::{inpost, ResponseKind};
+    let sandbox = start_builtin().await;
+    let request = inpost::tracking_request("520000011395200025009871");
+    let shipment =
+        shipments(normalized(&sandbox, &request, ResponseKind::InpostTracking, None, "").await)
+            .remove(0);
+    let point = shipment.pickup_point.expect("a pickup point");
+    assert_eq!(point.id, "KRA01M");
+    assert!(point.coordinates.is_some());
+    assert!(point.opening_hours.is_some());
+    assert!(shipment.events.len() >= 5);
+    assert!(shipment.events.iter().all(|event| event.time.is_some()));
+}
+
+#[tokio::test]
+async fn inpost_statuses_points_and_service_history_read_into_the_model() {
+    use trackline_core::carrier::inpost::{self, TitleLanguage};
+    use trackline_core::carrier::ResponseKind;
+    let sandbox = start_builtin().await;
+    let request = inpost::statuses_request(TitleLanguage::English);
+    match normalized(&sandbox, &request, ResponseKind::InpostStatuses, None, "").await {
+        Normalized::StatusTitles(titles) => {
+            let ready = titles.iter().find(|t| t.name == "ready_to_pickup").unwrap();
+            assert_eq!(ready.status.as_str(), "ready_for_pickup");
+        }
+        other => panic!("{other:?}"),
+    }
+    let request = inpost::point_request("GDA05P");
+    match normalized(&sandbox, &request, ResponseKind::InpostPoint, None, "").await {
+        Normalized::PickupPoint(point) => {
+            assert_eq!(point.id, "GDA05P");
+            assert!(point.coordinates.is_some());
+            assert!(point.opening_hours.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let request = inpost::service_history_request("520000011395200025009963");
+    match normalized(
+        &sandbox,
+        &request,
+        ResponseKind::InpostServiceHistory,
+        None,
+        "",
+    )
+    .await
+    {
+        Normalized::ServiceHistory(history) => {
+            assert_eq!(history.last_service, "inpost_courier_standard");
+            assert!(history.updated_at.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn di_linked_parcels_merge_and_v1_and_registered_events_read_into_the_model() {
+    use trackline_core::carrier::di::{fetch_request, login_request, EventLogVersion};
+    use trackline_core::carrier::ResponseKind;
+    let sandbox = start_builtin().await;
+    let login = login_request(DI_USERNAME, DI_PASSWORD, 60).unwrap();
+    let (status, body) = send(&sandbox, &login, "").await;
+    let bearer = parse_login(&CarrierResponse::new(status, &body))
+        .unwrap()
+        .bearer();
+
+    let linked = fetch_request(
+        "370724760010119778",
+        Locale::English,
+        false,
+        EventLogVersion::V2,
+    );
+    let merged = shipments(
+        normalized(
+            &sandbox,
+            &linked,
+            ResponseKind::DiFetch,
+            Some("370724760010119778"),
+            &bearer,
+        )
+        .await,
+    );
+    assert_eq!(merged.len(), 1, "one physical parcel: {merged:?}");
+    assert_eq!(merged[0].tracking_number, "370724760010119761");
+    assert!(merged[0]
+        .linked_parcels
+        .contains(&"370724760010119778".to_owned()));
+
+    let duplicated = fetch_request(
+        "370724760010119785",
+        Locale::English,
+        false,
+        EventLogVersion::V2,
+    );
+    let parcel = shipments(
+        normalized(
+            &sandbox,
+            &duplicated,
+            ResponseKind::DiFetch,
+            Some("370724760010119785"),
+            &bearer,
+        )
+        .await,
+    )
+    .remove(0);
+    assert_eq!(parcel.events.len(), 3, "the duplicate is collapsed");
+
+    let v1 = fetch_request(
+        "370724760010119815",
+        Locale::Norwegian,
+        false,
+        EventLogVersion::V1,
+    );
+    let parcel = shipments(
+        normalized(
+            &sandbox,
+            &v1,
+            ResponseKind::DiFetchV1,
+            Some("370724760010119815"),
+            &bearer,
+        )
+        .await,
+    )
+    .remove(0);
+    assert_eq!(parcel.status.as_str(), "failed_attempt");
+
+    let event = trackline_core::carrier::di::RegisterEvent::new(
+        "(00)370724760010119792",
+        "2026-01-15T12:51:00+01:00",
+        "013",
+    );
+    let (status, _) = send(&sandbox, &event.request().unwrap(), &bearer).await;
+    assert_eq!(status, 200);
+    let request = fetch_request(
+        "370724760010119792",
+        Locale::English,
+        false,
+        EventLogVersion::V2,
+    );
+    let parcel = shipments(
+        normalized(
+            &sandbox,
+            &request,
+            ResponseKind::DiFetch,
+            Some("370724760010119792"),
+            &bearer,
+        )
+        .await,
+    )
+    .remove(0);
+    assert!(parcel.events.iter().any(|e| e.carrier_status.code == "013"));
+}
+
+#[tokio::test]
+async fn trackonline_measurements_and_packaging_labels_read_into_the_model() {
+    use trackline_core::carrier::trackonline::{
+        measurements_request, packaging_labels_request, MeasurementSubject,
+    };
+    use trackline_core::carrier::ResponseKind;
+    let sandbox = start_builtin().await;
+    let request =
+        measurements_request(&MeasurementSubject::DeviceId("00EDBED7".into()), None, None);
+    let history = shipments(
+        normalized(
+            &sandbox,
+            &request,
+            ResponseKind::TrackonlineMeasurements,
+            None,
+            "",
+        )
+        .await,
+    );
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].events.len(), 5);
+    assert!(history[0].events.iter().all(|event| event
+        .location
+        .as_ref()
+        .is_some_and(|l| l.coordinates.is_some())));
+
+    let request = packaging_labels_request("387123450000012343", 1);
+    let labels = shipments(
+        normalized(
+            &sandbox,
+            &request,
+            ResponseKind::TrackonlinePackagingLabels,
+            None,
+            "",
+        )
+        .await,
+    );
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].tracking_number, "387123450000012343");
+}

@@ -70,7 +70,14 @@ pub async fn register(
         message: event.message,
         registered_at: now.0,
     };
-    if let Err(error) = state.events.append(stored) {
+    let parcel_number = parcel.tracking_number.clone();
+    // The fsync waits for the disk: off the async workers.
+    let store = Arc::clone(&state);
+    let stored = tokio::task::spawn_blocking(move || store.events.append(stored))
+        .await
+        .map_err(|join| join.to_string())
+        .and_then(|appended| appended.map_err(|error| error.to_string()));
+    if let Err(error) = stored {
         tracing::error!(%error, "sandbox could not store a registered event");
         return di_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -78,7 +85,7 @@ pub async fn register(
             None,
         );
     }
-    tracing::info!(parcel = %parcel.tracking_number, "sandbox Di event registered");
+    tracing::info!(parcel = %parcel_number, "sandbox Di event registered");
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::OK;
     response

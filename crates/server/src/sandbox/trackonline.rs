@@ -240,6 +240,10 @@ async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) 
         }
     }
     page(&query, rows, |(unique, device_id, position)| {
+        let place = position
+            .location
+            .as_deref()
+            .and_then(|number| data.location(number));
         json!({
             "deviceId": device_id,
             "itemNumber": unique.number,
@@ -247,11 +251,9 @@ async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) 
             "latitude": position.latitude,
             "longitude": position.longitude,
             "temperature": position.temperature,
-            "location": position
-                .location
-                .as_deref()
-                .and_then(|number| data.location(number))
-                .map(location_reference),
+            // Flat, as TrackOnline's measurement rows are: the position is the row's own.
+            "locationNumber": place.map(|location| location.number.as_str()),
+            "locationName": place.map(|location| location.name.as_str()),
         })
     })
 }
