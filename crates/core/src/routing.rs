@@ -136,6 +136,13 @@ fn requests_for(
                 trackonline::packaging_labels_request(number, 1),
             ),
         ],
+        // Di fetches by shipment number too; its shipment numbers are GINCs (`(401)…`), and
+        // Norwegian GSINs (`(402)…`) name shipments of the same network.
+        Reference::Ginc { number } | Reference::Gsin { number } => vec![(
+            Carrier::Di,
+            ResponseKind::DiFetch,
+            di::fetch_request(number, config.di_locale, false, EventLogVersion::V2),
+        )],
         Reference::CustomerReference { number } => {
             vec![transaction(TransactionKey::ReferenceNumber, number)]
         }
@@ -279,6 +286,26 @@ mod tests {
             kinds(&planned),
             vec![ResponseKind::DiFetch, ResponseKind::TrackonlineTransactions]
         );
+    }
+
+    #[test]
+    fn shipment_identifiers_ask_di() {
+        let planned = plan(
+            &[
+                Reference::Ginc {
+                    number: "70712190172720651".into(),
+                },
+                Reference::OrderNumber {
+                    number: "SHOP-1".into(),
+                },
+            ],
+            &config(&Carrier::ALL),
+        );
+        assert_eq!(kinds(&planned), vec![ResponseKind::DiFetch]);
+        assert!(planned[0]
+            .request
+            .path
+            .contains("/fetch/70712190172720651/"));
     }
 
     #[test]
