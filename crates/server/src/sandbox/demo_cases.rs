@@ -137,24 +137,18 @@ pub fn markdown_table(cases: &[DemoCase], base_url: &str) -> String {
 mod tests {
     use super::*;
 
-    const NORMALIZED: [&str; 10] = [
-        "pre_transit",
-        "in_transit",
-        "out_for_delivery",
-        "ready_for_pickup",
-        "delivered",
-        "failed_attempt",
-        "returned",
-        "exception",
-        "cancelled",
-        "unknown",
-    ];
+    fn normalized() -> Vec<&'static str> {
+        trackline_core::status::Status::ALL
+            .iter()
+            .map(|status| status.as_str())
+            .collect()
+    }
 
     #[test]
     fn inpost_and_di_have_a_demo_number_for_every_normalized_status() {
         let cases = demo_cases(&DataSet::builtin());
         for carrier in [Carrier::InPost, Carrier::Di] {
-            for status in NORMALIZED {
+            for status in normalized() {
                 assert!(
                     cases.iter().any(|case| case.carrier == carrier
                         && case.expected_status.as_deref() == Some(status)),
@@ -169,7 +163,7 @@ mod tests {
     fn every_expected_status_is_a_normalized_status() {
         for case in demo_cases(&DataSet::builtin()) {
             if let Some(status) = &case.expected_status {
-                assert!(NORMALIZED.contains(&status.as_str()), "{case:?}");
+                assert!(normalized().contains(&status.as_str()), "{case:?}");
             }
         }
     }

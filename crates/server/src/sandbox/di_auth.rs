@@ -43,9 +43,12 @@ pub enum BearerError {
 }
 
 impl TokenBook {
-    fn issue(&self, username: &str, expires: Timestamp) -> String {
+    fn issue(&self, username: &str, now: Timestamp, expires: Timestamp) -> String {
         let token = new_token(username, expires);
-        self.issued.lock().expect("token book lock").insert(
+        let mut issued = self.issued.lock().expect("token book lock");
+        // Clients that log in often would otherwise grow the book for as long as it runs.
+        issued.retain(|_, grant| grant.expires > now);
+        issued.insert(
             token.clone(),
             Grant {
                 username: username.to_owned(),
@@ -151,8 +154,10 @@ pub async fn login(
             None,
         );
     }
-    let expires = Timestamp(state.clock.now().0 + minutes * 60);
-    let token = state.tokens.issue(&credentials.username, expires);
+    let now = state.clock.now();
+    let token = state
+        .tokens
+        .issue(&credentials.username, now, Timestamp(now.0 + minutes * 60));
     tracing::info!(
         username = %credentials.username,
         token = %mask(&token),
@@ -179,7 +184,7 @@ mod tests {
     #[test]
     fn a_token_is_accepted_until_it_expires() {
         let book = TokenBook::default();
-        let token = book.issue("ws", Timestamp(1_000));
+        let token = book.issue("ws", Timestamp(0), Timestamp(1_000));
         let mut headers = HeaderMap::new();
         headers.insert(
             header::AUTHORIZATION,
@@ -197,10 +202,18 @@ mod tests {
     }
 
     #[test]
+    fn expired_tokens_are_forgotten_when_a_new_one_is_issued() {
+        let book = TokenBook::default();
+        book.issue("ws", Timestamp(0), Timestamp(10));
+        book.issue("ws", Timestamp(20), Timestamp(30));
+        assert_eq!(book.issued.lock().unwrap().len(), 1);
+    }
+
+    #[test]
     fn tokens_are_three_part_and_different_each_time() {
         let book = TokenBook::default();
-        let first = book.issue("ws", Timestamp(1));
-        let second = book.issue("ws", Timestamp(1));
+        let first = book.issue("ws", Timestamp(0), Timestamp(1));
+        let second = book.issue("ws", Timestamp(0), Timestamp(1));
         assert_eq!(first.split('.').count(), 3);
         assert_ne!(first, second);
     }
