@@ -265,6 +265,33 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
+/// What the sandbox prints on start. Tests read the first line to learn the port when they asked
+/// for port 0; a reader that closes the pipe after it (`| head -1`) must not stop the sandbox,
+/// so write errors are ignored.
+fn announce(addr: SocketAddr, store: Option<&std::path::Path>) {
+    use std::io::Write;
+    let store = match store {
+        Some(path) => format!("  Registered Di events are kept in {}", path.display()),
+        None => "  Registered Di events are kept in memory only".to_owned(),
+    };
+    let lines = [
+        format!("Trackline sandbox listening on http://{addr}/"),
+        format!("  InPost:      http://{addr}/v1/tracking/520000011395200025009871"),
+        format!("  Di:          http://{addr}/ws/json/auth/v-3/login/60 (POST credentials from the data set)"),
+        format!("  TrackOnline: http://{addr}/api/v1/transaction (X-ApiKey from the data set)"),
+        format!("  Switches:    http://{addr}/_sandbox/stats, /_sandbox/faults, /_sandbox/clock, /_sandbox/cases"),
+        store,
+        "Press Ctrl-C to stop.".to_owned(),
+    ];
+    let mut stdout = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(stdout, "{line}").is_err() {
+            return;
+        }
+    }
+    let _ = stdout.flush();
+}
+
 pub async fn run(args: Args) -> ExitCode {
     match args.command {
         Some(SandboxCommand::Event(event_args)) => event_cli::run(*event_args).await,
@@ -317,17 +344,7 @@ async fn serve(args: Args) -> ExitCode {
     let addr = listener
         .local_addr()
         .expect("a bound listener has an address");
-    // Tests read the first line to learn the port when they asked for port 0.
-    println!("Trackline sandbox listening on http://{addr}/");
-    println!("  InPost:      http://{addr}/v1/tracking/520000011395200025009871");
-    println!("  Di:          http://{addr}/ws/json/auth/v-3/login/60 (POST credentials from the data set)");
-    println!("  TrackOnline: http://{addr}/api/v1/transaction (X-ApiKey from the data set)");
-    println!("  Switches:    http://{addr}/_sandbox/stats, /_sandbox/faults, /_sandbox/clock, /_sandbox/cases");
-    match config.events.path() {
-        Some(path) => println!("  Registered Di events are kept in {}", path.display()),
-        None => println!("  Registered Di events are kept in memory only"),
-    }
-    println!("Press Ctrl-C to stop.");
+    announce(addr, config.events.path());
     let app = app(config).layer(middleware::from_fn(log_request));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(crate::shutdown_signal())
