@@ -890,7 +890,7 @@ async fn each_sandbox_fault_becomes_its_problem_type() {
         "https://trackline.dev/problems/not-found"
     );
     let dropped_di = proxy
-        .get("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199993/EN/false")
+        .get("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199992/EN/false")
         .await;
     assert_eq!(
         dropped_di.problem_type(),
@@ -1068,7 +1068,7 @@ async fn no_secret_appears_in_any_response_or_log_line() {
     let paths = [
         format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
         "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119778/EN/false".to_owned(),
-        "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199993/EN/false".to_owned(),
+        "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199992/EN/false".to_owned(),
         "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123".to_owned(),
         "/carriers/trackonline/api/v1/iot/item/measurement?deviceId=00EDBED7".to_owned(),
         "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123&apikey=x".to_owned(),
