@@ -353,3 +353,15 @@ fn a_number_of_nothing_but_dashes_is_empty() {
         }]
     );
 }
+
+#[test]
+fn a_space_separated_list_may_mix_numbers_and_element_strings() {
+    assert_eq!(
+        parse("RB123456785GB (00)106141411234567897").references,
+        vec![tracking("RB123456785GB", None), sscc("106141411234567897")]
+    );
+    assert_eq!(
+        parse("https://t.example/?nums=RB123456785GB+(00)106141411234567897").references,
+        vec![tracking("RB123456785GB", None), sscc("106141411234567897")]
+    );
+}

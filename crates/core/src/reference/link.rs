@@ -299,13 +299,10 @@ fn tracking_numbers(
     carrier_hint: Option<&str>,
     link: &mut ParsedLink,
 ) {
-    if let Some(found) = gs1::element_string(parameter, item) {
-        for found in found {
-            link.push(found);
-        }
-        return;
-    }
     for token in split_numbers(item) {
+        if push_element_string(parameter, token, link) {
+            continue;
+        }
         link.push(
             clean_number(parameter, token).map(|number| Reference::TrackingNumber {
                 number,
@@ -315,19 +312,29 @@ fn tracking_numbers(
     }
 }
 
+/// Pushes the GS1 keys of `token` if it is an element string (`(00)…`); tells whether it was.
+fn push_element_string(parameter: &str, token: &str, link: &mut ParsedLink) -> bool {
+    match gs1::element_string(parameter, token) {
+        Some(found) => {
+            for found in found {
+                link.push(found);
+            }
+            true
+        }
+        None => false,
+    }
+}
+
 /// A value with no parameter name: typed by its form. GS1 element strings, `00` + SSCC and
 /// 18-digit numbers whose GS1 check digit holds are SSCCs; everything else is a tracking number.
 fn bare_values(value: &str, link: &mut ParsedLink) {
     const PARAMETER: &str = "input";
     let value = percent_decode(value, false);
     each_value(&value, PARAMETER, link, |item, link| {
-        if let Some(found) = gs1::element_string(PARAMETER, item) {
-            for found in found {
-                link.push(found);
-            }
-            return;
-        }
         for token in split_numbers(item) {
+            if push_element_string(PARAMETER, token, link) {
+                continue;
+            }
             let found = clean_number(PARAMETER, token).and_then(|compact| {
                 if let Some(digits) = gs1::unbracketed_sscc(&compact) {
                     return gs1::sscc(PARAMETER, digits);

@@ -114,9 +114,13 @@ pub(crate) fn split_list(raw: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Splits one list item of numbers at white space when every token is long enough to be a number
-/// of its own (`JJD0001 … JJD0002 …`); otherwise the spaces group the digits of one number
-/// (`0034 0433 8364 4263 6597`) and the item stays whole.
+/// of its own (`JJD0001 … JJD0002 …`, `RB… (00)…`); otherwise the spaces group the digits of one
+/// number (`0034 0433 8364 4263 6597`) and the item stays whole.
 pub(crate) fn split_numbers(item: &str) -> Vec<&str> {
+    // `(00) 1061 4141 …`: spaces inside a GS1 element string group its digits.
+    if item.trim_start().starts_with('(') && !item.contains(" (") {
+        return vec![item];
+    }
     let tokens: Vec<&str> = item.split_whitespace().collect();
     if tokens.len() > 1
         && tokens
