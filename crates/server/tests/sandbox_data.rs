@@ -71,3 +71,32 @@ fn the_cases_command_prints_one_table_line_per_demo_case() {
     assert_eq!(table.lines().count(), cases.len() + 2);
     assert!(table.contains("(http://127.0.0.1:9999/?sscc=370724760010119754)"));
 }
+
+#[tokio::test]
+async fn the_demo_cases_are_served_as_json_for_the_demo_page() {
+    let sandbox = start_builtin().await;
+    let cases: Value = sandbox.get("/_sandbox/cases").await.json().await.unwrap();
+    let expected = trackline::sandbox::demo_cases(&DataSet::builtin());
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), expected.len());
+    assert_eq!(cases[0]["carrier"], "inpost");
+    assert_eq!(cases[0]["parameter"], "tracking");
+    assert_eq!(cases[0]["value"], "520000011395200025009871");
+    assert_eq!(cases[0]["expected_status"], "ready_for_pickup");
+}
+
+#[tokio::test]
+async fn the_clock_reports_how_far_it_was_moved() {
+    let sandbox = start_builtin().await;
+    sandbox.advance_clock(3_600).await;
+    let clock: Value = sandbox.get("/_sandbox/clock").await.json().await.unwrap();
+    assert_eq!(clock["shiftSeconds"], 3_600);
+    let refused = sandbox
+        .client
+        .post(sandbox.url("/_sandbox/clock"))
+        .json(&serde_json::json!({ "seconds": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
