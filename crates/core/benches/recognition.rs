@@ -75,5 +75,23 @@ fn parse_links(criterion: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, detect_values, parse_links);
+/// What `trackline detect --stdin` does per line: recognize, then write one JSON line.
+fn detect_json_lines(criterion: &mut Criterion) {
+    let mut group = criterion.benchmark_group("detect_json_line");
+    group.throughput(Throughput::Elements(VALUES.len() as u64));
+    let mut line = Vec::with_capacity(1024);
+    group.bench_function("standard", |bencher| {
+        bencher.iter(|| {
+            for value in VALUES {
+                line.clear();
+                let detection = detect(black_box(value), DetectMode::Standard);
+                serde_json::to_writer(&mut line, &detection).expect("serializes");
+                black_box(&line);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, detect_values, detect_json_lines, parse_links);
 criterion_main!(benches);
