@@ -276,6 +276,13 @@ async fn answer(
                 .retry_after(wait),
             );
         }
+    } else {
+        // Only a server started without connection info gets here (an embedding router served
+        // without `into_make_service_with_connect_info`): say so once rather than per request.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!("client addresses are unknown, so per-address rate limits are off");
+        });
     }
     let presented = request
         .headers
