@@ -987,6 +987,126 @@ async fn a_site_that_requires_keys_refuses_missing_and_revoked_keys_and_accepts_
 }
 
 // ------------------------------------------------------------------------------------------
+// Front proxies, shedding, budgets and sizes.
+
+#[tokio::test]
+async fn forwarded_for_counts_only_when_the_peer_is_a_trusted_front_proxy() {
+    let sandbox = Sandbox::start().await;
+    let tight = config_text(&sandbox.base)
+        .replace(
+            "per_client_ip_per_minute = 6000",
+            "per_client_ip_per_minute = 1",
+        )
+        .replace("per_client_ip_burst = 1000", "per_client_ip_burst = 1");
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+
+    // Not trusted: a client cannot escape its limit by inventing addresses.
+    let untrusted = Proxy::start(parse_config(&tight)).await;
+    let first = untrusted
+        .get_with(&path, &[("X-Forwarded-For", "198.51.100.1")])
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let second = untrusted
+        .get_with(&path, &[("X-Forwarded-For", "198.51.100.2")])
+        .await;
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Trusted (the test connects from 127.0.0.1): each forwarded client has its own budget.
+    let trusted = Proxy::start(parse_config(
+        &tight.replace("[server]", "[server]\ntrusted_proxies = [\"127.0.0.1\"]"),
+    ))
+    .await;
+    let a = ("X-Forwarded-For", "198.51.100.1");
+    let b = ("X-Forwarded-For", "203.0.113.7, 198.51.100.2");
+    assert_eq!(trusted.get_with(&path, &[a]).await.status, StatusCode::OK);
+    assert_eq!(
+        trusted.get_with(&path, &[a]).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(trusted.get_with(&path, &[b]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn requests_over_the_concurrency_limit_are_shed_with_503() {
+    let sandbox = Sandbox::start().await;
+    sandbox
+        .arm_fault("520000011395200025009987", "latency:500")
+        .await;
+    let text =
+        config_text(&sandbox.base).replace("[server]", "[server]\nmax_concurrent_requests = 1");
+    let proxy = Arc::new(Proxy::start(parse_config(&text)).await);
+    let slow = {
+        let proxy = proxy.clone();
+        tokio::spawn(async move {
+            proxy
+                .get("/carriers/inpost/v1/tracking/520000011395200025009987")
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let shed = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(shed.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        shed.problem_type(),
+        "https://trackline.dev/problems/overloaded"
+    );
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    assert_eq!(slow.await.unwrap().status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_proxy_s_own_carrier_budget_stops_calls_before_the_carrier_quota() {
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base).replacen(
+        "requests_per_minute = 6000",
+        "requests_per_minute = 2",
+        1,
+    );
+    let proxy = Proxy::start(parse_config(&text)).await;
+    for number in ["520000011395200025009871", "520000011395200025009888"] {
+        let answer = proxy
+            .get(&format!("/carriers/inpost/v1/tracking/{number}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let over = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395200025009895")
+        .await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.header("retry-after").is_some());
+    assert_eq!(sandbox.requests("inpost").await, 2);
+    // Cached answers are still served.
+    let cached = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395200025009871")
+        .await;
+    assert_eq!(cached.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_the_limit_is_refused_not_truncated() {
+    let upstream = Router::new().fallback(|| async {
+        (
+            [("content-type", "application/json")],
+            format!("[\"{}\"]", "x".repeat(20_000)),
+        )
+    });
+    let base = format!("http://{}", serve(upstream).await);
+    let text = config_text(&base).replace("[server]", "[server]\nmax_response_bytes = 10000");
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let answer = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        answer.problem_type(),
+        "https://trackline.dev/problems/upstream-malformed"
+    );
+    assert!(answer.body.len() < 1_000);
+}
+
+// ------------------------------------------------------------------------------------------
 // Operations and the demo.
 
 #[tokio::test]

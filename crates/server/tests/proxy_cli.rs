@@ -190,3 +190,86 @@ fn keys_are_printed_once_listed_by_name_and_revoked() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("no key is named `shop-links`"));
 }
+
+/// A carrier stand-in that answers every request after `delay`, on its own thread.
+fn slow_upstream(delay: Duration) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut request);
+                std::thread::sleep(delay);
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"slow\":true}",
+                );
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
+    let folder = folder("drain");
+    let upstream = slow_upstream(Duration::from_millis(800));
+    let config = write(
+        &folder,
+        "proxy.toml",
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[carriers.inpost]\nbase_url = \"{upstream}\"\n"
+        ),
+    );
+    let mut child = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let addr = first_line
+        .trim()
+        .trim_start_matches("Trackline proxy listening on http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let in_flight = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        std::io::Write::write_all(
+            &mut stream,
+            b"GET /carriers/inpost/v1/tracking/520000011395200025009871 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut answer = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+        answer
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let answer = in_flight.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("{\"slow\":true}"), "{answer}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the proxy did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}
