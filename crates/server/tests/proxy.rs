@@ -1156,6 +1156,14 @@ async fn the_demo_configuration_works_against_the_sandbox_without_edits() {
         let answer = proxy.get(&path).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
     }
+    // The widget is served from the demo's own origin; a browser may send it.
+    let same_origin = proxy
+        .get_with(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[("Origin", &format!("http://{addr}"))],
+        )
+        .await;
+    assert_eq!(same_origin.status, StatusCode::OK, "{}", same_origin.body);
     let partner = proxy.get("/carriers/by-partner/4711").await;
     assert_eq!(partner.json()["carrier"], "di");
 }

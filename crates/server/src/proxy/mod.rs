@@ -77,6 +77,25 @@ pub fn demo_config(sandbox_base_url: &str) -> ProxyConfig {
     for carrier in config.carriers.values_mut() {
         carrier.base_url = base.to_owned();
     }
+    // The demo serves the widget from the sandbox's origin. Browsers may send `Origin` even on
+    // same-origin requests, so that origin (and its `localhost` spelling) is a configured site.
+    if let Ok(url) = reqwest::Url::parse(base) {
+        let origin = url.origin().ascii_serialization();
+        let mut origins = vec![origin.clone()];
+        if let Some(port) = url.port() {
+            for host in ["127.0.0.1", "localhost"] {
+                let spelling = format!("{}://{host}:{port}", url.scheme());
+                if !origins.contains(&spelling) {
+                    origins.push(spelling);
+                }
+            }
+        }
+        config.sites.push(config::SiteConfig {
+            name: "demo".into(),
+            origins,
+            require_access_key: false,
+        });
+    }
     config
 }
 
@@ -424,5 +443,9 @@ mod tests {
         for carrier in config.carriers.values() {
             assert_eq!(carrier.base_url, "http://127.0.0.1:4321/sandbox");
         }
+        for origin in ["http://127.0.0.1:4321", "http://localhost:4321"] {
+            assert!(config.site_for_origin(origin).is_some(), "{origin}");
+        }
+        assert!(config.site_for_origin("http://127.0.0.1:4322").is_none());
     }
 }
