@@ -201,7 +201,7 @@ fn an_sscc_parameter_accepts_the_ai_prefix_and_rejects_other_lengths() {
             parameter: "sscc".into(),
             key: "SSCC",
             expected: 18,
-            found: "1061414112345678".into()
+            length: 16
         }]
     );
 }

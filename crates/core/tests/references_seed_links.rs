@@ -278,3 +278,11 @@ fn references_never_contain_the_access_key() {
         .iter()
         .all(|reference| reference.number() != KEY));
 }
+
+#[test]
+fn an_access_key_pasted_into_the_wrong_parameter_is_not_repeated_in_the_error() {
+    // Found by fuzzing: a shape error once quoted the value it rejected.
+    let parsed = parse(&link(&format!("&sscc={KEY}")));
+    assert_eq!(codes(&parsed.errors), ["gs1_key_shape"]);
+    assert!(!format!("{:?} {}", parsed.errors, parsed.errors[0]).contains(KEY));
+}

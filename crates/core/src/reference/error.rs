@@ -46,12 +46,14 @@ pub enum ReferenceError {
     AccessKeyCharacter { parameter: String, position: usize },
     #[error("`{parameter}` is given more than once with different values")]
     Conflicting { parameter: String },
-    #[error("`{parameter}`: {key} has {expected} digits, found {found:?}")]
+    #[error("`{parameter}`: {key} has {expected} digits; this value has {length} characters, or not only digits")]
     Gs1KeyShape {
         parameter: String,
         key: &'static str,
         expected: usize,
-        found: String,
+        /// In characters. The value itself is not repeated: whatever was pasted there (even a
+        /// credential) stays out of messages and logs.
+        length: usize,
     },
     #[error("`{parameter}`: the check digit of {key} {number} is {found}, it should be {expected}{}", suggestion_text(.suggestions))]
     CheckDigit {

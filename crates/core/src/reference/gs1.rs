@@ -120,7 +120,7 @@ fn checked_key(
             parameter: parameter.to_owned(),
             key,
             expected: length,
-            found: digits.chars().take(40).collect(),
+            length: digits.chars().count(),
         });
     }
     let bytes = digits.as_bytes();

@@ -58,7 +58,8 @@ pub fn parse(input: &str) -> ParsedLink {
     if input.len() > MAX_LINK_LEN {
         link.errors.push(ReferenceError::TooLong {
             parameter: "input".to_owned(),
-            length: input.chars().count(),
+            // Bytes, like the bound: a link is ASCII once percent-encoded.
+            length: input.len(),
             max: MAX_LINK_LEN,
         });
         return link;
