@@ -1,15 +1,23 @@
 //! `trackline demo`: the whole product on one loopback port, for a first look and for the
-//! end-to-end tests. It serves the built widget and the demo host page; the proxy and the sandbox
-//! carriers are mounted here as they land.
+//! end-to-end tests. It serves the built widget, a demo host page with a link for every sandbox
+//! case, the proxy (at `/carriers/...`, `/healthz`, `/metrics`) and the sandbox carriers (at
+//! `/sandbox/...`), with the proxy's demo configuration pointing every carrier at that sandbox.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+
+use crate::sandbox::{self, DataSet, DemoCase, EventStore, SandboxConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,12 +27,26 @@ pub struct Args {
     /// The built widget (trunk's output folder, with index.html and trackline.js).
     #[arg(long, env = "TRACKLINE_WIDGET_DIR", default_value = "dist")]
     pub widget_dir: PathBuf,
+    /// A sandbox data set file (TOML) to serve instead of the built-in one.
+    #[arg(long, env = "TRACKLINE_SANDBOX_DATA")]
+    pub data: Option<PathBuf>,
+    /// Keep events registered with the sandbox in this append-only file; by default the demo
+    /// keeps them in memory, so every start looks the same.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// Open the demo page in the default browser once the server listens.
+    #[arg(long)]
+    pub open_browser: bool,
 }
 
 /// What the demo serves.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DemoConfig {
     pub widget_dir: PathBuf,
+    /// Where the demo is reachable, such as `http://127.0.0.1:8080`: the proxy calls the sandbox
+    /// through it, as it would call a carrier.
+    pub base_url: String,
+    pub sandbox: SandboxConfig,
 }
 
 /// Why the demo cannot start.
@@ -37,6 +59,8 @@ pub enum DemoError {
     WidgetNotBuilt { path: PathBuf },
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind { port: u16, source: std::io::Error },
+    #[error(transparent)]
+    Sandbox(#[from] sandbox::SandboxError),
 }
 
 impl DemoConfig {
@@ -51,8 +75,27 @@ impl DemoConfig {
     }
 }
 
+struct DemoPage {
+    widget_dir: PathBuf,
+    cases: Vec<DemoCase>,
+}
+
 pub fn app(config: DemoConfig) -> Router {
+    let cases = sandbox::demo_cases(&config.sandbox.data);
+    let proxy = crate::proxy::app(crate::proxy::demo_config(&format!(
+        "{}/sandbox",
+        config.base_url.trim_end_matches('/')
+    )));
+    let page = Arc::new(DemoPage {
+        widget_dir: config.widget_dir.clone(),
+        cases,
+    });
     Router::new()
+        .route("/", get(demo_page))
+        .route("/index.html", get(demo_page))
+        .with_state(page)
+        .nest("/sandbox", sandbox::app(config.sandbox))
+        .merge(proxy)
         .fallback_service(ServeDir::new(&config.widget_dir))
         // Outermost: one log line per request, whatever answered it.
         .layer(
@@ -63,30 +106,67 @@ pub fn app(config: DemoConfig) -> Router {
         )
 }
 
+/// trunk's `index.html` with the list of demo cases inside its `<nav id="demo-cases">`. Read on
+/// every request, so a `trunk build` shows without a restart.
+async fn demo_page(State(page): State<Arc<DemoPage>>) -> Response {
+    let path = page.widget_dir.join("index.html");
+    match tokio::fs::read_to_string(&path).await {
+        Ok(html) => Html(with_cases(html, &page.cases)).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read {}: {error}", path.display()),
+        )
+            .into_response(),
+    }
+}
+
+/// Inserts the case list into the `demo-cases` element. trunk's minifier may drop the quotes
+/// around the id, so the id is found by name and the list goes before the next `</nav>`.
+fn with_cases(mut html: String, cases: &[DemoCase]) -> String {
+    let insert_at = html
+        .find("demo-cases")
+        .and_then(|start| html[start..].find("</nav>").map(|end| start + end));
+    if let Some(at) = insert_at {
+        html.insert_str(at, &cases_html(cases));
+    }
+    html
+}
+
+fn cases_html(cases: &[DemoCase]) -> String {
+    let mut html = String::from("<ul class=\"demo-cases\" data-testid=\"demo-cases\">\n");
+    for case in cases {
+        let shows = match (&case.expected_status, &case.fault) {
+            (Some(status), None) => status.replace('_', " "),
+            (Some(status), Some(fault)) => {
+                format!("{} after fault {fault}", status.replace('_', " "))
+            }
+            (None, Some(fault)) => format!("fault {fault}"),
+            (None, None) => String::new(),
+        };
+        html.push_str(&format!(
+            "<li><a href=\"/?{}={}\">{} {}</a> <span>{}</span> <small>{}</small></li>\n",
+            escape(case.parameter),
+            escape(&case.value),
+            escape(case.carrier.name()),
+            escape(&case.value),
+            escape(&shows),
+            escape(&case.description),
+        ));
+    }
+    html.push_str("</ul>");
+    html
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 pub async fn run(args: Args) -> ExitCode {
     crate::logging::init();
-    let config = DemoConfig {
-        widget_dir: args.widget_dir,
-    };
-    if let Err(error) = config.check() {
-        eprintln!("trackline demo: {error}");
-        return ExitCode::FAILURE;
-    }
-    let listener = match bind(args.port).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("trackline demo: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    print_links(addr);
-    let served = axum::serve(listener, app(config))
-        .with_graceful_shutdown(crate::shutdown_signal())
-        .await;
-    match served {
+    match serve(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("trackline demo: {error}");
@@ -95,16 +175,68 @@ pub async fn run(args: Args) -> ExitCode {
     }
 }
 
-async fn bind(port: u16) -> Result<tokio::net::TcpListener, DemoError> {
-    tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+async fn serve(args: Args) -> Result<(), DemoError> {
+    let data = match &args.data {
+        Some(path) => DataSet::load(path).map_err(sandbox::SandboxError::from)?,
+        None => DataSet::builtin(),
+    };
+    let events = match &args.store {
+        Some(path) => EventStore::open(path).map_err(sandbox::SandboxError::from)?,
+        None => EventStore::in_memory(),
+    };
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+            .await
+            .map_err(|source| DemoError::Bind {
+                port: args.port,
+                source,
+            })?;
+    let addr = listener.local_addr().map_err(|source| DemoError::Bind {
+        port: args.port,
+        source,
+    })?;
+    let config = DemoConfig {
+        widget_dir: args.widget_dir,
+        base_url: format!("http://{addr}"),
+        sandbox: SandboxConfig { data, events },
+    };
+    config.check()?;
+    print_links(addr, &sandbox::demo_cases(&config.sandbox.data));
+    if args.open_browser {
+        open_browser(&format!("http://{addr}/"));
+    }
+    axum::serve(listener, app(config))
+        .with_graceful_shutdown(crate::shutdown_signal())
         .await
-        .map_err(|source| DemoError::Bind { port, source })
+        .map_err(|source| DemoError::Bind {
+            port: args.port,
+            source,
+        })
 }
 
-fn print_links(addr: SocketAddr) {
+fn print_links(addr: SocketAddr, cases: &[DemoCase]) {
     // Tests read the first line to learn the port when they asked for port 0.
     println!("Trackline demo listening on http://{addr}/");
-    println!("  Widget with a tracking number from the link: http://{addr}/?tracking=520000011395200025009871");
-    println!("  Widget without a reference:                   http://{addr}/");
-    println!("Press Ctrl-C to stop.");
+    println!("Demo cases (the page lists them too):");
+    for case in cases {
+        println!(
+            "  http://{addr}/?{}={}  {} {}",
+            case.parameter,
+            case.value,
+            case.carrier.name(),
+            case.description
+        );
+    }
+    println!("Proxy metrics: http://{addr}/metrics  Press Ctrl-C to stop.");
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Err(error) = std::process::Command::new(opener).arg(url).spawn() {
+        eprintln!("trackline demo: cannot open a browser ({opener}: {error}); open {url} yourself");
+    }
 }
