@@ -604,6 +604,16 @@ async fn a_reference_core_rejects_is_a_bad_request_with_core_s_reason() {
 }
 
 #[tokio::test]
+async fn an_absolute_form_request_target_cannot_choose_the_upstream_host() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let target = format!("http://169.254.169.254/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let (status, answer) = proxy.raw_status(target.as_bytes()).await;
+    // Served like the plain path: from the configured carrier, never from the named host.
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(sandbox.requests("inpost").await, 1);
+}
+
+#[tokio::test]
 async fn other_methods_than_get_are_refused() {
     let (sandbox, proxy) = sandbox_and_proxy().await;
     for method in [
@@ -1104,6 +1114,48 @@ async fn an_answer_larger_than_the_limit_is_refused_not_truncated() {
         "https://trackline.dev/problems/upstream-malformed"
     );
     assert!(answer.body.len() < 1_000);
+}
+
+#[tokio::test]
+async fn an_access_key_over_its_limit_gets_429_from_any_address() {
+    let sandbox = Sandbox::start().await;
+    let keys_file = temporary_folder("key-limit").join("keys.toml");
+    let key = proxy::keys::create_key(&keys_file, "kiosk").unwrap();
+    extra_secrets().lock().unwrap().push(key.clone());
+    let text = config_text(&sandbox.base)
+        .replace(
+            "[rate_limits]",
+            "[rate_limits]\nper_access_key_per_minute = 2\nper_access_key_burst = 2",
+        )
+        .replace(
+            "[server]",
+            &format!(
+                "[access_keys]\nfile = {:?}\n\n[server]\ntrusted_proxies = [\"127.0.0.1\"]",
+                keys_file.display().to_string()
+            ),
+        );
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        let answer = proxy
+            .get_with(
+                &path,
+                &[("X-Trackline-Key", &key), ("X-Forwarded-For", client)],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let limited = proxy
+        .get_with(
+            &path,
+            &[
+                ("X-Trackline-Key", &key),
+                ("X-Forwarded-For", "198.51.100.3"),
+            ],
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.header("retry-after").is_some());
 }
 
 // ------------------------------------------------------------------------------------------
