@@ -223,7 +223,7 @@ fn core_check(value: &str) -> Result<String, String> {
     trackline_core::reference::validate_value(value).map_err(|error| error.to_string())
 }
 
-/// One request: shed, origin, method, limits, key, route, then cache or carrier. Each step can
+/// One request: origin, method, shedding, limits, key, route, then cache or carrier. Each step can
 /// answer with a problem; CORS headers go on every answer to an allowed origin so the widget can
 /// read the problem.
 async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
