@@ -25,14 +25,21 @@ async fn next_tick() {
 
 fn widget_with_number(number: &str) -> HtmlElement {
     trackline_widget::start();
-    let element: HtmlElement = document().create_element("trackline-widget").unwrap().unchecked_into();
+    let element: HtmlElement = document()
+        .create_element("trackline-widget")
+        .unwrap()
+        .unchecked_into();
     element.set_attribute("number", number).unwrap();
     document().body().unwrap().append_child(&element).unwrap();
     element
 }
 
 fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
-    element.shadow_root().expect("an open shadow root").query_selector(selector).unwrap()
+    element
+        .shadow_root()
+        .expect("an open shadow root")
+        .query_selector(selector)
+        .unwrap()
 }
 
 fn text_in_shadow(element: &HtmlElement, selector: &str) -> Option<String> {
@@ -64,7 +71,10 @@ async fn changing_the_number_attribute_re_renders() {
     let element = widget_with_number("111");
     element.set_attribute("number", "222").unwrap();
     next_tick().await;
-    assert_eq!(text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(), Some("222"));
+    assert_eq!(
+        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
+        Some("222")
+    );
     element.remove_attribute("number").unwrap();
     next_tick().await;
     // The test page's URL has no ?tracking=, so no number is left to show.
@@ -77,9 +87,15 @@ async fn disconnecting_unmounts_and_reconnecting_mounts_again() {
     let element = widget_with_number("333");
     element.remove();
     next_tick().await;
-    assert!(in_shadow(&element, "[data-testid=widget]").is_none(), "unmounted on disconnect");
+    assert!(
+        in_shadow(&element, "[data-testid=widget]").is_none(),
+        "unmounted on disconnect"
+    );
     document().body().unwrap().append_child(&element).unwrap();
-    assert_eq!(text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(), Some("333"));
+    assert_eq!(
+        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
+        Some("333")
+    );
     element.remove();
 }
 
@@ -91,8 +107,14 @@ async fn defining_the_element_twice_keeps_the_first_definition() {
     assert!(first.is_function(), "the element is defined");
     // What a second copy of the script does when it starts.
     trackline_widget::start();
-    assert!(registry.get("trackline-widget") == first, "the first definition stays");
+    assert!(
+        registry.get("trackline-widget") == first,
+        "the first definition stays"
+    );
     let element = widget_with_number("444");
-    assert_eq!(text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(), Some("444"));
+    assert_eq!(
+        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
+        Some("444")
+    );
     element.remove();
 }

@@ -205,7 +205,9 @@ async fn serve(args: Args) -> Result<(), DemoError> {
     if args.open_browser {
         open_browser(&format!("http://{addr}/"));
     }
-    axum::serve(listener, app(config))
+    // The proxy's per-address limits need the client's address.
+    let service = app(config).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(crate::shutdown_signal())
         .await
         .map_err(|source| DemoError::Bind {
