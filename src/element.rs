@@ -17,7 +17,13 @@ pub const TAG: &str = "trackline-widget";
 /// The attributes whose changes re-render the widget.
 const OBSERVED: &[&str] = &["number"];
 
-const STYLE: &str = include_str!("../style/widget.css");
+/// The widget's stylesheet, placed inside each shadow root: theme variables first, so that the
+/// rules after them can use them.
+const STYLE: &str = concat!(
+    include_str!("../style/theme.css"),
+    include_str!("../style/widget.css"),
+    include_str!("../style/details.css"),
+);
 
 #[wasm_bindgen(inline_js = r#"
 export function defineElement(tag, observed, connected, disconnected, changed) {
