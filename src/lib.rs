@@ -6,6 +6,7 @@
 //! and the page URL, and the components below render it.
 
 mod element;
+pub mod i18n;
 pub mod options;
 
 use leptos::prelude::*;
