@@ -183,7 +183,10 @@ mod tests {
         let now = 1_750_000_000_000.0;
         assert_eq!(relative_unit(now - 20_000.0, now), (0.0, "second"));
         assert_eq!(relative_unit(now - 5.0 * MINUTE, now), (-5.0, "minute"));
-        assert_eq!(relative_unit(now - 2.0 * HOUR - 10.0 * MINUTE, now), (-2.0, "hour"));
+        assert_eq!(
+            relative_unit(now - 2.0 * HOUR - 10.0 * MINUTE, now),
+            (-2.0, "hour")
+        );
         assert_eq!(relative_unit(now - 3.0 * DAY, now), (-3.0, "day"));
         assert_eq!(relative_unit(now + 2.0 * DAY, now), (2.0, "day"));
         assert_eq!(relative_unit(now - 15.0 * DAY, now), (-2.0, "week"));

@@ -77,7 +77,12 @@ fn mount(shipment: Shipment, locale: RwSignal<Locale>, tiles: &str) -> Mounted {
     mount_with_style(shipment, locale, tiles, "")
 }
 
-fn mount_with_style(shipment: Shipment, locale: RwSignal<Locale>, tiles: &str, style: &str) -> Mounted {
+fn mount_with_style(
+    shipment: Shipment,
+    locale: RwSignal<Locale>,
+    tiles: &str,
+    style: &str,
+) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     root.set_attribute("style", style).unwrap();
@@ -160,7 +165,10 @@ async fn the_stepper_marks_passed_current_and_upcoming_steps() {
         ["passed", "passed", "passed", "passed", "current", "upcoming"]
     );
     let current = view.one("[aria-current=step]").unwrap();
-    assert!(current.text_content().unwrap().starts_with("Ready for pickup"));
+    assert!(current
+        .text_content()
+        .unwrap()
+        .starts_with("Ready for pickup"));
     assert!(view.one("[data-testid=progress][data-bent]").is_none());
 }
 
@@ -173,7 +181,10 @@ async fn a_return_bends_the_stepper() {
     let view = mount(returned, RwSignal::new(Locale::En), TILE_DATA);
     assert!(view.one("[data-testid=progress][data-bent=true]").is_some());
     let detour = view.one("[data-testid=step][data-detour=true]").unwrap();
-    assert_eq!(detour.get_attribute("data-state").as_deref(), Some("current"));
+    assert_eq!(
+        detour.get_attribute("data-state").as_deref(),
+        Some("current")
+    );
     assert!(detour.text_content().unwrap().starts_with("Returned"));
 }
 
@@ -190,25 +201,31 @@ async fn the_timeline_is_an_ordered_list_newest_first_that_collapses_long_histor
     assert_eq!(timeline.tag_name(), "OL");
     assert_eq!(view.all("[data-testid=event]").len(), 4);
     let toggle = view.one("[data-testid=timeline-toggle]").unwrap();
-    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
     assert_eq!(
         toggle.text_content().unwrap(),
         format!("Show all {total} events")
     );
     view.click("[data-testid=timeline-toggle]");
-    until("all events", || view.all("[data-testid=event]").len() == total).await;
+    until("all events", || {
+        view.all("[data-testid=event]").len() == total
+    })
+    .await;
     let toggle = view.one("[data-testid=timeline-toggle]").unwrap();
-    assert_eq!(toggle.get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
     // Newest first: the datetime attributes descend.
     let times: Vec<String> = view
         .all(".tl-event-time")
         .iter()
         .filter_map(|t| t.get_attribute("datetime"))
         .collect();
-    let millis: Vec<f64> = times
-        .iter()
-        .map(|t| js_sys::Date::parse(t))
-        .collect();
+    let millis: Vec<f64> = times.iter().map(|t| js_sys::Date::parse(t)).collect();
     assert!(millis.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     // Days group the events, each day an item of the outer ordered list.
     assert!(!view.all(".tl-day-title").is_empty());
@@ -270,7 +287,10 @@ async fn the_map_loads_tiles_once_visible_and_moves_with_the_keyboard_and_zoom_b
     map.scroll_into_view();
     until("tiles", || !view.all("[data-testid=tile]").is_empty()).await;
     assert_eq!(view.all("[data-testid=marker][data-primary]").len(), 1);
-    assert!(map.get_attribute("aria-label").unwrap().starts_with("Map: "));
+    assert!(map
+        .get_attribute("aria-label")
+        .unwrap()
+        .starts_with("Map: "));
     let marker_style = || {
         view.one("[data-testid=marker][data-primary]")
             .unwrap()
@@ -353,10 +373,19 @@ async fn switching_the_language_changes_every_word_in_place() {
     };
     let english = words();
     assert_eq!(english[0], tr(Locale::En, "status.delivered"));
-    for other in [Locale::De, Locale::Nl, Locale::Pl, Locale::Nb, Locale::PseudoRtl] {
+    for other in [
+        Locale::De,
+        Locale::Nl,
+        Locale::Pl,
+        Locale::Nb,
+        Locale::PseudoRtl,
+    ] {
         locale.set(other);
         let expected = tr(other, "status.delivered");
-        until("the new language", || view.text("[data-testid=status-title]") == expected).await;
+        until("the new language", || {
+            view.text("[data-testid=status-title]") == expected
+        })
+        .await;
         let translated = words();
         for (before, after) in english.iter().zip(&translated) {
             assert_ne!(before, after, "{} left {before:?} as it was", other.tag());

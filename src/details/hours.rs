@@ -114,7 +114,9 @@ mod tests {
 
     /// Milliseconds of a UTC date and time.
     fn utc(year: i32, month: u8, day: u8, hour: i64, minute: i64) -> i64 {
-        (trackline_core::time::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60)
+        (trackline_core::time::days_from_civil(year, month, day) * 86_400
+            + hour * 3600
+            + minute * 60)
             * 1000
     }
 
@@ -151,8 +153,13 @@ mod tests {
     #[test]
     fn always_open_and_unreadable_hours_are_told_apart() {
         let always = OpeningHours::AlwaysOpen { raw: "24/7".into() };
-        let raw = OpeningHours::Raw { raw: "ask in the shop".into() };
-        assert_eq!(opening_state(&always, 0, EUROPE_OSLO), Some(OpeningState::AlwaysOpen));
+        let raw = OpeningHours::Raw {
+            raw: "ask in the shop".into(),
+        };
+        assert_eq!(
+            opening_state(&always, 0, EUROPE_OSLO),
+            Some(OpeningState::AlwaysOpen)
+        );
         assert_eq!(opening_state(&raw, 0, EUROPE_OSLO), None);
     }
 }

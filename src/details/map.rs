@@ -189,7 +189,8 @@ pub fn Map(
             }
         })
         .collect_view();
-    let attribution = move || match config.attribution.get() {
+    let attribution = move || {
+        match config.attribution.get() {
         Some(text) => view! { <span>{text}</span> }.into_any(),
         None => view! {
             <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener noreferrer">
@@ -197,6 +198,7 @@ pub fn Map(
             </a>
         }
         .into_any(),
+    }
     };
 
     view! {

@@ -31,7 +31,10 @@ pub fn map_link(coordinates: Option<Coordinates>, address: &str) -> String {
             lat = c.latitude,
             lon = c.longitude
         ),
-        None => format!("https://www.openstreetmap.org/search?query={}", encode(address)),
+        None => format!(
+            "https://www.openstreetmap.org/search?query={}",
+            encode(address)
+        ),
     }
 }
 
@@ -43,7 +46,10 @@ pub fn directions_link(coordinates: Option<Coordinates>, address: &str) -> Strin
             "https://www.openstreetmap.org/directions?to={:.6}%2C{:.6}",
             c.latitude, c.longitude
         ),
-        None => format!("https://www.openstreetmap.org/directions?to={}", encode(address)),
+        None => format!(
+            "https://www.openstreetmap.org/directions?to={}",
+            encode(address)
+        ),
     }
 }
 
@@ -60,7 +66,11 @@ pub fn markers(shipment: &Shipment) -> Vec<Marker> {
         .iter()
         .filter_map(|e| e.location.as_ref().and_then(|l| l.coordinates));
     let mut markers: Vec<Marker> = Vec::new();
-    for (index, c) in primary.into_iter().map(|c| (0, c)).chain(events.map(|c| (1, c))) {
+    for (index, c) in primary
+        .into_iter()
+        .map(|c| (0, c))
+        .chain(events.map(|c| (1, c)))
+    {
         let seen = markers
             .iter()
             .any(|m| m.latitude == c.latitude && m.longitude == c.longitude);
@@ -82,9 +92,7 @@ pub fn Places(shipment: Signal<Shipment>, locale: Signal<Locale>, map: MapConfig
             let markers = markers(s);
             if let Some(point) = &s.pickup_point {
                 let zone = point_zone(s.carrier);
-                Some(
-                    view! { <PointCard point=point.clone() markers zone locale map /> }.into_any(),
-                )
+                Some(view! { <PointCard point=point.clone() markers zone locale map /> }.into_any())
             } else if !markers.is_empty() {
                 let place = s.last_location.as_ref().map(place_text).unwrap_or_default();
                 Some(view! { <PositionCard place markers locale map /> }.into_any())
@@ -111,7 +119,11 @@ fn opening_text(locale: Locale, state: OpeningState) -> String {
     }
 }
 
-fn links(locale: Signal<Locale>, coordinates: Option<Coordinates>, address: String) -> impl IntoView {
+fn links(
+    locale: Signal<Locale>,
+    coordinates: Option<Coordinates>,
+    address: String,
+) -> impl IntoView {
     let directions = directions_link(coordinates, &address);
     let open = map_link(coordinates, &address);
     view! {
@@ -191,7 +203,11 @@ fn PositionCard(
     locale: Signal<Locale>,
     map: MapConfig,
 ) -> impl IntoView {
-    let primary = markers.iter().find(|m| m.primary).or(markers.first()).copied();
+    let primary = markers
+        .iter()
+        .find(|m| m.primary)
+        .or(markers.first())
+        .copied();
     let coordinates = primary.map(|m| Coordinates {
         latitude: m.latitude,
         longitude: m.longitude,

@@ -52,7 +52,11 @@ fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
     if let Some(destination) = event.destination.as_ref().map(place_text) {
         if !destination.is_empty() {
             let to = tr_args(locale, "timeline.to", &[("place", &destination)]);
-            place = if place.is_empty() { to } else { format!("{place} → {to}") };
+            place = if place.is_empty() {
+                to
+            } else {
+                format!("{place} → {to}")
+            };
         }
     }
     let place = (!place.is_empty()).then_some(place);
@@ -79,7 +83,11 @@ pub fn Timeline(
     let list = move || {
         let locale = locale.get();
         let now = now.get();
-        let limit = if expanded.get() { usize::MAX } else { COLLAPSED_EVENTS };
+        let limit = if expanded.get() {
+            usize::MAX
+        } else {
+            COLLAPSED_EVENTS
+        };
         shipment.with(|s| {
             if s.events.is_empty() {
                 return view! {

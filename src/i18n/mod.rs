@@ -159,7 +159,9 @@ fn entries(catalog: &'static str) -> impl Iterator<Item = (&'static str, &'stati
 }
 
 fn lookup(catalog: &'static str, key: &str) -> Option<&'static str> {
-    entries(catalog).find(|(k, _)| *k == key).map(|(_, text)| text)
+    entries(catalog)
+        .find(|(k, _)| *k == key)
+        .map(|(_, text)| text)
 }
 
 /// The text of `key` in `locale`, English when the locale's catalog lacks it, the key itself when
