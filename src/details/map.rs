@@ -237,7 +237,7 @@ pub fn Map(
                     part="button"
                     data-testid="zoom-in"
                     aria-label=move || tr(locale.get(), "map.zoom_in")
-                    disabled=move || zoom.get() >= MAX_ZOOM
+                    disabled=move || { zoom.get() >= MAX_ZOOM }
                     on:click=move |_| zoom_by(1)
                 >
                     "+"
@@ -248,7 +248,7 @@ pub fn Map(
                     part="button"
                     data-testid="zoom-out"
                     aria-label=move || tr(locale.get(), "map.zoom_out")
-                    disabled=move || zoom.get() <= MIN_ZOOM
+                    disabled=move || { zoom.get() <= MIN_ZOOM }
                     on:click=move |_| zoom_by(-1)
                 >
                     "−"

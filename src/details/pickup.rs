@@ -161,20 +161,49 @@ fn PointCard(
         .join(", ");
     let hours = point.opening_hours.clone();
     let hours_view = hours.map(|hours| {
-        let raw = match &hours {
-            OpeningHours::AlwaysOpen { raw }
-            | OpeningHours::Weekly { raw, .. }
-            | OpeningHours::Raw { raw } => raw.clone(),
+        // Weekly hours are listed day by day in the reader's language; text the carrier wrote in
+        // its own shorthand is shown only when it could not be read.
+        let detail = match &hours {
+            OpeningHours::AlwaysOpen { .. } => None,
+            OpeningHours::Weekly { periods, .. } => {
+                let periods = periods.clone();
+                Some(
+                    view! {
+                        <details class="tl-hours-list" data-testid="opening-hours">
+                            <summary>{move || tr(locale.get(), "pickup.hours")}</summary>
+                            <dl>
+                                {periods
+                                    .into_iter()
+                                    .map(|p| {
+                                        view! {
+                                            <div class="tl-hours-day">
+                                                <dt>{move || tr(locale.get(), weekday_key(p.day))}</dt>
+                                                <dd>{format!("{}–{}", p.opens, p.closes)}</dd>
+                                            </div>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </dl>
+                        </details>
+                    }
+                    .into_any(),
+                )
+            }
+            OpeningHours::Raw { raw } => Some(
+                view! { <p class="tl-muted" data-testid="opening-hours">{raw.clone()}</p> }
+                    .into_any(),
+            ),
         };
         let state = move || {
             opening_state(&hours, now_millis() as i64, zone)
                 .map(|state| opening_text(locale.get(), state))
         };
         view! {
-            <p class="tl-hours" data-testid="opening-state">
-                {move || state().unwrap_or_else(|| tr(locale.get(), "pickup.hours"))}
-            </p>
-            <p class="tl-muted tl-hours-raw" data-testid="opening-hours">{raw}</p>
+            {move || {
+                state()
+                    .map(|state| view! { <p class="tl-hours" data-testid="opening-state">{state}</p> })
+            }}
+            {detail}
         }
     });
     let map_view = (!markers.is_empty())

@@ -1,0 +1,300 @@
+// The parcel details end to end: the real demo server, the built widget, headless Chromium.
+// Every test here needs the widget's flow (fetching through the proxy, then rendering
+// ShipmentDetails); the map tests also need the demo to serve the tiles router
+// (crates/server/src/tiles.rs) at /tiles/{z}/{x}/{y}.png.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, newPage, ROOT, screenshot, startTrackline, waitForShadow } from "./harness.mjs";
+
+const WIDTHS = [320, 768, 1280];
+const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
+const LOCAL_TILES = "/tiles/{z}/{x}/{y}.png";
+// Nothing listens on the discard port.
+const TILES_DOWN = "http://127.0.0.1:9/{z}/{x}/{y}.png";
+const LOCKER_READY = "520000011395200025009871";
+// DETAILS_CASES=<regex> narrows the demo cases to those whose link text matches (e.g. "^inpost").
+const ONLY = process.env.DETAILS_CASES ? new RegExp(process.env.DETAILS_CASES, "i") : null;
+
+/// The English catalog, for the words a status must show.
+const english = Object.fromEntries(
+  readFileSync(join(ROOT, "locales/en.txt"), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
+    .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
+);
+
+/// Serves the demo page with extra attributes on its <trackline-widget>, as a merchant would
+/// write them.
+async function withAttributes(page, server, attributes) {
+  const attrs = Object.entries(attributes)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(" ");
+  await page.route(
+    (url) => url.origin === new URL(server.url).origin && (url.pathname === "/" || url.pathname === "/index.html"),
+    async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace("<trackline-widget", `<trackline-widget ${attrs}`);
+      await route.fulfill({ response, body });
+    },
+  );
+}
+
+/// Runs axe-core on the widget (its open shadow root included) and returns the violations.
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(
+      { include: [["trackline-widget"]] },
+      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } },
+    );
+    return result.violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => `${n.target.join(" ")} (${n.failureSummary})`).join(", ")}`,
+    );
+  });
+}
+
+/// Evaluates `fn(root)` with the widget's shadow root.
+function inShadow(page, fn, arg) {
+  return page.evaluate(
+    ([source, arg]) => new Function("root", "arg", `return (${source})(root, arg)`)(
+      document.querySelector("trackline-widget").shadowRoot,
+      arg,
+    ),
+    [fn.toString(), arg],
+  );
+}
+
+/// The texts the widget itself writes (not the carrier's words, numbers or times), and the
+/// accessible names of its icon buttons and map.
+const uiTexts = (page) =>
+  inShadow(page, (root) =>
+    [...root.querySelectorAll(
+      ".tl-status-title, .tl-fact dt, .tl-button, .tl-step-label, .tl-section-title, .tl-event-title, .tl-link, .tl-hours, [data-testid=map]",
+    )]
+      .map((el) => (el.matches(".tl-icon-button, [data-testid=map]") ? el.getAttribute("aria-label") : el.textContent).trim())
+      .filter(Boolean),
+  );
+
+describe("the parcel details on the demo page", () => {
+  let server;
+  let browser;
+  let cases;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+    const page = await newPage(browser);
+    await page.goto(server.url);
+    // Demo cases with a status and no fault: each must show its details.
+    cases = await page.evaluate(() =>
+      [...document.querySelectorAll("[data-testid=demo-cases] li")]
+        .map((li) => ({
+          href: li.querySelector("a").getAttribute("href"),
+          label: li.querySelector("a").textContent,
+          status: li.querySelector("span")?.textContent ?? "",
+        }))
+        .filter((c) => c.status && !c.status.includes("fault")),
+    );
+    if (ONLY) cases = cases.filter((c) => ONLY.test(c.label));
+    await page.context().close();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("every demo case renders its header, stepper and timeline, at 320, 768 and 1280 pixels", async () => {
+    assert.ok(cases.length >= (ONLY ? 1 : 8), `demo cases: ${cases.length}`);
+    for (const demo of cases) {
+      const page = await newPage(browser);
+      await withAttributes(page, server, { tiles: LOCAL_TILES });
+      await page.goto(new URL(demo.href, server.url).href);
+      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      const status = demo.status.replaceAll(" ", "_");
+      const shown = await inShadow(page, (root) => ({
+        title: root.querySelector("[data-testid=status-title]")?.textContent,
+        live: root.querySelector("[data-testid=status]")?.getAttribute("aria-live"),
+        carrier: root.querySelector("[data-testid=carrier]")?.textContent,
+        number: root.querySelector("[data-testid=details-tracking-number]")?.textContent,
+        steps: root.querySelectorAll("[data-testid=step]").length,
+        timeline: root.querySelector("[data-testid=timeline], [data-testid=timeline-empty]") !== null,
+        timelineTag: root.querySelector("[data-testid=timeline]")?.tagName ?? "OL",
+      }));
+      assert.equal(shown.title, english[`status.${status}`], demo.label);
+      assert.equal(shown.live, "polite");
+      assert.ok(shown.carrier && shown.number, demo.label);
+      if (/^inpost/i.test(demo.label)) assert.ok(shown.steps >= 2, `${demo.label}: stepper`);
+      assert.ok(shown.timeline, `${demo.label}: timeline`);
+      assert.equal(shown.timelineTag, "OL");
+      const name = demo.href.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        await screenshot(page, `details-${name}-${width}`);
+      }
+      assert.deepEqual(page.errors, [], demo.label);
+      await page.context().close();
+    }
+  });
+
+  test("axe-core finds no violation in any demo case, light or dark", async () => {
+    for (const demo of cases) {
+      const page = await newPage(browser);
+      await withAttributes(page, server, { tiles: LOCAL_TILES });
+      await page.goto(new URL(demo.href, server.url).href);
+      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      assert.deepEqual(await axeViolations(page), [], `${demo.label}, light`);
+      await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("theme", "dark"));
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.deepEqual(await axeViolations(page), [], `${demo.label}, dark`);
+      await page.context().close();
+    }
+  });
+
+  test("the pickup map shows its tiles and marker once scrolled into view", async () => {
+    const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
+    await withAttributes(page, server, { tiles: LOCAL_TILES });
+    await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=map]", 0, 15_000);
+    await inShadow(page, (root) => root.querySelector("[data-testid=map]").scrollIntoView());
+    await page.waitForFunction(() => {
+      const tiles = [...document.querySelector("trackline-widget").shadowRoot.querySelectorAll("[data-testid=tile]")];
+      return tiles.length > 0 && tiles.every((t) => t.complete && t.naturalWidth === 256);
+    });
+    const map = await inShadow(page, (root) => ({
+      sources: [...root.querySelectorAll("[data-testid=tile]")].map((t) => new URL(t.src).pathname),
+      markers: root.querySelectorAll("[data-testid=marker][data-primary]").length,
+      label: root.querySelector("[data-testid=map]").getAttribute("aria-label"),
+      attribution: root.querySelector("[data-testid=map-attribution]").textContent,
+    }));
+    assert.ok(map.sources.every((s) => /^\/tiles\/\d+\/\d+\/\d+\.png$/.test(s)), map.sources.join());
+    assert.equal(map.markers, 1);
+    assert.match(map.label, /^Map: /);
+    assert.match(map.attribution, /OpenStreetMap/);
+    // The keyboard moves the map: focus it and press an arrow key.
+    const before = await inShadow(page, (root) => root.querySelector("[data-testid=marker]").style.left);
+    await inShadow(page, (root) => root.querySelector("[data-testid=map]").focus());
+    await page.keyboard.press("ArrowLeft");
+    const moved = await inShadow(page, (root) => root.querySelector("[data-testid=marker]").style.left);
+    assert.notEqual(moved, before);
+    await screenshot(page, "details-pickup-map");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("when the tile server is down the map leaves no broken image and the card still works", async () => {
+    const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
+    await withAttributes(page, server, { tiles: TILES_DOWN });
+    await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=map]", 0, 15_000);
+    await inShadow(page, (root) => root.querySelector("[data-testid=map]").scrollIntoView());
+    await waitForShadow(page, "[data-testid=map-unavailable]");
+    const card = await inShadow(page, (root) => ({
+      images: root.querySelectorAll("img").length,
+      directions: root.querySelector("[data-testid=directions-link]")?.href,
+      open: root.querySelector("[data-testid=map-link]")?.href,
+      name: root.querySelector("[data-testid=pickup-name]")?.textContent,
+    }));
+    assert.equal(card.images, 0);
+    assert.match(card.directions, /^https:\/\/www\.openstreetmap\.org\/directions\?to=/);
+    assert.match(card.open, /^https:\/\/www\.openstreetmap\.org\/\?mlat=/);
+    assert.ok(card.name);
+    await screenshot(page, "details-pickup-tiles-down");
+    // The browser reports the refused tile requests; nothing else may fail.
+    assert.deepEqual(page.errors.filter((e) => !e.includes("Failed to load resource")), []);
+  });
+
+  test("a language switch changes every visible string", async () => {
+    const texts = {};
+    for (const lang of ["en", "de", "nl", "pl", "nb", "ar-XB"]) {
+      const page = await newPage(browser);
+      await withAttributes(page, server, { lang, tiles: LOCAL_TILES });
+      await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      texts[lang] = await uiTexts(page);
+      const dir = await inShadow(page, (root) => root.querySelector("[data-testid=details]").getAttribute("dir"));
+      assert.equal(dir, lang === "ar-XB" ? "rtl" : "ltr");
+      if (lang === "ar-XB") await screenshot(page, "details-pseudo-rtl");
+      await page.context().close();
+    }
+    assert.ok(texts.en.length >= 10, texts.en.join(" | "));
+    for (const [lang, words] of Object.entries(texts)) {
+      if (lang === "en") continue;
+      assert.equal(words.length, texts.en.length, lang);
+      words.forEach((word, i) => assert.notEqual(word, texts.en[i], `${lang} left "${word}" in English`));
+    }
+  });
+
+  test("the dark theme and a host page's --trackline-* overrides apply", async () => {
+    const page = await newPage(browser);
+    await withAttributes(page, server, { tiles: LOCAL_TILES });
+    await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    const look = () =>
+      inShadow(page, (root) => {
+        const details = getComputedStyle(root.querySelector("[data-testid=details]"));
+        return {
+          background: details.backgroundColor,
+          text: details.color,
+          link: getComputedStyle(root.querySelector("[data-testid=map-link]")).color,
+          radius: getComputedStyle(root.querySelector("[data-testid=pickup]")).borderTopLeftRadius,
+        };
+      });
+    const light = await look();
+    assert.equal(light.background, "rgb(255, 255, 255)");
+    await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("theme", "dark"));
+    const dark = await look();
+    assert.equal(dark.background, "rgb(22, 25, 29)");
+    assert.equal(dark.text, "rgb(232, 234, 237)");
+    await screenshot(page, "details-dark");
+    await page.addStyleTag({
+      content: "trackline-widget { --trackline-color-accent: rgb(200, 0, 100); --trackline-radius: 3px; }",
+    });
+    const themed = await look();
+    assert.equal(themed.link, "rgb(200, 0, 100)");
+    assert.equal(themed.radius, "3px");
+    // Without the attribute the system's preference decides.
+    await page.evaluate(() => document.querySelector("trackline-widget").removeAttribute("theme"));
+    await page.emulateMedia({ colorScheme: "dark" });
+    assert.equal((await look()).background, "rgb(22, 25, 29)");
+    await page.emulateMedia({ colorScheme: "light" });
+    assert.equal((await look()).background, "rgb(255, 255, 255)");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("carrier strings with <script> and <img onerror> payloads execute nothing", async () => {
+    const page = await newPage(browser);
+    const dialogs = [];
+    page.on("dialog", async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    await page.addInitScript(() => {
+      window.steal = () => (window.__stolen = true);
+    });
+    // The proxy answers with a captured InPost body whose every text field carries markup.
+    const body = readFileSync(
+      join(ROOT, "crates/core/tests/fixtures/inpost/tracking/html-and-script-kept-as-plain-text.json"),
+    );
+    await page.route("**/carriers/inpost/v1/tracking/**", (route) =>
+      route.request().url().includes("service_history")
+        ? route.continue()
+        : route.fulfill({ status: 200, contentType: "application/json", body }),
+    );
+    await page.goto(`${server.url}?tracking=620000000000000000000009`);
+    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    const shown = await inShadow(page, (root) => ({
+      scripts: root.querySelectorAll("script").length,
+      carrierImages: root.querySelectorAll("img:not(.tl-tile)").length,
+      markup: root.querySelectorAll("b, i").length,
+      text: root.textContent,
+    }));
+    assert.deepEqual(dialogs, []);
+    assert.equal(await page.evaluate(() => window.__stolen ?? false), false);
+    assert.equal(shown.scripts, 0);
+    assert.equal(shown.carrierImages, 0);
+    assert.equal(shown.markup, 0);
+    assert.match(shown.text, /<script>|<img|<b>|<i>/);
+  });
+});
