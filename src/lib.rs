@@ -5,7 +5,10 @@
 //! (custom element, shadow DOM, mount registry), `options` decides what to show from attributes
 //! and the page URL, and the components below render it.
 
+pub mod details;
 mod element;
+mod format;
+pub mod i18n;
 pub mod options;
 
 use leptos::prelude::*;
