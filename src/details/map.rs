@@ -72,7 +72,7 @@ pub fn Map(
     label: String,
     zoom: u8,
     config: MapConfig,
-    locale: Signal<Locale>,
+    locale: Locale,
 ) -> impl IntoView {
     let start = markers
         .iter()
@@ -101,10 +101,16 @@ pub fn Map(
             return Vec::new();
         }
         let z = zoom.get();
-        let template = config.template.get();
         tiles_in_view(center.get(), z, width.get())
             .into_iter()
-            .map(|(x, y)| (z, x, y, tile_url(&template, z, x.rem_euclid(1 << z), y)))
+            .map(|(x, y)| {
+                (
+                    z,
+                    x,
+                    y,
+                    tile_url(&config.template, z, x.rem_euclid(1 << z), y),
+                )
+            })
             .collect::<Vec<_>>()
     });
     let all_failed = move || {
@@ -189,16 +195,14 @@ pub fn Map(
             }
         })
         .collect_view();
-    let attribution = move || {
-        match config.attribution.get() {
+    let attribution = match config.attribution {
         Some(text) => view! { <span>{text}</span> }.into_any(),
         None => view! {
             <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener noreferrer">
-                {tr(locale.get(), "map.attribution")}
+                {tr(locale, "map.attribution")}
             </a>
         }
         .into_any(),
-    }
     };
 
     view! {
@@ -210,7 +214,7 @@ pub fn Map(
                 tabindex="0"
                 data-testid="map"
                 data-tiles=move || if all_failed() { "failed" } else { "ok" }
-                aria-label=move || tr_args(locale.get(), "map.label", &[("place", &label)])
+                aria-label=tr_args(locale, "map.label", &[("place", &label)])
                 aria-describedby="tl-map-keys"
                 on:keydown=on_key
             >
@@ -218,13 +222,13 @@ pub fn Map(
                     {tiles}
                     {marker_views}
                 </div>
-                <p class="tl-sr" id="tl-map-keys">{move || tr(locale.get(), "map.keys")}</p>
+                <p class="tl-sr" id="tl-map-keys">{tr(locale, "map.keys")}</p>
                 {move || {
                     all_failed()
                         .then(|| {
                             view! {
                                 <p class="tl-map-note" role="status" data-testid="map-unavailable">
-                                    {tr(locale.get(), "map.unavailable")}
+                                    {tr(locale, "map.unavailable")}
                                 </p>
                             }
                         })
@@ -236,7 +240,7 @@ pub fn Map(
                     class="tl-button tl-icon-button"
                     part="button"
                     data-testid="zoom-in"
-                    aria-label=move || tr(locale.get(), "map.zoom_in")
+                    aria-label=tr(locale, "map.zoom_in")
                     disabled=move || { zoom.get() >= MAX_ZOOM }
                     on:click=move |_| zoom_by(1)
                 >
@@ -247,7 +251,7 @@ pub fn Map(
                     class="tl-button tl-icon-button"
                     part="button"
                     data-testid="zoom-out"
-                    aria-label=move || tr(locale.get(), "map.zoom_out")
+                    aria-label=tr(locale, "map.zoom_out")
                     disabled=move || { zoom.get() <= MIN_ZOOM }
                     on:click=move |_| zoom_by(-1)
                 >

@@ -7,9 +7,10 @@
 //! view! { <ShipmentDetails shipment locale tiles /> }
 //! ```
 //!
-//! - `shipment: Signal<Shipment>` and `locale: Signal<Locale>` accept plain values too (`into`),
-//!   but pass signals: a new answer from the carrier or a language switch then updates the view in
-//!   place instead of mounting it again.
+//! - `shipment: Shipment` and `locale: Locale` are plain values, not signals: a new answer or a
+//!   language switch mounts the view again. Reactive props would turn every label into a render
+//!   effect, and each costs wasm: plain values keep the details about half the size. Only what
+//!   changes by itself is reactive (relative times, the copy feedback, "show all", the map).
 //! - `tiles` (optional): the map's tile URL template with `{z}`, `{x}`, `{y}` (and `{s}`, read as
 //!   `a`), from the widget's `tiles` option; blank or absent means OpenStreetMap's.
 //!   `tile_attribution` (optional) replaces the OpenStreetMap credit for other tile sources.
@@ -41,18 +42,18 @@ pub use map::{tile_url, world_position, Marker};
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 /// Where the map's tiles come from and whom to credit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MapConfig {
-    pub template: Signal<String>,
+    pub template: String,
     /// `None`: the catalog's OpenStreetMap credit.
-    pub attribution: Signal<Option<String>>,
+    pub attribution: Option<String>,
 }
 
 /// Everything the consumer sees about one shipment.
 #[component]
 pub fn ShipmentDetails(
-    #[prop(into)] shipment: Signal<Shipment>,
-    #[prop(into)] locale: Signal<Locale>,
+    #[prop(into)] shipment: Shipment,
+    #[prop(into)] locale: Locale,
     #[prop(optional, into)] tiles: MaybeProp<String>,
     #[prop(optional, into)] tile_attribution: MaybeProp<String>,
 ) -> impl IntoView {
@@ -64,27 +65,25 @@ pub fn ShipmentDetails(
         on_cleanup(move || handle.clear());
     }
     let map = MapConfig {
-        template: Signal::derive(move || {
-            tiles
-                .get()
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_TILES.to_owned())
-        }),
-        attribution: Signal::derive(move || tile_attribution.get().filter(|t| !t.is_empty())),
+        template: tiles
+            .get_untracked()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_TILES.to_owned()),
+        attribution: tile_attribution.get_untracked().filter(|t| !t.is_empty()),
     };
-    let now = now.into();
+    let now = now.read_only();
     view! {
         <article
             class="tl-details"
             part="details"
             data-testid="details"
-            lang=move || locale.get().tag()
-            dir=move || locale.get().dir()
+            lang=locale.tag()
+            dir=locale.dir()
         >
-            <header::StatusHeader shipment locale now />
-            <progress::Progress shipment locale />
-            <pickup::Places shipment locale map />
-            <timeline::Timeline shipment locale now />
+            {header::status_header(&shipment, locale, now)}
+            {progress::progress(&shipment, locale)}
+            {pickup::places(&shipment, locale, map)}
+            {timeline::timeline(&shipment.events, locale, now)}
         </article>
     }
 }

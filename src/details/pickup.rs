@@ -85,21 +85,20 @@ pub fn markers(shipment: &Shipment) -> Vec<Marker> {
     markers
 }
 
-#[component]
-pub fn Places(shipment: Signal<Shipment>, locale: Signal<Locale>, map: MapConfig) -> impl IntoView {
-    move || {
-        shipment.with(|s| {
-            let markers = markers(s);
-            if let Some(point) = &s.pickup_point {
-                let zone = point_zone(s.carrier);
-                Some(view! { <PointCard point=point.clone() markers zone locale map /> }.into_any())
-            } else if !markers.is_empty() {
-                let place = s.last_location.as_ref().map(place_text).unwrap_or_default();
-                Some(view! { <PositionCard place markers locale map /> }.into_any())
-            } else {
-                None
-            }
-        })
+pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<AnyView> {
+    let markers = markers(shipment);
+    if let Some(point) = &shipment.pickup_point {
+        let zone = point_zone(shipment.carrier);
+        Some(point_card(point.clone(), markers, zone, locale, map).into_any())
+    } else if !markers.is_empty() {
+        let place = shipment
+            .last_location
+            .as_ref()
+            .map(place_text)
+            .unwrap_or_default();
+        Some(position_card(place, markers, locale, map).into_any())
+    } else {
+        None
     }
 }
 
@@ -119,11 +118,7 @@ fn opening_text(locale: Locale, state: OpeningState) -> String {
     }
 }
 
-fn links(
-    locale: Signal<Locale>,
-    coordinates: Option<Coordinates>,
-    address: String,
-) -> impl IntoView {
+fn links(locale: Locale, coordinates: Option<Coordinates>, address: String) -> impl IntoView {
     let directions = directions_link(coordinates, &address);
     let open = map_link(coordinates, &address);
     view! {
@@ -135,21 +130,20 @@ fn links(
                 rel="noopener noreferrer"
                 data-testid="directions-link"
             >
-                {move || tr(locale.get(), "pickup.directions")}
+                {tr(locale, "pickup.directions")}
             </a>
             <a class="tl-link" href=open target="_blank" rel="noopener noreferrer" data-testid="map-link">
-                {move || tr(locale.get(), "pickup.open_in_map")}
+                {tr(locale, "pickup.open_in_map")}
             </a>
         </p>
     }
 }
 
-#[component]
-fn PointCard(
+fn point_card(
     point: PickupPoint,
     markers: Vec<Marker>,
     zone: trackline_core::time::EuZone,
-    locale: Signal<Locale>,
+    locale: Locale,
     map: MapConfig,
 ) -> impl IntoView {
     let name = point.name.clone().unwrap_or_else(|| point.id.clone());
@@ -170,14 +164,14 @@ fn PointCard(
                 Some(
                     view! {
                         <details class="tl-hours-list" data-testid="opening-hours">
-                            <summary>{move || tr(locale.get(), "pickup.hours")}</summary>
+                            <summary>{tr(locale, "pickup.hours")}</summary>
                             <dl>
                                 {periods
                                     .into_iter()
                                     .map(|p| {
                                         view! {
                                             <div class="tl-hours-day">
-                                                <dt>{move || tr(locale.get(), weekday_key(p.day))}</dt>
+                                                <dt>{tr(locale, weekday_key(p.day))}</dt>
                                                 <dd>{format!("{}–{}", p.opens, p.closes)}</dd>
                                             </div>
                                         }
@@ -194,15 +188,13 @@ fn PointCard(
                     .into_any(),
             ),
         };
-        let state = move || {
-            opening_state(&hours, now_millis() as i64, zone)
-                .map(|state| opening_text(locale.get(), state))
-        };
+        // Computed when the card renders: a page left open past closing time shows it stale,
+        // which a reload mends; a ticking effect would cost more than it saves.
+        let state = opening_state(&hours, now_millis() as i64, zone)
+            .map(|state| opening_text(locale, state))
+            .map(|state| view! { <p class="tl-hours" data-testid="opening-state">{state}</p> });
         view! {
-            {move || {
-                state()
-                    .map(|state| view! { <p class="tl-hours" data-testid="opening-state">{state}</p> })
-            }}
+            {state}
             {detail}
         }
     });
@@ -210,9 +202,7 @@ fn PointCard(
         .then(|| view! { <Map markers label=label.clone() zoom=16 config=map locale /> });
     view! {
         <section class="tl-place" part="pickup" data-testid="pickup" aria-labelledby="tl-place-title">
-            <h3 class="tl-section-title" id="tl-place-title">
-                {move || tr(locale.get(), "pickup.title")}
-            </h3>
+            <h3 class="tl-section-title" id="tl-place-title">{tr(locale, "pickup.title")}</h3>
             <p class="tl-place-name" data-testid="pickup-name">{name}</p>
             <address class="tl-address" data-testid="pickup-address">
                 {point.address_lines.into_iter().map(|line| view! { <span>{line}</span> }).collect_view()}
@@ -225,11 +215,10 @@ fn PointCard(
     }
 }
 
-#[component]
-fn PositionCard(
+fn position_card(
     place: String,
     markers: Vec<Marker>,
-    locale: Signal<Locale>,
+    locale: Locale,
     map: MapConfig,
 ) -> impl IntoView {
     let primary = markers
@@ -251,9 +240,7 @@ fn PositionCard(
     };
     view! {
         <section class="tl-place" part="position" data-testid="position" aria-labelledby="tl-place-title">
-            <h3 class="tl-section-title" id="tl-place-title">
-                {move || tr(locale.get(), "pickup.last_seen")}
-            </h3>
+            <h3 class="tl-section-title" id="tl-place-title">{tr(locale, "pickup.last_seen")}</h3>
             <p class="tl-place-name" data-testid="position-name">{label.clone()}</p>
             <Map markers label=label.clone() zoom=13 config=map locale />
             {links(locale, coordinates, label)}

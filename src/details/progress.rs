@@ -44,49 +44,46 @@ fn state_name(state: StepState) -> &'static str {
     }
 }
 
-#[component]
-pub fn Progress(shipment: Signal<Shipment>, locale: Signal<Locale>) -> impl IntoView {
-    move || {
-        let locale = locale.get();
-        shipment.with(|s| {
-            if s.expected_flow.is_empty() {
-                return None;
-            }
-            let bent = s.expected_flow.iter().any(|step| is_detour(step.step));
-            let steps = s
-                .expected_flow
-                .iter()
-                .map(|step| {
-                    let state = state_name(step.state);
-                    let current = step.state == StepState::Current;
-                    view! {
-                        <li
-                            class="tl-step"
-                            data-state=state
-                            data-detour=is_detour(step.step).then_some("true")
-                            data-testid="step"
-                            aria-current=current.then_some("step")
-                        >
-                            <span class="tl-step-dot" aria-hidden="true"></span>
-                            <span class="tl-step-label">{tr(locale, step_key(step.step))}</span>
-                            <span class="tl-sr">
-                                {format!(" ({})", tr(locale, &format!("progress.{state}")))}
-                            </span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            Some(view! {
-                <ol
-                    class="tl-steps"
-                    part="progress"
-                    data-testid="progress"
-                    data-bent=bent.then_some("true")
-                    aria-label=tr(locale, "progress.label")
-                >
-                    {steps}
-                </ol>
-            })
-        })
+pub fn progress(shipment: &Shipment, locale: Locale) -> Option<impl IntoView + use<>> {
+    if shipment.expected_flow.is_empty() {
+        return None;
     }
+    let bent = shipment
+        .expected_flow
+        .iter()
+        .any(|step| is_detour(step.step));
+    let steps = shipment
+        .expected_flow
+        .iter()
+        .map(|step| {
+            let state = state_name(step.state);
+            let current = step.state == StepState::Current;
+            view! {
+                <li
+                    class="tl-step"
+                    data-state=state
+                    data-detour=is_detour(step.step).then_some("true")
+                    data-testid="step"
+                    aria-current=current.then_some("step")
+                >
+                    <span class="tl-step-dot" aria-hidden="true"></span>
+                    <span class="tl-step-label">{tr(locale, step_key(step.step))}</span>
+                    <span class="tl-sr">
+                        {format!(" ({})", tr(locale, &format!("progress.{state}")))}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <ol
+            class="tl-steps"
+            part="progress"
+            data-testid="progress"
+            data-bent=bent.then_some("true")
+            aria-label=tr(locale, "progress.label")
+        >
+            {steps}
+        </ol>
+    })
 }

@@ -2,7 +2,7 @@
 //! few behind "show all". Carrier words are rendered as text nodes only.
 
 use leptos::prelude::*;
-use trackline_core::model::{Shipment, TrackingEvent};
+use trackline_core::model::TrackingEvent;
 
 use super::place_text;
 use crate::format::{date_time, day_heading, local_day, number, DateStyle};
@@ -72,83 +72,70 @@ fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
     }
 }
 
-#[component]
-pub fn Timeline(
-    shipment: Signal<Shipment>,
-    locale: Signal<Locale>,
-    now: Signal<f64>,
-) -> impl IntoView {
+pub fn timeline(events: &[TrackingEvent], locale: Locale, now: ReadSignal<f64>) -> impl IntoView {
+    let total = events.len();
     let expanded = RwSignal::new(false);
-    let total = move || shipment.with(|s| s.events.len());
+    let events = events.to_vec();
     let list = move || {
-        let locale = locale.get();
-        let now = now.get();
+        if events.is_empty() {
+            return view! {
+                <p class="tl-muted" data-testid="timeline-empty">{tr(locale, "timeline.empty")}</p>
+            }
+            .into_any();
+        }
         let limit = if expanded.get() {
             usize::MAX
         } else {
             COLLAPSED_EVENTS
         };
-        shipment.with(|s| {
-            if s.events.is_empty() {
-                return view! {
-                    <p class="tl-muted" data-testid="timeline-empty">{tr(locale, "timeline.empty")}</p>
+        // "Today" and "yesterday" are decided when the list renders; they do not tick.
+        let now = now.get_untracked();
+        let days = group_by_day(events.iter().take(limit))
+            .into_iter()
+            .map(|(day, events)| {
+                let heading = match (day, events[0].time) {
+                    (Some(_), Some(t)) => day_heading(locale, t.unix_millis() as f64, now),
+                    _ => tr(locale, "timeline.time_unknown"),
+                };
+                let events = events
+                    .into_iter()
+                    .map(|e| event_view(e, locale))
+                    .collect_view();
+                view! {
+                    <li class="tl-day">
+                        <h4 class="tl-day-title">{heading}</h4>
+                        <ol class="tl-events">{events}</ol>
+                    </li>
                 }
-                .into_any();
-            }
-            let days = group_by_day(s.events.iter().take(limit))
-                .into_iter()
-                .map(|(day, events)| {
-                    let heading = match (day, events[0].time) {
-                        (Some(_), Some(t)) => day_heading(locale, t.unix_millis() as f64, now),
-                        _ => tr(locale, "timeline.time_unknown"),
-                    };
-                    let events = events.into_iter().map(|e| event_view(e, locale)).collect_view();
-                    view! {
-                        <li class="tl-day">
-                            <h4 class="tl-day-title">{heading}</h4>
-                            <ol class="tl-events">{events}</ol>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! { <ol class="tl-days" id="tl-timeline-list" data-testid="timeline">{days}</ol> }
-                .into_any()
-        })
+            })
+            .collect_view();
+        view! { <ol class="tl-days" id="tl-timeline-list" data-testid="timeline">{days}</ol> }
+            .into_any()
     };
-    let toggle = move || {
-        let total = total();
-        (total > COLLAPSED_EVENTS).then(|| {
-            view! {
-                <button
-                    type="button"
-                    class="tl-button tl-link-button"
-                    part="button"
-                    data-testid="timeline-toggle"
-                    aria-expanded=move || expanded.get().to_string()
-                    aria-controls="tl-timeline-list"
-                    on:click=move |_| expanded.update(|e| *e = !*e)
-                >
-                    {move || {
-                        let locale = locale.get();
-                        if expanded.get() {
-                            tr(locale, "timeline.show_less")
-                        } else {
-                            tr_args(
-                                locale,
-                                "timeline.show_all",
-                                &[("count", &number(locale, total as f64))],
-                            )
-                        }
-                    }}
-                </button>
-            }
-        })
-    };
+    let toggle = (total > COLLAPSED_EVENTS).then(|| {
+        let show_all = tr_args(
+            locale,
+            "timeline.show_all",
+            &[("count", &number(locale, total as f64))],
+        );
+        let show_less = tr(locale, "timeline.show_less");
+        view! {
+            <button
+                type="button"
+                class="tl-button tl-link-button"
+                part="button"
+                data-testid="timeline-toggle"
+                aria-expanded=move || expanded.get().to_string()
+                aria-controls="tl-timeline-list"
+                on:click=move |_| expanded.update(|e| *e = !*e)
+            >
+                {move || if expanded.get() { show_less.clone() } else { show_all.clone() }}
+            </button>
+        }
+    });
     view! {
         <section class="tl-timeline" part="timeline" aria-labelledby="tl-timeline-title">
-            <h3 class="tl-section-title" id="tl-timeline-title">
-                {move || tr(locale.get(), "timeline.title")}
-            </h3>
+            <h3 class="tl-section-title" id="tl-timeline-title">{tr(locale, "timeline.title")}</h3>
             {list}
             {toggle}
         </section>

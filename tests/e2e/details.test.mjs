@@ -3,10 +3,10 @@
 // ShipmentDetails); the map tests also need the demo to serve the tiles router
 // (crates/server/src/tiles.rs) at /tiles/{z}/{x}/{y}.png.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, ROOT, screenshot, startTrackline, waitForShadow } from "./harness.mjs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, startTrackline, waitForShadow } from "./harness.mjs";
 
 const WIDTHS = [320, 768, 1280];
 const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
@@ -131,7 +131,9 @@ describe("the parcel details on the demo page", () => {
       for (const width of WIDTHS) {
         await page.setViewportSize({ width, height: 900 });
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-        await screenshot(page, `details-${name}-${width}`);
+        // The widget alone: the demo page's long case list would dwarf it.
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.locator("trackline-widget").screenshot({ path: join(SCREENSHOTS, `details-${name}-${width}.png`) });
       }
       assert.deepEqual(page.errors, [], demo.label);
       await page.context().close();
@@ -248,10 +250,13 @@ describe("the parcel details on the demo page", () => {
     assert.equal(dark.text, "rgb(232, 234, 237)");
     await screenshot(page, "details-dark");
     await page.addStyleTag({
-      content: "trackline-widget { --trackline-color-accent: rgb(200, 0, 100); --trackline-radius: 3px; }",
+      content: `trackline-widget { --trackline-color-accent: rgb(200, 0, 100); --trackline-radius: 3px;
+        --trackline-color-surface: rgb(10, 20, 30); }`,
     });
     const themed = await look();
     assert.equal(themed.link, "rgb(200, 0, 100)");
+    // The host's value wins in the dark theme too: no rule inside the widget may redefine it.
+    assert.equal(themed.background, "rgb(10, 20, 30)");
     assert.equal(themed.radius, "3px");
     // Without the attribute the system's preference decides.
     await page.evaluate(() => document.querySelector("trackline-widget").removeAttribute("theme"));
