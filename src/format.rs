@@ -158,13 +158,9 @@ pub fn day_heading(locale: Locale, millis: f64, now: f64) -> String {
     if (0..=1).contains(&days_ago) {
         #[cfg(target_arch = "wasm32")]
         {
-            let word = js::relative_time(locale.intl_tag(), -(days_ago as f64), "day");
-            // Intl writes "today" in lower case; a heading starts with a capital.
-            let mut chars = word.chars();
-            return match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
-                None => word,
-            };
+            // Intl writes "today" in lower case; `.tl-day-title::first-letter` capitalizes it
+            // (Rust's Unicode case tables would cost kilobytes of wasm).
+            return js::relative_time(locale.intl_tag(), -(days_ago as f64), "day");
         }
     }
     date_time(locale, millis, DateStyle::Day)

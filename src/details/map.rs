@@ -37,8 +37,34 @@ pub fn world_position(latitude: f64, longitude: f64) -> (f64, f64) {
     // Mercator is undefined at the poles; tiles stop at ±85.0511°.
     let lat = latitude.clamp(-85.051_128, 85.051_128).to_radians();
     let x = (longitude + 180.0) / 360.0;
-    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+    let y = (1.0 - ln(tan(lat) + 1.0 / cos(lat)) / std::f64::consts::PI) / 2.0;
     (x, y)
+}
+
+// The browser's Math functions: Rust's own would compile libm into the wasm.
+#[cfg(target_arch = "wasm32")]
+use js_sys::Math::{cos, log as ln, tan};
+#[cfg(not(target_arch = "wasm32"))]
+fn tan(x: f64) -> f64 {
+    x.tan()
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn cos(x: f64) -> f64 {
+    x.cos()
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn ln(x: f64) -> f64 {
+    x.ln()
+}
+
+/// A CSS position in whole pixels. Integer formatting: `{:.1}` on floats would pull the float
+/// formatting machinery into the wasm.
+fn css_position(left: f64, top: f64) -> String {
+    format!(
+        "left:{}px;top:{}px",
+        left.round() as i64,
+        top.round() as i64
+    )
 }
 
 /// A tile's URL from a template with `{z}`, `{x}`, `{y}` and optionally `{s}` (subdomain).
@@ -157,7 +183,7 @@ pub fn Map(
                 let n = f64::from(1u32 << z);
                 let style = move || {
                     let (left, top) = offset((x as f64 / n, y as f64 / n));
-                    format!("left:{left:.1}px;top:{top:.1}px")
+                    css_position(left, top)
                 };
                 view! {
                     <img
@@ -183,7 +209,7 @@ pub fn Map(
             let position = world_position(m.latitude, m.longitude);
             let style = move || {
                 let (l, t) = offset(position);
-                format!("left:{l:.1}px;top:{t:.1}px")
+                css_position(l, t)
             };
             view! {
                 <span

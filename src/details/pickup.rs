@@ -23,13 +23,26 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// A coordinate with a fixed number of decimals, by integer arithmetic (float formatting would
+/// add kilobytes of wasm for this one use).
+pub fn fixed(value: f64, decimals: u32) -> String {
+    let scale = 10i64.pow(decimals);
+    let scaled = (value * scale as f64).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let (whole, fraction) = (scaled.abs() / scale, scaled.abs() % scale);
+    format!(
+        "{sign}{whole}.{fraction:0width$}",
+        width = decimals as usize
+    )
+}
+
 /// "Open in map": OpenStreetMap centred on the place with a marker, or a search for the address.
 pub fn map_link(coordinates: Option<Coordinates>, address: &str) -> String {
     match coordinates {
         Some(c) => format!(
-            "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}",
-            lat = c.latitude,
-            lon = c.longitude
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+            lat = fixed(c.latitude, 6),
+            lon = fixed(c.longitude, 6)
         ),
         None => format!(
             "https://www.openstreetmap.org/search?query={}",
@@ -43,8 +56,9 @@ pub fn map_link(coordinates: Option<Coordinates>, address: &str) -> String {
 pub fn directions_link(coordinates: Option<Coordinates>, address: &str) -> String {
     match coordinates {
         Some(c) => format!(
-            "https://www.openstreetmap.org/directions?to={:.6}%2C{:.6}",
-            c.latitude, c.longitude
+            "https://www.openstreetmap.org/directions?to={}%2C{}",
+            fixed(c.latitude, 6),
+            fixed(c.longitude, 6)
         ),
         None => format!(
             "https://www.openstreetmap.org/directions?to={}",
@@ -233,7 +247,7 @@ fn position_card(
     });
     let label = if place.is_empty() {
         primary
-            .map(|m| format!("{:.5}, {:.5}", m.latitude, m.longitude))
+            .map(|m| format!("{}, {}", fixed(m.latitude, 5), fixed(m.longitude, 5)))
             .unwrap_or_default()
     } else {
         place.clone()
@@ -245,5 +259,35 @@ fn position_card(
             <Map markers label=label.clone() zoom=13 config=map locale />
             {links(locale, coordinates, label)}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_are_written_with_fixed_decimals() {
+        assert_eq!(fixed(52.22977, 6), "52.229770");
+        assert_eq!(fixed(-0.5, 2), "-0.50");
+        assert_eq!(fixed(21.0000004, 6), "21.000000");
+        assert_eq!(fixed(4.7626, 5), "4.76260");
+    }
+
+    #[test]
+    fn links_point_at_the_coordinates_or_search_the_address() {
+        let c = Coordinates {
+            latitude: 50.061,
+            longitude: 19.938,
+            radius_meters: None,
+        };
+        assert_eq!(
+            directions_link(Some(c), "x"),
+            "https://www.openstreetmap.org/directions?to=50.061000%2C19.938000"
+        );
+        assert_eq!(
+            map_link(None, "Rynek Główny 1, Kraków"),
+            "https://www.openstreetmap.org/search?query=Rynek%20G%C5%82%C3%B3wny%201%2C%20Krak%C3%B3w"
+        );
     }
 }
