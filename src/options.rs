@@ -218,7 +218,19 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         (Source::Nothing, reference::ParsedLink::default())
     };
 
-    let mut references = parsed.references.clone();
+    // Order numbers are the shop's own: no carrier can look them up, so a shop page whose URL
+    // carries only one is a page without a reference, not an invalid one.
+    let mut references: Vec<Reference> = parsed
+        .references
+        .iter()
+        .filter(|r| !matches!(r, Reference::OrderNumber { .. }))
+        .cloned()
+        .collect();
+    let source = if references.is_empty() && parsed.errors.is_empty() {
+        Source::Nothing
+    } else {
+        source
+    };
     if let Some(carrier) = carrier {
         for reference in &mut references {
             if let Reference::TrackingNumber { carrier_hint, .. } = reference {
@@ -384,6 +396,18 @@ mod tests {
         let resolved = resolve(&attributes(&[("number", "370724760010119755")]), "", None);
         let problem = resolved.problem.expect("a check-digit problem");
         assert!(problem.suggestions.contains(&"370724760010119754".to_owned()));
+        assert!(resolved.references.is_empty());
+    }
+
+    #[test]
+    fn a_shop_url_with_only_an_order_number_is_a_page_without_a_reference() {
+        let resolved = resolve(
+            &Attributes::default(),
+            "https://shop.example/t?utm_source=mail&order=5",
+            None,
+        );
+        assert_eq!(resolved.source, Source::Nothing);
+        assert!(resolved.problem.is_none());
         assert!(resolved.references.is_empty());
     }
 

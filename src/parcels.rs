@@ -201,7 +201,8 @@ impl Job {
                         .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
                         .unwrap_or(0)
                         .max(backoff);
-                    let seconds = wait_ms.div_ceil(1_000);
+                    let wait_ms = wait_ms / u64::from(fetch::delay_divisor());
+                    let seconds = wait_ms.div_ceil(1_000).max(1);
                     self.error_event("retrying", Some(seconds));
                     if !self
                         .count_down(seconds, |seconds_left| LoadState::Retrying {

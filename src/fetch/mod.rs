@@ -22,6 +22,25 @@ pub use transport::{set_stub, FetchError, RawResponse, StubFuture, StubRequest};
 /// after 8 s by default; this leaves room for its answer to arrive.
 pub const REQUEST_TIMEOUT_MS: i32 = 10_000;
 
+thread_local! {
+    /// (request timeout, divisor of retry delays): shortened by browser tests only.
+    static TIMING: Cell<(i32, u32)> = const { Cell::new((REQUEST_TIMEOUT_MS, 1)) };
+}
+
+/// Shortens the request timeout and divides retry delays, so that browser tests reach the
+/// timeout and give-up states in seconds. Pages never call it.
+pub fn set_test_timing(timeout_ms: i32, delay_divisor: u32) {
+    TIMING.with(|timing| timing.set((timeout_ms, delay_divisor.max(1))));
+}
+
+pub(crate) fn timeout_ms() -> i32 {
+    TIMING.with(|timing| timing.get().0)
+}
+
+pub(crate) fn delay_divisor() -> u32 {
+    TIMING.with(|timing| timing.get().1)
+}
+
 /// The public base URLs of carriers that need no credential, for a generic CORS proxy.
 fn public_base_url(carrier: Carrier) -> Option<&'static str> {
     match carrier {
@@ -133,14 +152,14 @@ pub async fn ask(
     // The key opens the merchant's own proxy; a generic CORS proxy never sees it.
     let key = access_key.filter(|_| endpoint.is_trackline_proxy());
     let controller = cancel.register();
-    let result = transport::send(&url, key, &controller, REQUEST_TIMEOUT_MS).await;
+    let result = transport::send(&url, key, &controller, timeout_ms()).await;
     cancel.release(&controller);
     match result {
         Ok(response) => classify(endpoint, planned, &response),
         Err(FetchError::Aborted) => Outcome::Cancelled,
         Err(FetchError::Timeout) => Outcome::Transient {
             retry_after_secs: None,
-            detail: format!("no answer within {} s", REQUEST_TIMEOUT_MS / 1000),
+            detail: format!("no answer within {} ms", timeout_ms()),
         },
         Err(FetchError::Offline) => Outcome::Offline,
         Err(FetchError::Network(detail)) => Outcome::Transient {

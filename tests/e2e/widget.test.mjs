@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchBrowser, newPage, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
 
+// The number a consumer sees: in a found parcel, or in the state that says why there is none.
+const NUMBER = "[data-testid=tracking-number], [data-testid=state-number]";
+
 describe("the widget on the demo page", () => {
   let server;
   let browser;
@@ -16,11 +19,11 @@ describe("the widget on the demo page", () => {
     await server?.stop();
   });
 
-  test("renders the tracking number from the URL inside its shadow root", async () => {
+  test("shows the tracking number from the URL inside its shadow root", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=E2E00012345`);
-    await waitForShadow(page, "[data-testid=tracking-number]");
-    assert.equal(await shadowText(page, "[data-testid=tracking-number]"), "E2E00012345");
+    await waitForShadow(page, NUMBER);
+    assert.equal(await shadowText(page, NUMBER), "E2E00012345");
     // The number is in the shadow tree, not in the host page's DOM.
     assert.equal(await page.evaluate(() => document.body.textContent.includes("E2E00012345")), false);
     await screenshot(page, "widget-number-from-url");
@@ -38,11 +41,11 @@ describe("the widget on the demo page", () => {
   test("the number attribute wins over the URL and re-renders when changed", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=FROM-URL`);
-    await waitForShadow(page, "[data-testid=tracking-number]");
+    await waitForShadow(page, NUMBER);
     await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("number", "FROM-ATTRIBUTE"));
     await page.waitForFunction(
       () =>
-        document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=tracking-number]")
+        document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=tracking-number], [data-testid=state-number]")
           ?.textContent === "FROM-ATTRIBUTE",
     );
     assert.deepEqual(page.errors, []);
@@ -51,7 +54,7 @@ describe("the widget on the demo page", () => {
   test("a host stylesheet that restyles div, span, li and button does not change the widget", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=520000011395200025009871`);
-    await waitForShadow(page, "[data-testid=tracking-number]");
+    await waitForShadow(page, NUMBER);
     // Inherited properties would reach the widget through a wrapping div: wrap it in one.
     await page.evaluate(() => {
       const widget = document.querySelector("trackline-widget");
@@ -89,7 +92,7 @@ describe("the widget on the demo page", () => {
   test("loading the script a second time keeps one working definition", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=TWICE`);
-    await waitForShadow(page, "[data-testid=tracking-number]");
+    await waitForShadow(page, NUMBER);
     // A second copy from another URL is a second module instance.
     await page.addScriptTag({ type: "module", url: `${server.url}trackline.js?copy=2` });
     await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
@@ -98,16 +101,16 @@ describe("the widget on the demo page", () => {
       extra.setAttribute("number", "SECOND");
       document.body.append(extra);
     });
-    await waitForShadow(page, "[data-testid=tracking-number]", 1);
-    assert.equal(await shadowText(page, "[data-testid=tracking-number]", 1), "SECOND");
-    assert.equal(await shadowText(page, "[data-testid=tracking-number]", 0), "TWICE");
+    await waitForShadow(page, NUMBER, 1);
+    assert.equal(await shadowText(page, NUMBER, 1), "SECOND");
+    assert.equal(await shadowText(page, NUMBER, 0), "TWICE");
     assert.deepEqual(page.errors, []);
   });
 
   test("removing the element unmounts the widget", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=GONE`);
-    await waitForShadow(page, "[data-testid=tracking-number]");
+    await waitForShadow(page, NUMBER);
     const rendered = await page.evaluate(async () => {
       const widget = document.querySelector("trackline-widget");
       widget.remove();
