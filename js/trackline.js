@@ -11,3 +11,5 @@ await init({ module_or_path: new URL("trackline-widget_bg.wasm", import.meta.url
 // A second copy of the script keeps the first copy's API.
 window.Trackline ??= { mount, autoMount };
 autoMount();
+// Scripts that call Trackline.mount before this module has loaded wait for this event.
+document.dispatchEvent(new CustomEvent("trackline:ready"));

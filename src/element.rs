@@ -94,7 +94,11 @@ pub fn auto_mount() {
         else {
             continue;
         };
-        if is_mounted(&element) || element.tag_name().eq_ignore_ascii_case(TAG) {
+        // A shadow root means another copy of the script (or this one) mounted it already.
+        if is_mounted(&element)
+            || element.shadow_root().is_some()
+            || element.tag_name().eq_ignore_ascii_case(TAG)
+        {
             continue;
         }
         let attributes = Attributes::read(|name| element.get_attribute(&format!("data-{name}")));

@@ -58,8 +58,9 @@ pub fn TracklineWidget(
                         events::error(&host, "invalid", None, None);
                     }
                     let can_retype = resolved.source != Source::Attribute;
+                    let number = resolved.input.clone().unwrap_or_default();
                     view! {
-                        <InvalidInput suggestions=problem.suggestions options />
+                        <InvalidInput number suggestions=problem.suggestions options />
                         {can_retype.then(|| view! { <EntryForm options /> })}
                     }
                     .into_any()
@@ -75,11 +76,12 @@ pub fn TracklineWidget(
 
 /// An input that no carrier could answer, caught before any request.
 #[component]
-fn InvalidInput(suggestions: Vec<String>, options: WidgetOptions) -> impl IntoView {
+fn InvalidInput(number: String, suggestions: Vec<String>, options: WidgetOptions) -> impl IntoView {
     view! {
         <div class="tl-state" data-testid="state-invalid" data-state="invalid" role="status">
             <p class="tl-state-title" data-testid="state-title">{text("state.invalid.title")}</p>
             <p class="tl-state-body">{text("state.invalid.body")}</p>
+            <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
             {suggestions.first().cloned().map(|suggestion| {
                 let chosen = suggestion.clone();
                 view! {

@@ -137,6 +137,8 @@ pub struct Resolved {
     pub references: Vec<Reference>,
     /// Why the given input is no usable reference; set before any request is made.
     pub problem: Option<InputProblem>,
+    /// The input the references were read from, as given (for the invalid state).
+    pub input: Option<String>,
     /// The carrier named by the attribute or the link; narrows the requests to that carrier.
     pub carrier: Option<Carrier>,
     /// The link's `id`: sent to the merchant's proxy as `X-Trackline-Key`, never elsewhere.
@@ -201,7 +203,9 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         .and_then(|name| Carrier::from_name(&name));
     let proxy = ProxyEndpoint::from_option(attributes.proxy.as_deref());
 
+    let mut input = None;
     let (source, parsed) = if let Some(number) = non_blank(attributes.number.as_ref()) {
+        input = Some(number.clone());
         let parameter = kind_parameter(attributes.reference_kind.as_deref());
         let query = format!(
             "{}={}",
@@ -211,6 +215,7 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         (Source::Attribute, reference::parse(&query))
     } else if let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) {
         // The consumer typed only after the link gave nothing usable.
+        input = Some(typed.to_owned());
         (Source::Typed, reference::parse(typed))
     } else if !link.references.is_empty() || !link.errors.is_empty() && has_query(page_url) {
         (Source::PageUrl, link.clone())
@@ -251,6 +256,7 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         source,
         references,
         problem,
+        input,
         carrier,
         access_key: link.access_key.as_ref().map(|key| key.expose().to_owned()),
         lang: non_blank(attributes.lang.as_ref()).or_else(|| link.language.clone()),

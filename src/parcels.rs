@@ -247,7 +247,7 @@ impl Job {
             if current.iter().all(|s| s.status.is_final()) {
                 return;
             }
-            wait::sleep(interval.saturating_mul(1_000)).await;
+            wait::sleep(interval.saturating_mul(1_000) / fetch::delay_divisor()).await;
             if self.cancel.is_cancelled() {
                 return;
             }
@@ -547,6 +547,13 @@ pub fn ShipmentView(shipment: Shipment) -> impl IntoView {
             <p class="tl-status" data-testid="status">{texts::status(shipment.status)}</p>
             <p class="tl-label">{text("parcel.number")} " · " {carrier_name(shipment.carrier)}</p>
             <p class="tl-number" data-testid="tracking-number">{shipment.tracking_number.clone()}</p>
+            // Core merges a Di parcel and the parcels linked to it into one shipment: the other
+            // numbers are listed so that a consumer holding either recognizes the parcel.
+            {(!shipment.linked_parcels.is_empty()).then(|| view! {
+                <p class="tl-label" data-testid="linked-parcels">
+                    {text("parcel.linked")} " " {shipment.linked_parcels.join(", ")}
+                </p>
+            })}
             <p class="tl-label">{text("parcel.events")}</p>
             {if has_events {
                 view! { <ol class="tl-events" data-testid="events">{events}</ol> }.into_any()

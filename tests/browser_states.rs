@@ -594,3 +594,53 @@ async fn elements_with_data_trackline_are_mounted_with_their_data_options() {
     assert!(urls[0].starts_with("/carriers/trackonline/api/v1/transaction?ReferenceNumber=KD-REF-10001"), "{urls:?}");
     target.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_refresh_announces_a_changed_status_and_stops_once_delivered() {
+    let heard = js_sys::Array::new();
+    let listener = {
+        let heard = heard.clone();
+        Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            heard.push(&event.detail());
+        })
+    };
+    document()
+        .add_event_listener_with_callback("trackline:status", listener.as_ref().unchecked_ref())
+        .unwrap();
+    // 30 s divided by 50: a refresh every 600 ms.
+    let seen = stub(|_, count| {
+        if count == 0 {
+            found_inpost(INPOST, "out_for_delivery")
+        } else {
+            found_inpost(INPOST, "delivered")
+        }
+    });
+    let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+    wait_for(&element, "[data-testid=parcel][data-status=out_for_delivery]", 3_000).await;
+    wait_for(&element, "[data-testid=parcel][data-status=delivered]", 3_000).await;
+    let announced = in_shadow(&element, "[data-testid=announcer]")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(announced.contains("Delivered"), "{announced}");
+    let changed = heard
+        .iter()
+        .find(|detail| {
+            js_sys::Reflect::get(detail, &"previousStatus".into())
+                .unwrap()
+                .as_string()
+                .is_some()
+        })
+        .expect("a status event with the previous status");
+    assert_eq!(
+        js_sys::Reflect::get(&changed, &"previousStatus".into()).unwrap().as_string().as_deref(),
+        Some("out_for_delivery")
+    );
+    // Delivered is final: no further refresh.
+    sleep(1_500).await;
+    assert_eq!(seen.borrow().urls.len(), 2);
+    document()
+        .remove_event_listener_with_callback("trackline:status", listener.as_ref().unchecked_ref())
+        .unwrap();
+    element.remove();
+}

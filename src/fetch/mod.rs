@@ -27,8 +27,8 @@ thread_local! {
     static TIMING: Cell<(i32, u32)> = const { Cell::new((REQUEST_TIMEOUT_MS, 1)) };
 }
 
-/// Shortens the request timeout and divides retry delays, so that browser tests reach the
-/// timeout and give-up states in seconds. Pages never call it.
+/// Shortens the request timeout and divides retry delays and the refresh interval, so that
+/// browser tests reach the timeout, give-up and refresh states in seconds. Pages never call it.
 pub fn set_test_timing(timeout_ms: i32, delay_divisor: u32) {
     TIMING.with(|timing| timing.set((timeout_ms, delay_divisor.max(1))));
 }

@@ -40,6 +40,7 @@ pub fn text(key: &str) -> &str {
         "state.malformed.action" => "Try again",
         "parcel.number" => "Tracking number",
         "parcel.events" => "History",
+        "parcel.linked" => "Also tracked as",
         "parcel.no_events" => "No events yet.",
         "parcels.label" => "Your parcels",
         "announce.status" => "Parcel {number}: {status}",

@@ -7,6 +7,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ROOT, launchBrowser, newPage, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
 
+/// The page's errors, less Chromium's network log: a carrier that does not know a number
+/// answers 404 through the proxy, which Chromium reports as "Failed to load resource" although
+/// the widget handles it.
+function pageErrors(page) {
+  return page.errors.filter((message) => !message.startsWith("Failed to load resource"));
+}
+
 let server;
 let browser;
 
@@ -95,14 +102,14 @@ for (const c of CARRIERS) {
       assert.equal(await attribute(page, "[data-testid=parcel]", "data-carrier"), c.carrier);
       assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), c.foundStatus);
       await screenshot(page, `flow-${c.carrier}-found`);
-      assert.deepEqual(page.errors, []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test("a number the carrier does not know is not found", async () => {
       const page = await open(c.notFound);
       await waitForShadow(page, "[data-testid=state-not-found]");
       await screenshot(page, `flow-${c.carrier}-not-found`);
-      assert.deepEqual(page.errors, []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test("an invalid number is refused before any request leaves the page", async () => {
@@ -112,7 +119,7 @@ for (const c of CARRIERS) {
       await page.waitForTimeout(300);
       assert.equal(await proxyRequests(), before, "the proxy's request counter did not move");
       await screenshot(page, `flow-${c.carrier}-invalid`);
-      assert.deepEqual(page.errors, []);
+      assert.deepEqual(pageErrors(page), []);
     });
 
     test("a sandbox 503 is retried and recovers", async () => {
@@ -122,7 +129,7 @@ for (const c of CARRIERS) {
       await screenshot(page, `flow-${c.carrier}-retrying`);
       await waitForShadow(page, "[data-testid=parcel]", 0, 20_000);
       assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), c.faultStatus);
-      assert.deepEqual(page.errors, []);
+      assert.deepEqual(pageErrors(page), []);
     });
   });
 }
@@ -144,7 +151,7 @@ describe("across carriers", () => {
     const later = Number(await shadowText(page, "[data-testid=countdown]"));
     assert.ok(later < first || first <= 2, `the countdown runs: ${first} then ${later}`);
     await fetch(`${server.url}sandbox/_sandbox/limits`, { method: "DELETE" });
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("two references from one URL show as tabs, each with its own status", async () => {
@@ -169,18 +176,17 @@ describe("across carriers", () => {
         "delivered",
     );
     await screenshot(page, "flow-two-references");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
-  test("a Di parcel with a linked parcel shows both", async () => {
+  test("a Di parcel that changed delivery method shows its new number and the linked one", async () => {
     const page = await open("?tracking=370724760010119778");
-    await waitForShadow(page, "[data-testid=parcel-tabs]");
-    const count = await page.evaluate(
-      () => document.querySelector("trackline-widget").shadowRoot.querySelectorAll("[data-testid=parcel-tab]").length,
-    );
-    assert.equal(count, 2);
+    await waitForShadow(page, "[data-testid=parcel]");
+    assert.equal(await shadowText(page, "[data-testid=tracking-number]"), "370724760010119761");
+    assert.match(await shadowText(page, "[data-testid=linked-parcels]"), /370724760010119778/);
+    assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), "ready_for_pickup");
     await screenshot(page, "flow-di-linked");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("a link without a reference offers the form, which tracks what is typed", async () => {
@@ -195,7 +201,7 @@ describe("across carriers", () => {
     await page.locator("trackline-widget [data-testid=entry-submit]").click();
     await waitForShadow(page, "[data-testid=parcel]");
     assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), "delivered");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("a proxy URL that points at no proxy gets the short text, and the cause in the console", async () => {
@@ -240,11 +246,12 @@ describe("across carriers", () => {
     await waitForShadow(page, "[data-testid=parcel]");
     assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), "ready_for_pickup");
     await screenshot(page, "flow-embed-example");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("a data-trackline element is mounted, and Trackline.mount returns a working handle", async () => {
     const page = await open("embed.html");
+    await page.waitForFunction(() => window.Trackline);
     await page.evaluate(() => {
       const div = document.createElement("div");
       div.id = "scripted";
@@ -256,6 +263,6 @@ describe("across carriers", () => {
     );
     await page.evaluate(() => window.handle.unmount());
     assert.equal(await page.evaluate(() => document.querySelector("#scripted").shadowRoot.childElementCount), 0);
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 });

