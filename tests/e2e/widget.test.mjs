@@ -70,6 +70,8 @@ describe("the widget on the demo page", () => {
       widget.replaceWith(wrapper);
       wrapper.append(widget);
     });
+    // Moving the element mounts it afresh: compare the found parcel, not its loading skeleton.
+    await waitForShadow(page, "[data-testid=parcel]");
     const styles = () =>
       page.evaluate(() => {
         const root = document.querySelector("trackline-widget").shadowRoot;
