@@ -90,7 +90,9 @@ pub fn auto_mount() {
         return;
     };
     for index in 0..found.length() {
-        let Some(element) = found.item(index).and_then(|n| n.dyn_into::<HtmlElement>().ok())
+        let Some(element) = found
+            .item(index)
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
         else {
             continue;
         };
@@ -169,7 +171,11 @@ pub fn unmount(element: HtmlElement) {
 fn attribute_changed(element: HtmlElement, name: String, value: Option<String>) {
     // Attributes set before the element is connected are read at mount time.
     with_options(&element, |options| {
-        if options.attributes.with_untracked(|a| a.clone()).set(&name, value.clone()) {
+        if options
+            .attributes
+            .with_untracked(|a| a.clone())
+            .set(&name, value.clone())
+        {
             options.attributes.update(|attributes| {
                 attributes.set(&name, value);
             });

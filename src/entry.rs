@@ -130,8 +130,13 @@ mod tests {
     #[test]
     fn a_mistyped_check_digit_gets_the_correction_suggested() {
         let recognition = recognize("370724760010119755");
-        assert!(recognition.suggestions.contains(&"370724760010119754".to_owned()));
-        assert!(recognition.candidates.iter().any(|c| c.contains("check digit fails")));
+        assert!(recognition
+            .suggestions
+            .contains(&"370724760010119754".to_owned()));
+        assert!(recognition
+            .candidates
+            .iter()
+            .any(|c| c.contains("check digit fails")));
     }
 
     #[test]
@@ -143,6 +148,9 @@ mod tests {
     #[test]
     fn an_inpost_number_is_recognized_as_inpost() {
         let recognition = recognize("520000011395200025009871");
-        assert!(recognition.candidates.iter().any(|c| c.starts_with("in_post")));
+        assert!(recognition
+            .candidates
+            .iter()
+            .any(|c| c.starts_with("in_post")));
     }
 }

@@ -81,7 +81,10 @@ pub fn error(host: &HtmlElement, kind: &str, reference: Option<&str>, retry_in: 
         ERROR,
         Detail::new()
             .set("kind", kind)
-            .set("reference", reference.map_or(JsValue::NULL, JsValue::from_str))
+            .set(
+                "reference",
+                reference.map_or(JsValue::NULL, JsValue::from_str),
+            )
             .set(
                 "retryInSeconds",
                 retry_in.map_or(JsValue::NULL, |s| JsValue::from_f64(s as f64)),

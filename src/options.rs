@@ -162,9 +162,7 @@ pub struct InputProblem {
 }
 
 fn non_blank(value: Option<&String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The refresh option: seconds (`300`), with a unit (`90s`, `5m`), or `off`/`0`/`false`.
@@ -277,10 +275,7 @@ fn has_query(url: &str) -> bool {
 }
 
 /// The first reason the input cannot be asked about, or `None` when it can.
-fn input_problem(
-    parsed: &reference::ParsedLink,
-    references: &[Reference],
-) -> Option<InputProblem> {
+fn input_problem(parsed: &reference::ParsedLink, references: &[Reference]) -> Option<InputProblem> {
     if references.is_empty() {
         let detail = parsed
             .errors
@@ -401,7 +396,9 @@ mod tests {
         // 370724760010119754 is valid; the last digit changed breaks the SSCC check digit.
         let resolved = resolve(&attributes(&[("number", "370724760010119755")]), "", None);
         let problem = resolved.problem.expect("a check-digit problem");
-        assert!(problem.suggestions.contains(&"370724760010119754".to_owned()));
+        assert!(problem
+            .suggestions
+            .contains(&"370724760010119754".to_owned()));
         assert!(resolved.references.is_empty());
     }
 

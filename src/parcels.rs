@@ -290,7 +290,7 @@ impl Job {
 /// One line of the parcel list: a found parcel, or a reference in another state.
 #[derive(Debug, Clone, PartialEq)]
 enum Entry {
-    Parcel(Shipment),
+    Parcel(Box<Shipment>),
     Reference { number: String, state: LoadState },
 }
 
@@ -352,7 +352,13 @@ pub fn Tracking(
             continue;
         }
         let carrier_fixed = resolved.carrier.is_some()
-            || matches!(reference, Reference::TrackingNumber { carrier_hint: Some(_), .. });
+            || matches!(
+                reference,
+                Reference::TrackingNumber {
+                    carrier_hint: Some(_),
+                    ..
+                }
+            );
         let cancel = Cancel::default();
         cancels.push(cancel.clone());
         let job = Job {
@@ -381,7 +387,7 @@ pub fn Tracking(
             for (number, state) in loaders {
                 match state.get() {
                     LoadState::Found(shipments) => {
-                        entries.extend(shipments.into_iter().map(Entry::Parcel))
+                        entries.extend(shipments.into_iter().map(|s| Entry::Parcel(Box::new(s))))
                     }
                     state => entries.push(Entry::Reference {
                         number: number.clone(),
@@ -444,11 +450,15 @@ pub fn Tracking(
             return ().into_any();
         };
         match entry {
-            Entry::Parcel(shipment) => view! { <ShipmentView shipment /> }.into_any(),
-            Entry::Reference { state: LoadState::Loading, .. } => view! { <Skeleton /> }.into_any(),
-            Entry::Reference { number, state: LoadState::Choose(shipments) } => {
-                view! { <ChooseCarrier number shipments options /> }.into_any()
-            }
+            Entry::Parcel(shipment) => view! { <ShipmentView shipment=*shipment /> }.into_any(),
+            Entry::Reference {
+                state: LoadState::Loading,
+                ..
+            } => view! { <Skeleton /> }.into_any(),
+            Entry::Reference {
+                number,
+                state: LoadState::Choose(shipments),
+            } => view! { <ChooseCarrier number shipments options /> }.into_any(),
             Entry::Reference { number, state } => {
                 view! { <StateMessage state number retry /> }.into_any()
             }
@@ -465,7 +475,11 @@ pub fn Tracking(
 }
 
 #[component]
-fn ChooseCarrier(number: String, shipments: Vec<Shipment>, options: WidgetOptions) -> impl IntoView {
+fn ChooseCarrier(
+    number: String,
+    shipments: Vec<Shipment>,
+    options: WidgetOptions,
+) -> impl IntoView {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
     carriers.sort();
     carriers.dedup();
@@ -592,7 +606,11 @@ mod tests {
             detail: "HTTP 503".into(),
         };
         assert_eq!(
-            combine(vec![Outcome::NotFound, transient.clone(), Outcome::NotFound]),
+            combine(vec![
+                Outcome::NotFound,
+                transient.clone(),
+                Outcome::NotFound
+            ]),
             transient
         );
         assert_eq!(
@@ -601,7 +619,9 @@ mod tests {
         );
         assert_eq!(
             combine(vec![
-                Outcome::RateLimited { retry_after_secs: 3 },
+                Outcome::RateLimited {
+                    retry_after_secs: 3
+                },
                 Outcome::Misconfigured("401".into())
             ]),
             Outcome::Misconfigured("401".into())

@@ -33,7 +33,8 @@ fn stub_not_found() {
                 status: 404,
                 content_type: Some("application/problem+json".into()),
                 retry_after: None,
-                body: br#"{"type":"https://trackline.dev/problems/not-found","status":404}"#.to_vec(),
+                body: br#"{"type":"https://trackline.dev/problems/not-found","status":404}"#
+                    .to_vec(),
             })
         })
     })));

@@ -175,16 +175,21 @@ async fn a_found_parcel_shows_its_status_and_events_asked_through_the_proxy_path
     });
     let element = widget(&[("number", INPOST), ("proxy", "https://track.shop.example/")]);
     let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
-    assert_eq!(parcel.get_attribute("data-status").as_deref(), Some("ready_for_pickup"));
     assert_eq!(
-        in_shadow(&element, "[data-testid=tracking-number]").unwrap().text_content().as_deref(),
+        parcel.get_attribute("data-status").as_deref(),
+        Some("ready_for_pickup")
+    );
+    assert_eq!(
+        in_shadow(&element, "[data-testid=tracking-number]")
+            .unwrap()
+            .text_content()
+            .as_deref(),
         Some(INPOST)
     );
     assert_eq!(all_in_shadow(&element, "[data-testid=event]").len(), 2);
-    assert!(seen
-        .borrow()
-        .urls
-        .contains(&format!("https://track.shop.example/carriers/inpost/v1/tracking/{INPOST}")));
+    assert!(seen.borrow().urls.contains(&format!(
+        "https://track.shop.example/carriers/inpost/v1/tracking/{INPOST}"
+    )));
     element.remove();
 }
 
@@ -206,7 +211,9 @@ async fn the_attribute_wins_over_the_page_url_which_wins_over_defaults() {
     wait_for(&from_attribute, "[data-testid=state-not-found]", 3_000).await;
     let urls = seen.borrow().urls.clone();
     assert_eq!(urls.len(), 1, "{urls:?}");
-    assert!(urls[0].starts_with("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119754/"));
+    assert!(
+        urls[0].starts_with("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119754/")
+    );
     from_attribute.remove();
     set_page_query("");
 }
@@ -245,7 +252,10 @@ async fn changing_the_reference_aborts_the_requests_for_the_old_one() {
         }
     });
     fetch::set_test_timing(60_000, 1);
-    let element = widget(&[("number", "111111111111111111111111"), ("carrier", "inpost")]);
+    let element = widget(&[
+        ("number", "111111111111111111111111"),
+        ("carrier", "inpost"),
+    ]);
     wait_for(&element, "[data-testid=state-loading]", 1_000).await;
     sleep(20).await;
     let first = seen.borrow().signals[0].clone();
@@ -268,14 +278,21 @@ async fn without_a_reference_a_form_recognizes_what_is_typed_and_suggests_a_chec
         .unwrap();
     sleep(20).await;
     let suggestion = wait_for(&element, "[data-testid=suggestion]", 1_000).await;
-    assert_eq!(suggestion.text_content().as_deref(), Some("370724760010119754"));
+    assert_eq!(
+        suggestion.text_content().as_deref(),
+        Some("370724760010119754")
+    );
     assert!(!all_in_shadow(&element, "[data-testid=candidate]").is_empty());
     click(&suggestion);
     sleep(20).await;
     assert_eq!(input.value(), "370724760010119754");
     click(&in_shadow(&element, "[data-testid=entry-submit]").unwrap());
     wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
-    assert!(seen.borrow().urls.iter().any(|u| u.contains("370724760010119754")));
+    assert!(seen
+        .borrow()
+        .urls
+        .iter()
+        .any(|u| u.contains("370724760010119754")));
     element.remove();
 }
 
@@ -284,7 +301,10 @@ async fn an_invalid_number_is_caught_before_any_request() {
     let seen = stub(|_, _| found_inpost(INPOST, "delivered"));
     let element = widget(&[("number", "370724760010119755")]);
     let invalid = wait_for(&element, "[data-testid=state-invalid]", 1_000).await;
-    assert!(invalid.text_content().unwrap().contains("370724760010119754"));
+    assert!(invalid
+        .text_content()
+        .unwrap()
+        .contains("370724760010119754"));
     sleep(50).await;
     assert!(seen.borrow().urls.is_empty(), "no request leaves the page");
     element.remove();
@@ -316,9 +336,20 @@ async fn two_carriers_that_know_the_number_let_the_consumer_pick_and_the_url_rem
     seen.borrow_mut().urls.clear();
     click(inpost);
     let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
-    assert_eq!(parcel.get_attribute("data-carrier").as_deref(), Some("inpost"));
-    assert!(window().location().search().unwrap().contains("carrier=inpost"));
-    assert!(seen.borrow().urls.iter().all(|u| u.contains("/carriers/inpost/")));
+    assert_eq!(
+        parcel.get_attribute("data-carrier").as_deref(),
+        Some("inpost")
+    );
+    assert!(window()
+        .location()
+        .search()
+        .unwrap()
+        .contains("carrier=inpost"));
+    assert!(seen
+        .borrow()
+        .urls
+        .iter()
+        .all(|u| u.contains("/carriers/inpost/")));
     element.remove();
     set_page_query("");
 }
@@ -330,7 +361,10 @@ async fn not_found_links_to_the_carriers_own_page_where_one_is_known() {
     wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
     let link = in_shadow(&element, "[data-testid=fallback-link]").expect("a fallback link");
     assert!(link.get_attribute("href").unwrap().contains(INPOST));
-    assert!(link.get_attribute("href").unwrap().starts_with("https://inpost.pl/"));
+    assert!(link
+        .get_attribute("href")
+        .unwrap()
+        .starts_with("https://inpost.pl/"));
     element.remove();
 }
 
@@ -436,12 +470,20 @@ async fn a_misconfigured_proxy_gets_a_short_text_and_the_cause_in_the_console() 
     assert!(state.text_content().unwrap().contains("contact the shop"));
     let logged: Vec<String> = errors.iter().filter_map(|e| e.as_string()).collect();
     assert!(
-        logged.iter().any(|l| l.contains("HTTP 404") && l.contains("proxy")),
+        logged
+            .iter()
+            .any(|l| l.contains("HTTP 404") && l.contains("proxy")),
         "{logged:?}"
     );
     element.remove();
 
-    let _seen = stub(|_, _| problem(403, "forbidden-origin", r#","detail":"origin not configured""#));
+    let _seen = stub(|_, _| {
+        problem(
+            403,
+            "forbidden-origin",
+            r#","detail":"origin not configured""#,
+        )
+    });
     let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
     wait_for(&element, "[data-testid=state-misconfigured]", 2_000).await;
     element.remove();
@@ -465,23 +507,37 @@ async fn several_references_show_as_tabs_each_with_its_own_status() {
             found_inpost(INPOST, "ready_to_pickup")
         }
     });
-    let element = widget(&[("number", &format!("{INPOST} {second}")), ("carrier", "inpost")]);
+    let element = widget(&[
+        ("number", &format!("{INPOST} {second}")),
+        ("carrier", "inpost"),
+    ]);
     wait_for(&element, "[data-testid=parcel-tabs]", 3_000).await;
     sleep(100).await;
     let tabs = all_in_shadow(&element, "[data-testid=parcel-tab]");
     assert_eq!(tabs.len(), 2);
-    assert_eq!(tabs[0].get_attribute("data-state").as_deref(), Some("ready_for_pickup"));
-    assert_eq!(tabs[1].get_attribute("data-state").as_deref(), Some("delivered"));
+    assert_eq!(
+        tabs[0].get_attribute("data-state").as_deref(),
+        Some("ready_for_pickup")
+    );
+    assert_eq!(
+        tabs[1].get_attribute("data-state").as_deref(),
+        Some("delivered")
+    );
     click(&tabs[1]);
     sleep(20).await;
     let parcel = in_shadow(&element, "[data-testid=parcel]").unwrap();
-    assert_eq!(parcel.get_attribute("data-status").as_deref(), Some("delivered"));
+    assert_eq!(
+        parcel.get_attribute("data-status").as_deref(),
+        Some("delivered")
+    );
     element.remove();
 }
 
 #[wasm_bindgen_test]
 async fn the_links_access_key_goes_to_the_proxy_as_a_header() {
-    set_page_query(&format!("?tracking={INPOST}&carrier=inpost&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345"));
+    set_page_query(&format!(
+        "?tracking={INPOST}&carrier=inpost&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    ));
     let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
     let element = widget(&[]);
     wait_for(&element, "[data-testid=parcel]", 3_000).await;
@@ -521,7 +577,10 @@ async fn the_host_page_hears_loaded_status_and_error_events_through_the_shadow_b
     });
     let found = widget(&[("number", INPOST), ("carrier", "inpost")]);
     wait_for(&found, "[data-testid=parcel]", 3_000).await;
-    let missing = widget(&[("number", "520000011395200099999999"), ("carrier", "inpost")]);
+    let missing = widget(&[
+        ("number", "520000011395200099999999"),
+        ("carrier", "inpost"),
+    ]);
     wait_for(&missing, "[data-testid=state-not-found]", 3_000).await;
     for name in ["trackline:loaded", "trackline:status", "trackline:error"] {
         document()
@@ -540,16 +599,40 @@ async fn the_host_page_hears_loaded_status_and_error_events_through_the_shadow_b
             )
         })
         .collect();
-    assert!(events.iter().all(|(_, _, crosses)| *crosses), "bubbles and composed");
-    let loaded = events.iter().find(|(n, _, _)| n == "trackline:loaded").expect("loaded");
-    assert_eq!(get(&loaded.1, "reference").as_string().as_deref(), Some(INPOST));
+    assert!(
+        events.iter().all(|(_, _, crosses)| *crosses),
+        "bubbles and composed"
+    );
+    let loaded = events
+        .iter()
+        .find(|(n, _, _)| n == "trackline:loaded")
+        .expect("loaded");
+    assert_eq!(
+        get(&loaded.1, "reference").as_string().as_deref(),
+        Some(INPOST)
+    );
     let parcels: js_sys::Array = get(&loaded.1, "parcels").unchecked_into();
-    assert_eq!(get(&parcels.get(0), "status").as_string().as_deref(), Some("ready_for_pickup"));
-    let status = events.iter().find(|(n, _, _)| n == "trackline:status").expect("status");
-    assert_eq!(get(&status.1, "carrier").as_string().as_deref(), Some("inpost"));
+    assert_eq!(
+        get(&parcels.get(0), "status").as_string().as_deref(),
+        Some("ready_for_pickup")
+    );
+    let status = events
+        .iter()
+        .find(|(n, _, _)| n == "trackline:status")
+        .expect("status");
+    assert_eq!(
+        get(&status.1, "carrier").as_string().as_deref(),
+        Some("inpost")
+    );
     assert!(get(&status.1, "previousStatus").is_null());
-    let error = events.iter().find(|(n, _, _)| n == "trackline:error").expect("error");
-    assert_eq!(get(&error.1, "kind").as_string().as_deref(), Some("not_found"));
+    let error = events
+        .iter()
+        .find(|(n, _, _)| n == "trackline:error")
+        .expect("error");
+    assert_eq!(
+        get(&error.1, "kind").as_string().as_deref(),
+        Some("not_found")
+    );
     assert_eq!(
         get(&error.1, "reference").as_string().as_deref(),
         Some("520000011395200099999999")
@@ -620,8 +703,18 @@ async fn a_refresh_announces_a_changed_status_and_stops_once_delivered() {
         }
     });
     let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
-    wait_for(&element, "[data-testid=parcel][data-status=out_for_delivery]", 3_000).await;
-    wait_for(&element, "[data-testid=parcel][data-status=delivered]", 3_000).await;
+    wait_for(
+        &element,
+        "[data-testid=parcel][data-status=out_for_delivery]",
+        3_000,
+    )
+    .await;
+    wait_for(
+        &element,
+        "[data-testid=parcel][data-status=delivered]",
+        3_000,
+    )
+    .await;
     let announced = in_shadow(&element, "[data-testid=announcer]")
         .unwrap()
         .text_content()
@@ -637,7 +730,10 @@ async fn a_refresh_announces_a_changed_status_and_stops_once_delivered() {
         })
         .expect("a status event with the previous status");
     assert_eq!(
-        js_sys::Reflect::get(&changed, &"previousStatus".into()).unwrap().as_string().as_deref(),
+        js_sys::Reflect::get(&changed, &"previousStatus".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
         Some("out_for_delivery")
     );
     // Delivered is final: no further refresh.

@@ -65,7 +65,11 @@ fn header_seconds(response: &RawResponse) -> Option<u64> {
 }
 
 /// Classifies one answer to `planned`.
-pub fn classify(endpoint: &ProxyEndpoint, planned: &PlannedRequest, response: &RawResponse) -> Outcome {
+pub fn classify(
+    endpoint: &ProxyEndpoint,
+    planned: &PlannedRequest,
+    response: &RawResponse,
+) -> Outcome {
     let is_problem = response
         .content_type
         .as_deref()

@@ -198,7 +198,9 @@ mod tests {
             Some("https://track.shop.example/carriers/inpost/v1/tracking/520000011395200025009871")
         );
         assert_eq!(
-            ProxyEndpoint::from_option(None).url(&inpost_request()).as_deref(),
+            ProxyEndpoint::from_option(None)
+                .url(&inpost_request())
+                .as_deref(),
             Some("/carriers/inpost/v1/tracking/520000011395200025009871")
         );
     }
