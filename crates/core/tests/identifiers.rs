@@ -70,6 +70,7 @@ fn formats_without_a_check_digit_are_recognized_by_shape_outside_strict_mode() {
             Format::DhlPaketJjd,
         ),
         ("JJD1234567890123", Carrier::DhlPaket, Format::DhlPaketJjd),
+        ("JJD1234567890", Carrier::DhlPaket, Format::DhlPaketJjd),
         ("09980000020033", Carrier::Dpd, Format::DpdParcel),
     ];
     for &(value, carrier, format) in table {

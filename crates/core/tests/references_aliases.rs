@@ -298,6 +298,10 @@ fn validate_value_compacts_identifiers_and_keeps_references_as_written() {
         Ok("KD-2024 0815")
     );
     assert_eq!(validate_value("Müller/12").as_deref(), Ok("Müller/12"));
+    assert_eq!(
+        validate_value("(00)1061.4141.1234.5678.97").as_deref(),
+        Ok("106141411234567897")
+    );
 }
 
 #[test]
@@ -364,4 +368,14 @@ fn a_space_separated_list_may_mix_numbers_and_element_strings() {
         parse("https://t.example/?nums=RB123456785GB+(00)106141411234567897").references,
         vec![tracking("RB123456785GB", None), sscc("106141411234567897")]
     );
+}
+
+#[test]
+fn validate_value_gives_the_same_answer_for_its_own_result() {
+    // Found by fuzzing: dashes and many spaces around a valid SSCC gave a reference whose
+    // second validation compacted it.
+    let padded = format!("--{}106141411234567897{}", " ".repeat(60), " ".repeat(10));
+    let once = validate_value(&padded).expect("valid");
+    assert_eq!(once, "106141411234567897");
+    assert_eq!(validate_value(&once).as_deref(), Ok(once.as_str()));
 }

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::sandbox::{self, DataSet, DemoCase, EventStore, SandboxConfig};
@@ -100,10 +100,31 @@ pub fn app(config: DemoConfig) -> Router {
         // Outermost: one log line per request, whatever answered it.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %loggable_path(request.uri().path()),
+                    )
+                })
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// The request path as it may be logged: no query string (a link's `id` access key and its
+/// references travel there), and path segments that look like shipment numbers masked.
+fn loggable_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.len() >= 6 && segment.bytes().any(|b| b.is_ascii_digit()) {
+                crate::proxy::routes::mask(segment)
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// trunk's `index.html` with the list of demo cases inside its `<nav id="demo-cases">`. Read on
@@ -240,5 +261,42 @@ fn open_browser(url: &str) {
     };
     if let Err(error) = std::process::Command::new(opener).arg(url).spawn() {
         eprintln!("trackline demo: cannot open a browser ({opener}: {error}); open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_paths_mask_shipment_numbers_and_keep_the_route() {
+        assert_eq!(
+            loggable_path("/carriers/inpost/v1/tracking/520000011395200025009871"),
+            "/carriers/inpost/v1/tracking/********************9871"
+        );
+        assert_eq!(loggable_path("/trackline.js"), "/trackline.js");
+        assert_eq!(
+            loggable_path("/sandbox/v1/statuses"),
+            "/sandbox/v1/statuses"
+        );
+    }
+
+    #[test]
+    fn the_case_list_goes_inside_the_minified_nav_and_is_escaped() {
+        let html = "<main><nav aria-label=x id=demo-cases></nav></main>".to_owned();
+        let cases = [DemoCase {
+            carrier: crate::sandbox::Carrier::InPost,
+            parameter: "tracking",
+            value: "52<x>".to_owned(),
+            expected_status: Some("ready_for_pickup".to_owned()),
+            fault: None,
+            description: "a \"quoted\" case".to_owned(),
+        }];
+        let page = with_cases(html, &cases);
+        assert!(page.contains("id=demo-cases><ul"), "{page}");
+        assert!(page.contains("href=\"/?tracking=52&lt;x&gt;\""), "{page}");
+        assert!(page.contains("ready for pickup"), "{page}");
+        assert!(page.contains("a &quot;quoted&quot; case"), "{page}");
+        assert!(page.ends_with("</ul></nav></main>"), "{page}");
     }
 }

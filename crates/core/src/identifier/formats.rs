@@ -197,7 +197,7 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
         {
             out.push(shape_only(Some(Carrier::Dpd), Format::DpdLabel, text, 35))
         }
-        (13, false) => upu_s10(text, mode, out),
+        (13, false) if !is_jjd(text) => upu_s10(text, mode, out),
         (18, false) if text.starts_with(b"1Z") => {
             let strength = Strength::strong(98, 20);
             checked(

@@ -13,8 +13,8 @@ const MIN_NUMBER_LEN: usize = 8;
 /// and returns it in the form to send on.
 ///
 /// Surrounding spaces are dropped. When the value, without its inner spaces and dashes and in
-/// upper case, is an identifier whose check digit holds, that compact form is returned
-/// (`1z 5r8 939 0357 5671 27` → `1Z5R89390357567127`); otherwise the value is a reference and
+/// upper case, is an identifier whose check digit holds, the number as its carrier writes it is
+/// returned (`1z 5r8 939 0357 5671 27` → `1Z5R89390357567127`, `(00) 1061…` → `1061…`); otherwise the value is a reference and
 /// keeps its dashes, with runs of spaces shortened to one. Either way it may hold only letters,
 /// digits, `-`, `_`, `.`, `/` and spaces, and at most 35 characters. The caller still has to
 /// percent-encode it into a URL path.
@@ -23,11 +23,12 @@ pub fn validate_value(value: &str) -> Result<String, ReferenceError> {
     if trimmed.is_empty() {
         return Err(empty("value"));
     }
-    if trimmed.len() <= identifier::MAX_INPUT_LEN {
-        let compact = compact_number(trimmed);
-        if identifier::has_valid_check_digit(&compact) {
-            return Ok(compact);
-        }
+    // Compacted before any length check: a number padded with spaces must give the same answer
+    // as the result does when it is validated again.
+    let compact = compact_number(trimmed);
+    let detection = identifier::detect(&compact, identifier::DetectMode::Strict);
+    if let Some(best) = detection.candidates.into_iter().next() {
+        return Ok(best.number);
     }
     clean_reference("value", trimmed)
 }
