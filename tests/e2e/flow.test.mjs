@@ -224,6 +224,43 @@ describe("across carriers", () => {
     await screenshot(page, "flow-malformed");
   });
 
+  test("while the carrier is slow a skeleton holds the place of the answer", async () => {
+    // The sandbox answers this InPost parcel after 2.5 s.
+    const page = await open("?tracking=520000011395200025009963&carrier=inpost");
+    await waitForShadow(page, "[data-testid=state-loading]");
+    const before = await page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
+    await screenshot(page, "flow-loading");
+    await waitForShadow(page, "[data-testid=parcel]", 0, 15_000);
+    const after = await page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
+    assert.ok(Math.abs(after - before) < 120, `little layout movement: ${before} then ${after}`);
+    assert.deepEqual(pageErrors(page), []);
+  });
+
+  test("offline, the widget waits for the connection and then asks", async () => {
+    const page = await newPage(browser);
+    // The page itself cannot load offline: the connection drops as the widget asks.
+    await page.route("**/carriers/**", async (route) => {
+      await page.context().setOffline(true);
+      await route.abort("internetdisconnected");
+    });
+    await page.goto(`${server.url}?tracking=520000011395200025009888&carrier=inpost`);
+    await waitForShadow(page, "[data-testid=state-offline]");
+    await screenshot(page, "flow-offline");
+    await page.unroute("**/carriers/**");
+    await page.context().setOffline(false);
+    await waitForShadow(page, "[data-testid=parcel]");
+    assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), "out_for_delivery");
+  });
+
+  test("a carrier that keeps failing is retried up to the limit, then the consumer gets a button", async () => {
+    // The sandbox answers this InPost number with 500 every time.
+    const page = await open("?tracking=520000011395200000000500&carrier=inpost");
+    await waitForShadow(page, "[data-testid=state-retrying]");
+    await waitForShadow(page, "[data-testid=state-failed]", 0, 40_000);
+    await screenshot(page, "flow-failed");
+    assert.equal(await shadowText(page, "[data-testid=retry]"), "Try again");
+  });
+
   test("the host page hears trackline events", async () => {
     const page = await newPage(browser);
     await page.addInitScript(() => {
