@@ -886,4 +886,37 @@ mod flow {
             .unwrap();
         element.remove();
     }
+
+    fn set_hidden(hidden: bool) {
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &descriptor,
+            &"get".into(),
+            &js_sys::Function::new_no_args(&format!("return {hidden};")),
+        )
+        .unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&document(), &"hidden".into(), &descriptor);
+        document()
+            .dispatch_event(&web_sys::Event::new("visibilitychange").unwrap())
+            .unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn refreshing_pauses_while_the_page_is_hidden() {
+        // 30 s divided by 50: a refresh every 600 ms while visible.
+        let seen = stub(|_, _| found_inpost(INPOST, "out_for_delivery"));
+        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        set_hidden(true);
+        sleep(1_500).await;
+        assert_eq!(seen.borrow().urls.len(), 1, "no refresh while hidden");
+        set_hidden(false);
+        sleep(300).await;
+        assert!(
+            seen.borrow().urls.len() >= 2,
+            "refreshed once visible again"
+        );
+        element.remove();
+    }
 }
