@@ -7,10 +7,13 @@
 //! `states` render what came back, `events` tells the host page.
 
 pub mod api;
+pub mod details;
 mod element;
 pub mod entry;
 pub mod events;
 pub mod fetch;
+mod format;
+pub mod i18n;
 pub mod options;
 pub mod parcels;
 pub mod states;

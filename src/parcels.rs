@@ -12,10 +12,12 @@ use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
 use trackline_core::status::Status;
 use web_sys::HtmlElement;
 
+use crate::details::{carrier_name, ShipmentDetails};
 use crate::events;
 use crate::fetch::{self, Cancel, Outcome, ProxyEndpoint};
+use crate::i18n::{tr, Locale};
 use crate::options::{Resolved, WidgetOptions};
-use crate::states::texts::{self, text, text_with};
+use crate::states::texts::{text, text_with};
 use crate::states::{carrier_page, wait, LoadState, Skeleton, StateMessage};
 
 /// Timeouts and server errors are retried this many times before the widget gives up.
@@ -71,6 +73,7 @@ fn distinct_carriers(shipments: &[Shipment]) -> usize {
 /// Everything one reference's loader needs.
 struct Job {
     endpoint: ProxyEndpoint,
+    locale: Locale,
     requests: Vec<PlannedRequest>,
     number: String,
     /// The carrier was named (attribute, link or the consumer's choice): no picking.
@@ -274,7 +277,10 @@ impl Job {
                         "announce.status",
                         &[
                             ("number", &shipment.tracking_number),
-                            ("status", texts::status(shipment.status)),
+                            (
+                                "status",
+                                &tr(self.locale, &format!("status.{}", shipment.status.as_str())),
+                            ),
                         ],
                     ));
                     if let Some(host) = &self.host {
@@ -335,6 +341,8 @@ pub fn Tracking(
             _ => DiLocale::English,
         },
     };
+    let locale = Locale::resolve(resolved.lang.as_deref());
+    let tiles = resolved.tiles.clone();
     let announce = RwSignal::new(String::new());
     let mut loaders: Vec<(String, RwSignal<LoadState>)> = Vec::new();
     let mut cancels: Vec<Cancel> = Vec::new();
@@ -363,6 +371,7 @@ pub fn Tracking(
         cancels.push(cancel.clone());
         let job = Job {
             endpoint: resolved.proxy.clone(),
+            locale,
             requests,
             number,
             carrier_fixed,
@@ -412,7 +421,7 @@ pub fn Tracking(
                         .enumerate()
                         .map(|(index, entry)| {
                             let (number, status) = match &entry {
-                                Entry::Parcel(s) => (s.tracking_number.clone(), texts::status(s.status).to_owned()),
+                                Entry::Parcel(s) => (s.tracking_number.clone(), tr(locale, &format!("status.{}", s.status.as_str()))),
                                 Entry::Reference { number, state } => (number.clone(), state.name().replace('_', " ")),
                             };
                             let state_name = match &entry {
@@ -450,7 +459,9 @@ pub fn Tracking(
             return ().into_any();
         };
         match entry {
-            Entry::Parcel(shipment) => view! { <ShipmentView shipment=*shipment /> }.into_any(),
+            Entry::Parcel(shipment) => {
+                view! { <ShipmentView shipment=*shipment locale tiles=tiles.clone() /> }.into_any()
+            }
             Entry::Reference {
                 state: LoadState::Loading,
                 ..
@@ -508,72 +519,22 @@ fn ChooseCarrier(
     }
 }
 
-fn carrier_name(carrier: Carrier) -> &'static str {
-    match carrier {
-        Carrier::Inpost => "InPost",
-        Carrier::Di => "Distribution Innovation",
-        Carrier::Trackonline => "TrackOnline",
-    }
-}
-
-/// The selected parcel. Kept minimal (status and events) until the details view lands; carrier
-/// text is rendered as text, never as HTML.
+/// The selected parcel: the details view, with the numbers linked to it (core merges a Di
+/// parcel and the parcels linked to it into one shipment, so that a consumer holding either
+/// number recognizes it).
 #[component]
-pub fn ShipmentView(shipment: Shipment) -> impl IntoView {
-    let events = shipment
-        .events
-        .iter()
-        .map(|event| {
-            let time = event
-                .time
-                .map(|t| {
-                    let text = t.to_string().replacen('T', " ", 1);
-                    text.get(..16).unwrap_or(&text).to_owned()
-                })
-                .unwrap_or_default();
-            let what = event
-                .carrier_status
-                .text
-                .clone()
-                .unwrap_or_else(|| texts::status(event.status).to_owned());
-            let place = event
-                .location
-                .as_ref()
-                .and_then(|l| l.name.clone())
-                .unwrap_or_default();
-            view! {
-                <li class="tl-event" data-testid="event" data-status=event.status.as_str()>
-                    <span class="tl-event-time">{time}</span>
-                    <span class="tl-event-text">{what}</span>
-                    <span class="tl-event-place">{place}</span>
-                </li>
-            }
-        })
-        .collect_view();
-    let has_events = !shipment.events.is_empty();
+pub fn ShipmentView(shipment: Shipment, locale: Locale, tiles: Option<String>) -> impl IntoView {
+    let carrier = shipment.carrier.as_str();
+    let status = shipment.status.as_str();
+    let linked = shipment.linked_parcels.join(", ");
     view! {
-        <div
-            class="tl-parcel"
-            data-testid="parcel"
-            data-carrier=shipment.carrier.as_str()
-            data-status=shipment.status.as_str()
-        >
-            <p class="tl-status" data-testid="status">{texts::status(shipment.status)}</p>
-            <p class="tl-label">{text("parcel.number")} " · " {carrier_name(shipment.carrier)}</p>
-            <p class="tl-number" data-testid="tracking-number">{shipment.tracking_number.clone()}</p>
-            // Core merges a Di parcel and the parcels linked to it into one shipment: the other
-            // numbers are listed so that a consumer holding either recognizes the parcel.
-            {(!shipment.linked_parcels.is_empty()).then(|| view! {
+        <div class="tl-parcel" data-testid="parcel" data-carrier=carrier data-status=status>
+            <ShipmentDetails shipment=shipment locale=locale tiles=tiles />
+            {(!linked.is_empty()).then(|| view! {
                 <p class="tl-label" data-testid="linked-parcels">
-                    {text("parcel.linked")} " " {shipment.linked_parcels.join(", ")}
+                    {text("parcel.linked")} " " {linked}
                 </p>
             })}
-            <p class="tl-label">{text("parcel.events")}</p>
-            {if has_events {
-                view! { <ol class="tl-events" data-testid="events">{events}</ol> }.into_any()
-            } else {
-                view! { <p class="tl-empty">{text("parcel.no_events")}</p> }.into_any()
-            }}
         </div>
     }
 }

@@ -318,7 +318,7 @@ mod flow {
             Some("ready_for_pickup")
         );
         assert_eq!(
-            in_shadow(&element, "[data-testid=tracking-number]")
+            in_shadow(&element, "[data-testid=details-tracking-number]")
                 .unwrap()
                 .text_content()
                 .as_deref(),

@@ -1,7 +1,6 @@
 //! The English texts of the widget's states, in one place, keyed as the catalog
-//! (`locales/en.txt`, `key = text`) will key them, so that they move there in one step.
-
-use trackline_core::status::Status;
+//! (`locales/en.txt`, `key = text`) keys them, so that they move there in one step. Status names
+//! come from the catalog already (`crate::i18n`).
 
 /// The English text for `key`; an unknown key is shown as itself, so a missing text is visible.
 pub fn text(key: &str) -> &str {
@@ -44,16 +43,6 @@ pub fn text(key: &str) -> &str {
         "parcel.no_events" => "No events yet.",
         "parcels.label" => "Your parcels",
         "announce.status" => "Parcel {number}: {status}",
-        "status.pre_transit" => "Label created",
-        "status.in_transit" => "On its way",
-        "status.out_for_delivery" => "Out for delivery",
-        "status.ready_for_pickup" => "Ready for pickup",
-        "status.delivered" => "Delivered",
-        "status.failed_attempt" => "Delivery attempt failed",
-        "status.returned" => "Returned to the sender",
-        "status.exception" => "There is a problem",
-        "status.cancelled" => "Cancelled",
-        "status.unknown" => "Status unknown",
         other => other,
     }
 }
@@ -67,32 +56,9 @@ pub fn text_with(key: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// The consumer's words for a status.
-pub fn status(status: Status) -> &'static str {
-    match status {
-        Status::PreTransit => "Label created",
-        Status::InTransit => "On its way",
-        Status::OutForDelivery => "Out for delivery",
-        Status::ReadyForPickup => "Ready for pickup",
-        Status::Delivered => "Delivered",
-        Status::FailedAttempt => "Delivery attempt failed",
-        Status::Returned => "Returned to the sender",
-        Status::Exception => "There is a problem",
-        Status::Cancelled => "Cancelled",
-        Status::Unknown => "Status unknown",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_status_has_a_catalog_key_with_the_same_text() {
-        for value in Status::ALL {
-            assert_eq!(text(&format!("status.{}", value.as_str())), status(value));
-        }
-    }
 
     #[test]
     fn placeholders_are_filled() {

@@ -182,7 +182,7 @@ describe("across carriers", () => {
   test("a Di parcel that changed delivery method shows its new number and the linked one", async () => {
     const page = await open("?tracking=370724760010119778");
     await waitForShadow(page, "[data-testid=parcel]");
-    assert.equal(await shadowText(page, "[data-testid=tracking-number]"), "370724760010119761");
+    assert.equal(await shadowText(page, "[data-testid=details-tracking-number]"), "370724760010119761");
     assert.match(await shadowText(page, "[data-testid=linked-parcels]"), /370724760010119778/);
     assert.equal(await attribute(page, "[data-testid=parcel]", "data-status"), "ready_for_pickup");
     await screenshot(page, "flow-di-linked");

@@ -12,7 +12,7 @@ function pageErrors(page) {
 }
 
 // The number a consumer sees: in a found parcel, or in the state that says why there is none.
-const NUMBER = "[data-testid=tracking-number], [data-testid=state-number]";
+const NUMBER = "[data-testid=details-tracking-number], [data-testid=state-number]";
 
 describe("the widget on the demo page", () => {
   let server;
@@ -53,7 +53,7 @@ describe("the widget on the demo page", () => {
     await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("number", "FROM-ATTRIBUTE"));
     await page.waitForFunction(
       () =>
-        document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=tracking-number], [data-testid=state-number]")
+        document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=details-tracking-number], [data-testid=state-number]")
           ?.textContent === "FROMATTRIBUTE",
     );
     assert.deepEqual(pageErrors(page), []);

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod demo;
 pub mod proxy;
 pub mod sandbox;
+pub mod tiles;
 
 mod logging;
 pub use logging::shutdown_signal;

@@ -1,0 +1,179 @@
+//! The parcel details: status header, progress stepper, pickup point (or last position) with its
+//! map, and the timeline, for one shipment of the core model.
+//!
+//! # Contract with the widget's flow
+//!
+//! ```ignore
+//! view! { <ShipmentDetails shipment locale tiles /> }
+//! ```
+//!
+//! - `shipment: Signal<Shipment>` and `locale: Signal<Locale>` accept plain values too (`into`),
+//!   but pass signals: a new answer from the carrier or a language switch then updates the view in
+//!   place instead of mounting it again.
+//! - `tiles` (optional): the map's tile URL template with `{z}`, `{x}`, `{y}` (and `{s}`, read as
+//!   `a`), from the widget's `tiles` option; blank or absent means OpenStreetMap's.
+//!   `tile_attribution` (optional) replaces the OpenStreetMap credit for other tile sources.
+//! - The theme needs no prop: `style/theme.css` reads the host element's `theme` attribute
+//!   (`light`, `dark`, absent or `auto` following `prefers-color-scheme`).
+//!
+//! Carrier text reaches the DOM only as text nodes and attribute values, never as HTML.
+
+mod header;
+mod hours;
+mod icons;
+mod map;
+mod pickup;
+mod progress;
+mod timeline;
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use trackline_core::model::{Carrier, Location, Shipment};
+
+use crate::format::now_millis;
+use crate::i18n::{tr_args, Locale};
+
+pub use hours::{opening_state, OpeningState};
+pub use map::{tile_url, world_position, Marker};
+
+/// OpenStreetMap's standard tiles: free for light use with the attribution shown, and no cookies.
+pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+
+/// Where the map's tiles come from and whom to credit.
+#[derive(Debug, Clone, Copy)]
+pub struct MapConfig {
+    pub template: Signal<String>,
+    /// `None`: the catalog's OpenStreetMap credit.
+    pub attribution: Signal<Option<String>>,
+}
+
+/// Everything the consumer sees about one shipment.
+#[component]
+pub fn ShipmentDetails(
+    #[prop(into)] shipment: Signal<Shipment>,
+    #[prop(into)] locale: Signal<Locale>,
+    #[prop(optional, into)] tiles: MaybeProp<String>,
+    #[prop(optional, into)] tile_attribution: MaybeProp<String>,
+) -> impl IntoView {
+    // Relative times ("5 minutes ago") age while the page stays open.
+    let now = RwSignal::new(now_millis());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(now_millis()), Duration::from_secs(30))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let map = MapConfig {
+        template: Signal::derive(move || {
+            tiles
+                .get()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_TILES.to_owned())
+        }),
+        attribution: Signal::derive(move || tile_attribution.get().filter(|t| !t.is_empty())),
+    };
+    let now = now.into();
+    view! {
+        <article
+            class="tl-details"
+            part="details"
+            data-testid="details"
+            lang=move || locale.get().tag()
+            dir=move || locale.get().dir()
+        >
+            <header::StatusHeader shipment locale now />
+            <progress::Progress shipment locale />
+            <pickup::Places shipment locale map />
+            <timeline::Timeline shipment locale now />
+        </article>
+    }
+}
+
+/// The display name of a carrier: brand names stay as the carriers write them.
+pub fn carrier_name(carrier: Carrier) -> &'static str {
+    match carrier {
+        Carrier::Inpost => "InPost",
+        Carrier::Di => "Distribution Innovation",
+        Carrier::Trackonline => "TrackOnline",
+    }
+}
+
+/// A place in one line: its name, then its address lines.
+pub fn place_text(location: &Location) -> String {
+    location
+        .name
+        .iter()
+        .chain(location.address_lines.iter())
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A translated sentence split around one placeholder, so that the placeholder's value can be
+/// its own element (a `<time>` inside "Last update {time}") in whatever position the language
+/// puts it.
+pub(crate) fn tr_around(locale: Locale, key: &str, name: &str) -> (String, String) {
+    const MARK: &str = "\u{1}";
+    let text = tr_args(locale, key, &[(name, MARK)]);
+    match text.split_once(MARK) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text, String::new()),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod dom {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(inline_js = r#"
+export function copyText(text, done) {
+  const clipboard = navigator.clipboard;
+  if (!clipboard) return done(false);
+  clipboard.writeText(text).then(() => done(true), () => done(false));
+}
+export function observeVisible(element, callback) {
+  if (!("IntersectionObserver" in window)) return callback();
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); callback(); }
+  });
+  observer.observe(element);
+}
+"#)]
+    extern "C" {
+        #[wasm_bindgen(js_name = copyText)]
+        pub fn copy_text(text: &str, done: &JsValue);
+        #[wasm_bindgen(js_name = observeVisible)]
+        pub fn observe_visible(element: &web_sys::Element, callback: &JsValue);
+    }
+}
+
+/// Copies text to the clipboard and reports whether the browser allowed it (it refuses without
+/// permission or on an insecure page).
+pub(crate) fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let done = wasm_bindgen::closure::Closure::once_into_js(done);
+        dom::copy_text(text, &done);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = text;
+        done(false);
+    }
+}
+
+/// Calls `visible` once, when `element` first scrolls into view. No cleanup is needed: an
+/// observer whose element left the page never fires and is collected with it.
+pub(crate) fn when_visible(element: &web_sys::Element, visible: impl FnOnce() + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let callback = wasm_bindgen::closure::Closure::once_into_js(visible);
+        dom::observe_visible(element, &callback);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = element;
+        visible();
+    }
+}

@@ -1,0 +1,309 @@
+//! Languages: which one a widget speaks, and its words.
+//!
+//! Catalogs are plain `key = text` files under `locales/`, one per language, so that a translator
+//! edits them without reading Rust. They are embedded with `include_str!` and read on lookup: a
+//! linear scan of a few kilobytes costs less wasm than a parsed map, and lookups happen only when a
+//! view renders. English is the reference; a key missing from another catalog falls back to it,
+//! and a test fails when any catalog lacks a key of English or has one English does not.
+
+use std::borrow::Cow;
+
+/// A language the widget speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    De,
+    Nl,
+    Pl,
+    /// Norwegian Bokmål; `no` and `nn` readers get it too, as the closest written form.
+    Nb,
+    /// A test locale (Chromium's `ar-XB`): English words forced right to left, with the page
+    /// direction `rtl`, to prove the layout mirrors before a real RTL language is added.
+    PseudoRtl,
+}
+
+/// Right-to-left override and pop directional formatting: what makes the pseudo locale's
+/// English words run right to left.
+const RLO: char = '\u{202E}';
+const PDF: char = '\u{202C}';
+
+impl Locale {
+    /// Every locale, the pseudo one last.
+    pub const ALL: [Locale; 6] = [
+        Locale::En,
+        Locale::De,
+        Locale::Nl,
+        Locale::Pl,
+        Locale::Nb,
+        Locale::PseudoRtl,
+    ];
+
+    /// The BCP 47 tag, for the `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+            Locale::Nl => "nl",
+            Locale::Pl => "pl",
+            Locale::Nb => "nb",
+            Locale::PseudoRtl => "ar-XB",
+        }
+    }
+
+    /// The tag given to `Intl` for dates, numbers and relative times. The pseudo locale's words
+    /// are English, so its dates are too.
+    pub fn intl_tag(self) -> &'static str {
+        match self {
+            Locale::PseudoRtl => "en",
+            other => other.tag(),
+        }
+    }
+
+    /// The writing direction, for the `dir` attribute.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Locale::PseudoRtl => "rtl",
+            _ => "ltr",
+        }
+    }
+
+    /// The language's own name, for a language picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::De => "Deutsch",
+            Locale::Nl => "Nederlands",
+            Locale::Pl => "Polski",
+            Locale::Nb => "Norsk bokmål",
+            Locale::PseudoRtl => "Pseudo RTL",
+        }
+    }
+
+    fn catalog(self) -> &'static str {
+        match self {
+            Locale::En | Locale::PseudoRtl => include_str!("../../locales/en.txt"),
+            Locale::De => include_str!("../../locales/de.txt"),
+            Locale::Nl => include_str!("../../locales/nl.txt"),
+            Locale::Pl => include_str!("../../locales/pl.txt"),
+            Locale::Nb => include_str!("../../locales/nb.txt"),
+        }
+    }
+
+    /// The locale of one language tag (`de-AT`, `nb_NO`, `PL`), by its language subtag; the
+    /// pseudo locale only by its full tag.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let tag = tag.trim();
+        if tag.eq_ignore_ascii_case("ar-XB") {
+            return Some(Locale::PseudoRtl);
+        }
+        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match language.as_str() {
+            "en" => Some(Locale::En),
+            "de" => Some(Locale::De),
+            "nl" => Some(Locale::Nl),
+            "pl" => Some(Locale::Pl),
+            "nb" | "no" | "nn" => Some(Locale::Nb),
+            _ => None,
+        }
+    }
+
+    /// The first of `tags` the widget speaks.
+    pub fn negotiate<'a>(tags: impl IntoIterator<Item = &'a str>) -> Option<Locale> {
+        tags.into_iter().find_map(Locale::from_tag)
+    }
+
+    /// The widget's language: the explicit `lang` value (attribute or parameter) when the widget
+    /// speaks it, then the browser's `navigator.languages` in order, then English.
+    pub fn resolve(explicit: Option<&str>) -> Locale {
+        explicit
+            .and_then(Locale::from_tag)
+            .or_else(|| {
+                let preferred = navigator_languages();
+                Locale::negotiate(preferred.iter().map(String::as_str))
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// `navigator.languages`, read through `Reflect` so that no web-sys feature is needed; empty
+/// outside a browser.
+fn navigator_languages() -> Vec<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let languages = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+            .and_then(|navigator| js_sys::Reflect::get(&navigator, &"languages".into()))
+            .ok()
+            .and_then(|value| value.dyn_into::<js_sys::Array>().ok());
+        languages
+            .map(|array| array.iter().filter_map(|tag| tag.as_string()).collect())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Vec::new()
+    }
+}
+
+/// The entries of a catalog, in file order: `(key, text)`.
+fn entries(catalog: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    catalog.lines().filter_map(|line| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let (key, text) = line.split_once('=')?;
+        Some((key.trim(), text.trim()))
+    })
+}
+
+fn lookup(catalog: &'static str, key: &str) -> Option<&'static str> {
+    entries(catalog)
+        .find(|(k, _)| *k == key)
+        .map(|(_, text)| text)
+}
+
+/// The text of `key` in `locale`, English when the locale's catalog lacks it, the key itself when
+/// English does too (a visible, greppable mistake rather than an empty label).
+pub fn tr(locale: Locale, key: &str) -> String {
+    tr_args(locale, key, &[])
+}
+
+/// [`tr`] with `{name}` placeholders filled from `args`.
+pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+    let text = lookup(locale.catalog(), key)
+        .or_else(|| lookup(Locale::En.catalog(), key))
+        .unwrap_or(key);
+    let mut text = Cow::Borrowed(text);
+    for (name, value) in args {
+        let placeholder = format!("{{{name}}}");
+        if text.contains(&placeholder) {
+            text = Cow::Owned(text.replace(&placeholder, value));
+        }
+    }
+    match locale {
+        Locale::PseudoRtl => format!("{RLO}{text}{PDF}"),
+        _ => text.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(locale: Locale) -> Vec<&'static str> {
+        entries(locale.catalog()).map(|(key, _)| key).collect()
+    }
+
+    fn placeholders(text: &str) -> BTreeSet<&str> {
+        text.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+
+    #[test]
+    fn every_catalog_has_every_english_key_and_no_other() {
+        let english: BTreeSet<_> = keys(Locale::En).into_iter().collect();
+        for locale in Locale::ALL {
+            let theirs: BTreeSet<_> = keys(locale).into_iter().collect();
+            let missing: Vec<_> = english.difference(&theirs).collect();
+            let extra: Vec<_> = theirs.difference(&english).collect();
+            assert!(missing.is_empty(), "{}: missing {missing:?}", locale.tag());
+            assert!(extra.is_empty(), "{}: unknown keys {extra:?}", locale.tag());
+        }
+    }
+
+    #[test]
+    fn no_catalog_repeats_a_key_or_leaves_a_text_empty() {
+        for locale in Locale::ALL {
+            let mut seen = BTreeSet::new();
+            for (key, text) in entries(locale.catalog()) {
+                assert!(seen.insert(key), "{}: {key} twice", locale.tag());
+                assert!(!text.is_empty(), "{}: {key} is empty", locale.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn every_line_of_a_catalog_is_a_comment_a_blank_or_an_entry() {
+        for locale in Locale::ALL {
+            for (number, line) in locale.catalog().lines().enumerate() {
+                let line = line.trim();
+                let fine = line.is_empty()
+                    || line.starts_with('#')
+                    || line.split_once('=').is_some_and(|(key, _)| {
+                        let key = key.trim();
+                        !key.is_empty()
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                    });
+                assert!(fine, "{} line {}: {line}", locale.tag(), number + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn translations_keep_the_placeholders_of_english() {
+        for locale in Locale::ALL {
+            for (key, text) in entries(locale.catalog()) {
+                let english = lookup(Locale::En.catalog(), key).unwrap_or_default();
+                assert_eq!(
+                    placeholders(text),
+                    placeholders(english),
+                    "{}: {key}",
+                    locale.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_normalized_status_and_step_has_words_in_every_language() {
+        use trackline_core::status::Status;
+        for locale in Locale::ALL {
+            for status in Status::ALL {
+                let key = format!("status.{}", status.as_str());
+                assert!(
+                    lookup(locale.catalog(), &key).is_some(),
+                    "{}: {key}",
+                    locale.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_a_missing_key_shows_itself() {
+        assert_eq!(
+            tr_args(Locale::De, "pickup.open_now", &[("time", "16:00")]),
+            "Jetzt geöffnet, schließt um 16:00"
+        );
+        assert_eq!(tr(Locale::Pl, "no.such.key"), "no.such.key");
+    }
+
+    #[test]
+    fn the_pseudo_rtl_locale_speaks_english_right_to_left() {
+        let text = tr(Locale::PseudoRtl, "status.delivered");
+        assert_eq!(text, "\u{202E}Delivered\u{202C}");
+        assert_eq!(Locale::PseudoRtl.dir(), "rtl");
+        assert_eq!(Locale::PseudoRtl.intl_tag(), "en");
+    }
+
+    #[test]
+    fn the_explicit_language_wins_then_the_browser_order_then_english() {
+        assert_eq!(Locale::resolve(Some("de-AT")), Locale::De);
+        assert_eq!(Locale::resolve(Some("xx")), Locale::En);
+        assert_eq!(Locale::resolve(None), Locale::En);
+        assert_eq!(
+            Locale::negotiate(["fr-FR", "nn-NO", "de"]),
+            Some(Locale::Nb)
+        );
+        assert_eq!(Locale::negotiate(["fr", "it"]), None);
+        assert_eq!(Locale::from_tag("ar-xb"), Some(Locale::PseudoRtl));
+        assert_eq!(Locale::from_tag("ar"), None);
+    }
+}
