@@ -74,6 +74,10 @@ pub fn Skeleton() -> impl IntoView {
             <div class="tl-skel tl-skel-title"></div>
             <div class="tl-skel tl-skel-line"></div>
             <div class="tl-skel tl-skel-line tl-skel-short"></div>
+            <div class="tl-skel tl-skel-steps"></div>
+            <div class="tl-skel tl-skel-block"></div>
+            <div class="tl-skel tl-skel-line"></div>
+            <div class="tl-skel tl-skel-line tl-skel-short"></div>
             <div class="tl-skel tl-skel-line"></div>
         </div>
     }

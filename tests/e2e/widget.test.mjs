@@ -70,8 +70,18 @@ describe("the widget on the demo page", () => {
       widget.replaceWith(wrapper);
       wrapper.append(widget);
     });
-    // Moving the element mounts it afresh: compare the found parcel, not its loading skeleton.
+    // Moving the element mounts it afresh: compare the found parcel, not its loading skeleton,
+    // once the details have settled (the map reports missing tiles a moment later).
     await waitForShadow(page, "[data-testid=parcel]");
+    let count = -1;
+    for (let same = 0; same < 3; ) {
+      await page.waitForTimeout(250);
+      const now = await page.evaluate(
+        () => document.querySelector("trackline-widget").shadowRoot.querySelectorAll("*").length,
+      );
+      same = now === count ? same + 1 : 0;
+      count = now;
+    }
     const styles = () =>
       page.evaluate(() => {
         const root = document.querySelector("trackline-widget").shadowRoot;
