@@ -6,7 +6,19 @@ pub mod wait;
 use leptos::prelude::*;
 use trackline_core::model::{Carrier, Shipment};
 
-use texts::{text, text_with};
+use texts::text;
+
+/// A text with its `{n}` placeholder as a live countdown element.
+fn with_countdown(key: &str, seconds: u64) -> AnyView {
+    let full = text(key);
+    let (before, after) = full.split_once("{n}").unwrap_or((full, ""));
+    view! {
+        {before.to_owned()}
+        <span data-testid="countdown" class="tl-countdown">{seconds}</span>
+        {after.to_owned()}
+    }
+    .into_any()
+}
 
 /// Where one reference is.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,10 +104,10 @@ pub fn StateMessage(
     retry: Callback<()>,
 ) -> impl IntoView {
     let name = state.name();
-    let (title, body, action): (String, String, AnyView) = match state {
+    let (title, body, action): (String, AnyView, AnyView) = match state {
         LoadState::NotFound { fallback } => (
             text("state.not_found.title").into(),
-            text("state.not_found.body").into(),
+            text("state.not_found.body").into_any(),
             view! {
                 {fallback.map(|href| view! {
                     <a class="tl-link" data-testid="fallback-link" href=href target="_blank" rel="noopener noreferrer">
@@ -110,27 +122,27 @@ pub fn StateMessage(
         ),
         LoadState::Invalid => (
             text("state.invalid.title").into(),
-            text("state.invalid.body").into(),
+            text("state.invalid.body").into_any(),
             ().into_any(),
         ),
         LoadState::RateLimited { seconds_left } => (
             text("state.rate_limited.title").into(),
-            text_with("state.rate_limited.body", &[("n", &seconds_left.to_string())]),
-            view! { <span data-testid="countdown" class="tl-countdown">{seconds_left}</span> }.into_any(),
+            with_countdown("state.rate_limited.body", seconds_left),
+            ().into_any(),
         ),
         LoadState::Offline => (
             text("state.offline.title").into(),
-            text("state.offline.body").into(),
+            text("state.offline.body").into_any(),
             ().into_any(),
         ),
         LoadState::Retrying { seconds_left, .. } => (
             text("state.retrying.title").into(),
-            text_with("state.retrying.body", &[("n", &seconds_left.to_string())]),
-            view! { <span data-testid="countdown" class="tl-countdown">{seconds_left}</span> }.into_any(),
+            with_countdown("state.retrying.body", seconds_left),
+            ().into_any(),
         ),
         LoadState::Failed => (
             text("state.failed.title").into(),
-            text("state.failed.body").into(),
+            text("state.failed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
                     {text("state.failed.action")}
@@ -140,12 +152,12 @@ pub fn StateMessage(
         ),
         LoadState::Misconfigured => (
             text("state.misconfigured.title").into(),
-            text("state.misconfigured.body").into(),
+            text("state.misconfigured.body").into_any(),
             ().into_any(),
         ),
         LoadState::Malformed => (
             text("state.malformed.title").into(),
-            text("state.malformed.body").into(),
+            text("state.malformed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
                     {text("state.malformed.action")}
@@ -154,7 +166,7 @@ pub fn StateMessage(
             .into_any(),
         ),
         LoadState::Loading | LoadState::Found(_) | LoadState::Choose(_) => {
-            (String::new(), String::new(), ().into_any())
+            (String::new(), ().into_any(), ().into_any())
         }
     };
     view! {
