@@ -1,7 +1,8 @@
 //! `trackline demo`: the whole product on one loopback port, for a first look and for the
 //! end-to-end tests. It serves the built widget, a demo host page with a link for every sandbox
-//! case, the proxy (at `/carriers/...`, `/healthz`, `/metrics`) and the sandbox carriers (at
-//! `/sandbox/...`), with the proxy's demo configuration pointing every carrier at that sandbox.
+//! case, the proxy (at `/carriers/...`, `/healthz`, `/metrics`), the sandbox carriers (at
+//! `/sandbox/...`) and map tiles (at `/tiles/{z}/{x}/{y}.png`), with the proxy's demo
+//! configuration pointing every carrier at that sandbox.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -96,6 +97,8 @@ pub fn app(config: DemoConfig) -> Router {
         .with_state(page)
         .nest("/sandbox", sandbox::app(config.sandbox))
         .merge(proxy)
+        // Map tiles drawn locally, so the pickup-point map renders with no network.
+        .merge(crate::tiles::router())
         .fallback_service(ServeDir::new(&config.widget_dir))
         // Outermost: one log line per request, whatever answered it.
         .layer(
