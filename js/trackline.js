@@ -1,7 +1,15 @@
 // Trackline widget loader: the one file a shop page includes, as
 //   <script type="module" src="https://shop.example/trackline/trackline.js"></script>
 // It instantiates the widget's WebAssembly next to itself, wherever the merchant hosts the
-// files, and the module's start function defines <trackline-widget>.
-import init from "./trackline-widget.js";
+// files; the module's start function defines <trackline-widget>. Elements with a
+// data-trackline attribute (for shop systems that strip unknown tags) are mounted too, and
+// window.Trackline.mount(element, options) mounts one from script.
+import init, { mount, autoMount } from "./trackline-widget.js";
 
 await init({ module_or_path: new URL("trackline-widget_bg.wasm", import.meta.url) });
+
+// A second copy of the script keeps the first copy's API.
+window.Trackline ??= { mount, autoMount };
+autoMount();
+// Scripts that call Trackline.mount before this module has loaded wait for this event.
+document.dispatchEvent(new CustomEvent("trackline:ready"));

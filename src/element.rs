@@ -10,12 +10,14 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
+use crate::options::{Attributes, ATTRIBUTE_NAMES};
 use crate::{TracklineWidget, WidgetOptions};
 
 pub const TAG: &str = "trackline-widget";
 
-/// The attributes whose changes re-render the widget.
-const OBSERVED: &[&str] = &["number"];
+/// The attribute on elements that shop systems keep (a `div`), whose `data-*` options mount a
+/// widget without the custom tag.
+pub const AUTO_MOUNT_ATTRIBUTE: &str = "data-trackline";
 
 /// The widget's stylesheet, placed inside each shadow root: theme variables first, so that the
 /// rules after them can use them.
@@ -65,11 +67,14 @@ thread_local! {
 
 /// Defines the custom element, unless another copy of the script already did.
 pub fn define() {
-    let observed: js_sys::Array = OBSERVED
+    let observed: js_sys::Array = ATTRIBUTE_NAMES
         .iter()
         .map(|name| JsValue::from_str(name))
         .collect();
-    let connected = Closure::<dyn Fn(HtmlElement)>::new(mount);
+    let connected = Closure::<dyn Fn(HtmlElement)>::new(|element: HtmlElement| {
+        let attributes = Attributes::read(|name| element.get_attribute(name));
+        mount(element, attributes);
+    });
     let disconnected = Closure::<dyn Fn(HtmlElement)>::new(unmount);
     let changed = Closure::<dyn Fn(HtmlElement, String, Option<String>)>::new(attribute_changed);
     define_element(TAG, observed, &connected, &disconnected, &changed);
@@ -79,7 +84,47 @@ pub fn define() {
     changed.forget();
 }
 
-fn mount(element: HtmlElement) {
+/// Mounts every `[data-trackline]` element not mounted yet, with its `data-*` options.
+pub fn auto_mount() {
+    let Ok(found) = document().query_selector_all(&format!("[{AUTO_MOUNT_ATTRIBUTE}]")) else {
+        return;
+    };
+    for index in 0..found.length() {
+        let Some(element) = found
+            .item(index)
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+        else {
+            continue;
+        };
+        // A shadow root means another copy of the script (or this one) mounted it already.
+        if is_mounted(&element)
+            || element.shadow_root().is_some()
+            || element.tag_name().eq_ignore_ascii_case(TAG)
+        {
+            continue;
+        }
+        let attributes = Attributes::read(|name| element.get_attribute(&format!("data-{name}")));
+        mount(element, attributes);
+    }
+}
+
+pub fn is_mounted(element: &HtmlElement) -> bool {
+    MOUNTED.with_borrow(|mounted| mounted.iter().any(|m| &m.element == element))
+}
+
+/// Runs `change` on a mounted element's options; false when it is not mounted.
+pub fn with_options(element: &HtmlElement, change: impl FnOnce(WidgetOptions)) -> bool {
+    let options = MOUNTED.with_borrow(|mounted| {
+        mounted
+            .iter()
+            .find(|m| &m.element == element)
+            .map(|m| m.options)
+    });
+    options.map(change).is_some()
+}
+
+/// Mounts a widget into `element`'s shadow root, replacing any widget already there.
+pub fn mount(element: HtmlElement, attributes: Attributes) {
     // A move within the page disconnects and connects again: start from a clean slate.
     unmount(element.clone());
     let Some(root) = shadow_root(&element) else {
@@ -100,8 +145,11 @@ fn mount(element: HtmlElement) {
     let _ = root.append_child(&container);
 
     let page_url = window().location().href().unwrap_or_default();
-    let options = WidgetOptions::new(element.get_attribute("number"), page_url);
-    let view = leptos::mount::mount_to(container, move || view! { <TracklineWidget options /> });
+    let options = WidgetOptions::new(attributes, page_url);
+    let host = send_wrapper::SendWrapper::new(element.clone());
+    let view = leptos::mount::mount_to(container, move || {
+        view! { <TracklineWidget options host=host /> }
+    });
     MOUNTED.with_borrow_mut(|mounted| {
         mounted.push(Mounted {
             element,
@@ -111,7 +159,7 @@ fn mount(element: HtmlElement) {
     });
 }
 
-fn unmount(element: HtmlElement) {
+pub fn unmount(element: HtmlElement) {
     let removed = MOUNTED.with_borrow_mut(|mounted| {
         let index = mounted.iter().position(|m| m.element == element)?;
         Some(mounted.swap_remove(index))
@@ -121,17 +169,18 @@ fn unmount(element: HtmlElement) {
 }
 
 fn attribute_changed(element: HtmlElement, name: String, value: Option<String>) {
-    let options = MOUNTED.with_borrow(|mounted| {
-        mounted
-            .iter()
-            .find(|m| m.element == element)
-            .map(|m| m.options)
-    });
     // Attributes set before the element is connected are read at mount time.
-    let Some(options) = options else { return };
-    if name == "number" {
-        options.number.set(value);
-    }
+    with_options(&element, |options| {
+        if options
+            .attributes
+            .with_untracked(|a| a.clone())
+            .set(&name, value.clone())
+        {
+            options.attributes.update(|attributes| {
+                attributes.set(&name, value);
+            });
+        }
+    });
 }
 
 fn shadow_root(element: &HtmlElement) -> Option<ShadowRoot> {

@@ -1,19 +1,33 @@
 //! The Trackline widget: a `<trackline-widget>` custom element that renders, inside its own
 //! shadow root, where a parcel is.
 //!
-//! The module split follows what changes together: `element` is the bridge to the host page
-//! (custom element, shadow DOM, mount registry), `options` decides what to show from attributes
-//! and the page URL, and the components below render it.
+//! The module split follows what changes together: `element` and `api` are the bridge to the host
+//! page (custom element, auto-mount, `Trackline.mount`), `options` decides what to show from
+//! attributes and the page URL, `fetch` asks the carriers through the proxy, `parcels` and
+//! `states` render what came back, `events` tells the host page.
 
+pub mod api;
 pub mod details;
 mod element;
+pub mod entry;
+pub mod events;
+pub mod fetch;
 mod format;
 pub mod i18n;
 pub mod options;
+pub mod parcels;
+pub mod states;
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use web_sys::HtmlElement;
 
 pub use options::WidgetOptions;
+
+use crate::entry::EntryForm;
+use crate::options::{Source, Theme};
+use crate::parcels::Tracking;
+use crate::states::texts::text;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
 /// host page needs.
@@ -22,29 +36,68 @@ pub fn start() {
     element::define();
 }
 
-/// The whole widget for one element.
+/// The whole widget for one element. `host` receives the `trackline:*` events.
 #[component]
-pub fn TracklineWidget(options: WidgetOptions) -> impl IntoView {
-    let number = move || options.tracking_number();
+pub fn TracklineWidget(
+    options: WidgetOptions,
+    #[prop(optional)] host: Option<SendWrapper<HtmlElement>>,
+) -> impl IntoView {
+    let resolved = Memo::new(move |_| options.resolve());
+    let theme = move || match resolved.with(|r| r.theme) {
+        Theme::Auto => "auto",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    let lang = move || resolved.with(|r| r.lang.clone());
+    let host = StoredValue::new(host);
     view! {
-        <section class="tl-card" part="card" data-testid="widget">
-            {move || match number() {
-                Some(number) => {
-                    view! {
-                        <p class="tl-label">"Tracking number"</p>
-                        <p class="tl-number" data-testid="tracking-number">{number}</p>
+        <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang>
+            {move || {
+                // Read so that `refresh()` and "try again" re-create the loaders.
+                options.reload.get();
+                let resolved = resolved.get();
+                if let Some(problem) = resolved.problem.clone() {
+                    if let Some(host) = host.get_value() {
+                        events::error(&host, "invalid", None, None);
                     }
-                        .into_any()
-                }
-                None => {
+                    let can_retype = resolved.source != Source::Attribute;
+                    let number = resolved.input.clone().unwrap_or_default();
                     view! {
-                        <p class="tl-empty" data-testid="no-reference">
-                            "This link carries no tracking number."
-                        </p>
+                        <InvalidInput number suggestions=problem.suggestions options />
+                        {can_retype.then(|| view! { <EntryForm options /> })}
                     }
-                        .into_any()
+                    .into_any()
+                } else if resolved.references.is_empty() {
+                    view! { <EntryForm options /> }.into_any()
+                } else {
+                    view! { <Tracking resolved options host=host.get_value() /> }.into_any()
                 }
             }}
         </section>
+    }
+}
+
+/// An input that no carrier could answer, caught before any request.
+#[component]
+fn InvalidInput(number: String, suggestions: Vec<String>, options: WidgetOptions) -> impl IntoView {
+    view! {
+        <div class="tl-state" data-testid="state-invalid" data-state="invalid" role="status">
+            <p class="tl-state-title" data-testid="state-title">{text("state.invalid.title")}</p>
+            <p class="tl-state-body">{text("state.invalid.body")}</p>
+            <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
+            {suggestions.first().cloned().map(|suggestion| {
+                let chosen = suggestion.clone();
+                view! {
+                    <p class="tl-suggestion">
+                        {text("state.invalid.suggestion")} " "
+                        <button type="button" class="tl-link-button" data-testid="suggestion"
+                            on:click=move |_| options.typed.set(Some(chosen.clone()))>
+                            {suggestion}
+                        </button>
+                        "?"
+                    </p>
+                }
+            })}
+        </div>
     }
 }

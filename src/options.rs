@@ -1,110 +1,426 @@
-//! What one widget shows, resolved from its attributes first and the page URL second.
+//! What one widget shows and how it asks, resolved in a fixed order: the element's attributes
+//! (or the options given to `Trackline.mount`) first, then the page URL, then defaults.
+//!
+//! The proxy, the theme and the map tiles are never read from the page URL: the link is written
+//! by whoever sent it, and a link that could name the proxy could send the access key elsewhere.
 
 use leptos::prelude::*;
+use trackline_core::model::Carrier;
+use trackline_core::reference::{self, Reference};
 
-/// The options of one mounted widget. Attribute values are signals, so that changing an attribute
-/// re-renders only what depends on it.
+use crate::fetch::ProxyEndpoint;
+
+/// The attribute names, in the order the documentation lists them. Each is also a `data-*`
+/// option of auto-mounted elements and a key of `Trackline.mount`'s options (camel case there).
+pub const ATTRIBUTE_NAMES: [&str; 8] = [
+    "proxy",
+    "carrier",
+    "number",
+    "reference-kind",
+    "lang",
+    "refresh",
+    "theme",
+    "tiles",
+];
+
+/// The refresh interval when nothing says otherwise.
+pub const DEFAULT_REFRESH_SECS: u32 = 300;
+/// Shorter intervals would spend the carriers' quotas on one open tab.
+pub const MIN_REFRESH_SECS: u32 = 30;
+
+/// The raw option values of one widget, as the merchant wrote them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attributes {
+    pub proxy: Option<String>,
+    pub carrier: Option<String>,
+    pub number: Option<String>,
+    pub reference_kind: Option<String>,
+    pub lang: Option<String>,
+    pub refresh: Option<String>,
+    pub theme: Option<String>,
+    pub tiles: Option<String>,
+}
+
+impl Attributes {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+        Some(match name {
+            "proxy" => &mut self.proxy,
+            "carrier" => &mut self.carrier,
+            "number" => &mut self.number,
+            "reference-kind" | "referenceKind" | "reference_kind" => &mut self.reference_kind,
+            "lang" => &mut self.lang,
+            "refresh" => &mut self.refresh,
+            "theme" => &mut self.theme,
+            "tiles" => &mut self.tiles,
+            _ => return None,
+        })
+    }
+
+    /// Sets one option by its attribute name; unknown names are ignored. Returns whether it changed.
+    pub fn set(&mut self, name: &str, value: Option<String>) -> bool {
+        match self.slot(name) {
+            Some(slot) if *slot != value => {
+                *slot = value;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads every option from a lookup by attribute name (`getAttribute`, a `dataset`, a JS object).
+    pub fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Self {
+        let mut attributes = Attributes::default();
+        for name in ATTRIBUTE_NAMES {
+            attributes.set(name, lookup(name));
+        }
+        attributes
+    }
+}
+
+/// The live options of one mounted widget. Signals, so that a changed attribute re-renders only
+/// what depends on it.
 #[derive(Debug, Clone, Copy)]
 pub struct WidgetOptions {
-    /// The `number` attribute.
-    pub number: RwSignal<Option<String>>,
-    /// The page's query string and fragment, as the widget saw them when mounted.
+    pub attributes: RwSignal<Attributes>,
+    /// The page URL as the widget last read it (a carrier choice rewrites it).
     pub page_url: RwSignal<String>,
+    /// What the consumer typed into the form shown when the link carries no reference.
+    pub typed: RwSignal<Option<String>>,
+    /// Bumped by `refresh()`: asks the carriers again.
+    pub reload: RwSignal<u32>,
 }
 
 impl WidgetOptions {
-    pub fn new(number: Option<String>, page_url: String) -> Self {
+    pub fn new(attributes: Attributes, page_url: String) -> Self {
         Self {
-            number: RwSignal::new(number),
+            attributes: RwSignal::new(attributes),
             page_url: RwSignal::new(page_url),
+            typed: RwSignal::new(None),
+            reload: RwSignal::new(0),
         }
     }
 
-    /// The tracking number to show: the element's `number` attribute wins over the link's
-    /// `?tracking=`, because a merchant who sets it means it.
-    pub fn tracking_number(&self) -> Option<String> {
-        non_blank(self.number.get()).or_else(|| tracking_from_url(&self.page_url.get()))
+    /// Resolves the options now (tracks every signal it reads).
+    pub fn resolve(&self) -> Resolved {
+        resolve(
+            &self.attributes.get(),
+            &self.page_url.get(),
+            self.typed.get().as_deref(),
+        )
     }
 }
 
-fn non_blank(value: Option<String>) -> Option<String> {
+/// Where the references came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Attribute,
+    PageUrl,
+    Typed,
+    Nothing,
+}
+
+/// The colour scheme: `auto` follows the consumer's system setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+/// Every option, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub proxy: ProxyEndpoint,
+    pub source: Source,
+    /// The references to track, each once, in the order given.
+    pub references: Vec<Reference>,
+    /// Why the given input is no usable reference; set before any request is made.
+    pub problem: Option<InputProblem>,
+    /// The input the references were read from, as given (for the invalid state).
+    pub input: Option<String>,
+    /// The carrier named by the attribute or the link; narrows the requests to that carrier.
+    pub carrier: Option<Carrier>,
+    /// The link's `id`: sent to the merchant's proxy as `X-Trackline-Key`, never elsewhere.
+    pub access_key: Option<String>,
+    /// A language tag for the texts (`Locale`-ready): attribute, then the link's `lang`.
+    pub lang: Option<String>,
+    /// `None`: no automatic refresh.
+    pub refresh_secs: Option<u32>,
+    pub theme: Theme,
+    /// A map tile URL template, passed to the details view.
+    pub tiles: Option<String>,
+}
+
+/// Why the input is not something the widget can ask a carrier about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    /// For the console and the `trackline:error` event, not for the consumer.
+    pub detail: String,
+    /// Numbers one typo away whose check digit holds.
+    pub suggestions: Vec<String>,
+}
+
+fn non_blank(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// The `tracking` query parameter of a page URL, decoded.
-pub fn tracking_from_url(url: &str) -> Option<String> {
-    let query = url.split_once('?').map(|(_, rest)| rest)?;
-    let query = query.split('#').next().unwrap_or_default();
-    query.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name.eq_ignore_ascii_case("tracking") {
-            non_blank(Some(percent_decode(value)))
-        } else {
-            None
-        }
-    })
-}
-
-/// Decodes `%XX` escapes and `+` as form encoding does. Invalid escapes are kept as written.
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
+/// The refresh option: seconds (`300`), with a unit (`90s`, `5m`), or `off`/`0`/`false`.
+pub fn parse_refresh(value: Option<&str>) -> Option<u32> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Some(DEFAULT_REFRESH_SECS);
+    };
+    let lower = value.to_ascii_lowercase();
+    if matches!(lower.as_str(), "off" | "false" | "no" | "never" | "0") {
+        return None;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    let (digits, factor) = match lower.strip_suffix('m') {
+        Some(minutes) => (minutes, 60),
+        None => (lower.strip_suffix('s').unwrap_or(&lower), 1),
+    };
+    match digits.trim().parse::<u32>() {
+        Ok(0) => None,
+        Ok(n) => Some(n.saturating_mul(factor).max(MIN_REFRESH_SECS)),
+        Err(_) => Some(DEFAULT_REFRESH_SECS),
+    }
 }
 
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).map(|d| d as u8)
+/// The query parameter a `reference-kind` names; core reads the pair like a link's.
+fn kind_parameter(kind: Option<&str>) -> &str {
+    match kind.map(str::trim).unwrap_or("") {
+        "" => "tracking",
+        kind => kind,
+    }
+}
+
+/// Resolves every option. `typed` is what the consumer entered in the no-reference form.
+pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> Resolved {
+    let link = reference::parse(page_url);
+    let carrier = non_blank(attributes.carrier.as_ref())
+        .or_else(|| link.carrier_hint.clone())
+        .and_then(|name| Carrier::from_name(&name));
+    let proxy = ProxyEndpoint::from_option(attributes.proxy.as_deref());
+
+    let mut input = None;
+    let (source, parsed) = if let Some(number) = non_blank(attributes.number.as_ref()) {
+        input = Some(number.clone());
+        let parameter = kind_parameter(attributes.reference_kind.as_deref());
+        let query = format!(
+            "{}={}",
+            trackline_core::carrier::percent_encode(parameter),
+            trackline_core::carrier::percent_encode(&number)
+        );
+        (Source::Attribute, reference::parse(&query))
+    } else if let Some(typed) = typed.map(str::trim).filter(|t| !t.is_empty()) {
+        // The consumer typed only after the link gave nothing usable.
+        input = Some(typed.to_owned());
+        (Source::Typed, reference::parse(typed))
+    } else if !link.references.is_empty() || !link.errors.is_empty() && has_query(page_url) {
+        (Source::PageUrl, link.clone())
+    } else {
+        (Source::Nothing, reference::ParsedLink::default())
+    };
+
+    // Order numbers are the shop's own: no carrier can look them up, so a shop page whose URL
+    // carries only one is a page without a reference, not an invalid one.
+    let mut references: Vec<Reference> = parsed
+        .references
+        .iter()
+        .filter(|r| !matches!(r, Reference::OrderNumber { .. }))
+        .cloned()
+        .collect();
+    let source = if references.is_empty() && parsed.errors.is_empty() {
+        Source::Nothing
+    } else {
+        source
+    };
+    if let Some(carrier) = carrier {
+        for reference in &mut references {
+            if let Reference::TrackingNumber { carrier_hint, .. } = reference {
+                *carrier_hint = Some(carrier.as_str().to_owned());
+            }
+        }
+    }
+    let problem = match source {
+        Source::Nothing => None,
+        _ => input_problem(&parsed, &references),
+    };
+    if problem.is_some() {
+        references.clear();
+    }
+
+    Resolved {
+        proxy,
+        source,
+        references,
+        problem,
+        input,
+        carrier,
+        access_key: link.access_key.as_ref().map(|key| key.expose().to_owned()),
+        lang: non_blank(attributes.lang.as_ref()).or_else(|| link.language.clone()),
+        refresh_secs: parse_refresh(attributes.refresh.as_deref()),
+        theme: match attributes.theme.as_deref().map(str::trim) {
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            _ => Theme::Auto,
+        },
+        tiles: non_blank(attributes.tiles.as_ref()),
+    }
+}
+
+/// Whether a page URL has any query or fragment for core to complain about: a bare shop page
+/// (`/track`) is the no-reference case, not an invalid one.
+fn has_query(url: &str) -> bool {
+    url.contains('?') || url.contains('#')
+}
+
+/// The first reason the input cannot be asked about, or `None` when it can.
+fn input_problem(parsed: &reference::ParsedLink, references: &[Reference]) -> Option<InputProblem> {
+    if references.is_empty() {
+        let detail = parsed
+            .errors
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "no trackable reference".to_owned());
+        return Some(InputProblem {
+            detail,
+            suggestions: Vec::new(),
+        });
+    }
+    for reference in references {
+        if let Reference::TrackingNumber { number, .. } | Reference::Sscc { number } = reference {
+            let detection = trackline_core::identifier::detect(
+                number,
+                trackline_core::identifier::DetectMode::Standard,
+            );
+            // Recognized shapes whose check digit fails are typos: no carrier can answer them.
+            if !detection.candidates.is_empty() && !detection.is_recognized() {
+                let mut suggestions: Vec<String> = Vec::new();
+                for candidate in &detection.candidates {
+                    for suggestion in &candidate.suggestions {
+                        if !suggestions.contains(suggestion) {
+                            suggestions.push(suggestion.clone());
+                        }
+                    }
+                }
+                return Some(InputProblem {
+                    detail: format!("the check digit of {number} does not hold"),
+                    suggestions,
+                });
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn attributes(pairs: &[(&str, &str)]) -> Attributes {
+        let mut attributes = Attributes::default();
+        for (name, value) in pairs {
+            attributes.set(name, Some((*value).to_owned()));
+        }
+        attributes
+    }
+
     #[test]
-    fn the_tracking_parameter_is_read_and_decoded() {
+    fn the_number_attribute_wins_over_the_link() {
+        let resolved = resolve(
+            &attributes(&[("number", "370724760010119754")]),
+            "https://shop.example/t?tracking=520000011395200025009871",
+            None,
+        );
+        assert_eq!(resolved.source, Source::Attribute);
+        assert_eq!(resolved.references.len(), 1);
+        assert_eq!(resolved.references[0].number(), "370724760010119754");
+    }
+
+    #[test]
+    fn the_link_gives_references_carrier_and_language_when_no_attribute_does() {
+        let resolved = resolve(
+            &Attributes::default(),
+            "https://shop.example/t?tracking=520000011395200025009871&carrier=inpost&lang=pl",
+            None,
+        );
+        assert_eq!(resolved.source, Source::PageUrl);
+        assert_eq!(resolved.carrier, Some(Carrier::Inpost));
+        assert_eq!(resolved.lang.as_deref(), Some("pl"));
+        let with_attributes = resolve(
+            &attributes(&[("carrier", "di"), ("lang", "nb")]),
+            "https://shop.example/t?tracking=520000011395200025009871&carrier=inpost&lang=pl",
+            None,
+        );
+        assert_eq!(with_attributes.carrier, Some(Carrier::Di));
+        assert_eq!(with_attributes.lang.as_deref(), Some("nb"));
+    }
+
+    #[test]
+    fn defaults_fill_what_neither_gives() {
+        let resolved = resolve(&Attributes::default(), "https://shop.example/t", None);
+        assert_eq!(resolved.source, Source::Nothing);
+        assert_eq!(resolved.refresh_secs, Some(DEFAULT_REFRESH_SECS));
+        assert_eq!(resolved.proxy, ProxyEndpoint::Path(String::new()));
+        assert_eq!(resolved.theme, Theme::Auto);
+        assert!(resolved.problem.is_none());
+    }
+
+    #[test]
+    fn the_proxy_is_never_read_from_the_link() {
+        let resolved = resolve(
+            &Attributes::default(),
+            "https://shop.example/t?tracking=1&proxy=https://evil.example",
+            None,
+        );
+        assert_eq!(resolved.proxy, ProxyEndpoint::Path(String::new()));
+    }
+
+    #[test]
+    fn reference_kind_reads_the_number_as_that_parameter() {
+        let resolved = resolve(
+            &attributes(&[("number", "KD-REF-10001"), ("reference-kind", "cref")]),
+            "",
+            None,
+        );
         assert_eq!(
-            tracking_from_url("https://shop.example/track?x=1&tracking=%20AB%2012+34#top"),
-            Some("AB 12 34".to_owned())
+            resolved.references,
+            vec![Reference::CustomerReference {
+                number: "KD-REF-10001".into()
+            }]
         );
     }
 
     #[test]
-    fn a_link_without_a_tracking_parameter_gives_none() {
-        assert_eq!(
-            tracking_from_url("https://shop.example/track?order=5"),
-            None
-        );
-        assert_eq!(
-            tracking_from_url("https://shop.example/track?tracking="),
-            None
-        );
-        assert_eq!(
-            tracking_from_url("https://shop.example/track#tracking=5"),
-            None
-        );
+    fn a_failing_check_digit_is_a_problem_with_suggestions() {
+        // 370724760010119754 is valid; the last digit changed breaks the SSCC check digit.
+        let resolved = resolve(&attributes(&[("number", "370724760010119755")]), "", None);
+        let problem = resolved.problem.expect("a check-digit problem");
+        assert!(problem
+            .suggestions
+            .contains(&"370724760010119754".to_owned()));
+        assert!(resolved.references.is_empty());
     }
 
     #[test]
-    fn a_broken_escape_is_kept_rather_than_dropped() {
-        assert_eq!(tracking_from_url("/t?tracking=5%2"), Some("5%2".to_owned()));
-        assert_eq!(
-            tracking_from_url("/t?tracking=5%zz"),
-            Some("5%zz".to_owned())
+    fn a_shop_url_with_only_an_order_number_is_a_page_without_a_reference() {
+        let resolved = resolve(
+            &Attributes::default(),
+            "https://shop.example/t?utm_source=mail&order=5",
+            None,
         );
+        assert_eq!(resolved.source, Source::Nothing);
+        assert!(resolved.problem.is_none());
+        assert!(resolved.references.is_empty());
+    }
+
+    #[test]
+    fn refresh_accepts_seconds_minutes_and_off() {
+        assert_eq!(parse_refresh(None), Some(300));
+        assert_eq!(parse_refresh(Some("120")), Some(120));
+        assert_eq!(parse_refresh(Some("2m")), Some(120));
+        assert_eq!(parse_refresh(Some("5")), Some(MIN_REFRESH_SECS));
+        assert_eq!(parse_refresh(Some("off")), None);
+        assert_eq!(parse_refresh(Some("0")), None);
     }
 }

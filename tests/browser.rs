@@ -1,4 +1,5 @@
-//! Browser tests of the custom element, run in headless Chromium by wasm-bindgen-test:
+//! Browser tests of the custom element and of the data flow (against a stubbed fetch layer), run
+//! in headless Chromium by wasm-bindgen-test:
 //! `cargo test -p trackline-widget --target wasm32-unknown-unknown --test browser`.
 #![cfg(target_arch = "wasm32")]
 
@@ -23,7 +24,36 @@ async fn next_tick() {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// Every carrier answers "not found": the widget then shows the number in its not-found state.
+fn stub_not_found() {
+    use std::rc::Rc;
+    use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
+    fetch::set_stub(Some(Rc::new(|_: StubRequest| -> StubFuture {
+        Box::pin(async {
+            Ok(RawResponse {
+                status: 404,
+                content_type: Some("application/problem+json".into()),
+                retry_after: None,
+                body: br#"{"type":"https://trackline.dev/problems/not-found","status":404}"#
+                    .to_vec(),
+            })
+        })
+    })));
+}
+
+/// The number the widget shows, once it shows one.
+async fn number_shown(element: &HtmlElement) -> Option<String> {
+    for _ in 0..100 {
+        if let Some(text) = text_in_shadow(element, "[data-testid=state-number]") {
+            return Some(text);
+        }
+        next_tick().await;
+    }
+    None
+}
+
 fn widget_with_number(number: &str) -> HtmlElement {
+    stub_not_found();
     trackline_widget::start();
     let element: HtmlElement = document()
         .create_element("trackline-widget")
@@ -50,7 +80,7 @@ fn text_in_shadow(element: &HtmlElement, selector: &str) -> Option<String> {
 async fn the_number_attribute_renders_inside_an_open_shadow_root() {
     let element = widget_with_number("520000011395200025009871");
     assert_eq!(
-        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
+        number_shown(&element).await.as_deref(),
         Some("520000011395200025009871")
     );
     // Nothing leaks into the light DOM.
@@ -69,15 +99,13 @@ async fn the_widget_brings_its_stylesheet_into_its_shadow_root() {
 #[wasm_bindgen_test]
 async fn changing_the_number_attribute_re_renders() {
     let element = widget_with_number("111");
+    assert_eq!(number_shown(&element).await.as_deref(), Some("111"));
     element.set_attribute("number", "222").unwrap();
     next_tick().await;
-    assert_eq!(
-        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
-        Some("222")
-    );
+    assert_eq!(number_shown(&element).await.as_deref(), Some("222"));
     element.remove_attribute("number").unwrap();
     next_tick().await;
-    // The test page's URL has no ?tracking=, so no number is left to show.
+    // The test page's URL has no ?tracking=: the consumer is asked for a number.
     assert!(in_shadow(&element, "[data-testid=no-reference]").is_some());
     element.remove();
 }
@@ -92,10 +120,7 @@ async fn disconnecting_unmounts_and_reconnecting_mounts_again() {
         "unmounted on disconnect"
     );
     document().body().unwrap().append_child(&element).unwrap();
-    assert_eq!(
-        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
-        Some("333")
-    );
+    assert_eq!(number_shown(&element).await.as_deref(), Some("333"));
     element.remove();
 }
 
@@ -112,9 +137,786 @@ async fn defining_the_element_twice_keeps_the_first_definition() {
         "the first definition stays"
     );
     let element = widget_with_number("444");
-    assert_eq!(
-        text_in_shadow(&element, "[data-testid=tracking-number]").as_deref(),
-        Some("444")
-    );
+    assert_eq!(number_shown(&element).await.as_deref(), Some("444"));
     element.remove();
+}
+
+/// The data flow against a stubbed fetch layer: option precedence, every state, cancellation
+/// on disconnect, and the host-page events.
+mod flow {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use trackline_widget::fetch::{self, FetchError, RawResponse, StubFuture, StubRequest};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+    use web_sys::{Element, HtmlElement};
+
+    const INPOST: &str = "520000011395200025009871";
+
+    fn window() -> web_sys::Window {
+        web_sys::window().unwrap()
+    }
+
+    fn document() -> web_sys::Document {
+        window().document().unwrap()
+    }
+
+    async fn sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+
+    /// What the stub answers.
+    #[derive(Clone)]
+    enum Reply {
+        Answer(u16, &'static str, String),
+        /// Never answers; the request's signal is kept so that the test can see it aborted.
+        Hang,
+    }
+
+    fn inpost_body(number: &str, status: &str) -> String {
+        format!(
+            r#"{{"tracking_number":"{number}","service":"inpost_locker_standard","status":"{status}","tracking_details":[{{"status":"{status}","datetime":"2026-11-21T07:49:12.000+01:00","agency":null}},{{"status":"confirmed","datetime":"2026-11-20T07:49:12.000+01:00","agency":null}}]}}"#
+        )
+    }
+
+    fn problem(status: u16, kind: &str, extra: &str) -> Reply {
+        Reply::Answer(
+            status,
+            "application/problem+json",
+            format!(
+                r#"{{"type":"https://trackline.dev/problems/{kind}","title":"t","status":{status}{extra}}}"#
+            ),
+        )
+    }
+
+    fn found_inpost(number: &str, status: &str) -> Reply {
+        Reply::Answer(200, "application/json", inpost_body(number, status))
+    }
+
+    /// Everything the stub saw, and the signals of requests left hanging.
+    #[derive(Default)]
+    struct Seen {
+        urls: Vec<String>,
+        keys: Vec<Option<String>>,
+        signals: Vec<web_sys::AbortSignal>,
+    }
+
+    /// Installs a stub answering by URL; returns what it sees.
+    fn stub(answer: impl Fn(&str, usize) -> Reply + 'static) -> Rc<RefCell<Seen>> {
+        fetch::set_test_timing(300, 50);
+        let seen = Rc::new(RefCell::new(Seen::default()));
+        let record = seen.clone();
+        fetch::set_stub(Some(Rc::new(move |request: StubRequest| -> StubFuture {
+            let count = record.borrow().urls.len();
+            record.borrow_mut().urls.push(request.url.clone());
+            record.borrow_mut().keys.push(request.access_key.clone());
+            let reply = answer(&request.url, count);
+            let signal = request.signal.clone();
+            record.borrow_mut().signals.push(signal.clone());
+            Box::pin(async move {
+                match reply {
+                    Reply::Answer(status, content_type, body) => Ok(RawResponse {
+                        status,
+                        content_type: Some(content_type.to_owned()),
+                        retry_after: None,
+                        body: body.into_bytes(),
+                    }),
+                    Reply::Hang => {
+                        // Resolves when aborted, as fetch rejects then.
+                        let promise = js_sys::Promise::new(&mut |_, reject| {
+                            signal
+                                .add_event_listener_with_callback("abort", &reject)
+                                .unwrap();
+                        });
+                        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                        Err(FetchError::Aborted)
+                    }
+                }
+            })
+        })));
+        seen
+    }
+
+    fn widget(attributes: &[(&str, &str)]) -> HtmlElement {
+        trackline_widget::start();
+        let element: HtmlElement = document()
+            .create_element("trackline-widget")
+            .unwrap()
+            .unchecked_into();
+        for (name, value) in attributes {
+            element.set_attribute(name, value).unwrap();
+        }
+        document().body().unwrap().append_child(&element).unwrap();
+        element
+    }
+
+    fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
+        element
+            .shadow_root()
+            .expect("an open shadow root")
+            .query_selector(selector)
+            .unwrap()
+    }
+
+    fn all_in_shadow(element: &HtmlElement, selector: &str) -> Vec<Element> {
+        let list = element
+            .shadow_root()
+            .unwrap()
+            .query_selector_all(selector)
+            .unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+            .collect()
+    }
+
+    /// Waits up to `ms` for `selector` inside the shadow root.
+    async fn wait_for(element: &HtmlElement, selector: &str, ms: i32) -> Element {
+        let mut waited = 0;
+        loop {
+            if let Some(found) = in_shadow(element, selector) {
+                return found;
+            }
+            assert!(waited < ms, "{selector} did not appear within {ms} ms");
+            sleep(20).await;
+            waited += 20;
+        }
+    }
+
+    /// Sets the test page's URL (query and fragment) without reloading.
+    fn set_page_query(query: &str) {
+        let url = window().location().pathname().unwrap() + query;
+        window()
+            .history()
+            .unwrap()
+            .replace_state_with_url(&JsValue::NULL, "", Some(&url))
+            .unwrap();
+    }
+
+    fn click(element: &Element) {
+        element.unchecked_ref::<HtmlElement>().click();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_found_parcel_shows_its_status_and_events_asked_through_the_proxy_path() {
+        let seen = stub(|url, _| {
+            if url.contains("/carriers/inpost/") {
+                found_inpost(INPOST, "ready_to_pickup")
+            } else {
+                problem(404, "not-found", "")
+            }
+        });
+        let element = widget(&[("number", INPOST), ("proxy", "https://track.shop.example/")]);
+        let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            parcel.get_attribute("data-status").as_deref(),
+            Some("ready_for_pickup")
+        );
+        assert_eq!(
+            in_shadow(&element, "[data-testid=details-tracking-number]")
+                .unwrap()
+                .text_content()
+                .as_deref(),
+            Some(INPOST)
+        );
+        assert_eq!(all_in_shadow(&element, "[data-testid=event]").len(), 2);
+        assert!(seen.borrow().urls.contains(&format!(
+            "https://track.shop.example/carriers/inpost/v1/tracking/{INPOST}"
+        )));
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_attribute_wins_over_the_page_url_which_wins_over_defaults() {
+        set_page_query(&format!("?tracking={INPOST}&carrier=inpost"));
+        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        // From the URL: the carrier hint narrows the request to InPost, at the default proxy.
+        let from_url = widget(&[]);
+        wait_for(&from_url, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            seen.borrow().urls,
+            vec![format!("/carriers/inpost/v1/tracking/{INPOST}")]
+        );
+        from_url.remove();
+        // The attribute's number and carrier win over the URL's.
+        let seen = stub(|_, _| problem(404, "not-found", ""));
+        let from_attribute = widget(&[("number", "370724760010119754"), ("carrier", "di")]);
+        wait_for(&from_attribute, "[data-testid=state-not-found]", 3_000).await;
+        let urls = seen.borrow().urls.clone();
+        assert_eq!(urls.len(), 1, "{urls:?}");
+        assert!(urls[0]
+            .starts_with("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119754/"));
+        from_attribute.remove();
+        set_page_query("");
+    }
+
+    #[wasm_bindgen_test]
+    async fn while_waiting_a_skeleton_holds_the_place_of_the_answer() {
+        let _seen = stub(|_, _| Reply::Hang);
+        fetch::set_test_timing(60_000, 1);
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let skeleton = wait_for(&element, "[data-testid=state-loading]", 1_000).await;
+        assert_eq!(skeleton.get_attribute("aria-busy").as_deref(), Some("true"));
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn disconnecting_the_element_aborts_its_requests() {
+        let seen = stub(|_, _| Reply::Hang);
+        fetch::set_test_timing(60_000, 1);
+        let element = widget(&[("number", INPOST)]);
+        wait_for(&element, "[data-testid=state-loading]", 1_000).await;
+        sleep(20).await;
+        assert!(!seen.borrow().signals.is_empty());
+        assert!(seen.borrow().signals.iter().all(|s| !s.aborted()));
+        element.remove();
+        sleep(20).await;
+        assert!(seen.borrow().signals.iter().all(|s| s.aborted()));
+    }
+
+    #[wasm_bindgen_test]
+    async fn changing_the_reference_aborts_the_requests_for_the_old_one() {
+        let seen = stub(|url, _| {
+            if url.contains("111111111111111111111111") {
+                Reply::Hang
+            } else {
+                found_inpost(INPOST, "delivered")
+            }
+        });
+        fetch::set_test_timing(60_000, 1);
+        let element = widget(&[
+            ("number", "111111111111111111111111"),
+            ("carrier", "inpost"),
+        ]);
+        wait_for(&element, "[data-testid=state-loading]", 1_000).await;
+        sleep(20).await;
+        let first = seen.borrow().signals[0].clone();
+        element.set_attribute("number", INPOST).unwrap();
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert!(first.aborted());
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_a_reference_a_form_recognizes_what_is_typed_and_suggests_a_check_digit() {
+        let seen = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&[]);
+        let input: web_sys::HtmlInputElement =
+            wait_for(&element, "[data-testid=entry-input]", 1_000)
+                .await
+                .unchecked_into();
+        input.set_value("370724760010119755");
+        input
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        sleep(20).await;
+        let suggestion = wait_for(&element, "[data-testid=suggestion]", 1_000).await;
+        assert_eq!(
+            suggestion.text_content().as_deref(),
+            Some("370724760010119754")
+        );
+        assert!(!all_in_shadow(&element, "[data-testid=candidate]").is_empty());
+        click(&suggestion);
+        sleep(20).await;
+        assert_eq!(input.value(), "370724760010119754");
+        click(&in_shadow(&element, "[data-testid=entry-submit]").unwrap());
+        wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
+        assert!(seen
+            .borrow()
+            .urls
+            .iter()
+            .any(|u| u.contains("370724760010119754")));
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_invalid_number_is_caught_before_any_request() {
+        let seen = stub(|_, _| found_inpost(INPOST, "delivered"));
+        let element = widget(&[("number", "370724760010119755")]);
+        let invalid = wait_for(&element, "[data-testid=state-invalid]", 1_000).await;
+        assert!(invalid
+            .text_content()
+            .unwrap()
+            .contains("370724760010119754"));
+        sleep(50).await;
+        assert!(seen.borrow().urls.is_empty(), "no request leaves the page");
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn two_carriers_that_know_the_number_let_the_consumer_pick_and_the_url_remembers() {
+        set_page_query(&format!("?tracking={INPOST}"));
+        let di_body = format!(
+            r#"[{{"trackingNumber":"{INPOST}","events":[{{"eventTime":"2026-11-21 10:49:12","eventType":{{"apiKey":"013","i18nKey":"x.delivered"}},"eventGroup":{{"id":4}}}}]}}]"#
+        );
+        let seen = stub(move |url, _| {
+            if url.contains("/carriers/inpost/") {
+                found_inpost(INPOST, "in_transit")
+            } else if url.contains("/carriers/di/") {
+                Reply::Answer(200, "application/json", di_body.clone())
+            } else {
+                problem(404, "not-found", "")
+            }
+        });
+        let element = widget(&[]);
+        wait_for(&element, "[data-testid=state-choose]", 3_000).await;
+        let choices = all_in_shadow(&element, "[data-testid=carrier-choice]");
+        assert_eq!(choices.len(), 2);
+        let inpost = choices
+            .iter()
+            .find(|c| c.get_attribute("data-carrier").as_deref() == Some("inpost"))
+            .unwrap();
+        seen.borrow_mut().urls.clear();
+        click(inpost);
+        let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            parcel.get_attribute("data-carrier").as_deref(),
+            Some("inpost")
+        );
+        assert!(window()
+            .location()
+            .search()
+            .unwrap()
+            .contains("carrier=inpost"));
+        assert!(seen
+            .borrow()
+            .urls
+            .iter()
+            .all(|u| u.contains("/carriers/inpost/")));
+        element.remove();
+        set_page_query("");
+    }
+
+    #[wasm_bindgen_test]
+    async fn not_found_links_to_the_carriers_own_page_where_one_is_known() {
+        let _seen = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&[("number", INPOST)]);
+        wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
+        let link = in_shadow(&element, "[data-testid=fallback-link]").expect("a fallback link");
+        assert!(link.get_attribute("href").unwrap().contains(INPOST));
+        assert!(link
+            .get_attribute("href")
+            .unwrap()
+            .starts_with("https://inpost.pl/"));
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn rate_limiting_counts_down_from_retry_after_then_asks_again() {
+        let seen = stub(|_, count| {
+            if count == 0 {
+                problem(429, "rate-limited", r#","retry_after_seconds":2"#)
+            } else {
+                found_inpost(INPOST, "in_transit")
+            }
+        });
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-rate-limited]", 2_000).await;
+        let countdown = in_shadow(&element, "[data-testid=countdown]").unwrap();
+        assert_eq!(countdown.text_content().as_deref(), Some("2"));
+        wait_for(&element, "[data-testid=parcel]", 4_000).await;
+        assert_eq!(seen.borrow().urls.len(), 2);
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_server_error_is_retried_with_backoff_until_it_recovers() {
+        let seen = stub(|_, count| {
+            if count < 2 {
+                problem(502, "upstream-unavailable", "")
+            } else {
+                found_inpost(INPOST, "in_transit")
+            }
+        });
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-retrying]", 2_000).await;
+        wait_for(&element, "[data-testid=parcel]", 6_000).await;
+        assert_eq!(seen.borrow().urls.len(), 3);
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn timeouts_are_retried_up_to_the_limit_then_the_consumer_gets_a_button() {
+        let seen = stub(|_, _| Reply::Hang);
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-retrying]", 2_000).await;
+        wait_for(&element, "[data-testid=state-failed]", 12_000).await;
+        assert_eq!(
+            seen.borrow().urls.len() as u32,
+            trackline_widget::parcels::MAX_RETRIES + 1
+        );
+        // "Try again" starts over.
+        fetch::set_stub(None);
+        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        click(&in_shadow(&element, "[data-testid=retry]").unwrap());
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(seen.borrow().urls.len(), 1);
+        element.remove();
+    }
+
+    fn set_online(online: bool) {
+        let navigator = window().navigator();
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &descriptor,
+            &"get".into(),
+            &js_sys::Function::new_no_args(&format!("return {online};")),
+        )
+        .unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&navigator, &"onLine".into(), &descriptor);
+    }
+
+    #[wasm_bindgen_test]
+    async fn offline_waits_for_the_connection_and_then_asks() {
+        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        set_online(false);
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-offline]", 1_000).await;
+        assert!(seen.borrow().urls.is_empty());
+        set_online(true);
+        window()
+            .dispatch_event(&web_sys::Event::new("online").unwrap())
+            .unwrap();
+        wait_for(&element, "[data-testid=parcel]", 2_000).await;
+        assert_eq!(seen.borrow().urls.len(), 1);
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_misconfigured_proxy_gets_a_short_text_and_the_cause_in_the_console() {
+        let errors = js_sys::Array::new();
+        let console = js_sys::Reflect::get(&window(), &"console".into()).unwrap();
+        let saved = js_sys::Reflect::get(&console, &"error".into()).unwrap();
+        let collect = {
+            let errors = errors.clone();
+            Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+                errors.push(&message);
+            })
+        };
+        js_sys::Reflect::set(&console, &"error".into(), collect.as_ref()).unwrap();
+
+        let _seen = stub(|_, _| Reply::Answer(404, "text/html", "<h1>Not Found</h1>".into()));
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let state = wait_for(&element, "[data-testid=state-misconfigured]", 2_000).await;
+        js_sys::Reflect::set(&console, &"error".into(), &saved).unwrap();
+        assert!(state.text_content().unwrap().contains("contact the shop"));
+        let logged: Vec<String> = errors.iter().filter_map(|e| e.as_string()).collect();
+        assert!(
+            logged
+                .iter()
+                .any(|l| l.contains("HTTP 404") && l.contains("proxy")),
+            "{logged:?}"
+        );
+        element.remove();
+
+        let _seen = stub(|_, _| {
+            problem(
+                403,
+                "forbidden-origin",
+                r#","detail":"origin not configured""#,
+            )
+        });
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-misconfigured]", 2_000).await;
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_unreadable_carrier_answer_is_its_own_state() {
+        let _seen =
+            stub(|_, _| Reply::Answer(200, "application/json", "{\"tracking_number\":".into()));
+        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-malformed]", 2_000).await;
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn several_references_show_as_tabs_each_with_its_own_status() {
+        let second = "520000011395200025009918";
+        let _seen = stub(move |url, _| {
+            if url.contains(second) {
+                found_inpost(second, "delivered")
+            } else {
+                found_inpost(INPOST, "ready_to_pickup")
+            }
+        });
+        let element = widget(&[
+            ("number", &format!("{INPOST} {second}")),
+            ("carrier", "inpost"),
+        ]);
+        wait_for(&element, "[data-testid=parcel-tabs]", 3_000).await;
+        sleep(100).await;
+        let tabs = all_in_shadow(&element, "[data-testid=parcel-tab]");
+        assert_eq!(tabs.len(), 2);
+        assert_eq!(
+            tabs[0].get_attribute("data-state").as_deref(),
+            Some("ready_for_pickup")
+        );
+        assert_eq!(
+            tabs[1].get_attribute("data-state").as_deref(),
+            Some("delivered")
+        );
+        click(&tabs[1]);
+        sleep(20).await;
+        let parcel = in_shadow(&element, "[data-testid=parcel]").unwrap();
+        assert_eq!(
+            parcel.get_attribute("data-status").as_deref(),
+            Some("delivered")
+        );
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_links_access_key_goes_to_the_proxy_as_a_header() {
+        set_page_query(&format!(
+            "?tracking={INPOST}&carrier=inpost&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+        ));
+        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let element = widget(&[]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            seen.borrow().keys,
+            vec![Some("AbCdEfGhIjKlMnOpQrStUvWxYz012345".to_owned())]
+        );
+        element.remove();
+        set_page_query("");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_host_page_hears_loaded_status_and_error_events_through_the_shadow_boundary() {
+        let heard = js_sys::Array::new();
+        let listener = {
+            let heard = heard.clone();
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                let entry = js_sys::Array::of3(
+                    &event.type_().into(),
+                    &event.detail(),
+                    &JsValue::from_bool(event.bubbles() && event.composed()),
+                );
+                heard.push(&entry);
+            })
+        };
+        for name in ["trackline:loaded", "trackline:status", "trackline:error"] {
+            document()
+                .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                .unwrap();
+        }
+        let _seen = stub(|url, _| {
+            if url.contains(INPOST) {
+                found_inpost(INPOST, "ready_to_pickup")
+            } else {
+                problem(404, "not-found", "")
+            }
+        });
+        let found = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&found, "[data-testid=parcel]", 3_000).await;
+        let missing = widget(&[
+            ("number", "520000011395200099999999"),
+            ("carrier", "inpost"),
+        ]);
+        wait_for(&missing, "[data-testid=state-not-found]", 3_000).await;
+        for name in ["trackline:loaded", "trackline:status", "trackline:error"] {
+            document()
+                .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                .unwrap();
+        }
+        let get = |value: &JsValue, key: &str| js_sys::Reflect::get(value, &key.into()).unwrap();
+        let events: Vec<(String, JsValue, bool)> = heard
+            .iter()
+            .map(|entry| {
+                let entry: js_sys::Array = entry.unchecked_into();
+                (
+                    entry.get(0).as_string().unwrap(),
+                    entry.get(1),
+                    entry.get(2).as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            events.iter().all(|(_, _, crosses)| *crosses),
+            "bubbles and composed"
+        );
+        let loaded = events
+            .iter()
+            .find(|(n, _, _)| n == "trackline:loaded")
+            .expect("loaded");
+        assert_eq!(
+            get(&loaded.1, "reference").as_string().as_deref(),
+            Some(INPOST)
+        );
+        let parcels: js_sys::Array = get(&loaded.1, "parcels").unchecked_into();
+        assert_eq!(
+            get(&parcels.get(0), "status").as_string().as_deref(),
+            Some("ready_for_pickup")
+        );
+        let status = events
+            .iter()
+            .find(|(n, _, _)| n == "trackline:status")
+            .expect("status");
+        assert_eq!(
+            get(&status.1, "carrier").as_string().as_deref(),
+            Some("inpost")
+        );
+        assert!(get(&status.1, "previousStatus").is_null());
+        let error = events
+            .iter()
+            .find(|(n, _, _)| n == "trackline:error")
+            .expect("error");
+        assert_eq!(
+            get(&error.1, "kind").as_string().as_deref(),
+            Some("not_found")
+        );
+        assert_eq!(
+            get(&error.1, "reference").as_string().as_deref(),
+            Some("520000011395200099999999")
+        );
+        found.remove();
+        missing.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn trackline_mount_mounts_any_element_and_its_handle_refreshes_and_unmounts() {
+        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&target).unwrap();
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"number".into(), &INPOST.into()).unwrap();
+        js_sys::Reflect::set(&options, &"carrier".into(), &"inpost".into()).unwrap();
+        js_sys::Reflect::set(&options, &"refresh".into(), &JsValue::from_f64(120.0)).unwrap();
+        let handle = trackline_widget::api::mount(target.clone(), options.into());
+        wait_for(&target, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(seen.borrow().urls.len(), 1);
+        handle.refresh();
+        sleep(100).await;
+        wait_for(&target, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(seen.borrow().urls.len(), 2);
+        handle.unmount();
+        assert!(in_shadow(&target, "[data-testid=widget]").is_none());
+        target.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn elements_with_data_trackline_are_mounted_with_their_data_options() {
+        let seen = stub(|_, _| problem(404, "not-found", ""));
+        let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        target.set_attribute("data-trackline", "").unwrap();
+        target.set_attribute("data-number", "KD-REF-10001").unwrap();
+        target.set_attribute("data-reference-kind", "cref").unwrap();
+        document().body().unwrap().append_child(&target).unwrap();
+        trackline_widget::api::auto_mount();
+        wait_for(&target, "[data-testid=state-not-found]", 3_000).await;
+        let urls = seen.borrow().urls.clone();
+        assert_eq!(urls.len(), 1);
+        assert!(
+            urls[0].starts_with("/carriers/trackonline/api/v1/transaction?")
+                && urls[0].contains("ReferenceNumber=KD-REF-10001"),
+            "{urls:?}"
+        );
+        target.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refresh_announces_a_changed_status_and_stops_once_delivered() {
+        let heard = js_sys::Array::new();
+        let listener = {
+            let heard = heard.clone();
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                heard.push(&event.detail());
+            })
+        };
+        document()
+            .add_event_listener_with_callback("trackline:status", listener.as_ref().unchecked_ref())
+            .unwrap();
+        // 30 s divided by 50: a refresh every 600 ms.
+        let seen = stub(|_, count| {
+            if count == 0 {
+                found_inpost(INPOST, "out_for_delivery")
+            } else {
+                found_inpost(INPOST, "delivered")
+            }
+        });
+        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+        wait_for(
+            &element,
+            "[data-testid=parcel][data-status=out_for_delivery]",
+            3_000,
+        )
+        .await;
+        wait_for(
+            &element,
+            "[data-testid=parcel][data-status=delivered]",
+            3_000,
+        )
+        .await;
+        let announced = in_shadow(&element, "[data-testid=announcer]")
+            .unwrap()
+            .text_content()
+            .unwrap();
+        assert!(announced.contains("Delivered"), "{announced}");
+        let changed = heard
+            .iter()
+            .find(|detail| {
+                js_sys::Reflect::get(detail, &"previousStatus".into())
+                    .unwrap()
+                    .as_string()
+                    .is_some()
+            })
+            .expect("a status event with the previous status");
+        assert_eq!(
+            js_sys::Reflect::get(&changed, &"previousStatus".into())
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("out_for_delivery")
+        );
+        // Delivered is final: no further refresh.
+        sleep(1_500).await;
+        assert_eq!(seen.borrow().urls.len(), 2);
+        document()
+            .remove_event_listener_with_callback(
+                "trackline:status",
+                listener.as_ref().unchecked_ref(),
+            )
+            .unwrap();
+        element.remove();
+    }
+
+    fn set_hidden(hidden: bool) {
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &descriptor,
+            &"get".into(),
+            &js_sys::Function::new_no_args(&format!("return {hidden};")),
+        )
+        .unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Object::define_property(&document(), &"hidden".into(), &descriptor);
+        document()
+            .dispatch_event(&web_sys::Event::new("visibilitychange").unwrap())
+            .unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn refreshing_pauses_while_the_page_is_hidden() {
+        // 30 s divided by 50: a refresh every 600 ms while visible.
+        let seen = stub(|_, _| found_inpost(INPOST, "out_for_delivery"));
+        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        set_hidden(true);
+        sleep(1_500).await;
+        assert_eq!(seen.borrow().urls.len(), 1, "no refresh while hidden");
+        set_hidden(false);
+        sleep(300).await;
+        assert!(
+            seen.borrow().urls.len() >= 2,
+            "refreshed once visible again"
+        );
+        element.remove();
+    }
 }

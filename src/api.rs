@@ -1,0 +1,77 @@
+//! The small JS API: `Trackline.mount(element, options)` returns a handle with `refresh()` and
+//! `unmount()`; `Trackline.autoMount()` mounts `[data-trackline]` elements (the loader calls it).
+
+use leptos::prelude::Update;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::element;
+use crate::options::{Attributes, ATTRIBUTE_NAMES};
+
+/// One widget mounted from script.
+#[wasm_bindgen]
+pub struct Handle {
+    element: HtmlElement,
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// Asks the carriers again now.
+    pub fn refresh(&self) {
+        element::with_options(&self.element, |options| {
+            options.reload.update(|n| *n += 1);
+        });
+    }
+
+    /// Removes the widget and cancels its requests.
+    pub fn unmount(&self) {
+        element::unmount(self.element.clone());
+        if let Some(root) = self.element.shadow_root() {
+            root.set_inner_html("");
+        }
+    }
+}
+
+/// The value of one option in a JS options object: `referenceKind` or `"reference-kind"`;
+/// numbers (`refresh: 120`) are read as their text.
+fn option(options: &JsValue, name: &str) -> Option<String> {
+    let camel: String = name
+        .split('-')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part.to_owned()
+            } else {
+                part[..1].to_ascii_uppercase() + &part[1..]
+            }
+        })
+        .collect();
+    let read = |key: &str| {
+        let value = js_sys::Reflect::get(options, &JsValue::from_str(key)).ok()?;
+        value
+            .as_string()
+            .or_else(|| value.as_f64().map(|n| n.to_string()))
+            .or_else(|| value.as_bool().map(|b| b.to_string()))
+    };
+    read(&camel).or_else(|| read(name))
+}
+
+/// Mounts a widget into any element, with options given as an object
+/// (`{proxy, carrier, number, referenceKind, lang, refresh, theme, tiles}`); options not given
+/// are read from the page URL, then defaults, as for the custom element.
+#[wasm_bindgen(js_name = mount)]
+pub fn mount(target: HtmlElement, options: JsValue) -> Handle {
+    let attributes = if options.is_object() {
+        Attributes::read(|name| option(&options, name))
+    } else {
+        Attributes::default()
+    };
+    debug_assert_eq!(ATTRIBUTE_NAMES.len(), 8);
+    element::mount(target.clone(), attributes);
+    Handle { element: target }
+}
+
+#[wasm_bindgen(js_name = autoMount)]
+pub fn auto_mount() {
+    element::auto_mount();
+}

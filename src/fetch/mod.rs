@@ -1,0 +1,218 @@
+//! Asking the carriers: which URL a planned request goes to, how it is sent (with a timeout and
+//! cancellation), and what its answer means, normalized with core inside the widget.
+//!
+//! The transport is swappable: browser tests install a stub with [`set_stub`], so that every
+//! state can be reached without a server.
+
+mod classify;
+mod transport;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use trackline_core::carrier::percent_encode;
+use trackline_core::model::Carrier;
+use trackline_core::routing::PlannedRequest;
+use web_sys::AbortController;
+
+pub use classify::{classify, Outcome};
+pub use transport::{set_stub, FetchError, RawResponse, StubFuture, StubRequest};
+
+/// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
+/// after 8 s by default; this leaves room for its answer to arrive.
+pub const REQUEST_TIMEOUT_MS: i32 = 10_000;
+
+thread_local! {
+    /// (request timeout, divisor of retry delays): shortened by browser tests only.
+    static TIMING: Cell<(i32, u32)> = const { Cell::new((REQUEST_TIMEOUT_MS, 1)) };
+}
+
+/// Shortens the request timeout and divides retry delays and the refresh interval, so that
+/// browser tests reach the timeout, give-up and refresh states in seconds. Pages never call it.
+pub fn set_test_timing(timeout_ms: i32, delay_divisor: u32) {
+    TIMING.with(|timing| timing.set((timeout_ms, delay_divisor.max(1))));
+}
+
+pub(crate) fn timeout_ms() -> i32 {
+    TIMING.with(|timing| timing.get().0)
+}
+
+pub(crate) fn delay_divisor() -> u32 {
+    TIMING.with(|timing| timing.get().1)
+}
+
+/// The public base URLs of carriers that need no credential, for a generic CORS proxy.
+fn public_base_url(carrier: Carrier) -> Option<&'static str> {
+    match carrier {
+        Carrier::Inpost => Some("https://api-shipx-pl.easypack24.net"),
+        Carrier::Di | Carrier::Trackonline => None,
+    }
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyEndpoint {
+    /// The Trackline proxy: `{base}/carriers/{carrier}/{carrier path}`. An empty base is the
+    /// page's own origin.
+    Path(String),
+    /// A generic CORS proxy, `https://cors.example/?url={url}`: the carrier URL, encoded, replaces
+    /// `{url}`. Only carriers that need no key can be reached this way.
+    Template(String),
+}
+
+impl ProxyEndpoint {
+    /// Reads the `proxy` option; a value containing `{url}` is a template.
+    pub fn from_option(value: Option<&str>) -> Self {
+        let value = value.map(str::trim).unwrap_or_default();
+        if value.contains("{url}") {
+            ProxyEndpoint::Template(value.to_owned())
+        } else {
+            ProxyEndpoint::Path(value.trim_end_matches('/').to_owned())
+        }
+    }
+
+    /// The carriers this endpoint can reach.
+    pub fn carriers(&self) -> Vec<Carrier> {
+        match self {
+            ProxyEndpoint::Path(_) => Carrier::ALL.to_vec(),
+            ProxyEndpoint::Template(_) => Carrier::ALL
+                .into_iter()
+                .filter(|c| public_base_url(*c).is_some())
+                .collect(),
+        }
+    }
+
+    /// Whether answers come from the Trackline proxy (which speaks problem documents).
+    pub fn is_trackline_proxy(&self) -> bool {
+        matches!(self, ProxyEndpoint::Path(_))
+    }
+
+    /// The URL of one planned request, or `None` when this endpoint cannot reach the carrier.
+    pub fn url(&self, planned: &PlannedRequest) -> Option<String> {
+        let path = planned.request.path_and_query();
+        match self {
+            ProxyEndpoint::Path(base) => Some(format!(
+                "{base}/carriers/{}{path}",
+                planned.carrier.as_str()
+            )),
+            ProxyEndpoint::Template(template) => {
+                let carrier_url = format!("{}{path}", public_base_url(planned.carrier)?);
+                Some(template.replace("{url}", &percent_encode(&carrier_url)))
+            }
+        }
+    }
+}
+
+/// Cancels every request of one parcel at once: when the element disconnects or the reference
+/// changes. Each request has its own controller, so that its timeout cancels only itself.
+#[derive(Clone, Default)]
+pub struct Cancel {
+    cancelled: Rc<Cell<bool>>,
+    controllers: Rc<RefCell<Vec<AbortController>>>,
+}
+
+impl Cancel {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.set(true);
+        for controller in self.controllers.borrow_mut().drain(..) {
+            controller.abort();
+        }
+    }
+
+    fn register(&self) -> AbortController {
+        let controller = AbortController::new().expect("AbortController");
+        if self.is_cancelled() {
+            controller.abort();
+        }
+        self.controllers.borrow_mut().push(controller.clone());
+        controller
+    }
+
+    fn release(&self, controller: &AbortController) {
+        self.controllers
+            .borrow_mut()
+            .retain(|other| !js_sys::Object::is(other, controller));
+    }
+}
+
+/// Sends one planned request and classifies its answer.
+pub async fn ask(
+    endpoint: &ProxyEndpoint,
+    planned: &PlannedRequest,
+    access_key: Option<&str>,
+    cancel: &Cancel,
+) -> Outcome {
+    let Some(url) = endpoint.url(planned) else {
+        return Outcome::NotFound;
+    };
+    // The key opens the merchant's own proxy; a generic CORS proxy never sees it.
+    let key = access_key.filter(|_| endpoint.is_trackline_proxy());
+    let controller = cancel.register();
+    let result = transport::send(&url, key, &controller, timeout_ms()).await;
+    cancel.release(&controller);
+    match result {
+        Ok(response) => classify(endpoint, planned, &response),
+        Err(FetchError::Aborted) => Outcome::Cancelled,
+        Err(FetchError::Timeout) => Outcome::Transient {
+            retry_after_secs: None,
+            detail: format!("no answer within {} ms", timeout_ms()),
+        },
+        Err(FetchError::Offline) => Outcome::Offline,
+        Err(FetchError::Network(detail)) => Outcome::Transient {
+            retry_after_secs: None,
+            detail,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trackline_core::reference::Reference;
+    use trackline_core::routing::{plan, RoutingConfig};
+
+    fn inpost_request() -> PlannedRequest {
+        let config = RoutingConfig {
+            carriers: vec![Carrier::Inpost],
+            ..RoutingConfig::default()
+        };
+        plan(
+            &[Reference::TrackingNumber {
+                number: "520000011395200025009871".into(),
+                carrier_hint: None,
+            }],
+            &config,
+        )
+        .remove(0)
+    }
+
+    #[test]
+    fn the_path_form_puts_the_carrier_path_under_carriers() {
+        let endpoint = ProxyEndpoint::from_option(Some("https://track.shop.example/"));
+        assert_eq!(
+            endpoint.url(&inpost_request()).as_deref(),
+            Some("https://track.shop.example/carriers/inpost/v1/tracking/520000011395200025009871")
+        );
+        assert_eq!(
+            ProxyEndpoint::from_option(None)
+                .url(&inpost_request())
+                .as_deref(),
+            Some("/carriers/inpost/v1/tracking/520000011395200025009871")
+        );
+    }
+
+    #[test]
+    fn the_template_form_encodes_the_carrier_url_and_reaches_only_keyless_carriers() {
+        let endpoint = ProxyEndpoint::from_option(Some("https://cors.example/?url={url}"));
+        assert_eq!(
+            endpoint.url(&inpost_request()).as_deref(),
+            Some("https://cors.example/?url=https%3A%2F%2Fapi-shipx-pl.easypack24.net%2Fv1%2Ftracking%2F520000011395200025009871")
+        );
+        assert_eq!(endpoint.carriers(), vec![Carrier::Inpost]);
+        assert!(!endpoint.is_trackline_proxy());
+    }
+}
