@@ -69,7 +69,7 @@ const CARRIERS = [
     notFound: "?tracking=520000011395200099999999&carrier=inpost",
     invalid: "?carrier=inpost&tracking=5200%3Cb%3E",
     faultNumber: "520000011395200025009895",
-    faultQuery: "?tracking=520000011395200025009895",
+    faultQuery: "?tracking=520000011395200025009895&carrier=inpost",
     faultStatus: "pre_transit",
   },
   {
@@ -79,7 +79,7 @@ const CARRIERS = [
     notFound: "?tracking=370724760010119983",
     invalid: "?tracking=370724760010119755",
     faultNumber: "370724760010119808",
-    faultQuery: "?tracking=370724760010119808",
+    faultQuery: "?tracking=370724760010119808&carrier=di",
     faultStatus: "in_transit",
   },
   {
@@ -123,6 +123,8 @@ for (const c of CARRIERS) {
     });
 
     test("a sandbox 503 is retried and recovers", async () => {
+      // The carrier is named in the link, so that one request per attempt meets the fault: two
+      // failing attempts, then the answer.
       await armFault(c.faultNumber, "503:1", 2);
       const page = await open(c.faultQuery);
       await waitForShadow(page, "[data-testid=state-retrying]");
