@@ -232,8 +232,10 @@ describe("the parcel details on the demo page", () => {
     await withAttributes(page, server, { tiles: LOCAL_TILES });
     await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
     await waitForShadow(page, "[data-testid=details]", 0, 15_000);
-    const look = () =>
-      inShadow(page, (root) => {
+    // Changing the theme attribute may mount the widget again: wait for the card each time.
+    const look = async () => {
+      await waitForShadow(page, "[data-testid=pickup] [data-testid=map-link]", 0, 15_000);
+      return inShadow(page, (root) => {
         const details = getComputedStyle(root.querySelector("[data-testid=details]"));
         return {
           background: details.backgroundColor,
@@ -242,6 +244,7 @@ describe("the parcel details on the demo page", () => {
           radius: getComputedStyle(root.querySelector("[data-testid=pickup]")).borderTopLeftRadius,
         };
       });
+    };
     const light = await look();
     assert.equal(light.background, "rgb(255, 255, 255)");
     await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("theme", "dark"));
@@ -249,6 +252,13 @@ describe("the parcel details on the demo page", () => {
     assert.equal(dark.background, "rgb(22, 25, 29)");
     assert.equal(dark.text, "rgb(232, 234, 237)");
     await screenshot(page, "details-dark");
+    // Without the attribute the system's preference decides.
+    await page.evaluate(() => document.querySelector("trackline-widget").removeAttribute("theme"));
+    await page.emulateMedia({ colorScheme: "dark" });
+    assert.equal((await look()).background, "rgb(22, 25, 29)");
+    await page.emulateMedia({ colorScheme: "light" });
+    assert.equal((await look()).background, "rgb(255, 255, 255)");
+    await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("theme", "dark"));
     await page.addStyleTag({
       content: `trackline-widget { --trackline-color-accent: rgb(200, 0, 100); --trackline-radius: 3px;
         --trackline-color-surface: rgb(10, 20, 30); }`,
@@ -258,12 +268,6 @@ describe("the parcel details on the demo page", () => {
     // The host's value wins in the dark theme too: no rule inside the widget may redefine it.
     assert.equal(themed.background, "rgb(10, 20, 30)");
     assert.equal(themed.radius, "3px");
-    // Without the attribute the system's preference decides.
-    await page.evaluate(() => document.querySelector("trackline-widget").removeAttribute("theme"));
-    await page.emulateMedia({ colorScheme: "dark" });
-    assert.equal((await look()).background, "rgb(22, 25, 29)");
-    await page.emulateMedia({ colorScheme: "light" });
-    assert.equal((await look()).background, "rgb(255, 255, 255)");
     assert.deepEqual(page.errors, []);
   });
 
