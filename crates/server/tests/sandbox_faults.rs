@@ -55,6 +55,27 @@ async fn fault_503_carries_retry_after() {
 }
 
 #[tokio::test]
+async fn fault_429_is_a_call_limit_in_the_carriers_format_with_the_chosen_wait() {
+    let sandbox = start_builtin().await;
+    let response = sandbox
+        .client
+        .get(sandbox.url("/api/v1/transaction?ReferenceNumber=KD-REF-10005"))
+        .header("X-ApiKey", TRACKONLINE_KEY)
+        .header("X-Sandbox-Fault", "429:2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "2");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], 429);
+
+    let inpost = with_fault_header(&sandbox, PARCEL, "429").await.unwrap();
+    assert_eq!(inpost.status(), 429);
+    assert_eq!(inpost.headers()["retry-after"], "5");
+}
+
+#[tokio::test]
 async fn the_fault_can_be_asked_for_in_the_query_string() {
     let sandbox = start_builtin().await;
     let response = sandbox.get(&format!("{PARCEL}?sandbox_fault=503")).await;

@@ -29,6 +29,9 @@ pub enum Fault {
     InternalError,
     /// 503 in the carrier's error format, with `Retry-After`.
     Unavailable { retry_after_seconds: u32 },
+    /// 429 in the carrier's error format, with `Retry-After`: a call limit reached, with a wait
+    /// chosen by the caller rather than by the clock's minute.
+    RateLimited { retry_after_seconds: u32 },
     /// The real answer, cut short so that it no longer parses as JSON.
     MalformedJson,
     /// `Content-Length` announces the whole answer; half of it is sent, then the connection ends.
@@ -49,7 +52,7 @@ pub struct FaultPlan {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
     "`{text}` is not a fault plan: use latency:<ms>, 500, 503[:<retry-after seconds>], \
-     malformed-json, truncated, drop or trickle[:<ms>], joined by commas, with at most one \
+     429[:<retry-after seconds>], malformed-json, truncated, drop or trickle[:<ms>], joined by commas, with at most one \
      besides latency"
 )]
 pub struct FaultPlanError {
@@ -82,6 +85,12 @@ impl std::str::FromStr for FaultPlan {
                 }
             }
         };
+        let seconds = |value: Option<&str>| -> Result<u32, FaultPlanError> {
+            match value {
+                None => Ok(DEFAULT_RETRY_AFTER_SECONDS),
+                Some(value) => value.trim().parse().map_err(|_| error()),
+            }
+        };
         let mut plan = FaultPlan::default();
         for part in text
             .split(',')
@@ -102,10 +111,10 @@ impl std::str::FromStr for FaultPlan {
                 }
                 "500" if value.is_none() => Fault::InternalError,
                 "503" => Fault::Unavailable {
-                    retry_after_seconds: match value {
-                        Some(value) => value.trim().parse().map_err(|_| error())?,
-                        None => DEFAULT_RETRY_AFTER_SECONDS,
-                    },
+                    retry_after_seconds: seconds(value)?,
+                },
+                "429" => Fault::RateLimited {
+                    retry_after_seconds: seconds(value)?,
                 },
                 "malformed-json" | "malformed" if value.is_none() => Fault::MalformedJson,
                 "truncated" if value.is_none() => Fault::TruncatedBody,
@@ -138,6 +147,9 @@ impl fmt::Display for FaultPlan {
             Some(Fault::Unavailable {
                 retry_after_seconds,
             }) => parts.push(format!("503:{retry_after_seconds}")),
+            Some(Fault::RateLimited {
+                retry_after_seconds,
+            }) => parts.push(format!("429:{retry_after_seconds}")),
             Some(Fault::MalformedJson) => parts.push("malformed-json".into()),
             Some(Fault::TruncatedBody) => parts.push("truncated".into()),
             Some(Fault::DroppedConnection) => parts.push("drop".into()),
@@ -160,6 +172,14 @@ impl Serialize for FaultPlan {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
+}
+
+/// `response` with `Retry-After: seconds`, as carriers send with a 503 or a 429.
+fn with_retry_after(mut response: Response, seconds: u32) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// A fault switched on for a number.
@@ -289,16 +309,22 @@ pub async fn inject(
         ),
         Some(Fault::Unavailable {
             retry_after_seconds,
-        }) => {
-            let mut response = carrier.error(
+        }) => with_retry_after(
+            carrier.error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The sandbox was asked to be unavailable for this request (fault 503).",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
-            response
-        }
+            ),
+            retry_after_seconds,
+        ),
+        Some(Fault::RateLimited {
+            retry_after_seconds,
+        }) => with_retry_after(
+            carrier.error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "The sandbox was asked to refuse this request as over its call limit (fault 429).",
+            ),
+            retry_after_seconds,
+        ),
         Some(Fault::DroppedConnection) => dropped_connection(),
         Some(Fault::MalformedJson) => {
             let (parts, body) = read_body(next.run(request).await).await;
@@ -419,6 +445,18 @@ mod tests {
             (
                 "503",
                 Fault::Unavailable {
+                    retry_after_seconds: DEFAULT_RETRY_AFTER_SECONDS,
+                },
+            ),
+            (
+                "429:2",
+                Fault::RateLimited {
+                    retry_after_seconds: 2,
+                },
+            ),
+            (
+                "429",
+                Fault::RateLimited {
                     retry_after_seconds: DEFAULT_RETRY_AFTER_SECONDS,
                 },
             ),
