@@ -195,3 +195,37 @@ pub fn StateMessage(
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_headline_used_in_a_tab_is_in_the_catalog() {
+        let states = [
+            LoadState::Loading,
+            LoadState::Choose(Vec::new()),
+            LoadState::NotFound { fallback: None },
+            LoadState::Invalid,
+            LoadState::RateLimited { seconds_left: 1 },
+            LoadState::Offline,
+            LoadState::Retrying {
+                attempt: 1,
+                seconds_left: 1,
+            },
+            LoadState::Failed,
+            LoadState::Misconfigured,
+            LoadState::Malformed,
+        ];
+        for state in states {
+            let key = state.title_key();
+            assert_ne!(tr(Locale::En, key), key, "{} has no words", state.name());
+            assert_ne!(
+                tr(Locale::De, key),
+                tr(Locale::En, key),
+                "{} is not translated",
+                state.name()
+            );
+        }
+    }
+}
