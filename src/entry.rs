@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use trackline_core::identifier::{detect, CheckDigit, DetectMode};
 use trackline_core::reference;
 
-use crate::options::WidgetOptions;
 use crate::i18n::{tr, Locale};
+use crate::options::WidgetOptions;
 
 /// What the form says about the current input, computed on every keystroke.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -25,9 +25,9 @@ use web_sys::HtmlElement;
 pub use options::WidgetOptions;
 
 use crate::entry::EntryForm;
+use crate::i18n::{tr, Locale};
 use crate::options::{Source, Theme};
 use crate::parcels::Tracking;
-use crate::i18n::{tr, Locale};
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
 /// host page needs.
