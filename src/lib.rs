@@ -48,15 +48,19 @@ pub fn TracklineWidget(
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    let lang = move || resolved.with(|r| r.lang.clone());
+    // The card carries the language its words are in (not the raw tag asked for), so that a
+    // screen reader pronounces them right and the pseudo locale mirrors the states as well.
+    let locale = Memo::new(move |_| resolved.with(|r| Locale::resolve(r.lang.as_deref())));
+    let lang = move || locale.get().tag();
+    let dir = move || locale.get().dir();
     let host = StoredValue::new(host);
     view! {
-        <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang>
+        <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang dir=dir>
             {move || {
                 // Read so that `refresh()` and "try again" re-create the loaders.
                 options.reload.get();
                 let resolved = resolved.get();
-                let locale = Locale::resolve(resolved.lang.as_deref());
+                let locale = locale.get();
                 if let Some(problem) = resolved.problem.clone() {
                     if let Some(host) = host.get_value() {
                         events::error(&host, "invalid", None, None);

@@ -524,6 +524,9 @@ mod flow {
             text_of(&element, "[data-testid=state-title]"),
             "Noch keine Sendung gefunden"
         );
+        let card = in_shadow(&element, "[data-testid=widget]").unwrap();
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("de"));
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("ltr"));
         assert_eq!(
             text_of(&element, "[data-testid=retry]"),
             tr(Locale::De, "state.not_found.action")
@@ -568,6 +571,8 @@ mod flow {
             text_of(&element, "[data-testid=entry-submit]"),
             "\u{202E}Track\u{202C}"
         );
+        let card = in_shadow(&element, "[data-testid=widget]").unwrap();
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("rtl"));
         element.remove();
     }
 
