@@ -123,7 +123,7 @@ pub fn StateMessage(
     let name = state.name();
     let (title, body, action): (String, AnyView, AnyView) = match state {
         LoadState::NotFound { fallback } => (
-            tr(locale, "state.not_found.title").into(),
+            tr(locale, "state.not_found.title"),
             tr(locale, "state.not_found.body").into_any(),
             view! {
                 {fallback.map(|href| view! {
@@ -138,27 +138,27 @@ pub fn StateMessage(
             .into_any(),
         ),
         LoadState::Invalid => (
-            tr(locale, "state.invalid.title").into(),
+            tr(locale, "state.invalid.title"),
             tr(locale, "state.invalid.body").into_any(),
             ().into_any(),
         ),
         LoadState::RateLimited { seconds_left } => (
-            tr(locale, "state.rate_limited.title").into(),
+            tr(locale, "state.rate_limited.title"),
             with_countdown(locale, "state.rate_limited.body", seconds_left),
             ().into_any(),
         ),
         LoadState::Offline => (
-            tr(locale, "state.offline.title").into(),
+            tr(locale, "state.offline.title"),
             tr(locale, "state.offline.body").into_any(),
             ().into_any(),
         ),
         LoadState::Retrying { seconds_left, .. } => (
-            tr(locale, "state.retrying.title").into(),
+            tr(locale, "state.retrying.title"),
             with_countdown(locale, "state.retrying.body", seconds_left),
             ().into_any(),
         ),
         LoadState::Failed => (
-            tr(locale, "state.failed.title").into(),
+            tr(locale, "state.failed.title"),
             tr(locale, "state.failed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
@@ -168,12 +168,12 @@ pub fn StateMessage(
             .into_any(),
         ),
         LoadState::Misconfigured => (
-            tr(locale, "state.misconfigured.title").into(),
+            tr(locale, "state.misconfigured.title"),
             tr(locale, "state.misconfigured.body").into_any(),
             ().into_any(),
         ),
         LoadState::Malformed => (
-            tr(locale, "state.malformed.title").into(),
+            tr(locale, "state.malformed.title"),
             tr(locale, "state.malformed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
