@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use trackline_core::identifier::{detect, CheckDigit, DetectMode};
 use trackline_core::reference;
 
+use crate::i18n::{tr, Locale};
 use crate::options::WidgetOptions;
-use crate::states::texts::text;
 
 /// What the form says about the current input, computed on every keystroke.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -54,7 +54,7 @@ pub fn recognize(input: &str) -> Recognition {
 }
 
 #[component]
-pub fn EntryForm(options: WidgetOptions) -> impl IntoView {
+pub fn EntryForm(options: WidgetOptions, locale: Locale) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let recognition = Memo::new(move |_| recognize(&draft.get()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -66,9 +66,9 @@ pub fn EntryForm(options: WidgetOptions) -> impl IntoView {
     };
     view! {
         <form class="tl-state tl-entry" data-testid="no-reference" data-state="no_reference" on:submit=submit>
-            <p class="tl-state-title">{text("state.no_reference.title")}</p>
-            <p class="tl-state-body">{text("state.no_reference.body")}</p>
-            <label class="tl-label" for="tl-entry-input">{text("state.no_reference.label")}</label>
+            <p class="tl-state-title">{tr(locale, "state.no_reference.title")}</p>
+            <p class="tl-state-body">{tr(locale, "state.no_reference.body")}</p>
+            <label class="tl-label" for="tl-entry-input">{tr(locale, "state.no_reference.label")}</label>
             <div class="tl-entry-row">
                 <input
                     id="tl-entry-input"
@@ -82,7 +82,7 @@ pub fn EntryForm(options: WidgetOptions) -> impl IntoView {
                     on:input=move |ev| draft.set(event_target_value(&ev))
                 />
                 <button class="tl-button" type="submit" data-testid="entry-submit">
-                    {text("state.no_reference.submit")}
+                    {tr(locale, "state.no_reference.submit")}
                 </button>
             </div>
             <div class="tl-recognition" data-testid="recognition" aria-live="polite">
@@ -93,7 +93,7 @@ pub fn EntryForm(options: WidgetOptions) -> impl IntoView {
                     let references = recognition.references.clone();
                     view! {
                         {(!candidates.is_empty() || !references.is_empty()).then(|| view! {
-                            <p class="tl-label">{text("state.no_reference.recognized")}</p>
+                            <p class="tl-label">{tr(locale, "state.no_reference.recognized")}</p>
                             <ul class="tl-candidates">
                                 {candidates.into_iter().chain(references).map(|label| view! {
                                     <li data-testid="candidate">{label}</li>
@@ -101,13 +101,13 @@ pub fn EntryForm(options: WidgetOptions) -> impl IntoView {
                             </ul>
                         })}
                         {(typed && recognition.candidates.is_empty() && recognition.references.is_empty()).then(|| view! {
-                            <p class="tl-empty" data-testid="unknown-shape">{text("state.no_reference.unknown_shape")}</p>
+                            <p class="tl-empty" data-testid="unknown-shape">{tr(locale, "state.no_reference.unknown_shape")}</p>
                         })}
                         {recognition.suggestions.first().cloned().map(|suggestion| {
                             let fill = suggestion.clone();
                             view! {
                                 <p class="tl-suggestion">
-                                    {text("state.no_reference.suggestion")} " "
+                                    {tr(locale, "state.no_reference.suggestion")} " "
                                     <button type="button" class="tl-link-button" data-testid="suggestion"
                                         on:click=move |_| draft.set(fill.clone())>
                                         {suggestion}

@@ -25,9 +25,9 @@ use web_sys::HtmlElement;
 pub use options::WidgetOptions;
 
 use crate::entry::EntryForm;
+use crate::i18n::{tr, Locale};
 use crate::options::{Source, Theme};
 use crate::parcels::Tracking;
-use crate::states::texts::text;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
 /// host page needs.
@@ -48,14 +48,19 @@ pub fn TracklineWidget(
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    let lang = move || resolved.with(|r| r.lang.clone());
+    // The card carries the language its words are in (not the raw tag asked for), so that a
+    // screen reader pronounces them right and the pseudo locale mirrors the states as well.
+    let locale = Memo::new(move |_| resolved.with(|r| Locale::resolve(r.lang.as_deref())));
+    let lang = move || locale.get().tag();
+    let dir = move || locale.get().dir();
     let host = StoredValue::new(host);
     view! {
-        <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang>
+        <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang dir=dir>
             {move || {
                 // Read so that `refresh()` and "try again" re-create the loaders.
                 options.reload.get();
                 let resolved = resolved.get();
+                let locale = locale.get();
                 if let Some(problem) = resolved.problem.clone() {
                     if let Some(host) = host.get_value() {
                         events::error(&host, "invalid", None, None);
@@ -63,12 +68,12 @@ pub fn TracklineWidget(
                     let can_retype = resolved.source != Source::Attribute;
                     let number = resolved.input.clone().unwrap_or_default();
                     view! {
-                        <InvalidInput number suggestions=problem.suggestions options />
-                        {can_retype.then(|| view! { <EntryForm options /> })}
+                        <InvalidInput number suggestions=problem.suggestions options locale />
+                        {can_retype.then(|| view! { <EntryForm options locale /> })}
                     }
                     .into_any()
                 } else if resolved.references.is_empty() {
-                    view! { <EntryForm options /> }.into_any()
+                    view! { <EntryForm options locale /> }.into_any()
                 } else {
                     view! { <Tracking resolved options host=host.get_value() /> }.into_any()
                 }
@@ -79,17 +84,22 @@ pub fn TracklineWidget(
 
 /// An input that no carrier could answer, caught before any request.
 #[component]
-fn InvalidInput(number: String, suggestions: Vec<String>, options: WidgetOptions) -> impl IntoView {
+fn InvalidInput(
+    number: String,
+    suggestions: Vec<String>,
+    options: WidgetOptions,
+    locale: Locale,
+) -> impl IntoView {
     view! {
         <div class="tl-state" data-testid="state-invalid" data-state="invalid" role="status">
-            <p class="tl-state-title" data-testid="state-title">{text("state.invalid.title")}</p>
-            <p class="tl-state-body">{text("state.invalid.body")}</p>
+            <p class="tl-state-title" data-testid="state-title">{tr(locale, "state.invalid.title")}</p>
+            <p class="tl-state-body">{tr(locale, "state.invalid.body")}</p>
             <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
             {suggestions.first().cloned().map(|suggestion| {
                 let chosen = suggestion.clone();
                 view! {
                     <p class="tl-suggestion">
-                        {text("state.invalid.suggestion")} " "
+                        {tr(locale, "state.invalid.suggestion")} " "
                         <button type="button" class="tl-link-button" data-testid="suggestion"
                             on:click=move |_| options.typed.set(Some(chosen.clone()))>
                             {suggestion}

@@ -15,9 +15,8 @@ use web_sys::HtmlElement;
 use crate::details::{carrier_name, ShipmentDetails};
 use crate::events;
 use crate::fetch::{self, Cancel, Outcome, ProxyEndpoint};
-use crate::i18n::{tr, Locale};
+use crate::i18n::{tr, tr_args, Locale};
 use crate::options::{Resolved, WidgetOptions};
-use crate::states::texts::{text, text_with};
 use crate::states::{carrier_page, wait, LoadState, Skeleton, StateMessage};
 
 /// Timeouts and server errors are retried this many times before the widget gives up.
@@ -273,7 +272,8 @@ impl Job {
                     .get(&(shipment.carrier, shipment.tracking_number.clone()))
                     .copied();
                 if previous.is_some_and(|p| p != shipment.status) {
-                    self.announce.set(text_with(
+                    self.announce.set(tr_args(
+                        self.locale,
                         "announce.status",
                         &[
                             ("number", &shipment.tracking_number),
@@ -415,14 +415,14 @@ pub fn Tracking(
         (entries.len() > 1).then(|| {
             let current = selected.get().min(entries.len() - 1);
             view! {
-                <div class="tl-tabs" role="tablist" aria-label=text("parcels.label") data-testid="parcel-tabs">
+                <div class="tl-tabs" role="tablist" aria-label=tr(locale, "parcels.label") data-testid="parcel-tabs">
                     {entries
                         .into_iter()
                         .enumerate()
                         .map(|(index, entry)| {
                             let (number, status) = match &entry {
                                 Entry::Parcel(s) => (s.tracking_number.clone(), tr(locale, &format!("status.{}", s.status.as_str()))),
-                                Entry::Reference { number, state } => (number.clone(), state.name().replace('_', " ")),
+                                Entry::Reference { number, state } => (number.clone(), tr(locale, state.title_key())),
                             };
                             let state_name = match &entry {
                                 Entry::Parcel(s) => s.status.as_str(),
@@ -465,13 +465,13 @@ pub fn Tracking(
             Entry::Reference {
                 state: LoadState::Loading,
                 ..
-            } => view! { <Skeleton /> }.into_any(),
+            } => view! { <Skeleton locale /> }.into_any(),
             Entry::Reference {
                 number,
                 state: LoadState::Choose(shipments),
-            } => view! { <ChooseCarrier number shipments options /> }.into_any(),
+            } => view! { <ChooseCarrier number shipments options locale /> }.into_any(),
             Entry::Reference { number, state } => {
-                view! { <StateMessage state number retry /> }.into_any()
+                view! { <StateMessage state number locale retry /> }.into_any()
             }
         }
     };
@@ -490,14 +490,15 @@ fn ChooseCarrier(
     number: String,
     shipments: Vec<Shipment>,
     options: WidgetOptions,
+    locale: Locale,
 ) -> impl IntoView {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
     carriers.sort();
     carriers.dedup();
     view! {
         <div class="tl-state" data-testid="state-choose" data-state="choose">
-            <p class="tl-state-title">{text("state.choose.title")}</p>
-            <p class="tl-state-body">{text("state.choose.body")}</p>
+            <p class="tl-state-title">{tr(locale, "state.choose.title")}</p>
+            <p class="tl-state-body">{tr(locale, "state.choose.body")}</p>
             <p class="tl-number tl-number-small">{number}</p>
             <div class="tl-actions">
                 {carriers
@@ -532,7 +533,7 @@ pub fn ShipmentView(shipment: Shipment, locale: Locale, tiles: Option<String>) -
             <ShipmentDetails shipment=shipment locale=locale tiles=tiles />
             {(!linked.is_empty()).then(|| view! {
                 <p class="tl-label" data-testid="linked-parcels">
-                    {text("parcel.linked")} " " {linked}
+                    {tr(locale, "parcel.linked")} " " {linked}
                 </p>
             })}
         </div>

@@ -506,6 +506,102 @@ mod flow {
         element.remove();
     }
 
+    fn text_of(element: &HtmlElement, selector: &str) -> String {
+        in_shadow(element, selector)
+            .and_then(|found| found.text_content())
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_consumer_state_speaks_the_widgets_language_and_follows_a_switch() {
+        use trackline_widget::i18n::{tr, Locale};
+        let _seen = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&[("number", INPOST), ("lang", "de-AT")]);
+        wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
+        assert_eq!(
+            text_of(&element, "[data-testid=state-title]"),
+            "Noch keine Sendung gefunden"
+        );
+        let card = in_shadow(&element, "[data-testid=widget]").unwrap();
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("de"));
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("ltr"));
+        assert_eq!(
+            text_of(&element, "[data-testid=retry]"),
+            tr(Locale::De, "state.not_found.action")
+        );
+        assert_eq!(
+            text_of(&element, "[data-testid=fallback-link]"),
+            tr(Locale::De, "state.not_found.fallback")
+        );
+        element.set_attribute("lang", "fr-BE").unwrap();
+        let french = tr(Locale::Fr, "state.not_found.title");
+        for _ in 0..150 {
+            if text_of(&element, "[data-testid=state-title]") == french {
+                break;
+            }
+            sleep(20).await;
+        }
+        assert_eq!(text_of(&element, "[data-testid=state-title]"), french);
+        assert_eq!(text_of(&element, "[data-testid=retry]"), "Réessayer");
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_form_without_a_reference_is_in_german_and_mirrored_in_the_pseudo_locale() {
+        use trackline_widget::i18n::{tr, Locale};
+        let _seen = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&[("lang", "de")]);
+        let form = wait_for(&element, "[data-testid=no-reference]", 1_000).await;
+        let words = form.text_content().unwrap();
+        for key in [
+            "state.no_reference.title",
+            "state.no_reference.body",
+            "state.no_reference.label",
+            "state.no_reference.submit",
+        ] {
+            assert!(words.contains(&tr(Locale::De, key)), "{key} in {words}");
+        }
+        assert_eq!(text_of(&element, "[data-testid=entry-submit]"), "Verfolgen");
+        assert!(!words.contains("Track a parcel"), "{words}");
+        element.set_attribute("lang", "ar-XB").unwrap();
+        sleep(20).await;
+        assert_eq!(
+            text_of(&element, "[data-testid=entry-submit]"),
+            "\u{202E}Track\u{202C}"
+        );
+        let card = in_shadow(&element, "[data-testid=widget]").unwrap();
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("rtl"));
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_countdown_sits_where_the_language_puts_it() {
+        use trackline_widget::i18n::{tr_args, Locale};
+        let _seen = stub(|_, count| {
+            if count == 0 {
+                problem(429, "rate-limited", r#","retry_after_seconds":2"#)
+            } else {
+                found_inpost(INPOST, "in_transit")
+            }
+        });
+        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("lang", "fi")]);
+        let state = wait_for(&element, "[data-testid=state-rate-limited]", 2_000).await;
+        let body = state
+            .query_selector(".tl-state-body")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap();
+        assert_eq!(
+            body,
+            tr_args(Locale::Fi, "state.rate_limited.body", &[("n", "2")])
+        );
+        assert!(body.starts_with("Yritämme uudelleen 2"), "{body}");
+        element.remove();
+    }
+
     #[wasm_bindgen_test]
     async fn rate_limiting_counts_down_from_retry_after_then_asks_again() {
         let seen = stub(|_, count| {

@@ -18,6 +18,14 @@ pub enum Locale {
     Pl,
     /// Norwegian Bokmål; `no` and `nn` readers get it too, as the closest written form.
     Nb,
+    Fr,
+    It,
+    Es,
+    /// European Portuguese (InPost's Portugal); `pt-BR` readers get it too.
+    Pt,
+    Sv,
+    Da,
+    Fi,
     /// A test locale (Chromium's `ar-XB`): English words forced right to left, with the page
     /// direction `rtl`, to prove the layout mirrors before a real RTL language is added.
     PseudoRtl,
@@ -30,12 +38,19 @@ const PDF: char = '\u{202C}';
 
 impl Locale {
     /// Every locale, the pseudo one last.
-    pub const ALL: [Locale; 6] = [
+    pub const ALL: [Locale; 13] = [
         Locale::En,
         Locale::De,
         Locale::Nl,
         Locale::Pl,
         Locale::Nb,
+        Locale::Fr,
+        Locale::It,
+        Locale::Es,
+        Locale::Pt,
+        Locale::Sv,
+        Locale::Da,
+        Locale::Fi,
         Locale::PseudoRtl,
     ];
 
@@ -47,15 +62,24 @@ impl Locale {
             Locale::Nl => "nl",
             Locale::Pl => "pl",
             Locale::Nb => "nb",
+            Locale::Fr => "fr",
+            Locale::It => "it",
+            Locale::Es => "es",
+            Locale::Pt => "pt",
+            Locale::Sv => "sv",
+            Locale::Da => "da",
+            Locale::Fi => "fi",
             Locale::PseudoRtl => "ar-XB",
         }
     }
 
     /// The tag given to `Intl` for dates, numbers and relative times. The pseudo locale's words
-    /// are English, so its dates are too.
+    /// are English, so its dates are too; bare `pt` would format as Brazil does, while the
+    /// catalog is written for Portugal.
     pub fn intl_tag(self) -> &'static str {
         match self {
             Locale::PseudoRtl => "en",
+            Locale::Pt => "pt-PT",
             other => other.tag(),
         }
     }
@@ -76,6 +100,13 @@ impl Locale {
             Locale::Nl => "Nederlands",
             Locale::Pl => "Polski",
             Locale::Nb => "Norsk bokmål",
+            Locale::Fr => "Français",
+            Locale::It => "Italiano",
+            Locale::Es => "Español",
+            Locale::Pt => "Português",
+            Locale::Sv => "Svenska",
+            Locale::Da => "Dansk",
+            Locale::Fi => "Suomi",
             Locale::PseudoRtl => "Pseudo RTL",
         }
     }
@@ -87,6 +118,13 @@ impl Locale {
             Locale::Nl => include_str!("../../locales/nl.txt"),
             Locale::Pl => include_str!("../../locales/pl.txt"),
             Locale::Nb => include_str!("../../locales/nb.txt"),
+            Locale::Fr => include_str!("../../locales/fr.txt"),
+            Locale::It => include_str!("../../locales/it.txt"),
+            Locale::Es => include_str!("../../locales/es.txt"),
+            Locale::Pt => include_str!("../../locales/pt.txt"),
+            Locale::Sv => include_str!("../../locales/sv.txt"),
+            Locale::Da => include_str!("../../locales/da.txt"),
+            Locale::Fi => include_str!("../../locales/fi.txt"),
         }
     }
 
@@ -104,6 +142,13 @@ impl Locale {
             "nl" => Some(Locale::Nl),
             "pl" => Some(Locale::Pl),
             "nb" | "no" | "nn" => Some(Locale::Nb),
+            "fr" => Some(Locale::Fr),
+            "it" => Some(Locale::It),
+            "es" => Some(Locale::Es),
+            "pt" => Some(Locale::Pt),
+            "sv" => Some(Locale::Sv),
+            "da" => Some(Locale::Da),
+            "fi" => Some(Locale::Fi),
             _ => None,
         }
     }
@@ -299,11 +344,117 @@ mod tests {
         assert_eq!(Locale::resolve(Some("xx")), Locale::En);
         assert_eq!(Locale::resolve(None), Locale::En);
         assert_eq!(
-            Locale::negotiate(["fr-FR", "nn-NO", "de"]),
+            Locale::negotiate(["ja-JP", "nn-NO", "de"]),
             Some(Locale::Nb)
         );
-        assert_eq!(Locale::negotiate(["fr", "it"]), None);
+        assert_eq!(Locale::negotiate(["ja", "ko"]), None);
         assert_eq!(Locale::from_tag("ar-xb"), Some(Locale::PseudoRtl));
         assert_eq!(Locale::from_tag("ar"), None);
+    }
+
+    #[test]
+    fn the_carriers_languages_are_found_whatever_the_region_or_case() {
+        let cases = [
+            ("fr-BE", Locale::Fr),
+            ("fr_CH", Locale::Fr),
+            ("FR", Locale::Fr),
+            ("it-IT", Locale::It),
+            ("it-ch", Locale::It),
+            ("es-ES", Locale::Es),
+            ("es-419", Locale::Es),
+            ("pt-BR", Locale::Pt),
+            ("pt-PT", Locale::Pt),
+            ("PT_pt", Locale::Pt),
+            ("sv-FI", Locale::Sv),
+            ("sv-SE", Locale::Sv),
+            ("da-DK", Locale::Da),
+            ("DA", Locale::Da),
+            ("fi-FI", Locale::Fi),
+            (" fi ", Locale::Fi),
+            ("nl-BE", Locale::Nl),
+            ("de-CH", Locale::De),
+            ("en-GB", Locale::En),
+        ];
+        for (tag, locale) in cases {
+            assert_eq!(Locale::from_tag(tag), Some(locale), "{tag}");
+        }
+        // Unknown languages and near-misses that only share a prefix are not guessed at.
+        for tag in ["fy", "fil", "ptx", "sq-AL", "", "-"] {
+            assert_eq!(Locale::from_tag(tag), None, "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_first_preference_falls_to_the_next_then_english() {
+        assert_eq!(
+            Locale::negotiate(["ja-JP", "sv-FI", "fi-FI"]),
+            Some(Locale::Sv)
+        );
+        assert_eq!(Locale::negotiate(["tlh", "pt-BR", "es"]), Some(Locale::Pt));
+        assert_eq!(Locale::negotiate(["xx-YY", "zz"]), None);
+        assert_eq!(Locale::resolve(Some("da-DK")), Locale::Da);
+        assert_eq!(Locale::resolve(Some("klingon")), Locale::En);
+    }
+
+    #[test]
+    fn every_locale_round_trips_through_its_tag_and_has_its_own_catalog() {
+        let mut tags = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for locale in Locale::ALL {
+            assert_eq!(Locale::from_tag(locale.tag()), Some(locale));
+            assert!(tags.insert(locale.tag()), "{} twice", locale.tag());
+            assert!(names.insert(locale.native_name()));
+            let first = locale.catalog().lines().next().unwrap_or_default();
+            let name = locale.native_name().to_lowercase();
+            assert!(
+                first.to_lowercase().contains(&name) || locale == Locale::PseudoRtl,
+                "{}: the catalog's first line names another language: {first}",
+                locale.tag()
+            );
+        }
+    }
+
+    #[test]
+    fn every_real_language_translates_every_state_text() {
+        // A key copied over in English would pass the completeness test; the consumer would
+        // still read English. Short words that happen to be spelled alike are allowed.
+        let allowed_alike = ["step.exception", "map.attribution"];
+        for locale in Locale::ALL {
+            if matches!(locale, Locale::En | Locale::PseudoRtl) {
+                continue;
+            }
+            for (key, text) in entries(locale.catalog()) {
+                let english = lookup(Locale::En.catalog(), key).unwrap_or_default();
+                if (key.starts_with("state.") || key.starts_with("parcel"))
+                    && !allowed_alike.contains(&key)
+                {
+                    assert_ne!(text, english, "{}: {key} is still English", locale.tag());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn state_texts_follow_the_locale_and_the_pseudo_locale_mirrors_them() {
+        assert_eq!(
+            tr(Locale::De, "state.not_found.title"),
+            "Noch keine Sendung gefunden"
+        );
+        assert_eq!(
+            tr_args(Locale::Fr, "state.rate_limited.body", &[("n", "12")]),
+            "Nouvel essai dans 12 s."
+        );
+        assert_eq!(
+            tr_args(
+                Locale::Fi,
+                "announce.status",
+                &[("number", "123"), ("status", "Toimitettu")]
+            ),
+            "Paketti 123: Toimitettu"
+        );
+        assert_eq!(
+            tr(Locale::PseudoRtl, "state.offline.title"),
+            "\u{202E}You are offline\u{202C}"
+        );
     }
 }

@@ -1,21 +1,20 @@
 //! The states a reference passes through, and what each tells the consumer, with a next step.
 
-pub mod texts;
 pub mod wait;
 
 use leptos::prelude::*;
 use trackline_core::model::{Carrier, Shipment};
 
-use texts::text;
+use crate::details::tr_around;
+use crate::i18n::{tr, Locale};
 
-/// A text with its `{n}` placeholder as a live countdown element.
-fn with_countdown(key: &str, seconds: u64) -> AnyView {
-    let full = text(key);
-    let (before, after) = full.split_once("{n}").unwrap_or((full, ""));
+/// A text with its `{n}` placeholder as a live countdown element, wherever the language puts it.
+fn with_countdown(locale: Locale, key: &str, seconds: u64) -> AnyView {
+    let (before, after) = tr_around(locale, key, "n");
     view! {
-        {before.to_owned()}
+        {before}
         <span data-testid="countdown" class="tl-countdown">{seconds}</span>
-        {after.to_owned()}
+        {after}
     }
     .into_any()
 }
@@ -64,6 +63,23 @@ impl LoadState {
             LoadState::Malformed => "malformed",
         }
     }
+
+    /// The catalog key of the state's headline in words, for the tab of a reference that found
+    /// no parcel (yet).
+    pub fn title_key(&self) -> &'static str {
+        match self {
+            LoadState::Loading | LoadState::Found(_) => "state.loading",
+            LoadState::Choose(_) => "state.choose.title",
+            LoadState::NotFound { .. } => "state.not_found.title",
+            LoadState::Invalid => "state.invalid.title",
+            LoadState::RateLimited { .. } => "state.rate_limited.title",
+            LoadState::Offline => "state.offline.title",
+            LoadState::Retrying { .. } => "state.retrying.title",
+            LoadState::Failed => "state.failed.title",
+            LoadState::Misconfigured => "state.misconfigured.title",
+            LoadState::Malformed => "state.malformed.title",
+        }
+    }
 }
 
 /// The carrier's public tracking page for a number, where the carrier has one.
@@ -79,10 +95,10 @@ pub fn carrier_page(carrier: Carrier, number: &str) -> Option<String> {
 
 /// A placeholder with the found view's outline, so that the answer causes no layout jump.
 #[component]
-pub fn Skeleton() -> impl IntoView {
+pub fn Skeleton(locale: Locale) -> impl IntoView {
     view! {
         <div class="tl-state tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
-            <span class="tl-visually-hidden">{text("state.loading")}</span>
+            <span class="tl-visually-hidden">{tr(locale, "state.loading")}</span>
             <div class="tl-skel tl-skel-title"></div>
             <div class="tl-skel tl-skel-line"></div>
             <div class="tl-skel tl-skel-line tl-skel-short"></div>
@@ -100,67 +116,68 @@ pub fn Skeleton() -> impl IntoView {
 pub fn StateMessage(
     state: LoadState,
     number: String,
+    locale: Locale,
     /// Asks again at once (the "try again" buttons).
     retry: Callback<()>,
 ) -> impl IntoView {
     let name = state.name();
     let (title, body, action): (String, AnyView, AnyView) = match state {
         LoadState::NotFound { fallback } => (
-            text("state.not_found.title").into(),
-            text("state.not_found.body").into_any(),
+            tr(locale, "state.not_found.title"),
+            tr(locale, "state.not_found.body").into_any(),
             view! {
                 {fallback.map(|href| view! {
                     <a class="tl-link" data-testid="fallback-link" href=href target="_blank" rel="noopener noreferrer">
-                        {text("state.not_found.fallback")}
+                        {tr(locale, "state.not_found.fallback")}
                     </a>
                 })}
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {text("state.not_found.action")}
+                    {tr(locale, "state.not_found.action")}
                 </button>
             }
             .into_any(),
         ),
         LoadState::Invalid => (
-            text("state.invalid.title").into(),
-            text("state.invalid.body").into_any(),
+            tr(locale, "state.invalid.title"),
+            tr(locale, "state.invalid.body").into_any(),
             ().into_any(),
         ),
         LoadState::RateLimited { seconds_left } => (
-            text("state.rate_limited.title").into(),
-            with_countdown("state.rate_limited.body", seconds_left),
+            tr(locale, "state.rate_limited.title"),
+            with_countdown(locale, "state.rate_limited.body", seconds_left),
             ().into_any(),
         ),
         LoadState::Offline => (
-            text("state.offline.title").into(),
-            text("state.offline.body").into_any(),
+            tr(locale, "state.offline.title"),
+            tr(locale, "state.offline.body").into_any(),
             ().into_any(),
         ),
         LoadState::Retrying { seconds_left, .. } => (
-            text("state.retrying.title").into(),
-            with_countdown("state.retrying.body", seconds_left),
+            tr(locale, "state.retrying.title"),
+            with_countdown(locale, "state.retrying.body", seconds_left),
             ().into_any(),
         ),
         LoadState::Failed => (
-            text("state.failed.title").into(),
-            text("state.failed.body").into_any(),
+            tr(locale, "state.failed.title"),
+            tr(locale, "state.failed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {text("state.failed.action")}
+                    {tr(locale, "state.failed.action")}
                 </button>
             }
             .into_any(),
         ),
         LoadState::Misconfigured => (
-            text("state.misconfigured.title").into(),
-            text("state.misconfigured.body").into_any(),
+            tr(locale, "state.misconfigured.title"),
+            tr(locale, "state.misconfigured.body").into_any(),
             ().into_any(),
         ),
         LoadState::Malformed => (
-            text("state.malformed.title").into(),
-            text("state.malformed.body").into_any(),
+            tr(locale, "state.malformed.title"),
+            tr(locale, "state.malformed.body").into_any(),
             view! {
                 <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {text("state.malformed.action")}
+                    {tr(locale, "state.malformed.action")}
                 </button>
             }
             .into_any(),
@@ -176,5 +193,39 @@ pub fn StateMessage(
             <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
             <div class="tl-actions">{action}</div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_headline_used_in_a_tab_is_in_the_catalog() {
+        let states = [
+            LoadState::Loading,
+            LoadState::Choose(Vec::new()),
+            LoadState::NotFound { fallback: None },
+            LoadState::Invalid,
+            LoadState::RateLimited { seconds_left: 1 },
+            LoadState::Offline,
+            LoadState::Retrying {
+                attempt: 1,
+                seconds_left: 1,
+            },
+            LoadState::Failed,
+            LoadState::Misconfigured,
+            LoadState::Malformed,
+        ];
+        for state in states {
+            let key = state.title_key();
+            assert_ne!(tr(Locale::En, key), key, "{} has no words", state.name());
+            assert_ne!(
+                tr(Locale::De, key),
+                tr(Locale::En, key),
+                "{} is not translated",
+                state.name()
+            );
+        }
     }
 }

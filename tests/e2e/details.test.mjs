@@ -17,13 +17,21 @@ const LOCKER_READY = "520000011395200025009871";
 // DETAILS_CASES=<regex> narrows the demo cases to those whose link text matches (e.g. "^inpost").
 const ONLY = process.env.DETAILS_CASES ? new RegExp(process.env.DETAILS_CASES, "i") : null;
 
+/// One language's catalog, `key -> text`.
+const catalog = (tag) =>
+  Object.fromEntries(
+    readFileSync(join(ROOT, `locales/${tag}.txt`), "utf8")
+      .split("\n")
+      .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
+  );
+
 /// The English catalog, for the words a status must show.
-const english = Object.fromEntries(
-  readFileSync(join(ROOT, "locales/en.txt"), "utf8")
-    .split("\n")
-    .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
-    .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
-);
+const english = catalog("en");
+/// Every language the widget speaks, the pseudo right-to-left one last.
+const LANGUAGES = ["en", "de", "nl", "pl", "nb", "fr", "it", "es", "pt", "sv", "da", "fi", "ar-XB"];
+/// A well-formed InPost number the sandbox does not know.
+const UNKNOWN_INPOST = "?tracking=520000011395200099999999&carrier=inpost";
 
 /// Serves the demo page with extra attributes on its <trackline-widget>, as a merchant would
 /// write them.
@@ -74,6 +82,14 @@ const uiTexts = (page) =>
       ".tl-status-title, .tl-fact dt, .tl-button, .tl-step-label, .tl-section-title, .tl-event-title, .tl-link, .tl-hours, [data-testid=map]",
     )]
       .map((el) => (el.matches(".tl-icon-button, [data-testid=map]") ? el.getAttribute("aria-label") : el.textContent).trim())
+      .filter(Boolean),
+  );
+
+/// The words of a consumer state (title, body, next step), not the number it shows.
+const stateTexts = (page) =>
+  inShadow(page, (root) =>
+    [...root.querySelectorAll("[data-state] .tl-state-title, [data-state] .tl-state-body, [data-state] .tl-actions > *")]
+      .map((el) => el.textContent.trim())
       .filter(Boolean),
   );
 
@@ -206,9 +222,10 @@ describe("the parcel details on the demo page", () => {
     assert.deepEqual(page.errors.filter((e) => !e.includes("Failed to load resource")), []);
   });
 
-  test("a language switch changes every visible string", async () => {
+  test("a language switch changes every visible string, of the details and of the states", async () => {
     const texts = {};
-    for (const lang of ["en", "de", "nl", "pl", "nb", "ar-XB"]) {
+    const states = {};
+    for (const lang of LANGUAGES) {
       const page = await newPage(browser);
       await withAttributes(page, server, { lang, tiles: LOCAL_TILES });
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
@@ -217,14 +234,49 @@ describe("the parcel details on the demo page", () => {
       const dir = await inShadow(page, (root) => root.querySelector("[data-testid=details]").getAttribute("dir"));
       assert.equal(dir, lang === "ar-XB" ? "rtl" : "ltr");
       if (lang === "ar-XB") await screenshot(page, "details-pseudo-rtl");
+      await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+      await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+      states[lang] = await stateTexts(page);
+      await screenshot(page, `state-not-found-${lang}`);
       await page.context().close();
     }
     assert.ok(texts.en.length >= 10, texts.en.join(" | "));
-    for (const [lang, words] of Object.entries(texts)) {
-      if (lang === "en") continue;
-      assert.equal(words.length, texts.en.length, lang);
-      words.forEach((word, i) => assert.notEqual(word, texts.en[i], `${lang} left "${word}" in English`));
+    assert.deepEqual(states.en, [
+      english["state.not_found.title"],
+      english["state.not_found.body"],
+      english["state.not_found.fallback"],
+      english["state.not_found.action"],
+    ]);
+    for (const lang of LANGUAGES.slice(1)) {
+      assert.equal(texts[lang].length, texts.en.length, lang);
+      texts[lang].forEach((word, i) => assert.notEqual(word, texts.en[i], `${lang} left "${word}" in English`));
+      assert.equal(states[lang].length, states.en.length, lang);
+      states[lang].forEach((word, i) => assert.notEqual(word, states.en[i], `${lang} left "${word}" in English`));
+      if (lang !== "ar-XB") assert.equal(states[lang][0], catalog(lang)["state.not_found.title"], lang);
     }
+  });
+
+  test("changing the lang attribute on a shown state re-words it in place", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+    await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+    assert.equal((await stateTexts(page))[0], english["state.not_found.title"]);
+    for (const lang of ["de", "pt-BR", "sv-FI"]) {
+      const expected = catalog(lang.slice(0, 2))["state.not_found.title"];
+      await page.evaluate((lang) => document.querySelector("trackline-widget").setAttribute("lang", lang), lang);
+      await page.waitForFunction(
+        (expected) =>
+          document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=state-title]")
+            ?.textContent === expected,
+        expected,
+        { timeout: 15_000 },
+      );
+      const retry = await inShadow(page, (root) => root.querySelector("[data-testid=retry]").textContent.trim());
+      assert.equal(retry, catalog(lang.slice(0, 2))["state.not_found.action"], lang);
+    }
+    await screenshot(page, "state-not-found-language-switch");
+    // The unknown number is answered with a 404, which Chromium logs; nothing else may fail.
+    assert.deepEqual(page.errors.filter((e) => !e.includes("Failed to load resource")), []);
   });
 
   test("the dark theme and a host page's --trackline-* overrides apply", async () => {
