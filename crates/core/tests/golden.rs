@@ -259,7 +259,11 @@ fn no_estimate_without_a_delivery_date_of_its_own_or_once_delivered() {
     assert_eq!(delivered.status, Status::Delivered);
     assert_eq!(delivered.estimated_delivery, None);
     for name in ["cancelled-transaction", "lost-and-rejected"] {
-        assert_eq!(trackonline_transactions(name).estimated_delivery, None, "{name}");
+        assert_eq!(
+            trackonline_transactions(name).estimated_delivery,
+            None,
+            "{name}"
+        );
     }
 }
 

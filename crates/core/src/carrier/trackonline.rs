@@ -14,8 +14,8 @@ use crate::carrier::json::{self, field, integer, list, number_any, parse_lenient
 use crate::carrier::{Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
-    Carrier, CarrierStatus, Coordinates, EstimatedDelivery, Location, ReferenceKind, Shipment, TrackingError,
-    TrackingEvent,
+    Carrier, CarrierStatus, Coordinates, EstimatedDelivery, Location, ReferenceKind, Shipment,
+    TrackingError, TrackingEvent,
 };
 use crate::status::Status;
 use crate::time::{self, Timestamp};
