@@ -20,6 +20,9 @@ const STYLES = {
 export function dateTime(lang, ms, style) {
   return new Intl.DateTimeFormat(lang, STYLES[style]).format(new Date(ms));
 }
+export function dateRange(lang, from, to) {
+  return new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" }).formatRange(new Date(from), new Date(to));
+}
 export function relativeTime(lang, value, unit) {
   return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(value, unit);
 }
@@ -34,6 +37,8 @@ export function localDay(ms) {
     extern "C" {
         #[wasm_bindgen(js_name = dateTime)]
         pub fn date_time(lang: &str, ms: f64, style: &str) -> String;
+        #[wasm_bindgen(js_name = dateRange)]
+        pub fn date_range(lang: &str, from: f64, to: f64) -> String;
         #[wasm_bindgen(js_name = relativeTime)]
         pub fn relative_time(lang: &str, value: f64, unit: &str) -> String;
         pub fn number(lang: &str, value: f64) -> String;
@@ -83,6 +88,21 @@ pub fn date_time(locale: Locale, millis: f64, style: DateStyle) -> String {
     {
         let _ = (locale, style);
         format!("{millis}")
+    }
+}
+
+/// Two days as one span in the consumer's zone and language: "21–23 Nov", "30 Nov – 2 Dec", or
+/// one date when both fall on the same day. Intl shares what the ends have in common, which no
+/// catalog pattern could do for every language.
+pub fn date_range(locale: Locale, from_millis: f64, to_millis: f64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js::date_range(locale.intl_tag(), from_millis, to_millis)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = locale;
+        format!("{from_millis}–{to_millis}")
     }
 }
 

@@ -5,7 +5,9 @@
 
 use leptos::prelude::*;
 use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
-use trackline_core::model::Shipment;
+use trackline_core::model::{EstimatedDelivery, Shipment};
+use trackline_core::status::Status;
+use trackline_core::time::parse_with_offset;
 use trackline_widget::details::ShipmentDetails;
 use trackline_widget::i18n::{tr, Locale};
 use wasm_bindgen::JsCast;
@@ -132,6 +134,112 @@ async fn the_header_shows_status_carrier_number_and_a_relative_last_update() {
     assert_eq!(time.get_attribute("tabindex").as_deref(), Some("0"));
     assert!(time.get_attribute("datetime").unwrap().starts_with("20"));
     assert!(!view.text("[data-testid=last-update-exact]").is_empty());
+}
+
+/// A day the way the consumer's browser writes it, independently of the widget's code.
+fn browser_day(locale: &str, at: &str) -> String {
+    let millis = parse_with_offset(at).unwrap().unix_millis() as f64;
+    let options = js_sys::Object::new();
+    for (key, value) in [("weekday", "long"), ("day", "numeric"), ("month", "long")] {
+        js_sys::Reflect::set(&options, &key.into(), &value.into()).unwrap();
+    }
+    js_sys::Date::new(&millis.into())
+        .to_locale_date_string(locale, &options)
+        .into()
+}
+
+fn trackonline_transactions(body: &[u8]) -> Shipment {
+    shipment(ResponseKind::TrackonlineTransactions, body)
+}
+
+#[wasm_bindgen_test]
+async fn the_header_shows_an_expected_delivery_date_from_the_carrier() {
+    let planned = trackonline_transactions(fixture!(
+        "trackonline/transactions/planned-with-expected-delivery"
+    ));
+    let view = mount(planned, Locale::En, TILE_DATA);
+    let line = view
+        .one("[data-testid=estimated-delivery]")
+        .expect("an estimate");
+    assert_eq!(line.tag_name(), "P");
+    let date = view.one("[data-testid=estimated-delivery-date]").unwrap();
+    assert_eq!(date.tag_name(), "TIME");
+    assert_eq!(
+        date.get_attribute("datetime").as_deref(),
+        Some("2024-11-22T00:00:00+01:00")
+    );
+    let day = browser_day("en", "2024-11-22T00:00:00+01:00");
+    assert_eq!(
+        view.text("[data-testid=estimated-delivery]"),
+        format!("Estimated delivery: {day}")
+    );
+    // Beside the status, not inside the live region that announces status changes.
+    assert!(view
+        .one("[data-testid=status] [data-testid=estimated-delivery]")
+        .is_none());
+    assert!(view
+        .one("header.tl-status > [data-testid=estimated-delivery]")
+        .is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_delivery_window_reads_as_one_span_of_days_in_each_language() {
+    let mut window = trackonline_transactions(fixture!(
+        "trackonline/transactions/open-movements-delivery-window"
+    ));
+    // Noon ends fall on the same days in every zone a test browser may run in.
+    window.estimated_delivery = Some(EstimatedDelivery::window(
+        parse_with_offset("2024-11-21T12:00:00Z").unwrap(),
+        parse_with_offset("2024-11-23T12:00:00Z").unwrap(),
+    ));
+    let view = mount(window.clone(), Locale::En, TILE_DATA);
+    let date = view.one("[data-testid=estimated-delivery-date]").unwrap();
+    assert_eq!(
+        date.get_attribute("data-earliest").as_deref(),
+        Some("2024-11-21T12:00:00+00:00")
+    );
+    assert_eq!(
+        date.get_attribute("data-latest").as_deref(),
+        Some("2024-11-23T12:00:00+00:00")
+    );
+    let text = view.text("[data-testid=estimated-delivery]");
+    assert!(text.starts_with("Estimated delivery: "), "{text}");
+    let span = view.text("[data-testid=estimated-delivery-date]");
+    // Intl writes the month once for both ends: "Nov 21 – 23".
+    assert!(
+        span.contains("21") && span.contains("23") && span.matches("Nov").count() == 1,
+        "{span}"
+    );
+    drop(view);
+    let view = mount(window, Locale::De, TILE_DATA);
+    let text = view.text("[data-testid=estimated-delivery]");
+    assert!(
+        text.starts_with("Voraussichtliche Zustellung: ")
+            && text.contains("21")
+            && text.contains("23"),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn no_estimate_is_shown_without_one_or_once_the_parcel_is_delivered() {
+    let view = mount(locker_ready(), Locale::En, TILE_DATA);
+    assert!(view.one("[data-testid=estimated-delivery]").is_none());
+    drop(view);
+    let delivered = trackonline_transactions(fixture!(
+        "trackonline/transactions/delivered-after-an-expected-delivery"
+    ));
+    let view = mount(delivered, Locale::En, TILE_DATA);
+    assert!(view.one("[data-testid=estimated-delivery]").is_none());
+    drop(view);
+    // A shipment from elsewhere that still carries a date after it was returned.
+    let mut returned = trackonline_transactions(fixture!(
+        "trackonline/transactions/planned-with-expected-delivery"
+    ));
+    returned.status = Status::Returned;
+    assert!(returned.estimated_delivery.is_some());
+    let view = mount(returned, Locale::En, TILE_DATA);
+    assert!(view.one("[data-testid=estimated-delivery]").is_none());
 }
 
 #[wasm_bindgen_test]

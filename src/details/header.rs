@@ -1,13 +1,14 @@
 //! The status header: what is happening, in words and with an icon; who carries it and by which
-//! number (with a copy button); when the carrier last said anything.
+//! number (with a copy button); when the carrier expects to deliver; when the carrier last said
+//! anything.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
-use trackline_core::model::Shipment;
+use trackline_core::model::{EstimatedDelivery, Shipment};
 
 use super::{carrier_name, copy_text, icons, tr_around};
-use crate::format::{date_time, relative_time, DateStyle};
+use crate::format::{date_range, date_time, relative_time, DateStyle};
 use crate::i18n::{tr, tr_args, Locale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,10 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
             }
         });
 
+    let estimate = shipment
+        .estimate_to_show()
+        .map(|estimate| estimated_delivery(estimate, locale));
+
     view! {
         <header class="tl-status" part="status" data-status=status>
             <div class="tl-status-main" aria-live="polite" data-testid="status">
@@ -78,6 +83,7 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
                     {tr(locale, &format!("status.{status}"))}
                 </h2>
             </div>
+            {estimate}
             {updated}
             <dl class="tl-facts" part="facts">
                 <div class="tl-fact">
@@ -111,5 +117,40 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
                 </div>
             </dl>
         </header>
+    }
+}
+
+/// "Estimated delivery: Saturday, 22 November" or, for a window, "…: 21–23 Nov". A delivery date
+/// is a day, so no time of day is shown; the machine-readable times stay in `datetime` and
+/// `data-earliest`/`data-latest`. The day is the consumer's, like every other date here: a
+/// carrier writing midnight UTC for a Dutch delivery date still means that Dutch day.
+fn estimated_delivery(estimate: &EstimatedDelivery, locale: Locale) -> impl IntoView {
+    let (before, after) = tr_around(locale, "header.estimated_delivery", "date");
+    let when = match *estimate {
+        EstimatedDelivery::Point { time } => view! {
+            <time class="tl-eta-date" datetime=time.to_string() data-testid="estimated-delivery-date">
+                {date_time(locale, time.unix_millis() as f64, DateStyle::Day)}
+            </time>
+        }
+        .into_any(),
+        EstimatedDelivery::Window { earliest, latest } => view! {
+            // One phrase for the span; the two ends stay readable for scripts.
+            <span
+                class="tl-eta-date"
+                data-earliest=earliest.to_string()
+                data-latest=latest.to_string()
+                data-testid="estimated-delivery-date"
+            >
+                {date_range(locale, earliest.unix_millis() as f64, latest.unix_millis() as f64)}
+            </span>
+        }
+        .into_any(),
+    };
+    view! {
+        <p class="tl-eta" part="estimated-delivery" data-testid="estimated-delivery">
+            {before}
+            {when}
+            {after}
+        </p>
     }
 }

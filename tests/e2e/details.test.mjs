@@ -170,6 +170,51 @@ describe("the parcel details on the demo page", () => {
     }
   });
 
+  test("the planned TrackOnline order shows its estimated delivery, tomorrow; a delivered one shows none", async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?cref=KD-REF-10001`);
+    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    const shown = await inShadow(page, (root) => {
+      const line = root.querySelector("[data-testid=estimated-delivery]");
+      const date = root.querySelector("[data-testid=estimated-delivery-date]");
+      const at = date?.getAttribute("datetime");
+      return {
+        text: line?.textContent,
+        inHeader: line?.parentElement?.matches("header.tl-status") ?? false,
+        at,
+        date: date?.textContent,
+        // How the consumer's browser writes that day in the widget's language.
+        day:
+          at &&
+          new Intl.DateTimeFormat(root.querySelector("[data-testid=details]").lang, {
+            weekday: "long",
+            day: "numeric",
+            month: "long",
+          }).format(new Date(at)),
+        accent: line && getComputedStyle(line).borderInlineStartColor,
+        surface: line && getComputedStyle(line).backgroundColor,
+      };
+    });
+    const prefix = english["header.estimated_delivery"].replace("{date}", "");
+    assert.equal(shown.text, `${prefix}${shown.day}`);
+    assert.equal(shown.date, shown.day);
+    assert.ok(shown.inHeader, "the estimate is part of the status header");
+    const hoursAhead = (Date.parse(shown.at) - Date.now()) / 3_600_000;
+    assert.ok(hoursAhead > 23 && hoursAhead < 25, `the sandbox plans it for tomorrow: ${shown.at}`);
+    assert.notEqual(shown.accent, shown.surface, "styled with the theme's accent and surface");
+
+    await page.goto(`${server.url}?refNo=LS-2024-08154713`);
+    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    const delivered = await inShadow(page, (root) => ({
+      title: root.querySelector("[data-testid=status-title]")?.textContent,
+      estimate: root.querySelector("[data-testid=estimated-delivery]") !== null,
+    }));
+    assert.equal(delivered.title, english["status.delivered"]);
+    assert.equal(delivered.estimate, false);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   test("the pickup map shows its tiles and marker once scrolled into view", async () => {
     const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
     await withAttributes(page, server, { tiles: LOCAL_TILES });

@@ -279,6 +279,76 @@ pub struct ExpectedStep {
     pub carrier_code: Option<String>,
 }
 
+/// When the carrier expects to deliver, as it said it: one moment, or a window between two.
+///
+/// The times keep where their offset came from, like every [`Timestamp`]: a carrier that writes
+/// local time only (TrackOnline without an offset) gives an assumed zone, never a silent UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EstimatedDelivery {
+    /// One expected moment, e.g. a delivery date.
+    Point { time: Timestamp },
+    /// Not before `earliest`, not after `latest`; `earliest` is the earlier of the two.
+    Window {
+        earliest: Timestamp,
+        latest: Timestamp,
+    },
+}
+
+impl EstimatedDelivery {
+    /// A window between two times in either order; a point when they are the same instant.
+    pub fn window(a: Timestamp, b: Timestamp) -> EstimatedDelivery {
+        let (earliest, latest) = if b.unix_millis() < a.unix_millis() {
+            (b, a)
+        } else {
+            (a, b)
+        };
+        if earliest.unix_millis() == latest.unix_millis() {
+            EstimatedDelivery::Point { time: earliest }
+        } else {
+            EstimatedDelivery::Window { earliest, latest }
+        }
+    }
+
+    /// The estimate covering every expected time: `None` for none, a point for one instant,
+    /// otherwise the window from the first to the last.
+    pub fn spanning(times: impl IntoIterator<Item = Timestamp>) -> Option<EstimatedDelivery> {
+        let mut times = times.into_iter();
+        let first = times.next()?;
+        let (earliest, latest) = times.fold((first, first), |(earliest, latest), time| {
+            (
+                if time.unix_millis() < earliest.unix_millis() {
+                    time
+                } else {
+                    earliest
+                },
+                if time.unix_millis() > latest.unix_millis() {
+                    time
+                } else {
+                    latest
+                },
+            )
+        });
+        Some(EstimatedDelivery::window(earliest, latest))
+    }
+
+    /// The first moment the delivery may happen.
+    pub fn earliest(&self) -> Timestamp {
+        match *self {
+            EstimatedDelivery::Point { time } => time,
+            EstimatedDelivery::Window { earliest, .. } => earliest,
+        }
+    }
+
+    /// The last moment the delivery may happen (the point itself for a point).
+    pub fn latest(&self) -> Timestamp {
+        match *self {
+            EstimatedDelivery::Point { time } => time,
+            EstimatedDelivery::Window { latest, .. } => latest,
+        }
+    }
+}
+
 /// A shipment (or parcel, or returnable item) as one carrier knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shipment {
@@ -313,6 +383,10 @@ pub struct Shipment {
     /// When the carrier last changed anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_update: Option<Timestamp>,
+    /// When the carrier expects to deliver; only while a delivery is still to come (see
+    /// [`Shipment::estimate_to_show`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<EstimatedDelivery>,
 }
 
 impl Shipment {
@@ -337,6 +411,22 @@ impl Shipment {
             expected_flow: Vec::new(),
             created_at: None,
             last_update: None,
+            estimated_delivery: None,
+        }
+    }
+
+    /// The estimate, unless the status has overtaken it: a delivered, returned or cancelled
+    /// shipment has no delivery left to expect, whatever date the carrier still sends.
+    pub fn estimate_to_show(&self) -> Option<&EstimatedDelivery> {
+        self.estimated_delivery
+            .as_ref()
+            .filter(|_| !self.status.settles_delivery())
+    }
+
+    /// Drops an estimate the status has overtaken; adapters call it once the status is known.
+    pub fn drop_overtaken_estimate(&mut self) {
+        if self.status.settles_delivery() {
+            self.estimated_delivery = None;
         }
     }
 
@@ -425,5 +515,93 @@ impl TrackingError {
             self,
             TrackingError::RateLimited { .. } | TrackingError::UpstreamUnavailable { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_with_offset;
+
+    fn at(text: &str) -> Timestamp {
+        parse_with_offset(text).unwrap()
+    }
+
+    #[test]
+    fn a_window_orders_its_ends_and_collapses_to_a_point_when_they_meet() {
+        let early = at("2024-11-21T08:00:00+01:00");
+        let late = at("2024-11-23T16:00:00+01:00");
+        assert_eq!(
+            EstimatedDelivery::window(late, early),
+            EstimatedDelivery::Window {
+                earliest: early,
+                latest: late
+            }
+        );
+        // The same instant written in two offsets is one moment.
+        assert_eq!(
+            EstimatedDelivery::window(early, at("2024-11-21T07:00:00Z")),
+            EstimatedDelivery::Point { time: early }
+        );
+    }
+
+    #[test]
+    fn an_estimate_spans_every_expected_time() {
+        assert_eq!(EstimatedDelivery::spanning([]), None);
+        let middle = at("2024-11-22T12:00:00Z");
+        assert_eq!(
+            EstimatedDelivery::spanning([middle]),
+            Some(EstimatedDelivery::Point { time: middle })
+        );
+        let spanned = EstimatedDelivery::spanning([
+            middle,
+            at("2024-11-23T12:00:00Z"),
+            at("2024-11-21T12:00:00Z"),
+        ])
+        .unwrap();
+        assert_eq!(spanned.earliest(), at("2024-11-21T12:00:00Z"));
+        assert_eq!(spanned.latest(), at("2024-11-23T12:00:00Z"));
+    }
+
+    #[test]
+    fn an_estimate_serializes_as_a_tagged_point_or_window_and_is_left_out_when_absent() {
+        let mut shipment = Shipment::new(Carrier::Trackonline, "PO-1");
+        let json = serde_json::to_value(&shipment).unwrap();
+        assert!(json.get("estimated_delivery").is_none());
+        shipment.estimated_delivery = Some(EstimatedDelivery::window(
+            at("2024-11-21T08:00:00+01:00"),
+            at("2024-11-23T16:00:00+01:00"),
+        ));
+        let json = serde_json::to_value(&shipment).unwrap();
+        assert_eq!(
+            json["estimated_delivery"],
+            serde_json::json!({
+                "kind": "window",
+                "earliest": {"at": "2024-11-21T08:00:00+01:00", "offset": "carrier"},
+                "latest": {"at": "2024-11-23T16:00:00+01:00", "offset": "carrier"},
+            })
+        );
+        let back: Shipment = serde_json::from_value(json).unwrap();
+        assert_eq!(back, shipment);
+    }
+
+    #[test]
+    fn a_delivered_returned_or_cancelled_shipment_shows_no_estimate() {
+        let mut shipment = Shipment::new(Carrier::Trackonline, "PO-1");
+        shipment.estimated_delivery = Some(EstimatedDelivery::Point {
+            time: at("2024-11-22T00:00:00+01:00"),
+        });
+        for status in Status::ALL {
+            shipment.status = status;
+            let shown = shipment.estimate_to_show().is_some();
+            let settled = matches!(
+                status,
+                Status::Delivered | Status::Returned | Status::Cancelled
+            );
+            assert_eq!(shown, !settled, "{status}");
+        }
+        shipment.status = Status::Returned;
+        shipment.drop_overtaken_estimate();
+        assert_eq!(shipment.estimated_delivery, None);
     }
 }

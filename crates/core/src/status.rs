@@ -61,6 +61,15 @@ impl Status {
     pub fn is_final(self) -> bool {
         matches!(self, Status::Delivered | Status::Cancelled)
     }
+
+    /// Whether no delivery to the consumer is to come any more: it happened, or the parcel went
+    /// back or was called off. An estimated delivery is meaningless from here on.
+    pub fn settles_delivery(self) -> bool {
+        matches!(
+            self,
+            Status::Delivered | Status::Returned | Status::Cancelled
+        )
+    }
 }
 
 impl fmt::Display for Status {

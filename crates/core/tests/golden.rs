@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
-use trackline_core::model::{Carrier, Shipment};
+use trackline_core::model::{Carrier, EstimatedDelivery, Shipment};
 use trackline_core::status::Status;
 
 struct Fixture {
@@ -213,4 +213,73 @@ fn html_and_script_in_carrier_text_arrive_as_the_same_plain_text() {
         shipment.carrier_status.as_ref().unwrap().text.as_deref(),
         Some("<script>alert(1)</script>")
     );
+}
+
+fn trackonline_transactions(name: &str) -> Shipment {
+    let fixture = all_fixtures()
+        .into_iter()
+        .find(|f| {
+            f.carrier == Carrier::Trackonline
+                && f.body_path.ends_with(format!("transactions/{name}.json"))
+        })
+        .unwrap_or_else(|| panic!("the fixture {name} exists"));
+    shipments_of(&fixture).remove(0)
+}
+
+#[test]
+fn an_open_transaction_expects_delivery_on_its_delivery_date_in_the_zone_it_was_written_in() {
+    let planned = trackonline_transactions("planned-with-expected-delivery");
+    assert_eq!(planned.status, Status::PreTransit);
+    let Some(EstimatedDelivery::Point { time }) = planned.estimated_delivery else {
+        panic!("a point: {:?}", planned.estimated_delivery);
+    };
+    assert_eq!(time.to_string(), "2024-11-22T00:00:00+01:00");
+    assert!(time.offset_assumed(), "TrackOnline wrote no offset");
+}
+
+#[test]
+fn open_movements_with_different_delivery_dates_give_a_window() {
+    let shipment = trackonline_transactions("open-movements-delivery-window");
+    let estimate = shipment.estimate_to_show().expect("an estimate");
+    assert!(matches!(estimate, EstimatedDelivery::Window { .. }));
+    assert_eq!(estimate.earliest().to_string(), "2024-11-21T08:00:00+00:00");
+    assert_eq!(estimate.latest().to_string(), "2024-11-23T16:00:00+00:00");
+}
+
+#[test]
+fn no_estimate_without_a_delivery_date_of_its_own_or_once_delivered() {
+    // The delivery date equals the transaction date: TrackOnline's filler, not a promise.
+    let sent = trackonline_transactions("sent-without-delivery-date");
+    assert_eq!(sent.status, Status::InTransit);
+    assert_eq!(sent.estimated_delivery, None);
+    let planned = trackonline_transactions("planned-by-delivery-note");
+    assert_eq!(planned.estimated_delivery, None);
+    // An older movement still carries a future delivery date; the newer one delivered.
+    let delivered = trackonline_transactions("delivered-after-an-expected-delivery");
+    assert_eq!(delivered.status, Status::Delivered);
+    assert_eq!(delivered.estimated_delivery, None);
+    for name in ["cancelled-transaction", "lost-and-rejected"] {
+        assert_eq!(
+            trackonline_transactions(name).estimated_delivery,
+            None,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn no_inpost_or_di_fixture_has_an_estimate_because_neither_api_sends_one() {
+    for fixture in all_fixtures() {
+        if fixture.carrier == Carrier::Trackonline {
+            continue;
+        }
+        for shipment in shipments_of(&fixture) {
+            assert_eq!(
+                shipment.estimated_delivery,
+                None,
+                "{}",
+                fixture.body_path.display()
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use trackline_core::carrier::di::{parse_login, Locale};
 use trackline_core::carrier::{
     normalize, Auth, CarrierRequest, CarrierResponse, Method, Normalized,
 };
-use trackline_core::model::Carrier as CoreCarrier;
+use trackline_core::model::{Carrier as CoreCarrier, EstimatedDelivery, Shipment};
 use trackline_core::routing::{plan, RoutingConfig};
 
 fn core_carrier(carrier: Carrier) -> CoreCarrier {
@@ -53,6 +53,17 @@ async fn normalized_status(
     case: &DemoCase,
     di_bearer: &str,
 ) -> Result<String, String> {
+    normalized_shipment(sandbox, case, di_bearer)
+        .await
+        .map(|shipment| shipment.status.as_str().to_owned())
+}
+
+/// The first shipment core derives for a case, or why it derives none.
+async fn normalized_shipment(
+    sandbox: &Sandbox,
+    case: &DemoCase,
+    di_bearer: &str,
+) -> Result<Shipment, String> {
     let link = trackline_core::reference::parse(&format!(
         "https://shop.example/track?{}={}",
         case.parameter, case.value
@@ -74,8 +85,8 @@ async fn normalized_status(
         let (status, body) = send(sandbox, &request.request, di_bearer).await;
         let response = CarrierResponse::new(status, &body);
         match normalize(request.kind, &response, Some(request.reference.number())) {
-            Ok(Normalized::Shipments(shipments)) if !shipments.is_empty() => {
-                return Ok(shipments[0].status.as_str().to_owned())
+            Ok(Normalized::Shipments(mut shipments)) if !shipments.is_empty() => {
+                return Ok(shipments.remove(0))
             }
             other => answers.push(format!(
                 "{} answered {status}: {other:?}",
@@ -372,4 +383,43 @@ async fn trackonline_measurements_and_packaging_labels_read_into_the_model() {
     );
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0].tracking_number, "387123450000012343");
+}
+
+#[tokio::test]
+async fn open_trackonline_demo_transactions_carry_their_delivery_date_as_the_estimate() {
+    let sandbox = start_builtin().await;
+    let cases = demo_cases(&DataSet::builtin());
+    let case = |value: &str| {
+        cases
+            .iter()
+            .find(|case| case.value == value)
+            .unwrap_or_else(|| panic!("the demo case {value}"))
+            .clone()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let planned = normalized_shipment(&sandbox, &case("KD-REF-10001"), "")
+        .await
+        .unwrap();
+    let Some(EstimatedDelivery::Point { time }) = planned.estimated_delivery else {
+        panic!("a point: {:?}", planned.estimated_delivery);
+    };
+    let day = 86_400;
+    assert!(
+        (time.unix_seconds() - (now + day)).abs() < 600,
+        "tomorrow, got {time}"
+    );
+    let sent = normalized_shipment(&sandbox, &case("LS-2024-08154711"), "")
+        .await
+        .unwrap();
+    assert!(sent.estimated_delivery.is_some());
+    // Sent without a delivery date, delivered, cancelled: nothing to expect.
+    for value in ["KD-REF-10007", "LS-2024-08154713", "KD-REF-10005"] {
+        let shipment = normalized_shipment(&sandbox, &case(value), "")
+            .await
+            .unwrap();
+        assert_eq!(shipment.estimated_delivery, None, "{value}");
+    }
 }

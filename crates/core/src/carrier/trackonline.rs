@@ -14,8 +14,8 @@ use crate::carrier::json::{self, field, integer, list, number_any, parse_lenient
 use crate::carrier::{Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
-    Carrier, CarrierStatus, Coordinates, Location, ReferenceKind, Shipment, TrackingError,
-    TrackingEvent,
+    Carrier, CarrierStatus, Coordinates, EstimatedDelivery, Location, ReferenceKind, Shipment,
+    TrackingError, TrackingEvent,
 };
 use crate::status::Status;
 use crate::time::{self, Timestamp};
@@ -461,11 +461,32 @@ pub fn transaction_status(status_code: Option<&str>, type_code: Option<&str>) ->
         .map_or(Status::Unknown, |e| e.status)
 }
 
-fn movement(record: &Value, shipment: &mut Shipment) -> TrackingEvent {
+/// A transaction's status code and type code, as text.
+fn transaction_codes(record: &Value) -> (Option<String>, Option<String>) {
     let status_code = integer(record, "statusCode")
         .map(|c| c.to_string())
         .or_else(|| text(record, "statusCode"));
     let type_code = integer(record, "typeCode").map(|c| c.to_string());
+    (status_code, type_code)
+}
+
+/// When a transaction still on its way is expected to arrive: its delivery date
+/// (`dateTransactionCounterpart`, 'leveringsdatum'). Once the transaction is delivered, rejected,
+/// lost or cancelled that date is history, not an expectation. TrackOnline fills an empty
+/// delivery date with the transaction date, so a delivery date equal to it promises nothing.
+fn expected_delivery(record: &Value) -> Option<Timestamp> {
+    let (status_code, type_code) = transaction_codes(record);
+    let status = transaction_status(status_code.as_deref(), type_code.as_deref());
+    if !matches!(status, Status::PreTransit | Status::InTransit) {
+        return None;
+    }
+    let delivery = timestamp_of(text(record, "dateTransactionCounterpart"))?;
+    let sent = timestamp_of(text(record, "dateTransaction"));
+    (sent.map(|t| t.unix_millis()) != Some(delivery.unix_millis())).then_some(delivery)
+}
+
+fn movement(record: &Value, shipment: &mut Shipment) -> TrackingEvent {
+    let (status_code, type_code) = transaction_codes(record);
     for (key, kind) in [
         ("transactionNumber", ReferenceKind::TransactionNumber),
         ("referenceNumber", ReferenceKind::ReferenceNumber),
@@ -530,11 +551,18 @@ pub fn parse_transactions(
         .unwrap_or_default();
     let mut shipment = Shipment::new(CARRIER, name);
     shipment.references.clear();
-    let movements: Vec<TrackingEvent> = records
+    let live: Vec<&Value> = records
         .iter()
         .filter(|r| field(r, "isDeleted").and_then(Value::as_bool) != Some(true))
+        .collect();
+    let movements: Vec<TrackingEvent> = live
+        .iter()
         .map(|record| movement(record, &mut shipment))
         .collect();
+    // Several open movements under one reference: the goods arrive between the first and the
+    // last of their delivery dates.
+    shipment.estimated_delivery =
+        EstimatedDelivery::spanning(live.iter().filter_map(|r| expected_delivery(r)));
     shipment.events = movements;
     shipment.sort_and_collapse_events();
     if let Some(latest) = shipment.events.first() {
@@ -558,6 +586,7 @@ pub fn parse_transactions(
         .iter()
         .filter_map(|r| timestamp_of(text(r, "createdOn")))
         .min_by_key(Timestamp::unix_millis);
+    shipment.drop_overtaken_estimate();
     shipment.expected_flow = flow::expected_flow(&FlowInput {
         journey: Journey::Transfer,
         current: shipment.status,

@@ -335,7 +335,11 @@ pub struct TrackOnlineTransaction {
     pub from_location: String,
     pub to_location: String,
     pub carrier: Option<String>,
+    /// `dateTransaction`: when the movement leaves (or left).
     pub date: RelativeTime,
+    /// `dateTransactionCounterpart`, the delivery date: expected while the transaction is open,
+    /// actual once processed. Left out, it is the transaction date, as TrackOnline does; clients
+    /// then show no estimated delivery.
     pub date_counterpart: Option<RelativeTime>,
     pub license_plate: Option<String>,
     pub notes: Option<String>,
