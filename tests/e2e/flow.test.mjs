@@ -320,4 +320,30 @@ describe("across carriers", () => {
     assert.equal(await page.evaluate(() => document.querySelector("#scripted").shadowRoot.childElementCount), 0);
     assert.deepEqual(pageErrors(page), []);
   });
+
+  test("the theme option of Trackline.mount holds against the system's colour scheme", async () => {
+    const page = await open("embed.html");
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.waitForFunction(() => window.Trackline);
+    const cardColours = (theme) =>
+      page.evaluate(async (theme) => {
+        const div = document.createElement("div");
+        document.body.append(div);
+        window.Trackline.mount(div, { number: "370724760010119754", theme });
+        const card = await new Promise((resolve) => {
+          const look = () => {
+            const found = div.shadowRoot?.querySelector("[data-testid=widget]");
+            found ? resolve(found) : requestAnimationFrame(look);
+          };
+          look();
+        });
+        const style = getComputedStyle(card);
+        return [style.backgroundColor, style.color];
+      }, theme);
+    assert.deepEqual(await cardColours("dark"), ["rgb(22, 25, 29)", "rgb(232, 234, 237)"]);
+    await page.emulateMedia({ colorScheme: "dark" });
+    assert.deepEqual(await cardColours("light"), ["rgb(255, 255, 255)", "rgb(26, 29, 33)"]);
+    assert.deepEqual(await cardColours("auto"), ["rgb(22, 25, 29)", "rgb(232, 234, 237)"]);
+    assert.deepEqual(pageErrors(page), []);
+  });
 });
