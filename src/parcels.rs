@@ -9,6 +9,7 @@ use trackline_core::carrier::di::Locale as DiLocale;
 use trackline_core::model::{Carrier, Shipment};
 use trackline_core::reference::Reference;
 use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
+use trackline_core::sort::sort_by_int_key;
 use trackline_core::status::Status;
 use web_sys::HtmlElement;
 
@@ -65,7 +66,7 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
 
 fn distinct_carriers(shipments: &[Shipment]) -> usize {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort();
+    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
     carriers.dedup();
     carriers.len()
 }
@@ -492,7 +493,7 @@ fn ChooseCarrier(
     options: WidgetOptions,
 ) -> impl IntoView {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort();
+    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
     carriers.dedup();
     view! {
         <div class="tl-state" data-testid="state-choose" data-state="choose">

@@ -482,8 +482,7 @@ fn settle(shipment: &mut Shipment) {
     shipment
         .linked_parcels
         .retain(|n| *n != shipment.tracking_number);
-    shipment.linked_parcels.sort();
-    shipment.linked_parcels.dedup();
+    crate::sort::sort_dedup_texts(&mut shipment.linked_parcels);
     let deciding = shipment.events.iter().find(|e| e.status != Status::Unknown);
     shipment.status = deciding.map_or(Status::Unknown, |e| e.status);
     let latest_code = shipment
@@ -500,11 +499,7 @@ fn settle(shipment: &mut Shipment) {
         .iter()
         .filter_map(|e| e.time)
         .max_by_key(Timestamp::unix_millis);
-    let service = shipment
-        .service
-        .as_deref()
-        .unwrap_or_default()
-        .to_lowercase();
+    let service = crate::fold::lower_latin(shipment.service.as_deref().unwrap_or_default());
     let pickup = shipment
         .references
         .iter()
@@ -597,8 +592,7 @@ pub fn unfetched_linked_parcels(shipments: &[Shipment]) -> Vec<String> {
         .filter(|n| !known.contains(&n.as_str()))
         .cloned()
         .collect();
-    missing.sort();
-    missing.dedup();
+    crate::sort::sort_dedup_texts(&mut missing);
     missing
 }
 
