@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use trackline_core::carrier::http::parse_retry_after;
-use trackline_core::carrier::{normalize, CarrierResponse, Normalized};
+use trackline_core::carrier::{normalize_from, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -76,7 +76,10 @@ pub fn classify(
         .is_some_and(|ct| ct.contains("problem+json"));
     if endpoint.is_trackline_proxy() {
         if is_problem {
-            if let Ok(problem) = serde_json::from_slice::<Problem>(&response.body) {
+            let problem = super::json::parse(&response.body)
+                .ok()
+                .and_then(|json| serde_wasm_bindgen::from_value::<Problem>(json).ok());
+            if let Some(problem) = problem {
                 return from_problem(problem, response);
             }
         }
@@ -94,11 +97,13 @@ pub fn classify(
             };
         }
     }
-    let carrier_response = CarrierResponse::new(response.status, &response.body)
-        .with_retry_after(response.retry_after.as_deref());
-    match normalize(
+    let json = super::json::parse(&response.body).map(serde_wasm_bindgen::Deserializer::from);
+    match normalize_from(
         planned.kind,
-        &carrier_response,
+        response.status,
+        response.retry_after.as_deref(),
+        &response.body,
+        json,
         Some(planned.reference.number()),
     ) {
         Ok(Normalized::Shipments(shipments)) if shipments.is_empty() => Outcome::NotFound,

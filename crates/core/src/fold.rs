@@ -29,7 +29,10 @@ mod tests {
 
     #[test]
     fn agrees_with_the_standard_lower_case_on_the_latin_letters() {
-        for c in (0u32..0x180).filter_map(char::from_u32).filter(|&c| c != 'İ') {
+        for c in (0u32..0x180)
+            .filter_map(char::from_u32)
+            .filter(|&c| c != 'İ')
+        {
             assert_eq!(
                 lower_latin_char(c).to_string(),
                 c.to_lowercase().to_string(),

@@ -17,7 +17,7 @@ pub use register::{
 };
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, list, number, parse_lenient, text};
+use crate::carrier::json::{self, field, list, number, text};
 use crate::carrier::{percent_encode, Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
@@ -316,7 +316,7 @@ pub fn parse_login(response: &CarrierResponse) -> Result<Token, TrackingError> {
             status: response.status,
         });
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     text(&body, "token")
         .map(Token)
         .ok_or_else(|| TrackingError::MalformedResponse {
@@ -330,7 +330,7 @@ fn error_of(response: &CarrierResponse, identifier: Option<&str>) -> Option<Trac
         return Some(error);
     }
     let message = || {
-        parse_lenient(CARRIER, response.body)
+        json::body(CARRIER, response)
             .ok()
             .and_then(|body| json::text_any(&body, &["message", "description", "error"]))
     };
@@ -605,7 +605,7 @@ pub fn parse_fetch(
     if let Some(error) = error_of(response, identifier) {
         return Err(error);
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     let parcels = match &body {
         Value::Object(_) if body.get("trackingNumber").is_some() => vec![&body],
         _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {
@@ -625,7 +625,7 @@ pub fn parse_fetch_v1(
     if let Some(error) = error_of(response, Some(identifier)) {
         return Err(error);
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     let events = match &body {
         Value::Object(_) if body.get("events").is_some() => list(&body, "events"),
         _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {

@@ -5,26 +5,45 @@
 
 use serde_json::Value;
 
+use crate::carrier::http::{CarrierResponse, JsonSource};
 use crate::model::Carrier;
 use crate::model::TrackingError;
 
 /// Parses a body as JSON, forgiving a byte-order mark and commas before `}` or `]`.
 pub fn parse_lenient(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
+    parse_bytes(body).map_err(|reason| not_json(carrier, &reason))
+}
+
+/// [`parse_lenient`] with the parser's message as the error.
+pub(crate) fn parse_bytes(body: &[u8]) -> Result<Value, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(strict_error) => {
-            let repaired = without_trailing_commas(body);
-            serde_json::from_slice(&repaired).map_err(|_| TrackingError::MalformedResponse {
-                carrier,
-                reason: format!("not JSON: {strict_error}"),
-            })
-        }
+        Err(strict_error) => serde_json::from_slice(&without_trailing_commas(body))
+            .map_err(|_| strict_error.to_string()),
     }
 }
 
-/// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings.
-fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
+/// The body of an answer as JSON, from wherever the answer says it comes.
+pub(crate) fn body(carrier: Carrier, response: &CarrierResponse) -> Result<Value, TrackingError> {
+    match response.json {
+        JsonSource::Parse(parse) => parse(response.body),
+        JsonSource::Parsed(parsed) => parsed.clone(),
+    }
+    .map_err(|reason| not_json(carrier, &reason))
+}
+
+fn not_json(carrier: Carrier, reason: &str) -> TrackingError {
+    TrackingError::MalformedResponse {
+        carrier,
+        reason: format!("not JSON: {reason}"),
+    }
+}
+
+/// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings: the
+/// repair [`parse_lenient`] tries when a body is not strict JSON, for callers with their own
+/// parser.
+pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut in_string = false;
     let mut escaped = false;
