@@ -2,13 +2,14 @@
 //!
 //! Measured on the release wasm (wasm-opt -Oz, gzip -9, wasm + JS glue, same code otherwise):
 //! serde_json parsing the bodies 277.1 + 9.5 = 286.6 KB; `JSON.parse` read through
-//! serde-wasm-bindgen 271.8 + 10.1 = 281.9 KB. The smaller is kept: core's adapters take any
-//! serde deserializer (`trackline_core::carrier::normalize_from`), and nothing else in the
-//! widget parses JSON, so serde_json's parser is not in the wasm (its `Value` still is: the
-//! adapters read that).
+//! serde-wasm-bindgen (core's `normalize_from`, generic over any serde deserializer)
+//! 271.8 + 10.1 = 281.9 KB; `JSON.parse` turned into a `Value` here (core's `normalize_value`)
+//! 266.6 + 9.6 = 276.2 KB. The smallest is kept. Nothing else in the widget parses JSON, so
+//! serde_json's parser is not in the wasm; its `Value` is, as the adapters read that.
 
 use std::borrow::Cow;
 
+use serde_json::{Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parses a body as JSON with `JSON.parse`, forgiving what core's own parser forgives: a
@@ -20,6 +21,41 @@ pub fn parse(body: &[u8]) -> Result<JsValue, String> {
         let repaired = trackline_core::carrier::json::without_trailing_commas(&body);
         js_sys::JSON::parse(&String::from_utf8_lossy(&repaired)).map_err(|_| message(strict))
     })
+}
+
+/// The value `JSON.parse` returned, as the `Value` core's adapters read. Integers a double holds
+/// exactly become integers, as serde_json reads them.
+pub fn to_value(json: &JsValue) -> Value {
+    if let Some(flag) = json.as_bool() {
+        Value::Bool(flag)
+    } else if let Some(number) = json.as_f64() {
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if number.fract() == 0.0 && number.abs() <= EXACT {
+            if number >= 0.0 {
+                Value::from(number as u64)
+            } else {
+                Value::from(number as i64)
+            }
+        } else {
+            Number::from_f64(number).map_or(Value::Null, Value::Number)
+        }
+    } else if let Some(text) = json.as_string() {
+        Value::String(text)
+    } else if let Some(items) = json.dyn_ref::<js_sys::Array>() {
+        Value::Array(items.iter().map(|item| to_value(&item)).collect())
+    } else if let Some(object) = json.dyn_ref::<js_sys::Object>() {
+        let entries = js_sys::Object::entries(object);
+        let entries = entries.iter().map(|entry| {
+            let pair: js_sys::Array = entry.unchecked_into();
+            (
+                pair.get(0).as_string().unwrap_or_default(),
+                to_value(&pair.get(1)),
+            )
+        });
+        Value::Object(entries.collect())
+    } else {
+        Value::Null
+    }
 }
 
 fn message(error: JsValue) -> String {

@@ -167,6 +167,20 @@ pub fn normalize_from<'de, D: Deserializer<'de>>(
     normalize(kind, &response, reference)
 }
 
+/// [`normalize_from`] for a caller that already holds the body as a `Value`: no deserializer,
+/// so none of serde's error formatting ends up in the caller's binary.
+pub fn normalize_value(
+    kind: ResponseKind,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    json: &Result<Value, String>,
+    reference: Option<&str>,
+) -> Result<Normalized, TrackingError> {
+    let response = CarrierResponse::parsed(status, body, json).with_retry_after(retry_after);
+    normalize(kind, &response, reference)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

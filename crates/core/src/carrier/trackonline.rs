@@ -325,7 +325,7 @@ fn record_event(code: &str, time: Option<Timestamp>) -> TrackingEvent {
 }
 
 fn temperature(value: &Value, keys: &[&str]) -> Option<String> {
-    number_any(value, keys).map(|celsius| format!("Temperature: {celsius} °C"))
+    number_any(value, keys).map(|celsius| format!("Temperature: {} °C", json::decimal(celsius)))
 }
 
 fn unique_item(value: &Value) -> Option<Shipment> {
