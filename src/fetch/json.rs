@@ -44,15 +44,16 @@ pub fn to_value(json: &JsValue) -> Value {
     } else if let Some(items) = json.dyn_ref::<js_sys::Array>() {
         Value::Array(items.iter().map(|item| to_value(&item)).collect())
     } else if let Some(object) = json.dyn_ref::<js_sys::Object>() {
-        let entries = js_sys::Object::entries(object);
-        let entries = entries.iter().map(|entry| {
+        // Inserted one by one: collecting would sort the entries first, one more sort in the wasm.
+        let mut map = serde_json::Map::new();
+        for entry in js_sys::Object::entries(object).iter() {
             let pair: js_sys::Array = entry.unchecked_into();
-            (
+            map.insert(
                 pair.get(0).as_string().unwrap_or_default(),
                 to_value(&pair.get(1)),
-            )
-        });
-        Value::Object(entries.collect())
+            );
+        }
+        Value::Object(map)
     } else {
         Value::Null
     }
