@@ -15,8 +15,8 @@ fn lower_latin_char(c: char) -> char {
         // In Latin Extended-A the capital comes first in each pair, on even code points up to
         // U+0137 and from U+014A, on odd ones in between and from U+0179.
         // U+0130 (`İ`) lowers to two characters; U+0138 (`ĸ`) and U+0149 (`ŉ`) have no pair.
-        0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 if code % 2 == 0 => code + 1,
-        0x139..=0x148 | 0x179..=0x17E if code % 2 == 1 => code + 1,
+        0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 if code.is_multiple_of(2) => code + 1,
+        0x139..=0x148 | 0x179..=0x17E if !code.is_multiple_of(2) => code + 1,
         0x178 => 0xFF,
         _ => code,
     };
