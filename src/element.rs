@@ -19,13 +19,9 @@ pub const TAG: &str = "trackline-widget";
 /// widget without the custom tag.
 pub const AUTO_MOUNT_ATTRIBUTE: &str = "data-trackline";
 
-/// The widget's stylesheet, placed inside each shadow root: theme variables first, so that the
-/// rules after them can use them.
-const STYLE: &str = concat!(
-    include_str!("../style/theme.css"),
-    include_str!("../style/widget.css"),
-    include_str!("../style/details.css"),
-);
+/// The widget's stylesheet, placed inside each shadow root: `style/*.css` joined and minified by
+/// `build.rs`.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 
 #[wasm_bindgen(inline_js = r#"
 export function defineElement(tag, observed, connected, disconnected, changed) {

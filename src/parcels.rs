@@ -1,15 +1,13 @@
 //! Tracking the references of one widget: a loader per reference (ask, retry, count down,
 //! refresh), and the list or tabs of parcels with the selected one's details.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use trackline_core::carrier::di::Locale as DiLocale;
 use trackline_core::model::{Carrier, Shipment};
 use trackline_core::reference::Reference;
 use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
-use trackline_core::status::Status;
+use trackline_core::sort::sort_by_int_key;
 use web_sys::HtmlElement;
 
 use crate::details::{carrier_name, ShipmentDetails};
@@ -64,7 +62,7 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
 
 fn distinct_carriers(shipments: &[Shipment]) -> usize {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort();
+    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
     carriers.dedup();
     carriers.len()
 }
@@ -263,14 +261,16 @@ impl Job {
             if self.cancel.is_cancelled() {
                 return;
             }
-            let before: BTreeMap<(Carrier, String), Status> = current
-                .iter()
-                .map(|s| ((s.carrier, s.tracking_number.clone()), s.status))
-                .collect();
             for shipment in &fresh {
-                let previous = before
-                    .get(&(shipment.carrier, shipment.tracking_number.clone()))
-                    .copied();
+                // A linear search of a handful of parcels: a map collected here would add a
+                // sort to the wasm. The last of duplicates wins, as it would in a map.
+                let previous = current
+                    .iter()
+                    .rfind(|s| {
+                        s.carrier == shipment.carrier
+                            && s.tracking_number == shipment.tracking_number
+                    })
+                    .map(|s| s.status);
                 if previous.is_some_and(|p| p != shipment.status) {
                     self.announce.set(tr_args(
                         self.locale,
@@ -493,7 +493,7 @@ fn ChooseCarrier(
     locale: Locale,
 ) -> impl IntoView {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort();
+    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
     carriers.dedup();
     view! {
         <div class="tl-state" data-testid="state-choose" data-state="choose">

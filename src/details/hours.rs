@@ -2,6 +2,7 @@
 //! weekly hours and the clock, in the point's own zone (the hours are its wall times).
 
 use trackline_core::model::{Carrier, OpeningHours, OpeningPeriod, Weekday};
+use trackline_core::sort::sort_by_int_key;
 use trackline_core::time::{EuZone, EUROPE_AMSTERDAM, EUROPE_OSLO, EUROPE_WARSAW};
 
 /// Whether a point is open at a moment, and when that changes.
@@ -51,7 +52,7 @@ pub fn opening_state(hours: &OpeningHours, utc_millis: i64, zone: EuZone) -> Opt
             .iter()
             .filter(|p| p.day == Weekday::ALL[day % 7])
             .collect();
-        list.sort_by_key(|p| minutes(&p.opens));
+        sort_by_int_key(&mut list, |p| minutes(&p.opens).map_or(-1, i64::from));
         list
     };
     for period in on(today) {

@@ -1,9 +1,9 @@
 //! What an answer means for the consumer: the proxy's problem documents first (they say whether
 //! the proxy itself or the carrier spoke), then core's adapters for the carrier's own answer.
 
-use serde::Deserialize;
+use serde_json::Value;
 use trackline_core::carrier::http::parse_retry_after;
-use trackline_core::carrier::{normalize, CarrierResponse, Normalized};
+use trackline_core::carrier::{normalize_value, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -33,14 +33,33 @@ pub enum Outcome {
 }
 
 /// The part of the proxy's RFC 7807 documents the widget reads.
-#[derive(Deserialize)]
 struct Problem {
-    #[serde(rename = "type", default)]
     kind: String,
-    #[serde(default)]
     detail: Option<String>,
-    #[serde(default)]
     retry_after_seconds: Option<u64>,
+}
+
+impl Problem {
+    /// Reads a problem document; `None` when it is not an object or a field has the wrong type.
+    fn read(json: &Value) -> Option<Problem> {
+        let text = |key: &str| match json.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(value) => value.as_str().map(|text| Some(text.to_owned())),
+        };
+        let retry_after_seconds = match json.get("retry_after_seconds") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(value.as_u64()?),
+        };
+        json.is_object().then_some(())?;
+        Some(Problem {
+            kind: match json.get("type") {
+                None => String::new(),
+                Some(value) => value.as_str()?.to_owned(),
+            },
+            detail: text("detail")?,
+            retry_after_seconds,
+        })
+    }
 }
 
 /// How long to wait, when nothing says: a carrier that limits without saying when.
@@ -76,7 +95,10 @@ pub fn classify(
         .is_some_and(|ct| ct.contains("problem+json"));
     if endpoint.is_trackline_proxy() {
         if is_problem {
-            if let Ok(problem) = serde_json::from_slice::<Problem>(&response.body) {
+            let problem = super::json::parse(&response.body)
+                .ok()
+                .and_then(|json| Problem::read(&super::json::to_value(&json)));
+            if let Some(problem) = problem {
                 return from_problem(problem, response);
             }
         }
@@ -94,11 +116,13 @@ pub fn classify(
             };
         }
     }
-    let carrier_response = CarrierResponse::new(response.status, &response.body)
-        .with_retry_after(response.retry_after.as_deref());
-    match normalize(
+    let json = super::json::parse(&response.body).map(|json| super::json::to_value(&json));
+    match normalize_value(
         planned.kind,
-        &carrier_response,
+        response.status,
+        response.retry_after.as_deref(),
+        &response.body,
+        &json,
         Some(planned.reference.number()),
     ) {
         Ok(Normalized::Shipments(shipments)) if shipments.is_empty() => Outcome::NotFound,

@@ -450,8 +450,8 @@ impl Shipment {
                 unique.push(event);
             }
         }
-        unique.sort_by_key(|event| {
-            std::cmp::Reverse(event.time.map(|t| t.unix_millis()).unwrap_or(i64::MIN))
+        crate::sort::sort_by_int_key(&mut unique, |event| {
+            !event.time.map_or(i64::MIN, |t| t.unix_millis())
         });
         self.events = unique;
     }

@@ -17,7 +17,7 @@ pub use register::{
 };
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, list, number, parse_lenient, text};
+use crate::carrier::json::{self, field, list, number, text};
 use crate::carrier::{percent_encode, Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
@@ -316,7 +316,7 @@ pub fn parse_login(response: &CarrierResponse) -> Result<Token, TrackingError> {
             status: response.status,
         });
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     text(&body, "token")
         .map(Token)
         .ok_or_else(|| TrackingError::MalformedResponse {
@@ -330,7 +330,7 @@ fn error_of(response: &CarrierResponse, identifier: Option<&str>) -> Option<Trac
         return Some(error);
     }
     let message = || {
-        parse_lenient(CARRIER, response.body)
+        json::body(CARRIER, response)
             .ok()
             .and_then(|body| json::text_any(&body, &["message", "description", "error"]))
     };
@@ -482,8 +482,7 @@ fn settle(shipment: &mut Shipment) {
     shipment
         .linked_parcels
         .retain(|n| *n != shipment.tracking_number);
-    shipment.linked_parcels.sort();
-    shipment.linked_parcels.dedup();
+    crate::sort::sort_dedup_texts(&mut shipment.linked_parcels);
     let deciding = shipment.events.iter().find(|e| e.status != Status::Unknown);
     shipment.status = deciding.map_or(Status::Unknown, |e| e.status);
     let latest_code = shipment
@@ -500,11 +499,7 @@ fn settle(shipment: &mut Shipment) {
         .iter()
         .filter_map(|e| e.time)
         .max_by_key(Timestamp::unix_millis);
-    let service = shipment
-        .service
-        .as_deref()
-        .unwrap_or_default()
-        .to_lowercase();
+    let service = crate::fold::lower_latin(shipment.service.as_deref().unwrap_or_default());
     let pickup = shipment
         .references
         .iter()
@@ -597,8 +592,7 @@ pub fn unfetched_linked_parcels(shipments: &[Shipment]) -> Vec<String> {
         .filter(|n| !known.contains(&n.as_str()))
         .cloned()
         .collect();
-    missing.sort();
-    missing.dedup();
+    crate::sort::sort_dedup_texts(&mut missing);
     missing
 }
 
@@ -611,7 +605,7 @@ pub fn parse_fetch(
     if let Some(error) = error_of(response, identifier) {
         return Err(error);
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     let parcels = match &body {
         Value::Object(_) if body.get("trackingNumber").is_some() => vec![&body],
         _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {
@@ -631,7 +625,7 @@ pub fn parse_fetch_v1(
     if let Some(error) = error_of(response, Some(identifier)) {
         return Err(error);
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     let events = match &body {
         Value::Object(_) if body.get("events").is_some() => list(&body, "events"),
         _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, list, number, parse_lenient, text};
+use crate::carrier::json::{self, field, list, number, text};
 use crate::carrier::{opening_hours, percent_encode, Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, AnnouncedStep, FlowInput, Journey};
 use crate::model::{
@@ -171,7 +171,7 @@ fn error_of(response: &CarrierResponse) -> Option<TrackingError> {
     if (200..300).contains(&response.status) {
         return None;
     }
-    let body = parse_lenient(CARRIER, response.body).unwrap_or(Value::Null);
+    let body = json::body(CARRIER, response).unwrap_or(Value::Null);
     let message = text(&body, "message").or_else(|| text(&body, "description"));
     let code = text(&body, "error").unwrap_or_default();
     let reference = message.as_deref().and_then(long_number);
@@ -212,7 +212,7 @@ fn object(response: &CarrierResponse) -> Result<Value, TrackingError> {
     if let Some(error) = error_of(response) {
         return Err(error);
     }
-    let value = parse_lenient(CARRIER, response.body)?;
+    let value = json::body(CARRIER, response)?;
     if value.is_object() {
         Ok(value)
     } else {

@@ -5,26 +5,45 @@
 
 use serde_json::Value;
 
+use crate::carrier::http::{CarrierResponse, JsonSource};
 use crate::model::Carrier;
 use crate::model::TrackingError;
 
 /// Parses a body as JSON, forgiving a byte-order mark and commas before `}` or `]`.
 pub fn parse_lenient(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
+    parse_bytes(body).map_err(|reason| not_json(carrier, &reason))
+}
+
+/// [`parse_lenient`] with the parser's message as the error.
+pub(crate) fn parse_bytes(body: &[u8]) -> Result<Value, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(strict_error) => {
-            let repaired = without_trailing_commas(body);
-            serde_json::from_slice(&repaired).map_err(|_| TrackingError::MalformedResponse {
-                carrier,
-                reason: format!("not JSON: {strict_error}"),
-            })
-        }
+        Err(strict_error) => serde_json::from_slice(&without_trailing_commas(body))
+            .map_err(|_| strict_error.to_string()),
     }
 }
 
-/// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings.
-fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
+/// The body of an answer as JSON, from wherever the answer says it comes.
+pub(crate) fn body(carrier: Carrier, response: &CarrierResponse) -> Result<Value, TrackingError> {
+    match response.json {
+        JsonSource::Parse(parse) => parse(response.body),
+        JsonSource::Parsed(parsed) => parsed.clone(),
+    }
+    .map_err(|reason| not_json(carrier, &reason))
+}
+
+fn not_json(carrier: Carrier, reason: &str) -> TrackingError {
+    TrackingError::MalformedResponse {
+        carrier,
+        reason: format!("not JSON: {reason}"),
+    }
+}
+
+/// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings: the
+/// repair [`parse_lenient`] tries when a body is not strict JSON, for callers with their own
+/// parser.
+pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut in_string = false;
     let mut escaped = false;
@@ -83,9 +102,85 @@ pub fn text_any(value: &Value, keys: &[&str]) -> Option<String> {
 pub fn number(value: &Value, key: &str) -> Option<f64> {
     match field(value, key)? {
         Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().replace(',', ".").parse().ok(),
+        Value::String(text) => parse_decimal(text.trim()),
         _ => None,
     }
+}
+
+/// A number written as `{}` writes an `f64` (`4.5`, `6`, `-0.25`), through the shortest
+/// round-trip writer serde_json already carries: `f64`'s own `Display` would add 14 KB to the
+/// widget's wasm. The two agree for every number whose decimal exponent is between -5 and 15;
+/// outside that serde_json switches to exponent notation (`1e-7`).
+pub fn decimal(number: f64) -> String {
+    match serde_json::Number::from_f64(number) {
+        Some(number) => {
+            let text = number.to_string();
+            match text.strip_suffix(".0") {
+                Some(whole) => whole.to_owned(),
+                None => text,
+            }
+        }
+        None => String::new(),
+    }
+}
+
+/// Reads a decimal number as carriers write them in strings: `59.91`, `59,91`, `-7`, `1e3`.
+///
+/// Not `str::parse::<f64>`: its correctly-rounded algorithm brings 10 KB of tables into the
+/// widget's wasm. This is exact (the same `f64`) whenever the digits fit 2^53 and the power of
+/// ten is at most 22, which covers coordinates and temperatures; longer inputs may differ in
+/// the last bit. Infinity and NaN are not numbers a carrier means.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let (negative, text) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa_text, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, fraction) = match mantissa_text.find(['.', ',']) {
+        Some(at) => (&mantissa_text[..at], &mantissa_text[at + 1..]),
+        None => (mantissa_text, ""),
+    };
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut scale = exponent;
+    for (index, byte) in whole.bytes().chain(fraction.bytes()).enumerate() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        if index >= whole.len() {
+            scale = scale.checked_sub(1)?;
+        }
+        match mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(byte - b'0')))
+        {
+            Some(next) => mantissa = next,
+            // A digit beyond what u64 holds is dropped (it moves the value by less than its last
+            // bit): the value is then ten times what the kept digits say.
+            None => scale = scale.checked_add(1)?,
+        }
+    }
+    // Integers up to 2^53 and powers of ten up to 10^22 are exact doubles, so one
+    // multiplication or division rounds once: the correctly rounded result.
+    let mut value = mantissa as f64;
+    let mut remaining = scale;
+    while remaining > 0 {
+        let step = remaining.min(22);
+        value *= 10f64.powi(step);
+        remaining -= step;
+    }
+    while remaining < 0 {
+        let step = (-remaining).min(22);
+        value /= 10f64.powi(step);
+        remaining += step;
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// The first of several keys that holds a number.
@@ -135,6 +230,52 @@ pub fn records(value: &Value) -> Option<Vec<&Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_strings_read_as_the_standard_parser_reads_them() {
+        for text in [
+            "59.91",
+            "-7",
+            "0",
+            "+3.5",
+            "10.7522",
+            "59.9139",
+            "18.123456",
+            "-0.25",
+            "1e3",
+            "2.5E-3",
+            ".5",
+            "5.",
+            "123456789012345",
+            "4.5",
+            "1234567.891",
+        ] {
+            assert_eq!(parse_decimal(text), text.parse::<f64>().ok(), "{text}");
+        }
+        assert_eq!(parse_decimal("59,91"), Some(59.91));
+        for junk in [
+            "", "-", ".", "1.2.3", "abc", "1e", "inf", "NaN", "1 2", "--1",
+        ] {
+            assert_eq!(parse_decimal(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_as_rust_writes_them() {
+        for number in [
+            4.5,
+            6.0,
+            -0.25,
+            0.0,
+            -0.0,
+            12.345,
+            1e-5,
+            123_456_789.125,
+            -40.1,
+        ] {
+            assert_eq!(decimal(number), number.to_string());
+        }
+    }
 
     #[test]
     fn trailing_commas_are_forgiven_but_not_inside_strings() {

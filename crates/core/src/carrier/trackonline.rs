@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, integer, list, number_any, parse_lenient, text, text_any};
+use crate::carrier::json::{self, field, integer, list, number_any, text, text_any};
 use crate::carrier::{Auth, CarrierRequest, Method, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
@@ -237,14 +237,14 @@ fn records(response: &CarrierResponse) -> Result<Option<Vec<Value>>, TrackingErr
             return Err(TrackingError::NotFound {
                 carrier: CARRIER,
                 reference: None,
-                message: message_of(response.body),
+                message: message_of(response),
             })
         }
         _ => {
             return Err(TrackingError::InvalidReference {
                 carrier: CARRIER,
                 reference: None,
-                reason: message_of(response.body)
+                reason: message_of(response)
                     .unwrap_or_else(|| "one or more filters are incorrect".into()),
             })
         }
@@ -252,7 +252,7 @@ fn records(response: &CarrierResponse) -> Result<Option<Vec<Value>>, TrackingErr
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let body = parse_lenient(CARRIER, response.body)?;
+    let body = json::body(CARRIER, response)?;
     let records = match &body {
         Value::Object(_) if json::records(&body).is_none() => vec![body.clone()],
         _ => json::records(&body)
@@ -267,8 +267,8 @@ fn records(response: &CarrierResponse) -> Result<Option<Vec<Value>>, TrackingErr
     Ok(Some(records))
 }
 
-fn message_of(body: &[u8]) -> Option<String> {
-    let body = parse_lenient(CARRIER, body).ok()?;
+fn message_of(response: &CarrierResponse) -> Option<String> {
+    let body = json::body(CARRIER, response).ok()?;
     text_any(&body, &["message", "title", "detail", "error"])
 }
 
@@ -325,7 +325,7 @@ fn record_event(code: &str, time: Option<Timestamp>) -> TrackingEvent {
 }
 
 fn temperature(value: &Value, keys: &[&str]) -> Option<String> {
-    number_any(value, keys).map(|celsius| format!("Temperature: {celsius} °C"))
+    number_any(value, keys).map(|celsius| format!("Temperature: {} °C", json::decimal(celsius)))
 }
 
 fn unique_item(value: &Value) -> Option<Shipment> {

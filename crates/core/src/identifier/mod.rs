@@ -241,9 +241,9 @@ pub fn detect(value: &str, mode: DetectMode) -> Detection {
     if let Some(normalized) = &normalized {
         formats::collect(normalized, mode, &mut candidates);
     }
-    candidates.sort_by(|left, right| {
-        (right.check_digit.rank(), right.confidence)
-            .cmp(&(left.check_digit.rank(), left.confidence))
+    // Best first: a holding check digit, then confidence.
+    crate::sort::sort_by_int_key(&mut candidates, |c| {
+        !(i64::from(c.check_digit.rank()) << 8 | i64::from(c.confidence))
     });
     Detection {
         normalized: normalized.map(|n| n.text).unwrap_or_default(),

@@ -1,0 +1,88 @@
+//! Joins the widget's stylesheets into one and drops what only their authors need (comments,
+//! indentation, spaces around punctuation): the CSS ships inside the wasm, so every byte of it
+//! is downloaded by every consumer.
+
+use std::path::PathBuf;
+use std::{env, fs};
+
+/// Theme variables first, so that the rules after them can use them.
+const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
+
+fn main() {
+    let mut joined = String::new();
+    for source in SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+        let text = fs::read_to_string(source)
+            .unwrap_or_else(|error| panic!("cannot read the stylesheet {source}: {error}"));
+        joined.push_str(&text);
+        joined.push('\n');
+    }
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    fs::write(out.join("widget.css"), minify(&joined)).expect("cannot write the joined stylesheet");
+}
+
+/// Characters around which whitespace never matters. Not `:` before it (`a :hover` is not
+/// `a:hover`), nor `+`/`-` (`calc()` needs their spaces).
+fn tight_before(c: char) -> bool {
+    matches!(c, '{' | '}' | ';' | ',' | '>' | ')')
+}
+fn tight_after(c: char) -> bool {
+    matches!(c, '{' | '}' | ';' | ',' | '>' | '(' | ':')
+}
+
+fn minify(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut previous = '\0';
+                for inner in chars.by_ref() {
+                    if previous == '*' && inner == '/' {
+                        break;
+                    }
+                    previous = inner;
+                }
+                pending_space = true;
+            }
+            c if c.is_whitespace() => pending_space = true,
+            '"' | '\'' => {
+                push_space(&mut out, &mut pending_space, c);
+                out.push(c);
+                // Strings are copied as they are, escapes included.
+                let mut escaped = false;
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if escaped {
+                        escaped = false;
+                    } else if inner == '\\' {
+                        escaped = true;
+                    } else if inner == c {
+                        break;
+                    }
+                }
+            }
+            '}' => {
+                if out.ends_with(';') {
+                    out.pop();
+                }
+                pending_space = false;
+                out.push(c);
+            }
+            c => {
+                push_space(&mut out, &mut pending_space, c);
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn push_space(out: &mut String, pending: &mut bool, next: char) {
+    if *pending && !out.is_empty() && !tight_before(next) && !out.ends_with(tight_after) {
+        out.push(' ');
+    }
+    *pending = false;
+}
