@@ -155,21 +155,28 @@ async fn unique_items(State(state): State<Arc<SandboxState>>, request: Request) 
                 && matches_any(&bar_codes, item.bar_code.as_deref())
                 && matches_any(&epc_codes, item.epc_code.as_deref())
                 && matches_any(&ble_codes, item.ble_code.as_deref())
-                && matches_any(
-                    &definitions,
-                    data.item_definition(&item.item_definition)
-                        .map(|definition| definition.id.as_str()),
-                )
-                && matches_any(
-                    &locations,
-                    item.last_known_location
-                        .as_deref()
-                        .and_then(|number| data.location(number))
-                        .map(|location| location.id.as_str()),
-                )
+                && matches_any(&definitions, definition_id(data, item))
+                && matches_any(&locations, last_location_id(data, item))
         })
         .collect();
     page(&query, items, |item| render_unique_item(data, item, now))
+}
+
+/// The id of an item's definition, which the `ItemDefinitionId` filters match.
+fn definition_id<'a>(data: &'a TrackOnlineData, item: &TrackOnlineUniqueItem) -> Option<&'a str> {
+    data.item_definition(&item.item_definition)
+        .map(|definition| definition.id.as_str())
+}
+
+/// The id of the location an item was last seen at, which the `LocationId` filters match.
+fn last_location_id<'a>(
+    data: &'a TrackOnlineData,
+    item: &TrackOnlineUniqueItem,
+) -> Option<&'a str> {
+    item.last_known_location
+        .as_deref()
+        .and_then(|number| data.location(number))
+        .map(|location| location.id.as_str())
 }
 
 async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
@@ -185,18 +192,8 @@ async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> 
         .filter(|item| !item.device_ids.is_empty())
         .filter(|item| {
             matches_any(&numbers, Some(&item.number))
-                && matches_any(
-                    &definitions,
-                    data.item_definition(&item.item_definition)
-                        .map(|definition| definition.id.as_str()),
-                )
-                && matches_any(
-                    &locations,
-                    item.last_known_location
-                        .as_deref()
-                        .and_then(|number| data.location(number))
-                        .map(|location| location.id.as_str()),
-                )
+                && matches_any(&definitions, definition_id(data, item))
+                && matches_any(&locations, last_location_id(data, item))
         })
         .collect();
     page(&query, items, |item| render_unique_item(data, item, now))
