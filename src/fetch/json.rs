@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use serde_json::{Number, Value};
+use trackline_core::carrier::json::StringTracker;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parses a body as JSON with `JSON.parse`, forgiving what core's own parser forgives: a
@@ -74,22 +75,11 @@ const EXACT_DIGITS: usize = 15;
 /// strings first; core reads numbers and numeric strings alike.
 fn quote_long_integers(body: &[u8]) -> Cow<'_, [u8]> {
     let mut out: Option<Vec<u8>> = None;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = StringTracker::default();
     let mut index = 0;
     while index < body.len() {
         let byte = body[index];
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if byte == b'-' || byte.is_ascii_digit() {
+        if strings.outside(byte) && (byte == b'-' || byte.is_ascii_digit()) {
             let end = body[index..]
                 .iter()
                 .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))

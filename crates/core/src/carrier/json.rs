@@ -45,20 +45,9 @@ fn not_json(carrier: Carrier, reason: &str) -> TrackingError {
 /// parser.
 pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = StringTracker::default();
     for (index, &byte) in body.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-        } else if byte == b'"' {
-            in_string = true;
-        } else if byte == b',' {
+        if strings.outside(byte) && byte == b',' {
             let next = body[index + 1..].iter().find(|b| !b.is_ascii_whitespace());
             if matches!(next, Some(b'}') | Some(b']')) {
                 continue;
@@ -67,6 +56,36 @@ pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
         out.push(byte);
     }
     out
+}
+
+/// Follows a JSON text byte by byte and tells which bytes stand outside string literals, for
+/// repairs that must never touch the inside of a string (an escaped quote does not end one).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StringTracker {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl StringTracker {
+    /// Takes the next byte; `true` when it is outside every string. The quotes themselves count
+    /// as inside, so a caller looking for structure never mistakes them for it.
+    pub fn outside(&mut self, byte: u8) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+            false
+        } else if byte == b'"' {
+            self.in_string = true;
+            false
+        } else {
+            true
+        }
+    }
 }
 
 /// The value at a key of an object, `None` for absent, `null` and non-objects.
