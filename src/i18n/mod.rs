@@ -221,7 +221,7 @@ fn navigator_languages() -> Vec<String> {
 const ENGLISH: &str = include_str!(concat!(env!("OUT_DIR"), "/en.txt"));
 
 /// The entries of a catalog, in file order: `(key, text)`.
-fn entries<'a>(catalog: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+fn entries(catalog: &str) -> impl Iterator<Item = (&str, &str)> {
     catalog.lines().filter_map(|line| {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
