@@ -4,11 +4,11 @@
 // files; the module's start function defines <trackline-widget>. Elements with a
 // data-trackline attribute (for shop systems that strip unknown tags) are mounted too, and
 // window.Trackline.mount(element, options) mounts one from script.
-// Languages other than English are fetched on demand from the locales/ folder beside it.
 import init, { mount, autoMount, setLocalesUrl } from "./trackline-widget.js";
 
 await init({ module_or_path: new URL("trackline-widget_bg.wasm", import.meta.url) });
-// Before anything else: widgets already on the page fetch their catalog in the next task.
+// Catalogs other than English come from locales/ beside this file; widgets already on the
+// page fetch theirs in the next task, after this line.
 setLocalesUrl(new URL("locales/", import.meta.url).href);
 
 // A second copy of the script keeps the first copy's API.

@@ -79,8 +79,8 @@ pub fn TracklineWidget(
                     let locale = locale.get();
                     view! { <EntryForm options locale /> }.into_any()
                 } else {
-                    // The loaders live as long as the references: a language switch re-words
-                    // the views inside without asking the carriers again.
+                    // A catalog that arrives once the carriers were asked re-words the views
+                    // inside Tracking, without asking them again.
                     let locale = Signal::from(locale);
                     view! { <Tracking resolved options locale host=host.get_value() /> }.into_any()
                 }

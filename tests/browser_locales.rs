@@ -260,3 +260,57 @@ async fn a_language_switch_keeps_the_words_shown_until_the_next_catalog_is_here(
     assert_ne!(submit_text(&element), italian);
     element.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carriers_again() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
+    use trackline_widget::i18n::{tr, Locale};
+
+    let asked = Rc::new(Cell::new(0));
+    let count = asked.clone();
+    fetch::set_stub(Some(Rc::new(move |_: StubRequest| -> StubFuture {
+        count.set(count.get() + 1);
+        Box::pin(async {
+            Ok(RawResponse {
+                status: 404,
+                content_type: Some("application/problem+json".into()),
+                retry_after: None,
+                body: br#"{"type":"https://trackline.dev/problems/not-found","status":404}"#
+                    .to_vec(),
+            })
+        })
+    })));
+    answer_catalog("pt.txt", 200, include_str!("../locales/pt.txt"));
+    hold_catalog("pt.txt");
+    let element = widget("pt-BR");
+    element
+        .set_attribute("number", "520000011395200025009871")
+        .unwrap();
+    let title = || {
+        in_shadow(
+            &element,
+            "[data-testid=state-not-found] [data-testid=state-title]",
+        )
+        .and_then(|title| title.text_content())
+    };
+    until("the not-found state", 2_000, || title().is_some()).await;
+    assert_eq!(title().unwrap(), tr(Locale::En, "state.not_found.title"));
+    let asked_before = asked.get();
+    assert!(asked_before > 0);
+    release_catalog("pt.txt");
+    until("the switch to Portuguese", 2_000, || {
+        card_lang(&element).as_deref() == Some("pt")
+    })
+    .await;
+    assert_eq!(title().unwrap(), tr(Locale::Pt, "state.not_found.title"));
+    sleep(50).await;
+    assert_eq!(
+        asked.get(),
+        asked_before,
+        "the carriers were not asked again"
+    );
+    fetch::set_stub(None);
+    element.remove();
+}
