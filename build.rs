@@ -1,6 +1,7 @@
 //! Joins the widget's stylesheets into one and drops what only their authors need (comments,
-//! indentation, spaces around punctuation): the CSS ships inside the wasm, so every byte of it
-//! is downloaded by every consumer.
+//! indentation, spaces around punctuation), and does the same for the English catalog (comments,
+//! blank lines, spaces around `=`): both ship inside the wasm, so every byte of them is downloaded
+//! by every consumer. The other catalogs are fetched as translators wrote them.
 
 use std::path::PathBuf;
 use std::{env, fs};
@@ -19,6 +20,34 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("widget.css"), minify(&joined)).expect("cannot write the joined stylesheet");
+
+    let english = "locales/en.txt";
+    println!("cargo:rerun-if-changed={english}");
+    let text = fs::read_to_string(english)
+        .unwrap_or_else(|error| panic!("cannot read the English catalog {english}: {error}"));
+    fs::write(out.join("en.txt"), entries_only(&text)).expect("cannot write the English catalog");
+}
+
+/// The `key=text` lines of a catalog, one a line. Lines that are neither comments nor entries are
+/// kept as they are, for the catalog tests to find.
+fn entries_only(catalog: &str) -> String {
+    let mut out = String::with_capacity(catalog.len());
+    for line in catalog.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((key, text)) => {
+                out.push_str(key.trim());
+                out.push('=');
+                out.push_str(text.trim());
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Characters around which whitespace never matters. Not `:` before it (`a :hover` is not

@@ -4,9 +4,12 @@
 // files; the module's start function defines <trackline-widget>. Elements with a
 // data-trackline attribute (for shop systems that strip unknown tags) are mounted too, and
 // window.Trackline.mount(element, options) mounts one from script.
-import init, { mount, autoMount } from "./trackline-widget.js";
+import init, { mount, autoMount, setLocalesUrl } from "./trackline-widget.js";
 
 await init({ module_or_path: new URL("trackline-widget_bg.wasm", import.meta.url) });
+// Catalogs other than English come from locales/ beside this file; widgets already on the
+// page fetch theirs in the next task, after this line.
+setLocalesUrl(new URL("locales/", import.meta.url).href);
 
 // A second copy of the script keeps the first copy's API.
 window.Trackline ??= { mount, autoMount };

@@ -1,5 +1,6 @@
 //! The small JS API: `Trackline.mount(element, options)` returns a handle with `refresh()` and
-//! `unmount()`; `Trackline.autoMount()` mounts `[data-trackline]` elements (the loader calls it).
+//! `unmount()`; `Trackline.autoMount()` mounts `[data-trackline]` elements (the loader calls it);
+//! `setLocalesUrl(url)` says where the catalogs are (the loader calls it first).
 
 use leptos::prelude::Update;
 use wasm_bindgen::prelude::*;
@@ -80,4 +81,11 @@ pub fn mount(target: HtmlElement, options: JsValue) -> Handle {
 #[wasm_bindgen(js_name = autoMount)]
 pub fn auto_mount() {
     element::auto_mount();
+}
+
+/// Where the `locales/` folder of catalogs is: an absolute URL ending in `/`. The loader passes
+/// the folder beside itself, wherever the merchant hosts it, before any catalog is fetched.
+#[wasm_bindgen(js_name = setLocalesUrl)]
+pub fn set_locales_url(url: String) {
+    crate::i18n::set_locales_url(url);
 }

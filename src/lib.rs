@@ -48,9 +48,12 @@ pub fn TracklineWidget(
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    // The card carries the language its words are in (not the raw tag asked for), so that a
-    // screen reader pronounces them right and the pseudo locale mirrors the states as well.
-    let locale = Memo::new(move |_| resolved.with(|r| Locale::resolve(r.lang.as_deref())));
+    let wanted = Memo::new(move |_| resolved.with(|r| Locale::resolve(r.lang.as_deref())));
+    // The language the words are in: the wanted one once its catalog is here, until then the one
+    // shown so far. The card carries it (not the raw tag asked for), so that a screen reader
+    // pronounces the words right and the pseudo locale mirrors the states as well.
+    let locale =
+        Memo::new(move |shown: Option<&Locale>| i18n::locale_to_show(wanted.get(), shown.copied()));
     let lang = move || locale.get().tag();
     let dir = move || locale.get().dir();
     let host = StoredValue::new(host);
@@ -60,8 +63,8 @@ pub fn TracklineWidget(
                 // Read so that `refresh()` and "try again" re-create the loaders.
                 options.reload.get();
                 let resolved = resolved.get();
-                let locale = locale.get();
                 if let Some(problem) = resolved.problem.clone() {
+                    let locale = locale.get();
                     if let Some(host) = host.get_value() {
                         events::error(&host, "invalid", None, None);
                     }
@@ -73,9 +76,13 @@ pub fn TracklineWidget(
                     }
                     .into_any()
                 } else if resolved.references.is_empty() {
+                    let locale = locale.get();
                     view! { <EntryForm options locale /> }.into_any()
                 } else {
-                    view! { <Tracking resolved options host=host.get_value() /> }.into_any()
+                    // A catalog that arrives once the carriers were asked re-words the views
+                    // inside Tracking, without asking them again.
+                    let locale = Signal::from(locale);
+                    view! { <Tracking resolved options locale host=host.get_value() /> }.into_any()
                 }
             }}
         </section>

@@ -70,7 +70,8 @@ fn distinct_carriers(shipments: &[Shipment]) -> usize {
 /// Everything one reference's loader needs.
 struct Job {
     endpoint: ProxyEndpoint,
-    locale: Locale,
+    /// Read when a status change is announced, in the language shown then.
+    locale: Signal<Locale>,
     requests: Vec<PlannedRequest>,
     number: String,
     /// The carrier was named (attribute, link or the consumer's choice): no picking.
@@ -272,14 +273,15 @@ impl Job {
                     })
                     .map(|s| s.status);
                 if previous.is_some_and(|p| p != shipment.status) {
+                    let locale = self.locale.try_get_untracked().unwrap_or_default();
                     self.announce.set(tr_args(
-                        self.locale,
+                        locale,
                         "announce.status",
                         &[
                             ("number", &shipment.tracking_number),
                             (
                                 "status",
-                                &tr(self.locale, &format!("status.{}", shipment.status.as_str())),
+                                &tr(locale, &format!("status.{}", shipment.status.as_str())),
                             ),
                         ],
                     ));
@@ -331,6 +333,7 @@ fn remember_carrier(options: WidgetOptions, carrier: Carrier) {
 pub fn Tracking(
     resolved: Resolved,
     options: WidgetOptions,
+    locale: Signal<Locale>,
     host: Option<SendWrapper<HtmlElement>>,
 ) -> impl IntoView {
     let config = RoutingConfig {
@@ -341,7 +344,6 @@ pub fn Tracking(
             _ => DiLocale::English,
         },
     };
-    let locale = Locale::resolve(resolved.lang.as_deref());
     let tiles = resolved.tiles.clone();
     let announce = RwSignal::new(String::new());
     let mut loaders: Vec<(String, RwSignal<LoadState>)> = Vec::new();
@@ -411,6 +413,7 @@ pub fn Tracking(
     let retry = Callback::new(move |()| options.reload.update(|n| *n += 1));
 
     let tabs = move || {
+        let locale = locale.get();
         let entries = entries.get();
         (entries.len() > 1).then(|| {
             let current = selected.get().min(entries.len() - 1);
@@ -451,6 +454,7 @@ pub fn Tracking(
     };
 
     let panel = move || {
+        let locale = locale.get();
         let entries = entries.get();
         let Some(entry) = entries
             .get(selected.get().min(entries.len().saturating_sub(1)))

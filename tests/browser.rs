@@ -514,9 +514,24 @@ mod flow {
             .to_owned()
     }
 
+    /// What a page does once a catalog arrived from the `locales/` folder: these tests are about
+    /// the words, not about fetching them (tests/browser_locales.rs is).
+    fn install(locale: trackline_widget::i18n::Locale) {
+        use trackline_widget::i18n::{install_catalog, Locale};
+        let catalog = match locale {
+            Locale::De => include_str!("../locales/de.txt"),
+            Locale::Fr => include_str!("../locales/fr.txt"),
+            Locale::Fi => include_str!("../locales/fi.txt"),
+            other => panic!("no catalog for {other:?} in these tests"),
+        };
+        install_catalog(locale, catalog).unwrap();
+    }
+
     #[wasm_bindgen_test]
     async fn a_consumer_state_speaks_the_widgets_language_and_follows_a_switch() {
         use trackline_widget::i18n::{tr, Locale};
+        install(Locale::De);
+        install(Locale::Fr);
         let _seen = stub(|_, _| problem(404, "not-found", ""));
         let element = widget(&[("number", INPOST), ("lang", "de-AT")]);
         wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
@@ -551,6 +566,7 @@ mod flow {
     #[wasm_bindgen_test]
     async fn the_form_without_a_reference_is_in_german_and_mirrored_in_the_pseudo_locale() {
         use trackline_widget::i18n::{tr, Locale};
+        install(Locale::De);
         let _seen = stub(|_, _| problem(404, "not-found", ""));
         let element = widget(&[("lang", "de")]);
         let form = wait_for(&element, "[data-testid=no-reference]", 1_000).await;
@@ -579,6 +595,7 @@ mod flow {
     #[wasm_bindgen_test]
     async fn a_countdown_sits_where_the_language_puts_it() {
         use trackline_widget::i18n::{tr_args, Locale};
+        install(Locale::Fi);
         let _seen = stub(|_, count| {
             if count == 0 {
                 problem(429, "rate-limited", r#","retry_after_seconds":2"#)

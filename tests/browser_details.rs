@@ -79,7 +79,31 @@ fn mount(shipment: Shipment, locale: Locale, tiles: &str) -> Mounted {
     mount_with_style(shipment, locale, tiles, "")
 }
 
+/// What a page does once the catalogs arrived from the `locales/` folder: these tests are about
+/// the words, not about fetching them (tests/browser_locales.rs is).
+fn install_every_catalog() {
+    let catalogs = [
+        (Locale::De, include_str!("../locales/de.txt")),
+        (Locale::Nl, include_str!("../locales/nl.txt")),
+        (Locale::Pl, include_str!("../locales/pl.txt")),
+        (Locale::Nb, include_str!("../locales/nb.txt")),
+        (Locale::Fr, include_str!("../locales/fr.txt")),
+        (Locale::It, include_str!("../locales/it.txt")),
+        (Locale::Es, include_str!("../locales/es.txt")),
+        (Locale::Pt, include_str!("../locales/pt.txt")),
+        (Locale::Sv, include_str!("../locales/sv.txt")),
+        (Locale::Da, include_str!("../locales/da.txt")),
+        (Locale::Fi, include_str!("../locales/fi.txt")),
+    ];
+    for (locale, catalog) in catalogs {
+        trackline_widget::i18n::install_catalog(locale, catalog).unwrap();
+    }
+}
+
 fn mount_with_style(shipment: Shipment, locale: Locale, tiles: &str, style: &str) -> Mounted {
+    if !locale.is_built_in() {
+        install_every_catalog();
+    }
     let document = web_sys::window().unwrap().document().unwrap();
     let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     root.set_attribute("style", style).unwrap();

@@ -1,12 +1,21 @@
 //! Languages: which one a widget speaks, and its words.
 //!
 //! Catalogs are plain `key = text` files under `locales/`, one per language, so that a translator
-//! edits them without reading Rust. They are embedded with `include_str!` and read on lookup: a
-//! linear scan of a few kilobytes costs less wasm than a parsed map, and lookups happen only when a
-//! view renders. English is the reference; a key missing from another catalog falls back to it,
-//! and a test fails when any catalog lacks a key of English or has one English does not.
+//! edits them without reading Rust. English is the reference and the fallback: it is built into
+//! the wasm (without its comments, by `build.rs`). Every other catalog is fetched from the
+//! `locales/` folder beside the widget's files the first time a widget needs it (see
+//! [`catalogs`]), so a consumer downloads only their own language. Catalogs are read on lookup:
+//! a linear scan of a few kilobytes costs less wasm than a parsed map, and lookups happen only
+//! when a view renders. A key missing from a catalog falls back to English, and a test fails
+//! when any catalog on disk lacks a key of English or has one English does not.
 
 use std::borrow::Cow;
+
+mod catalogs;
+
+pub use catalogs::{
+    install_catalog, locale_to_show, set_locales_url, CatalogError, CatalogLoadError,
+};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -111,20 +120,37 @@ impl Locale {
         }
     }
 
-    fn catalog(self) -> &'static str {
+    /// The language's name in English, for the merchant's console messages.
+    pub fn english_name(self) -> &'static str {
         match self {
-            Locale::En | Locale::PseudoRtl => include_str!("../../locales/en.txt"),
-            Locale::De => include_str!("../../locales/de.txt"),
-            Locale::Nl => include_str!("../../locales/nl.txt"),
-            Locale::Pl => include_str!("../../locales/pl.txt"),
-            Locale::Nb => include_str!("../../locales/nb.txt"),
-            Locale::Fr => include_str!("../../locales/fr.txt"),
-            Locale::It => include_str!("../../locales/it.txt"),
-            Locale::Es => include_str!("../../locales/es.txt"),
-            Locale::Pt => include_str!("../../locales/pt.txt"),
-            Locale::Sv => include_str!("../../locales/sv.txt"),
-            Locale::Da => include_str!("../../locales/da.txt"),
-            Locale::Fi => include_str!("../../locales/fi.txt"),
+            Locale::En => "English",
+            Locale::De => "German",
+            Locale::Nl => "Dutch",
+            Locale::Pl => "Polish",
+            Locale::Nb => "Norwegian Bokmål",
+            Locale::Fr => "French",
+            Locale::It => "Italian",
+            Locale::Es => "Spanish",
+            Locale::Pt => "Portuguese",
+            Locale::Sv => "Swedish",
+            Locale::Da => "Danish",
+            Locale::Fi => "Finnish",
+            Locale::PseudoRtl => "pseudo right-to-left",
+        }
+    }
+
+    /// Whether the locale's words are built into the wasm, so that it never waits for a catalog.
+    pub fn is_built_in(self) -> bool {
+        matches!(self, Locale::En | Locale::PseudoRtl)
+    }
+
+    /// The catalog of the locale's words, once it is available: always for the built-in ones,
+    /// after it was loaded or installed for the others.
+    fn catalog(self) -> Option<&'static str> {
+        if self.is_built_in() {
+            Some(ENGLISH)
+        } else {
+            catalogs::loaded(self)
         }
     }
 
@@ -191,8 +217,11 @@ fn navigator_languages() -> Vec<String> {
     }
 }
 
+/// The English catalog as `build.rs` leaves it: entries only, no comments or blank lines.
+const ENGLISH: &str = include_str!(concat!(env!("OUT_DIR"), "/en.txt"));
+
 /// The entries of a catalog, in file order: `(key, text)`.
-fn entries(catalog: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+fn entries(catalog: &str) -> impl Iterator<Item = (&str, &str)> {
     catalog.lines().filter_map(|line| {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -203,7 +232,7 @@ fn entries(catalog: &'static str) -> impl Iterator<Item = (&'static str, &'stati
     })
 }
 
-fn lookup(catalog: &'static str, key: &str) -> Option<&'static str> {
+fn lookup<'a>(catalog: &'a str, key: &str) -> Option<&'a str> {
     entries(catalog)
         .find(|(k, _)| *k == key)
         .map(|(_, text)| text)
@@ -217,8 +246,10 @@ pub fn tr(locale: Locale, key: &str) -> String {
 
 /// [`tr`] with `{name}` placeholders filled from `args`.
 pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
-    let text = lookup(locale.catalog(), key)
-        .or_else(|| lookup(Locale::En.catalog(), key))
+    let text = locale
+        .catalog()
+        .and_then(|catalog| lookup(catalog, key))
+        .or_else(|| lookup(ENGLISH, key))
         .unwrap_or(key);
     let mut text = Cow::Borrowed(text);
     for (name, value) in args {
@@ -238,8 +269,35 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// The catalog file of a locale, as a translator left it (comments included); the pseudo
+    /// locale reads English's.
+    fn on_disk(locale: Locale) -> &'static str {
+        match locale {
+            Locale::En | Locale::PseudoRtl => include_str!("../../locales/en.txt"),
+            Locale::De => include_str!("../../locales/de.txt"),
+            Locale::Nl => include_str!("../../locales/nl.txt"),
+            Locale::Pl => include_str!("../../locales/pl.txt"),
+            Locale::Nb => include_str!("../../locales/nb.txt"),
+            Locale::Fr => include_str!("../../locales/fr.txt"),
+            Locale::It => include_str!("../../locales/it.txt"),
+            Locale::Es => include_str!("../../locales/es.txt"),
+            Locale::Pt => include_str!("../../locales/pt.txt"),
+            Locale::Sv => include_str!("../../locales/sv.txt"),
+            Locale::Da => include_str!("../../locales/da.txt"),
+            Locale::Fi => include_str!("../../locales/fi.txt"),
+        }
+    }
+
+    /// What a page does once the catalogs arrive. The store is shared by the test threads, and
+    /// installing a catalog again replaces it with the same words.
+    fn install_from_disk(locales: &[Locale]) {
+        for &locale in locales {
+            install_catalog(locale, on_disk(locale)).expect("the catalog on disk is well formed");
+        }
+    }
+
     fn keys(locale: Locale) -> Vec<&'static str> {
-        entries(locale.catalog()).map(|(key, _)| key).collect()
+        entries(on_disk(locale)).map(|(key, _)| key).collect()
     }
 
     fn placeholders(text: &str) -> BTreeSet<&str> {
@@ -265,7 +323,7 @@ mod tests {
     fn no_catalog_repeats_a_key_or_leaves_a_text_empty() {
         for locale in Locale::ALL {
             let mut seen = BTreeSet::new();
-            for (key, text) in entries(locale.catalog()) {
+            for (key, text) in entries(on_disk(locale)) {
                 assert!(seen.insert(key), "{}: {key} twice", locale.tag());
                 assert!(!text.is_empty(), "{}: {key} is empty", locale.tag());
             }
@@ -275,7 +333,7 @@ mod tests {
     #[test]
     fn every_line_of_a_catalog_is_a_comment_a_blank_or_an_entry() {
         for locale in Locale::ALL {
-            for (number, line) in locale.catalog().lines().enumerate() {
+            for (number, line) in on_disk(locale).lines().enumerate() {
                 let line = line.trim();
                 let fine = line.is_empty()
                     || line.starts_with('#')
@@ -294,8 +352,8 @@ mod tests {
     #[test]
     fn translations_keep_the_placeholders_of_english() {
         for locale in Locale::ALL {
-            for (key, text) in entries(locale.catalog()) {
-                let english = lookup(Locale::En.catalog(), key).unwrap_or_default();
+            for (key, text) in entries(on_disk(locale)) {
+                let english = lookup(on_disk(Locale::En), key).unwrap_or_default();
                 assert_eq!(
                     placeholders(text),
                     placeholders(english),
@@ -313,7 +371,7 @@ mod tests {
             for status in Status::ALL {
                 let key = format!("status.{}", status.as_str());
                 assert!(
-                    lookup(locale.catalog(), &key).is_some(),
+                    lookup(on_disk(locale), &key).is_some(),
                     "{}: {key}",
                     locale.tag()
                 );
@@ -323,6 +381,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_and_a_missing_key_shows_itself() {
+        install_from_disk(&[Locale::De]);
         assert_eq!(
             tr_args(Locale::De, "pickup.open_now", &[("time", "16:00")]),
             "Jetzt geöffnet, schließt um 16:00"
@@ -404,7 +463,7 @@ mod tests {
             assert_eq!(Locale::from_tag(locale.tag()), Some(locale));
             assert!(tags.insert(locale.tag()), "{} twice", locale.tag());
             assert!(names.insert(locale.native_name()));
-            let first = locale.catalog().lines().next().unwrap_or_default();
+            let first = on_disk(locale).lines().next().unwrap_or_default();
             let name = locale.native_name().to_lowercase();
             assert!(
                 first.to_lowercase().contains(&name) || locale == Locale::PseudoRtl,
@@ -423,8 +482,8 @@ mod tests {
             if matches!(locale, Locale::En | Locale::PseudoRtl) {
                 continue;
             }
-            for (key, text) in entries(locale.catalog()) {
-                let english = lookup(Locale::En.catalog(), key).unwrap_or_default();
+            for (key, text) in entries(on_disk(locale)) {
+                let english = lookup(on_disk(Locale::En), key).unwrap_or_default();
                 if (key.starts_with("state.") || key.starts_with("parcel"))
                     && !allowed_alike.contains(&key)
                 {
@@ -436,6 +495,7 @@ mod tests {
 
     #[test]
     fn state_texts_follow_the_locale_and_the_pseudo_locale_mirrors_them() {
+        install_from_disk(&[Locale::De, Locale::Fr, Locale::Fi]);
         assert_eq!(
             tr(Locale::De, "state.not_found.title"),
             "Noch keine Sendung gefunden"
@@ -455,6 +515,99 @@ mod tests {
         assert_eq!(
             tr(Locale::PseudoRtl, "state.offline.title"),
             "\u{202E}You are offline\u{202C}"
+        );
+    }
+
+    #[test]
+    fn the_built_in_english_has_exactly_the_entries_of_the_file() {
+        let built_in: Vec<_> = entries(ENGLISH).collect();
+        let file: Vec<_> = entries(on_disk(Locale::En)).collect();
+        assert_eq!(built_in, file);
+        assert!(!ENGLISH.contains('#'), "comments are left out of the wasm");
+        assert!(ENGLISH.len() < on_disk(Locale::En).len());
+    }
+
+    #[test]
+    fn every_catalog_on_disk_passes_the_checks_of_a_fetched_one() {
+        for locale in Locale::ALL {
+            assert_eq!(catalogs::check(on_disk(locale)), Ok(()), "{}", locale.tag());
+        }
+    }
+
+    #[test]
+    fn a_malformed_or_empty_catalog_is_refused_with_the_line_at_fault() {
+        let html = "<!doctype html>\n<title>Not found</title>";
+        assert_eq!(
+            catalogs::check(html),
+            Err(CatalogError::Malformed {
+                line: 1,
+                text: "<!doctype html>".into()
+            })
+        );
+        let cases = [
+            (
+                "# words\nstatus.delivered = Geliefert\nStatus.Unknown = ?",
+                3,
+            ),
+            ("status.delivered =   ", 1),
+            (" = Geliefert", 1),
+            ("status.delivered Geliefert", 1),
+        ];
+        for (catalog, line) in cases {
+            assert!(
+                matches!(catalogs::check(catalog), Err(CatalogError::Malformed { line: l, .. }) if l == line),
+                "{catalog:?}"
+            );
+        }
+        assert_eq!(
+            catalogs::check("# only a comment\n\n"),
+            Err(CatalogError::Empty)
+        );
+        assert_eq!(catalogs::check(""), Err(CatalogError::Empty));
+    }
+
+    #[test]
+    fn installing_refuses_a_bad_catalog_and_the_built_in_ones() {
+        assert!(matches!(
+            install_catalog(Locale::Nl, "<html>"),
+            Err(CatalogError::Malformed { line: 1, .. })
+        ));
+        assert_eq!(
+            install_catalog(Locale::En, on_disk(Locale::En)),
+            Err(CatalogError::BuiltIn(Locale::En))
+        );
+        assert_eq!(
+            install_catalog(Locale::PseudoRtl, on_disk(Locale::En)),
+            Err(CatalogError::BuiltIn(Locale::PseudoRtl))
+        );
+        // A byte order mark from a text editor is not part of the first line.
+        let with_mark = format!("\u{feff}{}", on_disk(Locale::It));
+        assert_eq!(install_catalog(Locale::It, &with_mark), Ok(()));
+        assert_eq!(tr(Locale::It, "status.delivered"), "Consegnato");
+    }
+
+    #[test]
+    fn a_locale_is_shown_once_its_catalog_is_here() {
+        install_from_disk(&[Locale::Es]);
+        assert_eq!(locale_to_show(Locale::Es, None), Locale::Es);
+        assert_eq!(locale_to_show(Locale::Es, Some(Locale::En)), Locale::Es);
+        assert_eq!(
+            locale_to_show(Locale::PseudoRtl, Some(Locale::Es)),
+            Locale::PseudoRtl
+        );
+        assert_eq!(locale_to_show(Locale::En, Some(Locale::Es)), Locale::En);
+    }
+
+    #[test]
+    fn the_console_message_names_the_language_the_url_and_the_cause() {
+        let error = CatalogLoadError {
+            locale: Locale::De,
+            url: "https://shop.example/trackline/locales/de.txt".into(),
+            cause: CatalogError::Http { status: 404 },
+        };
+        assert_eq!(
+            error.to_string(),
+            "could not load the German catalog from https://shop.example/trackline/locales/de.txt: HTTP 404"
         );
     }
 }

@@ -93,6 +93,28 @@ const stateTexts = (page) =>
       .filter(Boolean),
   );
 
+/// Records the widget's catalog requests (`/locales/*.txt`) of a page, with the content type
+/// each was answered with. `list.splice(0)` reads and clears them.
+function catalogRequests(page) {
+  const list = [];
+  page.on("response", (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith("/locales/")) list.push({ path, status: response.status(), type: response.headers()["content-type"] });
+  });
+  return list;
+}
+
+/// The catalog a language tag needs fetched, or none for the built-in English and pseudo locale.
+const catalogFile = (lang) => (lang === "en" || lang === "ar-XB" ? [] : [`/locales/${lang}.txt`]);
+
+/// Waits until the widget's card says its words are in `tag` (the catalog arrived and applied).
+const cardLanguage = (page, tag) =>
+  page.waitForFunction(
+    (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
+    tag,
+    { timeout: 15_000 },
+  );
+
 describe("the parcel details on the demo page", () => {
   let server;
   let browser;
@@ -272,16 +294,24 @@ describe("the parcel details on the demo page", () => {
     const states = {};
     for (const lang of LANGUAGES) {
       const page = await newPage(browser);
+      const requested = catalogRequests(page);
       await withAttributes(page, server, { lang, tiles: LOCAL_TILES });
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      await cardLanguage(page, lang);
       texts[lang] = await uiTexts(page);
+      // Only the language shown was downloaded, once, as UTF-8 text; English is built in.
+      const first = requested.splice(0);
+      assert.deepEqual(first.map((r) => r.path), catalogFile(lang), lang);
+      for (const r of first) assert.deepEqual([r.status, r.type], [200, "text/plain; charset=utf-8"], r.path);
       const dir = await inShadow(page, (root) => root.querySelector("[data-testid=details]").getAttribute("dir"));
       assert.equal(dir, lang === "ar-XB" ? "rtl" : "ltr");
       if (lang === "ar-XB") await screenshot(page, "details-pseudo-rtl");
       await page.goto(`${server.url}${UNKNOWN_INPOST}`);
       await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+      await cardLanguage(page, lang);
       states[lang] = await stateTexts(page);
+      assert.deepEqual(requested.map((r) => r.path), catalogFile(lang), `${lang}, after a reload`);
       await screenshot(page, `state-not-found-${lang}`);
       await page.context().close();
     }
@@ -303,10 +333,11 @@ describe("the parcel details on the demo page", () => {
 
   test("changing the lang attribute on a shown state re-words it in place", async () => {
     const page = await newPage(browser);
+    const requested = catalogRequests(page);
     await page.goto(`${server.url}${UNKNOWN_INPOST}`);
     await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
     assert.equal((await stateTexts(page))[0], english["state.not_found.title"]);
-    for (const lang of ["de", "pt-BR", "sv-FI"]) {
+    for (const lang of ["de", "pt-BR", "sv-FI", "de"]) {
       const expected = catalog(lang.slice(0, 2))["state.not_found.title"];
       await page.evaluate((lang) => document.querySelector("trackline-widget").setAttribute("lang", lang), lang);
       await page.waitForFunction(
@@ -319,9 +350,27 @@ describe("the parcel details on the demo page", () => {
       const retry = await inShadow(page, (root) => root.querySelector("[data-testid=retry]").textContent.trim());
       assert.equal(retry, catalog(lang.slice(0, 2))["state.not_found.action"], lang);
     }
+    // Each language once, though German was asked for twice.
+    assert.deepEqual(requested.map((r) => r.path), ["/locales/de.txt", "/locales/pt.txt", "/locales/sv.txt"]);
     await screenshot(page, "state-not-found-language-switch");
     // The unknown number is answered with a 404, which Chromium logs; nothing else may fail.
     assert.deepEqual(page.errors.filter((e) => !e.includes("Failed to load resource")), []);
+  });
+
+  test("a catalog the server does not have keeps the widget in English and says why in the console", async () => {
+    const page = await newPage(browser);
+    await withAttributes(page, server, { lang: "fi" });
+    await page.route((url) => url.pathname === "/locales/fi.txt", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+    await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+    const expected = `Trackline: could not load the Finnish catalog from ${server.url}locales/fi.txt: HTTP 404`;
+    for (let i = 0; i < 50 && !page.errors.includes(expected); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      page.errors.filter((e) => !e.includes("Failed to load resource")),
+      [expected],
+    );
+    assert.equal((await stateTexts(page))[0], english["state.not_found.title"]);
+    assert.equal(await inShadow(page, (root) => root.querySelector("[data-testid=widget]").lang), "en");
   });
 
   test("the dark theme and a host page's --trackline-* overrides apply", async () => {

@@ -1,0 +1,316 @@
+//! Browser tests of the catalogs fetched on demand, in a page of their own so that no catalog is
+//! loaded before a test asks for it. The page's `fetch` is replaced for `/locales/` URLs only,
+//! the way a server would answer them:
+//! `cargo test -p trackline-widget --target wasm32-unknown-unknown --test browser_locales`.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Where the tests say the catalogs are; nothing listens there, the stub answers first.
+const LOCALES_URL: &str = "https://widget.example/trackline/locales/";
+
+#[wasm_bindgen(inline_js = r#"
+const requests = [];
+const answers = new Map();
+const gates = new Map();
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === "string" ? input : input.url;
+  if (!url.includes("/locales/")) return realFetch(input, init);
+  requests.push(url);
+  const file = url.slice(url.lastIndexOf("/") + 1);
+  return (gates.get(file)?.promise ?? Promise.resolve()).then(() => {
+    const answer = answers.get(file);
+    if (!answer) return new Response("", { status: 404 });
+    if (answer.status === 0) throw new TypeError("Failed to fetch");
+    return new Response(answer.body, {
+      status: answer.status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  });
+};
+const errors = [];
+const realError = console.error;
+console.error = (...args) => {
+  errors.push(args.join(" "));
+  realError(...args);
+};
+export function answerCatalog(file, status, body) { answers.set(file, { status, body }); }
+export function holdCatalog(file) {
+  const gate = {};
+  gate.promise = new Promise((resolve) => { gate.open = resolve; });
+  gates.set(file, gate);
+}
+export function releaseCatalog(file) { gates.get(file).open(); }
+export function requestsFor(file) { return requests.filter((url) => url.endsWith("/" + file)); }
+export function consoleErrors() { return errors.slice(); }
+"#)]
+extern "C" {
+    /// Answers `<base>/<file>` with `status` and `body`; status 0 is a network failure.
+    #[wasm_bindgen(js_name = answerCatalog)]
+    fn answer_catalog(file: &str, status: u16, body: &str);
+    /// Keeps the answer for `file` back until [`release_catalog`]. Tests may run interleaved:
+    /// each holds only its own language.
+    #[wasm_bindgen(js_name = holdCatalog)]
+    fn hold_catalog(file: &str);
+    #[wasm_bindgen(js_name = releaseCatalog)]
+    fn release_catalog(file: &str);
+    /// The URLs fetched for one catalog file, in order.
+    #[wasm_bindgen(js_name = requestsFor)]
+    fn requests_for(file: &str) -> Vec<String>;
+    #[wasm_bindgen(js_name = consoleErrors)]
+    fn console_errors() -> Vec<String>;
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A widget without a reference (its form needs no carrier) in language `lang`.
+fn widget(lang: &str) -> HtmlElement {
+    trackline_widget::start();
+    trackline_widget::i18n::set_locales_url(LOCALES_URL.to_owned());
+    let element: HtmlElement = document()
+        .create_element("trackline-widget")
+        .unwrap()
+        .unchecked_into();
+    element.set_attribute("lang", lang).unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+    element
+}
+
+fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
+    element
+        .shadow_root()
+        .expect("an open shadow root")
+        .query_selector(selector)
+        .unwrap()
+}
+
+fn submit_text(element: &HtmlElement) -> String {
+    in_shadow(element, "[data-testid=entry-submit]")
+        .and_then(|button| button.text_content())
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn card_lang(element: &HtmlElement) -> Option<String> {
+    in_shadow(element, "[data-testid=widget]")?.get_attribute("lang")
+}
+
+/// Waits up to `ms` for `done`.
+async fn until(what: &str, ms: i32, mut done: impl FnMut() -> bool) {
+    let mut waited = 0;
+    while !done() {
+        assert!(waited < ms, "{what} did not happen within {ms} ms");
+        sleep(10).await;
+        waited += 10;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_catalog_loaded_on_demand_switches_the_visible_text_once_it_arrives() {
+    answer_catalog("sv.txt", 200, include_str!("../locales/sv.txt"));
+    hold_catalog("sv.txt");
+    let element = widget("sv-FI");
+    // While the Swedish words are on their way, the widget speaks English, never keys.
+    sleep(50).await;
+    assert_eq!(submit_text(&element), "Track");
+    assert_eq!(card_lang(&element).as_deref(), Some("en"));
+    assert_eq!(
+        requests_for("sv.txt"),
+        vec![format!("{LOCALES_URL}sv.txt")],
+        "fetched from the folder the loader named"
+    );
+    release_catalog("sv.txt");
+    until("the switch to Swedish", 2_000, || {
+        card_lang(&element).as_deref() == Some("sv")
+    })
+    .await;
+    let swedish = trackline_widget::i18n::tr(
+        trackline_widget::i18n::Locale::Sv,
+        "state.no_reference.submit",
+    );
+    assert_ne!(swedish, "Track");
+    assert_eq!(submit_text(&element), swedish);
+    let about_swedish = |e: &String| e.contains("Swedish");
+    assert!(
+        !console_errors().iter().any(about_swedish),
+        "{:?}",
+        console_errors()
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn many_widgets_on_a_page_fetch_a_language_once() {
+    answer_catalog("nl.txt", 200, include_str!("../locales/nl.txt"));
+    hold_catalog("nl.txt");
+    let widgets: Vec<_> = ["nl", "nl-BE", "nl"].into_iter().map(widget).collect();
+    sleep(30).await;
+    release_catalog("nl.txt");
+    for element in &widgets {
+        until("the switch to Dutch", 2_000, || {
+            card_lang(element).as_deref() == Some("nl")
+        })
+        .await;
+    }
+    // One mounted later, and a language switch back and forth, use the catalog already here.
+    let later = widget("nl");
+    assert_eq!(
+        card_lang(&later).as_deref(),
+        Some("nl"),
+        "no wait for a loaded catalog"
+    );
+    widgets[0].set_attribute("lang", "en").unwrap();
+    sleep(20).await;
+    widgets[0].set_attribute("lang", "nl").unwrap();
+    sleep(20).await;
+    assert_eq!(card_lang(&widgets[0]).as_deref(), Some("nl"));
+    assert_eq!(requests_for("nl.txt").len(), 1);
+    for element in widgets.iter().chain([&later]) {
+        element.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_catalog_keeps_english_and_says_why_once() {
+    // Nothing answers da.txt: the stub's 404.
+    let first = widget("da");
+    let message =
+        format!("Trackline: could not load the Danish catalog from {LOCALES_URL}da.txt: HTTP 404");
+    until("the console message", 2_000, || {
+        console_errors().contains(&message)
+    })
+    .await;
+    assert_eq!(card_lang(&first).as_deref(), Some("en"));
+    assert_eq!(submit_text(&first), "Track");
+    let second = widget("da-DK");
+    sleep(50).await;
+    assert_eq!(card_lang(&second).as_deref(), Some("en"));
+    assert_eq!(
+        requests_for("da.txt").len(),
+        1,
+        "a failed language is not asked again"
+    );
+    let said = console_errors().iter().filter(|e| **e == message).count();
+    assert_eq!(said, 1, "{:?}", console_errors());
+    first.remove();
+    second.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_html_page_or_a_network_failure_instead_of_a_catalog_keeps_english() {
+    answer_catalog("pl.txt", 200, "<!doctype html>\n<title>Shop</title>");
+    answer_catalog("fi.txt", 0, "");
+    let polish = widget("pl");
+    let finnish = widget("fi");
+    until("both console messages", 2_000, || {
+        let errors = console_errors();
+        errors.iter().any(|e| {
+            e.starts_with(&format!("Trackline: could not load the Polish catalog from {LOCALES_URL}pl.txt: line 1 "))
+        }) && errors.iter().any(|e| {
+            e.starts_with(&format!("Trackline: could not load the Finnish catalog from {LOCALES_URL}fi.txt: network error"))
+        })
+    })
+    .await;
+    for element in [&polish, &finnish] {
+        assert_eq!(card_lang(element).as_deref(), Some("en"));
+        assert_eq!(submit_text(element), "Track");
+    }
+    polish.remove();
+    finnish.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_language_switch_keeps_the_words_shown_until_the_next_catalog_is_here() {
+    answer_catalog("it.txt", 200, include_str!("../locales/it.txt"));
+    answer_catalog("es.txt", 200, include_str!("../locales/es.txt"));
+    let element = widget("it");
+    until("the switch to Italian", 2_000, || {
+        card_lang(&element).as_deref() == Some("it")
+    })
+    .await;
+    let italian = submit_text(&element);
+    hold_catalog("es.txt");
+    element.set_attribute("lang", "es").unwrap();
+    sleep(50).await;
+    assert_eq!(card_lang(&element).as_deref(), Some("it"));
+    assert_eq!(submit_text(&element), italian);
+    release_catalog("es.txt");
+    until("the switch to Spanish", 2_000, || {
+        card_lang(&element).as_deref() == Some("es")
+    })
+    .await;
+    assert_ne!(submit_text(&element), italian);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carriers_again() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
+    use trackline_widget::i18n::{tr, Locale};
+
+    let asked = Rc::new(Cell::new(0));
+    let count = asked.clone();
+    fetch::set_stub(Some(Rc::new(move |_: StubRequest| -> StubFuture {
+        count.set(count.get() + 1);
+        Box::pin(async {
+            Ok(RawResponse {
+                status: 404,
+                content_type: Some("application/problem+json".into()),
+                retry_after: None,
+                body: br#"{"type":"https://trackline.dev/problems/not-found","status":404}"#
+                    .to_vec(),
+            })
+        })
+    })));
+    answer_catalog("pt.txt", 200, include_str!("../locales/pt.txt"));
+    hold_catalog("pt.txt");
+    let element = widget("pt-BR");
+    element
+        .set_attribute("number", "520000011395200025009871")
+        .unwrap();
+    let title = || {
+        in_shadow(
+            &element,
+            "[data-testid=state-not-found] [data-testid=state-title]",
+        )
+        .and_then(|title| title.text_content())
+    };
+    until("the not-found state", 2_000, || title().is_some()).await;
+    assert_eq!(title().unwrap(), tr(Locale::En, "state.not_found.title"));
+    let asked_before = asked.get();
+    assert!(asked_before > 0);
+    release_catalog("pt.txt");
+    until("the switch to Portuguese", 2_000, || {
+        card_lang(&element).as_deref() == Some("pt")
+    })
+    .await;
+    assert_eq!(title().unwrap(), tr(Locale::Pt, "state.not_found.title"));
+    sleep(50).await;
+    assert_eq!(
+        asked.get(),
+        asked_before,
+        "the carriers were not asked again"
+    );
+    fetch::set_stub(None);
+    element.remove();
+}
