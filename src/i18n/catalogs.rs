@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use leptos::prelude::{ArcTrigger, Notify, Track};
 
-use super::{entries, Locale};
+use super::{content_lines, entries, Locale};
 
 /// What is known of one locale's catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +90,8 @@ pub(super) fn loaded(locale: Locale) -> Option<&'static str> {
 /// blank or `key = text` with a key of lowercase letters, `_` and `.` and a text that is not
 /// empty. A page that answers with an HTML error page fails on its first line.
 pub(super) fn check(catalog: &str) -> Result<(), CatalogError> {
-    for (number, line) in catalog.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let well_formed = line.split_once('=').is_some_and(|(key, text)| {
+    for (line, text) in content_lines(catalog) {
+        let well_formed = text.split_once('=').is_some_and(|(key, text)| {
             let key = key.trim();
             !key.is_empty()
                 && key
@@ -105,8 +101,8 @@ pub(super) fn check(catalog: &str) -> Result<(), CatalogError> {
         });
         if !well_formed {
             return Err(CatalogError::Malformed {
-                line: number + 1,
-                text: line.chars().take(80).collect(),
+                line,
+                text: text.chars().take(80).collect(),
             });
         }
     }
@@ -173,7 +169,7 @@ async fn load(locale: Locale) {
     // The widgets already on the page mount while the wasm starts, before `trackline.js` has
     // said where the catalogs are; it does so right after, in the same task, so waiting for the
     // next task is enough.
-    next_task().await;
+    crate::states::wait::sleep(0).await;
     let url = catalog_url(locale);
     let fetched = fetch_text(&url).await;
     let result = fetched.and_then(|text| install_catalog(locale, &text));
@@ -198,16 +194,4 @@ async fn fetch_text(url: &str) -> Result<String, CatalogError> {
     }
     // `text()` decodes UTF-8 whatever charset the server names.
     response.text().await.map_err(network)
-}
-
-/// Resolves in the next task of the event loop, after every microtask queued before.
-async fn next_task() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        } else {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

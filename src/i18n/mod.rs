@@ -220,13 +220,20 @@ fn navigator_languages() -> Vec<String> {
 /// The English catalog as `build.rs` leaves it: entries only, no comments or blank lines.
 const ENGLISH: &str = include_str!(concat!(env!("OUT_DIR"), "/en.txt"));
 
+/// The lines of a catalog that are not comments or blank, trimmed, with their line numbers
+/// (from 1): what both the lookup and the check of a fetched catalog read.
+fn content_lines(catalog: &str) -> impl Iterator<Item = (usize, &str)> {
+    catalog
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(index, line)| (index + 1, line))
+}
+
 /// The entries of a catalog, in file order: `(key, text)`.
 fn entries(catalog: &str) -> impl Iterator<Item = (&str, &str)> {
-    catalog.lines().filter_map(|line| {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            return None;
-        }
+    content_lines(catalog).filter_map(|(_, line)| {
         let (key, text) = line.split_once('=')?;
         Some((key.trim(), text.trim()))
     })
