@@ -5,24 +5,12 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// Lets queued reactive effects and microtasks run.
-async fn next_tick() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
+mod support;
+use support::{document, in_shadow, sleep, text_in_shadow};
 
 /// Every carrier answers "not found": the widget then shows the number in its not-found state.
 fn stub_not_found() {
@@ -47,7 +35,7 @@ async fn number_shown(element: &HtmlElement) -> Option<String> {
         if let Some(text) = text_in_shadow(element, "[data-testid=state-number]") {
             return Some(text);
         }
-        next_tick().await;
+        sleep(0).await;
     }
     None
 }
@@ -62,18 +50,6 @@ fn widget_with_number(number: &str) -> HtmlElement {
     element.set_attribute("number", number).unwrap();
     document().body().unwrap().append_child(&element).unwrap();
     element
-}
-
-fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
-    element
-        .shadow_root()
-        .expect("an open shadow root")
-        .query_selector(selector)
-        .unwrap()
-}
-
-fn text_in_shadow(element: &HtmlElement, selector: &str) -> Option<String> {
-    in_shadow(element, selector).and_then(|e| e.text_content())
 }
 
 #[wasm_bindgen_test]
@@ -101,10 +77,10 @@ async fn changing_the_number_attribute_re_renders() {
     let element = widget_with_number("111");
     assert_eq!(number_shown(&element).await.as_deref(), Some("111"));
     element.set_attribute("number", "222").unwrap();
-    next_tick().await;
+    sleep(0).await;
     assert_eq!(number_shown(&element).await.as_deref(), Some("222"));
     element.remove_attribute("number").unwrap();
-    next_tick().await;
+    sleep(0).await;
     // The test page's URL has no ?tracking=: the consumer is asked for a number.
     assert!(in_shadow(&element, "[data-testid=no-reference]").is_some());
     element.remove();
@@ -114,7 +90,7 @@ async fn changing_the_number_attribute_re_renders() {
 async fn disconnecting_unmounts_and_reconnecting_mounts_again() {
     let element = widget_with_number("333");
     element.remove();
-    next_tick().await;
+    sleep(0).await;
     assert!(
         in_shadow(&element, "[data-testid=widget]").is_none(),
         "unmounted on disconnect"
@@ -152,24 +128,9 @@ mod flow {
     use wasm_bindgen_test::*;
     use web_sys::{Element, HtmlElement};
 
+    use crate::support::{all_in_shadow, document, in_shadow, install, sleep, window};
+
     const INPOST: &str = "520000011395200025009871";
-
-    fn window() -> web_sys::Window {
-        web_sys::window().unwrap()
-    }
-
-    fn document() -> web_sys::Document {
-        window().document().unwrap()
-    }
-
-    async fn sleep(ms: i32) {
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-                .unwrap();
-        });
-        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-    }
 
     /// What the stub answers.
     #[derive(Clone)]
@@ -254,25 +215,6 @@ mod flow {
         }
         document().body().unwrap().append_child(&element).unwrap();
         element
-    }
-
-    fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
-        element
-            .shadow_root()
-            .expect("an open shadow root")
-            .query_selector(selector)
-            .unwrap()
-    }
-
-    fn all_in_shadow(element: &HtmlElement, selector: &str) -> Vec<Element> {
-        let list = element
-            .shadow_root()
-            .unwrap()
-            .query_selector_all(selector)
-            .unwrap();
-        (0..list.length())
-            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-            .collect()
     }
 
     /// Waits up to `ms` for `selector` inside the shadow root.
@@ -512,19 +454,6 @@ mod flow {
             .unwrap_or_default()
             .trim()
             .to_owned()
-    }
-
-    /// What a page does once a catalog arrived from the `locales/` folder: these tests are about
-    /// the words, not about fetching them (tests/browser_locales.rs is).
-    fn install(locale: trackline_widget::i18n::Locale) {
-        use trackline_widget::i18n::{install_catalog, Locale};
-        let catalog = match locale {
-            Locale::De => include_str!("../locales/de.txt"),
-            Locale::Fr => include_str!("../locales/fr.txt"),
-            Locale::Fi => include_str!("../locales/fi.txt"),
-            other => panic!("no catalog for {other:?} in these tests"),
-        };
-        install_catalog(locale, catalog).unwrap();
     }
 
     #[wasm_bindgen_test]

@@ -16,6 +16,9 @@ use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::{document, sleep, until};
+
 macro_rules! fixture {
     ($path:literal) => {
         include_bytes!(concat!("../crates/core/tests/fixtures/", $path, ".json"))
@@ -82,21 +85,10 @@ fn mount(shipment: Shipment, locale: Locale, tiles: &str) -> Mounted {
 /// What a page does once the catalogs arrived from the `locales/` folder: these tests are about
 /// the words, not about fetching them (tests/browser_locales.rs is).
 fn install_every_catalog() {
-    let catalogs = [
-        (Locale::De, include_str!("../locales/de.txt")),
-        (Locale::Nl, include_str!("../locales/nl.txt")),
-        (Locale::Pl, include_str!("../locales/pl.txt")),
-        (Locale::Nb, include_str!("../locales/nb.txt")),
-        (Locale::Fr, include_str!("../locales/fr.txt")),
-        (Locale::It, include_str!("../locales/it.txt")),
-        (Locale::Es, include_str!("../locales/es.txt")),
-        (Locale::Pt, include_str!("../locales/pt.txt")),
-        (Locale::Sv, include_str!("../locales/sv.txt")),
-        (Locale::Da, include_str!("../locales/da.txt")),
-        (Locale::Fi, include_str!("../locales/fi.txt")),
-    ];
-    for (locale, catalog) in catalogs {
-        trackline_widget::i18n::install_catalog(locale, catalog).unwrap();
+    for locale in Locale::ALL {
+        if !locale.is_built_in() {
+            support::install(locale);
+        }
     }
 }
 
@@ -104,10 +96,13 @@ fn mount_with_style(shipment: Shipment, locale: Locale, tiles: &str, style: &str
     if !locale.is_built_in() {
         install_every_catalog();
     }
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     root.set_attribute("style", style).unwrap();
-    document.body().unwrap().prepend_with_node_1(&root).unwrap();
+    document()
+        .body()
+        .unwrap()
+        .prepend_with_node_1(&root)
+        .unwrap();
     let tiles = tiles.to_owned();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! { <ShipmentDetails shipment=shipment.clone() locale tiles=tiles.clone() /> }
@@ -116,27 +111,6 @@ fn mount_with_style(shipment: Shipment, locale: Locale, tiles: &str, style: &str
         root,
         _handle: Box::new(handle),
     }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits up to three seconds for `condition`.
-async fn until(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..150 {
-        if condition() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[wasm_bindgen_test]
@@ -272,7 +246,7 @@ async fn the_copy_button_reports_what_happened() {
     assert_eq!(view.text("[data-testid=copy-feedback]"), "");
     view.click("[data-testid=copy-number]");
     // Headless Chromium may refuse the clipboard; either way the consumer is told.
-    until("copy feedback", || {
+    until("copy feedback", 3_000, || {
         let text = view.text("[data-testid=copy-feedback]");
         text == "Copied" || text == "Could not copy"
     })
@@ -337,7 +311,7 @@ async fn the_timeline_is_an_ordered_list_newest_first_that_collapses_long_histor
         format!("Show all {total} events")
     );
     view.click("[data-testid=timeline-toggle]");
-    until("all events", || {
+    until("all events", 3_000, || {
         view.all("[data-testid=event]").len() == total
     })
     .await;
@@ -407,7 +381,10 @@ async fn the_map_loads_tiles_once_visible_and_moves_with_the_keyboard_and_zoom_b
     assert!(view.all("[data-testid=tile]").is_empty());
     let map = view.one("[data-testid=map]").unwrap();
     map.scroll_into_view();
-    until("tiles", || !view.all("[data-testid=tile]").is_empty()).await;
+    until("tiles", 3_000, || {
+        !view.all("[data-testid=tile]").is_empty()
+    })
+    .await;
     assert_eq!(view.all("[data-testid=marker][data-primary]").len(), 1);
     assert!(map
         .get_attribute("aria-label")
@@ -430,18 +407,21 @@ async fn the_map_loads_tiles_once_visible_and_moves_with_the_keyboard_and_zoom_b
     .unwrap();
     map.dispatch_event(&key).unwrap();
     assert!(key.default_prevented());
-    until("the arrow key to pan the map", || marker_style() != before).await;
+    until("the arrow key to pan the map", 3_000, || {
+        marker_style() != before
+    })
+    .await;
     let after = marker_style();
 
     view.click("[data-testid=zoom-out]");
-    until("zoom out", || marker_style() != after).await;
+    until("zoom out", 3_000, || marker_style() != after).await;
 }
 
 #[wasm_bindgen_test]
 async fn when_tiles_fail_no_broken_image_stays_and_the_links_still_work() {
     let view = mount(locker_ready(), Locale::En, TILES_DOWN);
     view.one("[data-testid=map]").unwrap().scroll_into_view();
-    until("the map to give up", || {
+    until("the map to give up", 3_000, || {
         view.one("[data-testid=map-unavailable]").is_some()
     })
     .await;
@@ -467,7 +447,10 @@ async fn a_last_known_position_gets_a_map_without_a_pickup_point() {
     assert!(view.one("[data-testid=pickup]").is_none());
     assert!(view.one("[data-testid=position]").is_some());
     view.one("[data-testid=map]").unwrap().scroll_into_view();
-    until("tiles", || !view.all("[data-testid=tile]").is_empty()).await;
+    until("tiles", 3_000, || {
+        !view.all("[data-testid=tile]").is_empty()
+    })
+    .await;
     assert!(view.one("[data-testid=marker][data-primary]").is_some());
 }
 

@@ -6,9 +6,13 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod support;
+use support::{catalog_on_disk, document, in_shadow, sleep, until};
+use trackline_widget::i18n::Locale;
 
 /// Where the tests say the catalogs are; nothing listens there, the stub answers first.
 const LOCALES_URL: &str = "https://widget.example/trackline/locales/";
@@ -66,20 +70,6 @@ extern "C" {
     fn console_errors() -> Vec<String>;
 }
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 /// A widget without a reference (its form needs no carrier) in language `lang`.
 fn widget(lang: &str) -> HtmlElement {
     trackline_widget::start();
@@ -91,14 +81,6 @@ fn widget(lang: &str) -> HtmlElement {
     element.set_attribute("lang", lang).unwrap();
     document().body().unwrap().append_child(&element).unwrap();
     element
-}
-
-fn in_shadow(element: &HtmlElement, selector: &str) -> Option<Element> {
-    element
-        .shadow_root()
-        .expect("an open shadow root")
-        .query_selector(selector)
-        .unwrap()
 }
 
 fn submit_text(element: &HtmlElement) -> String {
@@ -113,19 +95,9 @@ fn card_lang(element: &HtmlElement) -> Option<String> {
     in_shadow(element, "[data-testid=widget]")?.get_attribute("lang")
 }
 
-/// Waits up to `ms` for `done`.
-async fn until(what: &str, ms: i32, mut done: impl FnMut() -> bool) {
-    let mut waited = 0;
-    while !done() {
-        assert!(waited < ms, "{what} did not happen within {ms} ms");
-        sleep(10).await;
-        waited += 10;
-    }
-}
-
 #[wasm_bindgen_test]
 async fn a_catalog_loaded_on_demand_switches_the_visible_text_once_it_arrives() {
-    answer_catalog("sv.txt", 200, include_str!("../locales/sv.txt"));
+    answer_catalog("sv.txt", 200, catalog_on_disk(Locale::Sv));
     hold_catalog("sv.txt");
     let element = widget("sv-FI");
     // While the Swedish words are on their way, the widget speaks English, never keys.
@@ -142,10 +114,7 @@ async fn a_catalog_loaded_on_demand_switches_the_visible_text_once_it_arrives() 
         card_lang(&element).as_deref() == Some("sv")
     })
     .await;
-    let swedish = trackline_widget::i18n::tr(
-        trackline_widget::i18n::Locale::Sv,
-        "state.no_reference.submit",
-    );
+    let swedish = trackline_widget::i18n::tr(Locale::Sv, "state.no_reference.submit");
     assert_ne!(swedish, "Track");
     assert_eq!(submit_text(&element), swedish);
     let about_swedish = |e: &String| e.contains("Swedish");
@@ -159,7 +128,7 @@ async fn a_catalog_loaded_on_demand_switches_the_visible_text_once_it_arrives() 
 
 #[wasm_bindgen_test]
 async fn many_widgets_on_a_page_fetch_a_language_once() {
-    answer_catalog("nl.txt", 200, include_str!("../locales/nl.txt"));
+    answer_catalog("nl.txt", 200, catalog_on_disk(Locale::Nl));
     hold_catalog("nl.txt");
     let widgets: Vec<_> = ["nl", "nl-BE", "nl"].into_iter().map(widget).collect();
     sleep(30).await;
@@ -239,8 +208,8 @@ async fn an_html_page_or_a_network_failure_instead_of_a_catalog_keeps_english() 
 
 #[wasm_bindgen_test]
 async fn a_language_switch_keeps_the_words_shown_until_the_next_catalog_is_here() {
-    answer_catalog("it.txt", 200, include_str!("../locales/it.txt"));
-    answer_catalog("es.txt", 200, include_str!("../locales/es.txt"));
+    answer_catalog("it.txt", 200, catalog_on_disk(Locale::It));
+    answer_catalog("es.txt", 200, catalog_on_disk(Locale::Es));
     let element = widget("it");
     until("the switch to Italian", 2_000, || {
         card_lang(&element).as_deref() == Some("it")
@@ -266,7 +235,7 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
     use std::cell::Cell;
     use std::rc::Rc;
     use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
-    use trackline_widget::i18n::{tr, Locale};
+    use trackline_widget::i18n::tr;
 
     let asked = Rc::new(Cell::new(0));
     let count = asked.clone();
@@ -282,7 +251,7 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
             })
         })
     })));
-    answer_catalog("pt.txt", 200, include_str!("../locales/pt.txt"));
+    answer_catalog("pt.txt", 200, catalog_on_disk(Locale::Pt));
     hold_catalog("pt.txt");
     let element = widget("pt-BR");
     element
