@@ -36,7 +36,7 @@ pub fn recognize(input: &str) -> Recognition {
     }
     let detection = detect(input, DetectMode::Standard);
     for candidate in &detection.candidates {
-        let carrier = candidate.carrier.map_or("GS1", |c| c.id());
+        let carrier = candidate.carrier.map_or("GS1", |c| c.as_str());
         let mut label = format!("{carrier} · {}", candidate.format.id());
         if matches!(candidate.check_digit, CheckDigit::Invalid { .. }) {
             label.push_str(" · check digit fails");
@@ -151,6 +151,6 @@ mod tests {
         assert!(recognition
             .candidates
             .iter()
-            .any(|c| c.starts_with("in_post")));
+            .any(|c| c.starts_with("inpost")));
     }
 }

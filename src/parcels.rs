@@ -339,10 +339,7 @@ pub fn Tracking(
     let config = RoutingConfig {
         carriers: resolved.proxy.carriers(),
         partners: Default::default(),
-        di_locale: match resolved.lang.as_deref().map(|l| l.get(..2).unwrap_or(l)) {
-            Some("nb" | "nn" | "no") => DiLocale::Norwegian,
-            _ => DiLocale::English,
-        },
+        di_locale: DiLocale::for_language(resolved.lang.as_deref()),
     };
     let tiles = resolved.tiles.clone();
     let announce = RwSignal::new(String::new());

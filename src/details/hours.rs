@@ -3,7 +3,7 @@
 
 use trackline_core::model::{Carrier, OpeningHours, OpeningPeriod, Weekday};
 use trackline_core::sort::sort_by_int_key;
-use trackline_core::time::{EuZone, EUROPE_AMSTERDAM, EUROPE_OSLO, EUROPE_WARSAW};
+use trackline_core::time::{EuZone, EUROPE_AMSTERDAM};
 
 /// Whether a point is open at a moment, and when that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,13 +19,10 @@ pub enum OpeningState {
     Closed,
 }
 
-/// The zone of a carrier's points: all three carriers' points keep Central European time.
+/// The zone of a carrier's points, as core knows it. Only carriers without an adapter, whose
+/// parcels the widget never shows, have none; Central European time stands in for them.
 pub fn point_zone(carrier: Carrier) -> EuZone {
-    match carrier {
-        Carrier::Inpost => EUROPE_WARSAW,
-        Carrier::Di => EUROPE_OSLO,
-        Carrier::Trackonline => EUROPE_AMSTERDAM,
-    }
+    carrier.home_zone().unwrap_or(EUROPE_AMSTERDAM)
 }
 
 /// Minutes after midnight of `HH:mm`.
@@ -92,6 +89,7 @@ pub fn weekday_key(day: Weekday) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trackline_core::time::{EUROPE_OSLO, EUROPE_WARSAW};
 
     fn weekdays_9_to_16_saturday_10_to_14() -> OpeningHours {
         let mut periods: Vec<OpeningPeriod> = Weekday::ALL[..5]

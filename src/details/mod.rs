@@ -90,11 +90,7 @@ pub fn ShipmentDetails(
 
 /// The display name of a carrier: brand names stay as the carriers write them.
 pub fn carrier_name(carrier: Carrier) -> &'static str {
-    match carrier {
-        Carrier::Inpost => "InPost",
-        Carrier::Di => "Distribution Innovation",
-        Carrier::Trackonline => "TrackOnline",
-    }
+    carrier.display_name()
 }
 
 /// A place in one line: its name, then its address lines.

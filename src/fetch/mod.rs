@@ -42,14 +42,6 @@ pub(crate) fn delay_divisor() -> u32 {
     TIMING.with(|timing| timing.get().1)
 }
 
-/// The public base URLs of carriers that need no credential, for a generic CORS proxy.
-fn public_base_url(carrier: Carrier) -> Option<&'static str> {
-    match carrier {
-        Carrier::Inpost => Some("https://api-shipx-pl.easypack24.net"),
-        Carrier::Di | Carrier::Trackonline => None,
-    }
-}
-
 /// Where requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyEndpoint {
@@ -75,10 +67,10 @@ impl ProxyEndpoint {
     /// The carriers this endpoint can reach.
     pub fn carriers(&self) -> Vec<Carrier> {
         match self {
-            ProxyEndpoint::Path(_) => Carrier::ALL.to_vec(),
-            ProxyEndpoint::Template(_) => Carrier::ALL
+            ProxyEndpoint::Path(_) => Carrier::WITH_ADAPTER.to_vec(),
+            ProxyEndpoint::Template(_) => Carrier::WITH_ADAPTER
                 .into_iter()
-                .filter(|c| public_base_url(*c).is_some())
+                .filter(|c| c.public_base_url().is_some())
                 .collect(),
         }
     }
@@ -97,7 +89,7 @@ impl ProxyEndpoint {
                 planned.carrier.as_str()
             )),
             ProxyEndpoint::Template(template) => {
-                let carrier_url = format!("{}{path}", public_base_url(planned.carrier)?);
+                let carrier_url = format!("{}{path}", planned.carrier.public_base_url()?);
                 Some(template.replace("{url}", &percent_encode(&carrier_url)))
             }
         }

@@ -84,13 +84,7 @@ impl LoadState {
 
 /// The carrier's public tracking page for a number, where the carrier has one.
 pub fn carrier_page(carrier: Carrier, number: &str) -> Option<String> {
-    match carrier {
-        Carrier::Inpost => Some(format!(
-            "https://inpost.pl/sledzenie-przesylek?number={}",
-            trackline_core::carrier::percent_encode(number)
-        )),
-        Carrier::Di | Carrier::Trackonline => None,
-    }
+    carrier.public_tracking_page(number)
 }
 
 /// A placeholder with the found view's outline, so that the answer causes no layout jump.

@@ -6,48 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::status::Status;
 use crate::time::Timestamp;
 
-/// The carriers Trackline has adapters for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Carrier {
-    Inpost,
-    Di,
-    Trackonline,
-}
-
-impl Carrier {
-    pub const ALL: [Carrier; 3] = [Carrier::Inpost, Carrier::Di, Carrier::Trackonline];
-
-    /// The name used in JSON, configuration and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Carrier::Inpost => "inpost",
-            Carrier::Di => "di",
-            Carrier::Trackonline => "trackonline",
-        }
-    }
-
-    /// Reads a carrier name, ignoring case and the usual spellings (`InPost`, `track-online`).
-    pub fn from_name(name: &str) -> Option<Carrier> {
-        let folded: String = name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        match folded.as_str() {
-            "inpost" | "paczkomaty" | "easypack" => Some(Carrier::Inpost),
-            "di" | "distributioninnovation" => Some(Carrier::Di),
-            "trackonline" => Some(Carrier::Trackonline),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Carrier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::carrier::Carrier;
 
 /// The carrier's own words for a status, kept beside the normalized one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,7 +61,7 @@ fn formats_without_a_check_digit_are_recognized_by_shape_outside_strict_mode() {
     let table: &[(&str, Carrier, Format)] = &[
         (
             "602677049101256024812345",
-            Carrier::InPost,
+            Carrier::Inpost,
             Format::InPostParcel,
         ),
         (

@@ -184,7 +184,7 @@ fn cases_html(cases: &[DemoCase]) -> String {
             "<li><a href=\"/?{}={}\">{} {}</a> <span>{}</span> <small>{}</small></li>\n",
             escape(case.parameter),
             escape(&case.value),
-            escape(case.carrier.name()),
+            escape(case.carrier.as_str()),
             escape(&case.value),
             escape(&shows),
             escape(&case.description),
@@ -262,7 +262,7 @@ fn print_links(addr: SocketAddr, cases: &[DemoCase]) {
             "  http://{addr}/?{}={}  {} {}",
             case.parameter,
             case.value,
-            case.carrier.name(),
+            case.carrier.as_str(),
             case.description
         );
     }
@@ -301,7 +301,7 @@ mod tests {
     fn the_case_list_goes_inside_the_minified_nav_and_is_escaped() {
         let html = "<main><nav aria-label=x id=demo-cases></nav></main>".to_owned();
         let cases = [DemoCase {
-            carrier: crate::sandbox::Carrier::InPost,
+            carrier: crate::sandbox::Carrier::Inpost,
             parameter: "tracking",
             value: "52<x>".to_owned(),
             expected_status: Some("ready_for_pickup".to_owned()),

@@ -18,7 +18,7 @@ pub use register::{
 
 use crate::carrier::http::{common_error, CarrierResponse};
 use crate::carrier::json::{self, field, list, number, text};
-use crate::carrier::{percent_encode, Auth, CarrierRequest, Method, StatusMapping};
+use crate::carrier::{endpoint, CarrierRequest, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
     Carrier, CarrierStatus, Coordinates, Location, ReferenceKind, Shipment, TrackingError,
@@ -231,6 +231,21 @@ pub enum Locale {
     English,
 }
 
+impl Locale {
+    /// The locale for a reader's language tag (`nb`, `nn-NO`, `en`, …): Di writes Norwegian
+    /// and English, so Norwegian readers (Bokmål, Nynorsk, `no`) get Norwegian and everyone
+    /// else English.
+    pub fn for_language(language: Option<&str>) -> Locale {
+        let primary = language
+            .and_then(|tag| tag.split(['-', '_']).next())
+            .map(str::to_ascii_lowercase);
+        match primary.as_deref() {
+            Some("nb" | "nn" | "no") => Locale::Norwegian,
+            _ => Locale::English,
+        }
+    }
+}
+
 /// `GET /ws/json/parcel/tracking/v-2/fetch/{identifier}/{locale}/{onlyLastEvent}`; the
 /// identifier is a tracking number, shipment number or return code.
 pub fn fetch_request(
@@ -247,13 +262,16 @@ pub fn fetch_request(
         Locale::Norwegian => "NO",
         Locale::English => "EN",
     };
-    let path = format!(
-        "/ws/json/parcel/tracking/{version}/fetch/{}/{locale}/{only_last_event}",
-        percent_encode(identifier.trim())
-    );
-    CarrierRequest::new(Method::Get, path, Auth::DiBearerToken)
+    let only_last_event = if only_last_event { "true" } else { "false" };
+    endpoint::DI_FETCH
+        .request(&[version, identifier, locale, only_last_event])
         .with_header("Accept", "application/json")
 }
+
+/// How long a Di token may be asked to last, in minutes.
+pub const TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
+/// The token lifetime asked for when nothing else is configured.
+pub const DEFAULT_TOKEN_MINUTES: u32 = 60;
 
 /// Why a login request cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,19 +289,16 @@ pub fn login_request(
     password: &str,
     minutes_valid: u32,
 ) -> Result<CarrierRequest, LoginError> {
-    if !(1..=1440).contains(&minutes_valid) {
+    if !TOKEN_MINUTES.contains(&minutes_valid) {
         return Err(LoginError::Validity(minutes_valid));
     }
     if username.is_empty() || password.is_empty() {
         return Err(LoginError::MissingCredential);
     }
     let body = serde_json::json!({ "username": username, "password": password }).to_string();
-    Ok(CarrierRequest::new(
-        Method::Post,
-        format!("/ws/json/auth/v-3/login/{minutes_valid}"),
-        Auth::None,
-    )
-    .with_header("Content-Type", "application/json")
+    Ok(endpoint::DI_LOGIN
+        .request(&[&minutes_valid.to_string()])
+        .with_header("Content-Type", "application/json")
     .with_body(body))
 }
 
@@ -733,6 +748,6 @@ mod tests {
             request.path,
             "/ws/json/parcel/tracking/v-2/fetch/370724760120000898/NO/false"
         );
-        assert_eq!(request.auth, Auth::DiBearerToken);
+        assert_eq!(request.auth, crate::carrier::Auth::DiBearerToken);
     }
 }

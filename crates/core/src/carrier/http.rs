@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::model::{Carrier, RetryAfter, TrackingError};
-use crate::time::{CivilDateTime, OffsetSource, Timestamp};
+use crate::carrier::retry_after::parse_retry_after;
+use crate::model::{Carrier, TrackingError};
 
 /// A carrier's answer as the proxy or widget received it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,54 +94,10 @@ pub fn common_error(carrier: Carrier, response: &CarrierResponse) -> Option<Trac
     }
 }
 
-/// Reads `Retry-After`: delay seconds, or an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
-pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
-    let header = header.trim();
-    if let Ok(seconds) = header.parse::<u64>() {
-        return Some(RetryAfter::Seconds(seconds));
-    }
-    let parts: Vec<&str> = header.split_whitespace().collect();
-    let [_weekday, day, month, year, clock, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|name| name == month)? as u8
-        + 1;
-    let mut clock = clock.split(':').map(|part| part.parse::<u8>().ok());
-    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
-    let local = CivilDateTime {
-        year: year.parse().ok()?,
-        month,
-        day: day.parse().ok()?,
-        hour,
-        minute,
-        second,
-        millisecond: 0,
-    };
-    let checked = crate::time::parse_with_offset(&format!("{local}Z")).ok()?;
-    Some(RetryAfter::At(Timestamp {
-        offset_source: OffsetSource::Carrier,
-        ..checked
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_is_read_as_seconds_or_as_an_http_date() {
-        assert_eq!(parse_retry_after(" 30 "), Some(RetryAfter::Seconds(30)));
-        let Some(RetryAfter::At(at)) = parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT") else {
-            panic!("an HTTP date was not read");
-        };
-        assert_eq!(at.to_string(), "1994-11-06T08:49:37+00:00");
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("Sun, 31 Feb 1994 08:49:37 GMT"), None);
-    }
+    use crate::model::RetryAfter;
 
     #[test]
     fn statuses_that_mean_the_same_everywhere_are_classified_once() {

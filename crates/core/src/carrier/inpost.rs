@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::carrier::http::{common_error, CarrierResponse};
 use crate::carrier::json::{self, field, list, number, text};
-use crate::carrier::{opening_hours, percent_encode, Auth, CarrierRequest, Method, StatusMapping};
+use crate::carrier::{endpoint, opening_hours, CarrierRequest, StatusMapping};
 use crate::flow::{self, AnnouncedStep, FlowInput, Journey};
 use crate::model::{
     Carrier, CarrierStatus, Coordinates, Location, PickupPoint, Shipment, Step, TrackingError,
@@ -122,18 +122,12 @@ fn step_of(name: &str) -> Option<Step> {
 
 /// `GET /v1/tracking/{number}`.
 pub fn tracking_request(tracking_number: &str) -> CarrierRequest {
-    get(format!(
-        "/v1/tracking/{}",
-        percent_encode(tracking_number.trim())
-    ))
+    get(endpoint::INPOST_TRACKING.request(&[tracking_number]))
 }
 
 /// `GET /v1/tracking/{number}/service_history`: the services a mixed parcel went through.
 pub fn service_history_request(tracking_number: &str) -> CarrierRequest {
-    get(format!(
-        "/v1/tracking/{}/service_history",
-        percent_encode(tracking_number.trim())
-    ))
+    get(endpoint::INPOST_SERVICE_HISTORY.request(&[tracking_number]))
 }
 
 /// The languages InPost has status titles in.
@@ -151,16 +145,16 @@ pub fn statuses_request(language: TitleLanguage) -> CarrierRequest {
         TitleLanguage::English => "en_GB",
         TitleLanguage::Polish => "pl_PL",
     };
-    get("/v1/statuses".into()).with_query("lang", lang)
+    get(endpoint::INPOST_STATUSES.request(&[])).with_query("lang", lang)
 }
 
 /// `GET /v1/points/{name}`: a locker or service point.
 pub fn point_request(point_name: &str) -> CarrierRequest {
-    get(format!("/v1/points/{}", percent_encode(point_name.trim())))
+    get(endpoint::INPOST_POINT.request(&[point_name]))
 }
 
-fn get(path: String) -> CarrierRequest {
-    CarrierRequest::new(Method::Get, path, Auth::None).with_header("Accept", "application/json")
+fn get(request: CarrierRequest) -> CarrierRequest {
+    request.with_header("Accept", "application/json")
 }
 
 /// Reads an error answer (`{status, error, message|description, details}`) or a common status.
@@ -186,6 +180,18 @@ fn error_of(response: &CarrierResponse) -> Option<TrackingError> {
             reference,
             message,
         },
+        // InPost's answer to a number it does not know (misspelt `uknown` in its API).
+        400 if matches!(
+            code.as_str(),
+            "uknown_tracking_number" | "unknown_tracking_number"
+        ) =>
+        {
+            TrackingError::NotFound {
+                carrier: CARRIER,
+                reference,
+                message,
+            }
+        }
         _ => TrackingError::InvalidReference {
             carrier: CARRIER,
             reference,
@@ -526,7 +532,7 @@ mod tests {
     fn requests_need_no_token_and_encode_the_number() {
         let request = tracking_request(" 6123/45 ");
         assert_eq!(request.path, "/v1/tracking/6123%2F45");
-        assert_eq!(request.auth, Auth::None);
+        assert_eq!(request.auth, crate::carrier::Auth::None);
         assert_eq!(
             statuses_request(TitleLanguage::English).path_and_query(),
             "/v1/statuses?lang=en_GB"

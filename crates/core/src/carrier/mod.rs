@@ -2,16 +2,23 @@
 //! parses a status code plus body (what came back) into the tracking model. Nothing here sends
 //! anything; the proxy and the widget do the IO.
 
+pub mod answer;
 pub mod di;
+pub mod endpoint;
 pub mod http;
+mod id;
 pub mod inpost;
 pub mod json;
 pub mod opening_hours;
 mod response_kind;
+pub mod retry_after;
 mod status_doc;
 pub mod trackonline;
 
+pub use answer::{classify, AnswerState};
+pub use endpoint::{Endpoint, EndpointId};
 pub use http::CarrierResponse;
+pub use id::Carrier;
 pub use response_kind::{normalize, normalize_from, normalize_value, Normalized, ResponseKind};
 pub use status_doc::status_mapping_markdown;
 
@@ -121,15 +128,27 @@ impl CarrierRequest {
     }
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query value.
+/// Every byte but RFC 3986's unreserved characters (letters, digits, `-`, `.`, `_`, `~`).
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query
+/// value.
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+    percent_encoding::utf8_percent_encode(text, COMPONENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreserved_characters_stay_unencoded() {
+        assert_eq!(percent_encode("a-b.c_d~e"), "a-b.c_d~e");
+        assert_eq!(percent_encode("a b/c?d&e=%"), "a%20b%2Fc%3Fd%26e%3D%25");
+        assert_eq!(percent_encode("Gdańsk"), "Gda%C5%84sk");
     }
-    out
 }

@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::carrier::http::{common_error, CarrierResponse};
 use crate::carrier::json::{self, field, integer, list, number_any, text, text_any};
-use crate::carrier::{Auth, CarrierRequest, Method, StatusMapping};
+use crate::carrier::endpoint::{self, Endpoint};
+use crate::carrier::{CarrierRequest, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
     Carrier, CarrierStatus, Coordinates, EstimatedDelivery, Location, ReferenceKind, Shipment,
@@ -134,8 +135,9 @@ pub enum TransactionKey {
     TransactionNumber,
 }
 
-fn get(path: &str, page: u32) -> CarrierRequest {
-    CarrierRequest::new(Method::Get, path, Auth::TrackOnlineApiKey)
+fn get(endpoint: &Endpoint, page: u32) -> CarrierRequest {
+    endpoint
+        .request(&[])
         .with_header("Accept", "application/json")
         .with_query("page", page.max(1).to_string())
 }
@@ -148,7 +150,7 @@ pub fn unique_item_request(key: ItemKey, value: &str, page: u32) -> CarrierReque
         ItemKey::Epc => "EpcCode",
         ItemKey::Ble => "BleCode",
     };
-    get("/api/v1/uniqueitem", page).with_query(filter, value.trim())
+    get(&endpoint::TRACKONLINE_UNIQUE_ITEMS, page).with_query(filter, value.trim())
 }
 
 /// What an IoT measurement history is looked up by.
@@ -167,12 +169,9 @@ pub fn measurements_request(
     date_from: Option<&str>,
     date_to: Option<&str>,
 ) -> CarrierRequest {
-    let mut request = CarrierRequest::new(
-        Method::Get,
-        "/api/v1/iot/item/measurement",
-        Auth::TrackOnlineApiKey,
-    )
-    .with_header("Accept", "application/json");
+    let mut request = endpoint::TRACKONLINE_MEASUREMENTS
+        .request(&[])
+        .with_header("Accept", "application/json");
     request = match subject {
         MeasurementSubject::Item(item) => request.with_query("item", item.trim()),
         MeasurementSubject::DeviceId(device) => request.with_query("deviceId", device.trim()),
@@ -199,7 +198,7 @@ pub fn transactions_request(
         TransactionKey::DocumentNumber => "DocumentNumber",
         TransactionKey::TransactionNumber => "TransactionNumber",
     };
-    let mut request = get("/api/v1/transaction", page).with_query(filter, value.trim());
+    let mut request = get(&endpoint::TRACKONLINE_TRANSACTIONS, page).with_query(filter, value.trim());
     if let Some(from) = date_from {
         request = request.with_query("TransactionDateFrom", from);
     }
@@ -208,7 +207,7 @@ pub fn transactions_request(
 
 /// `GET /api/v1/packaginglabel?Number=…&TypeCodes=1`: a packaging label by its SSCC.
 pub fn packaging_labels_request(sscc: &str, page: u32) -> CarrierRequest {
-    get("/api/v1/packaginglabel", page)
+    get(&endpoint::TRACKONLINE_PACKAGING_LABELS, page)
         .with_query("Number", sscc.trim())
         .with_query("TypeCodes", "1")
 }
@@ -654,7 +653,7 @@ mod tests {
             request.path_and_query(),
             "/api/v1/uniqueitem?page=2&EpcCode=3034F"
         );
-        assert_eq!(request.auth, Auth::TrackOnlineApiKey);
+        assert_eq!(request.auth, crate::carrier::Auth::TrackOnlineApiKey);
         assert!(request.query.iter().all(|(key, _)| key != "apikey"));
         let labels = packaging_labels_request("370724760010119754", 1);
         assert!(labels.query.contains(&("TypeCodes".into(), "1".into())));

@@ -187,7 +187,7 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
             );
         }
         (24, true) if pattern_only => out.push(shape_only(
-            Some(Carrier::InPost),
+            Some(Carrier::Inpost),
             Format::InPostParcel,
             text,
             70,

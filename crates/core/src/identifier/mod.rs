@@ -19,6 +19,10 @@ pub(crate) use check_digit::gs1_mod10;
 pub(crate) use suggest::corrections;
 pub use suggest::MAX_SUGGESTIONS;
 
+/// Who issues numbers of a format: the one carrier type, which knows more carriers than those
+/// Trackline has adapters for.
+pub use crate::carrier::Carrier;
+
 /// The longest value [`detect`] looks at; anything longer is no identifier and is rejected before
 /// any work is done.
 pub const MAX_INPUT_LEN: usize = 64;
@@ -36,47 +40,6 @@ pub enum DetectMode {
     /// Everything a value could be, including weak shapes (10-digit DHL Express, 12-digit
     /// Identcode/GLS) whose check digit fails and S10 numbers with an unknown service or country.
     Eager,
-}
-
-/// Who issues numbers of a format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Carrier {
-    Ups,
-    DhlExpress,
-    DhlPaket,
-    Dpd,
-    Gls,
-    InPost,
-    /// Bring / Posten Norge: SSCC and GSIN under the Norwegian GS1 prefix 70.
-    Bring,
-    /// Distribution Innovation (Norway): SSCC and GSIN under the Norwegian GS1 prefix 70.
-    Di,
-    /// The national postal operator named by a UPU S10 number's country code.
-    PostalOperator,
-}
-
-impl Carrier {
-    /// The name used in JSON and on the command line.
-    pub fn id(self) -> &'static str {
-        match self {
-            Carrier::Ups => "ups",
-            Carrier::DhlExpress => "dhl_express",
-            Carrier::DhlPaket => "dhl_paket",
-            Carrier::Dpd => "dpd",
-            Carrier::Gls => "gls",
-            Carrier::InPost => "in_post",
-            Carrier::Bring => "bring",
-            Carrier::Di => "di",
-            Carrier::PostalOperator => "postal_operator",
-        }
-    }
-}
-
-impl fmt::Display for Carrier {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.id())
-    }
 }
 
 /// The shape of an identifier.
@@ -127,7 +90,7 @@ impl Format {
             Format::DpdParcel => "dpd_parcel",
             Format::DpdLabel => "dpd_label",
             Format::GlsParcel => "gls_parcel",
-            Format::InPostParcel => "in_post_parcel",
+            Format::InPostParcel => "inpost_parcel",
         }
     }
 }

@@ -11,57 +11,18 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
+use trackline_core::carrier::di;
+
 use super::client_ip::IpNet;
 
-/// The carriers the proxy knows how to call. The path segment after `/carriers/` names one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CarrierId {
-    InPost,
-    Di,
-    TrackOnline,
-}
+pub use trackline_core::carrier::Carrier;
 
-impl CarrierId {
-    pub const ALL: [CarrierId; 3] = [CarrierId::InPost, CarrierId::Di, CarrierId::TrackOnline];
-
-    /// The name used in paths, configuration keys, metrics labels and logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CarrierId::InPost => "inpost",
-            CarrierId::Di => "di",
-            CarrierId::TrackOnline => "trackonline",
-        }
-    }
-
-    pub fn from_path_segment(segment: &str) -> Option<CarrierId> {
-        CarrierId::ALL.into_iter().find(|id| id.as_str() == segment)
-    }
-
-    /// The production host, used when the configuration names no `base_url`.
-    fn production_base_url(self) -> &'static str {
-        match self {
-            CarrierId::InPost => "https://api-shipx-pl.easypack24.net",
-            CarrierId::Di => "https://ws.di.no",
-            CarrierId::TrackOnline => "https://api.trackonline.com",
-        }
-    }
-
-    /// Defaults that keep a merchant inside the carrier's published quota.
-    fn default_requests_per_minute(self) -> u32 {
-        match self {
-            CarrierId::InPost => 600,
-            CarrierId::Di => 600,
-            // TrackOnline's smallest plans allow 60 requests per minute per administration.
-            CarrierId::TrackOnline => 60,
-        }
-    }
-}
-
-impl fmt::Display for CarrierId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// A carrier the proxy can call, by its name in paths and configuration (`inpost`, `di`,
+/// `trackonline`): only carriers with an adapter.
+pub fn carrier_from_path_segment(segment: &str) -> Option<Carrier> {
+    Carrier::WITH_ADAPTER
+        .into_iter()
+        .find(|carrier| carrier.as_str() == segment)
 }
 
 /// A credential. Its `Debug` output is redacted so that logging a configuration cannot leak it.
@@ -102,7 +63,7 @@ pub enum Credentials {
 
 #[derive(Debug, Clone)]
 pub struct CarrierConfig {
-    pub carrier: CarrierId,
+    pub carrier: Carrier,
     /// Without a trailing slash; paths are appended to it.
     pub base_url: String,
     /// Zero disables the cache for this carrier.
@@ -151,9 +112,9 @@ pub struct ProxyConfig {
     pub per_ip_burst: u32,
     pub per_key_per_minute: u32,
     pub per_key_burst: u32,
-    pub carriers: BTreeMap<CarrierId, CarrierConfig>,
+    pub carriers: BTreeMap<Carrier, CarrierConfig>,
     /// conizi partner ids (`vp`, `ep`, `ap`) to the carrier that tracks their numbers.
-    pub partners: BTreeMap<String, CarrierId>,
+    pub partners: BTreeMap<String, Carrier>,
 }
 
 /// Why the configuration cannot be used. Each names the key to fix.
@@ -421,9 +382,9 @@ impl ProxyConfig {
 
         let mut carriers = BTreeMap::new();
         let file_carriers = [
-            (CarrierId::InPost, file.carriers.inpost),
-            (CarrierId::Di, file.carriers.di),
-            (CarrierId::TrackOnline, file.carriers.trackonline),
+            (Carrier::Inpost, file.carriers.inpost),
+            (Carrier::Di, file.carriers.di),
+            (Carrier::Trackonline, file.carriers.trackonline),
         ];
         for (id, carrier) in file_carriers {
             if let Some(carrier) = carrier {
@@ -451,7 +412,7 @@ impl ProxyConfig {
                     "a partner id has 1 to 35 letters, digits, `-` or `_`",
                 ));
             }
-            let carrier = CarrierId::from_path_segment(&carrier_name).ok_or_else(|| {
+            let carrier = carrier_from_path_segment(&carrier_name).ok_or_else(|| {
                 invalid(
                     &key,
                     format!("`{carrier_name}` is not a carrier (inpost, di, trackonline)"),
@@ -608,7 +569,7 @@ fn check_origin(key: &str, origin: &str) -> Result<String, ConfigError> {
 }
 
 fn check_carrier(
-    id: CarrierId,
+    id: Carrier,
     carrier: FileCarrier,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<CarrierConfig, ConfigError> {
@@ -616,7 +577,8 @@ fn check_carrier(
     let base_key = format!("{section}.base_url");
     let base_url = carrier
         .base_url
-        .unwrap_or_else(|| id.production_base_url().to_owned());
+        .or_else(|| id.production_base_url().map(str::to_owned))
+        .ok_or_else(|| invalid(&base_key, format!("{id} has no adapter")))?;
     let parsed = Url::parse(&base_url)
         .map_err(|_| invalid(&base_key, format!("`{base_url}` is not a URL")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -658,24 +620,30 @@ fn check_carrier(
     }
 
     let credentials = match id {
-        CarrierId::InPost => {
+        Carrier::Inpost => {
             refuse_key(&section, "username", carrier.username.is_some())?;
             refuse_key(&section, "password", carrier.password.is_some())?;
             refuse_key(&section, "api_key", carrier.api_key.is_some())?;
             refuse_key(&section, "token_minutes", carrier.token_minutes.is_some())?;
             Credentials::None
         }
-        CarrierId::Di => {
+        Carrier::Di => {
             refuse_key(&section, "api_key", carrier.api_key.is_some())?;
             let username =
                 secret_value(&section, "username", carrier.username, ENV_DI_USERNAME, env)?;
             let password =
                 secret_value(&section, "password", carrier.password, ENV_DI_PASSWORD, env)?;
-            let token_minutes = carrier.token_minutes.unwrap_or(60);
-            if !(2..=1440).contains(&token_minutes) {
+            let token_minutes = carrier
+                .token_minutes
+                .unwrap_or(di::DEFAULT_TOKEN_MINUTES);
+            if !di::TOKEN_MINUTES.contains(&token_minutes) {
                 return Err(invalid(
                     format!("{section}.token_minutes"),
-                    "Di tokens last 2 to 1440 minutes",
+                    format!(
+                        "Di tokens last {} to {} minutes",
+                        di::TOKEN_MINUTES.start(),
+                        di::TOKEN_MINUTES.end()
+                    ),
                 ));
             }
             Credentials::DiLogin {
@@ -684,7 +652,7 @@ fn check_carrier(
                 token_minutes,
             }
         }
-        CarrierId::TrackOnline => {
+        Carrier::Trackonline => {
             refuse_key(&section, "username", carrier.username.is_some())?;
             refuse_key(&section, "password", carrier.password.is_some())?;
             refuse_key(&section, "token_minutes", carrier.token_minutes.is_some())?;
@@ -697,6 +665,7 @@ fn check_carrier(
             )?;
             Credentials::ApiKey(Secret::new(key))
         }
+        other => return Err(invalid(&section, format!("{other} has no adapter"))),
     };
 
     Ok(CarrierConfig {
@@ -710,7 +679,7 @@ fn check_carrier(
         )?,
         requests_per_minute: positive(
             carrier.requests_per_minute,
-            id.default_requests_per_minute(),
+            id.default_requests_per_minute().unwrap_or(60),
             &format!("{section}.requests_per_minute"),
         )?,
         max_concurrent_requests: positive(
@@ -774,7 +743,7 @@ mod tests {
     #[test]
     fn a_minimal_file_gets_production_hosts_and_safe_defaults() {
         let config = parse("[carriers.inpost]\n").unwrap();
-        let inpost = &config.carriers[&CarrierId::InPost];
+        let inpost = &config.carriers[&Carrier::Inpost];
         assert_eq!(inpost.base_url, "https://api-shipx-pl.easypack24.net");
         assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
         assert!(!config.allow_any_origin);
@@ -803,7 +772,7 @@ mod tests {
         let env = |name: &str| (name == ENV_TRACKONLINE_API_KEY).then(|| "from-env".to_owned());
         let config =
             ProxyConfig::parse("[carriers.trackonline]\napi_key = \"from-file\"\n", &env).unwrap();
-        match &config.carriers[&CarrierId::TrackOnline].credentials {
+        match &config.carriers[&Carrier::Trackonline].credentials {
             Credentials::ApiKey(key) => assert_eq!(key.expose(), "from-env"),
             other => panic!("unexpected credentials {other:?}"),
         }
@@ -877,7 +846,7 @@ mod tests {
         assert_eq!(config.carriers.len(), 3);
         assert_eq!(config.sites.len(), 2);
         assert_eq!(config.without_origin, WithoutOrigin::RequireAccessKey);
-        assert_eq!(config.partners.get("4711"), Some(&CarrierId::Di));
+        assert_eq!(config.partners.get("4711"), Some(&Carrier::Di));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::Semaphore;
 
-pub use config::{CarrierId, ConfigError, ProxyConfig};
+pub use config::{Carrier, ConfigError, ProxyConfig};
 use keys::{KeyStore, KEY_HEADER};
 use metrics::{LimitScope, Metrics};
 use problem::{Problem, ProblemKind};
@@ -103,7 +103,7 @@ pub fn demo_config(sandbox_base_url: &str) -> ProxyConfig {
 struct ProxyState {
     config: ProxyConfig,
     client: reqwest::Client,
-    carriers: BTreeMap<CarrierId, CarrierUpstream>,
+    carriers: BTreeMap<Carrier, CarrierUpstream>,
     keys: Option<KeyStore>,
     per_ip: RateLimiter<IpAddr>,
     per_key: RateLimiter<String>,

@@ -1,10 +1,13 @@
-//! The only upstream requests the proxy will make: fixed per-carrier path templates that mirror
-//! the carrier endpoints the widget calls. The path is checked on its raw, undecoded form, so
+//! The only upstream requests the proxy will make: the GET endpoints of core's endpoint table
+//! (`trackline_core::carrier::endpoint`), the same table the widget's requests are built from. The path is checked on its raw, undecoded form, so
 //! that encoded slashes, dot segments, absolute URLs, user info and control characters never get
 //! the chance to be reinterpreted by a later decoding step. Nothing is passed through: the
 //! upstream URL is rebuilt from the validated pieces.
 
-use super::config::CarrierId;
+use trackline_core::carrier::endpoint::{self, Endpoint, Parameter, ValueKind};
+use trackline_core::carrier::Method;
+
+use super::config::{carrier_from_path_segment, Carrier};
 use super::problem::{Problem, ProblemKind};
 
 /// Where the proxy's routes live; the widget calls `{PREFIX}/{carrier}/{carrier path}`.
@@ -20,9 +23,10 @@ const MAX_VALUE_CHARS: usize = 64;
 /// A request the proxy may forward.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamTarget {
-    pub carrier: CarrierId,
-    /// The template, for logs and metrics labels: `/v1/tracking/{n}`.
-    pub route: &'static str,
+    pub carrier: Carrier,
+    /// The endpoint of core's table; its path template is the logs' and metrics' label
+    /// (`/v1/tracking/{n}`).
+    pub endpoint: &'static Endpoint,
     /// Appended to the carrier's base URL; also the cache key within the carrier.
     pub path_and_query: String,
     /// The path with reference values masked, for logs.
@@ -96,18 +100,14 @@ pub fn parse(
             _ => Err(not_found("no such route")),
         };
     }
-    let Some(carrier) = CarrierId::from_path_segment(segments[0]) else {
+    let Some(carrier) = carrier_from_path_segment(segments[0]) else {
         return Err(not_found(format!(
             "`{}` is not a carrier this proxy serves",
             segments[0]
         )));
     };
     let query = parse_query(query)?;
-    let target = match carrier {
-        CarrierId::InPost => inpost(&segments[1..], &query, check_value)?,
-        CarrierId::Di => di(&segments[1..], &query, check_value)?,
-        CarrierId::TrackOnline => trackonline(&segments[1..], &query, check_value)?,
-    };
+    let target = upstream(carrier, &segments[1..], &query, check_value)?;
     Ok(ProxyRoute::Upstream(target))
 }
 
@@ -218,40 +218,55 @@ fn printable(name: &str) -> String {
         .collect()
 }
 
-/// Accepts only whitelisted query parameters (names compared without case, forwarded in the
-/// carrier's spelling) and returns them sorted, so equal requests share a cache entry.
-fn whitelisted(
-    query: &Query,
-    allowed: &[(&'static str, bool)],
-    check_value: ValueCheck,
-) -> Result<Vec<(&'static str, String)>, Problem> {
-    let mut accepted = Vec::with_capacity(query.len());
-    for (name, value) in query {
-        let Some(&(canonical, is_reference)) = allowed
-            .iter()
-            .find(|(allowed, _)| allowed.eq_ignore_ascii_case(name))
-        else {
-            return Err(bad(format!(
-                "the query parameter `{}` is not accepted on this route",
-                printable(name)
-            )));
-        };
-        let value = if is_reference {
-            let normalized = check_value(value)
-                .map_err(|error| bad(format!("the {canonical} is not valid: {error}")))?;
-            if !normalized.bytes().all(is_query_byte) {
-                return Err(bad(format!(
-                    "the {canonical} holds a character no reference has"
-                )));
-            }
-            normalized
-        } else {
-            value.clone()
-        };
-        accepted.push((canonical, value));
+/// The GET endpoints of core's table: everything the proxy forwards.
+pub fn allow_list() -> impl Iterator<Item = &'static Endpoint> {
+    endpoint::ENDPOINTS
+        .iter()
+        .filter(|endpoint| endpoint.method == Method::Get)
+}
+
+/// How a value is named in an error message.
+fn what(parameter: Parameter) -> String {
+    match parameter.kind {
+        ValueKind::Reference => format!("reference `{}`", parameter.name),
+        _ => format!("`{}`", parameter.name),
     }
-    accepted.sort();
-    Ok(accepted)
+}
+
+/// A path value: a reference checked by core, a name, or a word of the table's list.
+fn path_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<String, Problem> {
+    let what = what(parameter);
+    match parameter.kind {
+        ValueKind::Reference => reference_value(&what, value, check),
+        kind => {
+            let value = safe_value(&what, value)?;
+            kind.check(&value)
+                .map_err(|reason| bad(format!("{what} {reason}")))?;
+            Ok(value)
+        }
+    }
+}
+
+/// A query value: the charset was checked when the query was read; references are read by
+/// core, listed words and numbers checked against the table.
+fn query_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<String, Problem> {
+    let what = what(parameter);
+    match parameter.kind {
+        ValueKind::Reference => {
+            let normalized =
+                check(value).map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
+            if !normalized.bytes().all(is_query_byte) {
+                return Err(bad(format!("the {what} holds a character no reference has")));
+            }
+            Ok(normalized)
+        }
+        kind => {
+            kind.check(value).map_err(|reason| {
+                bad(format!("the query parameter {what} {reason}, not `{}`", printable(value)))
+            })?;
+            Ok(value.to_owned())
+        }
+    }
 }
 
 fn with_query(path: String, query: &[(&'static str, String)]) -> String {
@@ -265,210 +280,82 @@ fn with_query(path: String, query: &[(&'static str, String)]) -> String {
     format!("{path}?{}", serializer.finish())
 }
 
-fn no_query(query: &Query) -> Result<(), Problem> {
-    if query.is_empty() {
-        Ok(())
-    } else {
-        Err(bad("this route takes no query"))
-    }
-}
-
-fn target(
-    carrier: CarrierId,
-    route: &'static str,
-    path_and_query: String,
-    masked: String,
-) -> UpstreamTarget {
-    UpstreamTarget {
-        carrier,
-        route,
-        path_and_query,
-        masked,
-    }
-}
-
-fn inpost(segments: &[&str], query: &Query, check: ValueCheck) -> Result<UpstreamTarget, Problem> {
-    let id = CarrierId::InPost;
-    match segments {
-        ["v1", "tracking", number] => {
-            no_query(query)?;
-            let number = reference_value("tracking number", number, check)?;
-            Ok(target(
-                id,
-                "/v1/tracking/{n}",
-                format!("/v1/tracking/{number}"),
-                format!("/v1/tracking/{}", mask(&number)),
-            ))
-        }
-        ["v1", "tracking", number, "service_history"] => {
-            no_query(query)?;
-            let number = reference_value("tracking number", number, check)?;
-            Ok(target(
-                id,
-                "/v1/tracking/{n}/service_history",
-                format!("/v1/tracking/{number}/service_history"),
-                format!("/v1/tracking/{}/service_history", mask(&number)),
-            ))
-        }
-        ["v1", "statuses"] => {
-            let query = whitelisted(query, &[("lang", false)], check)?;
-            if let Some((_, lang)) = query
-                .iter()
-                .find(|(_, lang)| lang != "en_GB" && lang != "pl_PL")
-            {
-                return Err(bad(format!(
-                    "lang must be en_GB or pl_PL, not `{}`",
-                    printable(lang)
-                )));
-            }
-            let path = with_query("/v1/statuses".into(), &query);
-            Ok(target(id, "/v1/statuses", path.clone(), path))
-        }
-        ["v1", "points", name] => {
-            no_query(query)?;
-            let name = safe_value("point name", name)?;
-            let path = format!("/v1/points/{name}");
-            Ok(target(id, "/v1/points/{name}", path.clone(), path))
-        }
-        _ => Err(not_found("no such InPost route")),
-    }
-}
-
-fn di(segments: &[&str], query: &Query, check: ValueCheck) -> Result<UpstreamTarget, Problem> {
-    match segments {
-        ["ws", "json", "parcel", "tracking", version @ ("v-1" | "v-2"), "fetch", identifier, locale, only_last] =>
-        {
-            no_query(query)?;
-            let identifier = reference_value("identifier", identifier, check)?;
-            if !matches!(*locale, "NO" | "EN") {
-                return Err(bad("the locale must be NO or EN"));
-            }
-            if !matches!(*only_last, "true" | "false") {
-                return Err(bad("onlyLastEvent must be true or false"));
-            }
-            let route = if *version == "v-2" {
-                "/ws/json/parcel/tracking/v-2/fetch/{id}/{locale}/{onlyLastEvent}"
-            } else {
-                "/ws/json/parcel/tracking/v-1/fetch/{id}/{locale}/{onlyLastEvent}"
-            };
-            let prefix = format!("/ws/json/parcel/tracking/{version}/fetch");
-            Ok(target(
-                CarrierId::Di,
-                route,
-                format!("{prefix}/{identifier}/{locale}/{only_last}"),
-                format!("{prefix}/{}/{locale}/{only_last}", mask(&identifier)),
-            ))
-        }
-        _ => Err(not_found("no such Di route")),
-    }
-}
-
-/// TrackOnline resources the widget reads, with the filters it may use. `true` marks filters
-/// that hold a reference (checked like a tracking number); a request must name at least one
-/// filter, because an unfiltered list would hand the merchant's whole administration to anyone.
-/// (resource path after `/api/v1/`, route template, accepted filters).
-type TrackOnlineRoute = (&'static str, &'static str, &'static [(&'static str, bool)]);
-
-const TRACKONLINE_ROUTES: [TrackOnlineRoute; 6] = [
-    (
-        "uniqueitem",
-        "/api/v1/uniqueitem",
-        &[
-            ("ItemNumber", true),
-            ("BarCode", true),
-            ("EpcCode", true),
-            ("BleCode", true),
-            ("page", false),
-        ],
-    ),
-    (
-        "iot/item",
-        "/api/v1/iot/item",
-        &[("itemNumber", true), ("page", false)],
-    ),
-    (
-        "iot/item/measurement",
-        "/api/v1/iot/item/measurement",
-        &[
-            ("item", true),
-            ("deviceId", true),
-            ("dateFrom", false),
-            ("dateTo", false),
-        ],
-    ),
-    (
-        "transaction",
-        "/api/v1/transaction",
-        &[
-            ("TransactionNumber", true),
-            ("ReferenceNumber", true),
-            ("DocumentNumber", true),
-            ("TransactionDateFrom", false),
-            ("TransactionDateTo", false),
-            ("page", false),
-        ],
-    ),
-    (
-        "packaginglabel",
-        "/api/v1/packaginglabel",
-        &[("Number", true), ("TypeCodes", false), ("page", false)],
-    ),
-    (
-        "location",
-        "/api/v1/location",
-        &[("Number", true), ("page", false)],
-    ),
-];
-
-fn trackonline(
+/// The endpoint a carrier path names, with its values checked and the upstream path rebuilt
+/// from the template. Query names are compared without case, forwarded in the carrier's
+/// spelling and sorted, so that equal requests share a cache entry.
+fn upstream(
+    carrier: Carrier,
     segments: &[&str],
     query: &Query,
     check: ValueCheck,
 ) -> Result<UpstreamTarget, Problem> {
-    let ["api", "v1", resource @ ..] = segments else {
-        return Err(not_found("no such TrackOnline route"));
-    };
-    let resource = resource.join("/");
-    let Some((_, route, allowed)) = TRACKONLINE_ROUTES
-        .iter()
-        .find(|(name, _, _)| *name == resource)
+    let Some((endpoint, values)) = allow_list()
+        .filter(|endpoint| endpoint.carrier == carrier)
+        .find_map(|endpoint| Some((endpoint, endpoint.match_path(segments)?)))
     else {
-        return Err(not_found("no such TrackOnline route"));
+        return Err(not_found(format!(
+            "no such {} route",
+            carrier.display_name()
+        )));
     };
-    let accepted = whitelisted(query, allowed, check)?;
-    let references: Vec<_> = accepted
-        .iter()
-        .filter(|(name, _)| {
-            allowed
-                .iter()
-                .any(|(allowed, is_reference)| allowed == name && *is_reference)
-        })
-        .collect();
-    if references.is_empty() {
+    let mut path = String::new();
+    let mut masked = String::new();
+    let mut values = values.into_iter();
+    for segment in endpoint.path.trim_start_matches('/').split('/') {
+        path.push('/');
+        masked.push('/');
+        if segment.starts_with('{') {
+            let Some((parameter, value)) = values.next() else {
+                return Err(not_found("no such route"));
+            };
+            let value = path_value(parameter, value, check)?;
+            let shown = match parameter.kind {
+                ValueKind::Reference => mask(&value),
+                _ => value.clone(),
+            };
+            path.push_str(&value);
+            masked.push_str(&shown);
+        } else {
+            path.push_str(segment);
+            masked.push_str(segment);
+        }
+    }
+    let mut accepted = Vec::with_capacity(query.len());
+    let mut shown = Vec::with_capacity(query.len());
+    let mut names_a_reference = false;
+    for (name, value) in query {
+        let Some(parameter) = endpoint.query_parameter(name) else {
+            return Err(bad(if endpoint.query.is_empty() {
+                "this route takes no query".to_owned()
+            } else {
+                format!(
+                    "the query parameter `{}` is not accepted on this route",
+                    printable(name)
+                )
+            }));
+        };
+        let value = query_value(parameter, value, check)?;
+        let is_reference = parameter.kind == ValueKind::Reference;
+        names_a_reference |= is_reference;
+        shown.push((
+            parameter.name,
+            if is_reference { mask(&value) } else { value.clone() },
+        ));
+        accepted.push((parameter.name, value));
+    }
+    if endpoint.needs_a_reference_in_query() && !names_a_reference {
         return Err(bad(
             "name at least one item, label or transaction to look up",
         ));
     }
-    let masked_query: Vec<(&'static str, String)> = accepted
-        .iter()
-        .map(|(name, value)| {
-            let is_reference = references.iter().any(|(reference, _)| reference == name);
-            (
-                *name,
-                if is_reference {
-                    mask(value)
-                } else {
-                    value.clone()
-                },
-            )
-        })
-        .collect();
-    Ok(target(
-        CarrierId::TrackOnline,
-        route,
-        with_query((*route).to_owned(), &accepted),
-        with_query((*route).to_owned(), &masked_query),
-    ))
+    accepted.sort();
+    shown.sort();
+    Ok(UpstreamTarget {
+        carrier,
+        endpoint,
+        path_and_query: with_query(path, &accepted),
+        masked: with_query(masked, &shown),
+    })
 }
 
 #[cfg(test)]
@@ -496,7 +383,7 @@ mod tests {
             "/carriers/inpost/v1/tracking/520000011395200025009871",
             None,
         );
-        assert_eq!(target.carrier, CarrierId::InPost);
+        assert_eq!(target.carrier, Carrier::Inpost);
         assert_eq!(
             target.path_and_query,
             "/v1/tracking/520000011395200025009871"

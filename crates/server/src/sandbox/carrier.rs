@@ -1,35 +1,26 @@
-//! The three carriers the sandbox imitates, and each one's way of reporting an error.
+//! The three carriers the sandbox imitates (core's [`Carrier`]s with an adapter), and each one's
+//! way of reporting an error.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Carrier {
-    InPost,
-    Di,
-    TrackOnline,
+pub use trackline_core::carrier::Carrier;
+
+/// Each carrier's way of reporting an error.
+pub trait ErrorFormat {
+    /// An error in the carrier's own format, with a code chosen from the status.
+    fn error(self, status: StatusCode, message: &str) -> Response;
 }
 
-impl Carrier {
-    pub const ALL: [Carrier; 3] = [Carrier::InPost, Carrier::Di, Carrier::TrackOnline];
-
-    pub fn name(self) -> &'static str {
+impl ErrorFormat for Carrier {
+    fn error(self, status: StatusCode, message: &str) -> Response {
         match self {
-            Carrier::InPost => "inpost",
-            Carrier::Di => "di",
-            Carrier::TrackOnline => "trackonline",
-        }
-    }
-
-    /// An error in the carrier's own format, with a code chosen from the status.
-    pub fn error(self, status: StatusCode, message: &str) -> Response {
-        match self {
-            Carrier::InPost => inpost_error(status, inpost_error_code(status), message),
+            Carrier::Inpost => inpost_error(status, inpost_error_code(status), message),
             Carrier::Di => di_error(status, message, None),
-            Carrier::TrackOnline => trackonline_problem(status, message),
+            // TrackOnline's format is the problem document; carriers the sandbox does not
+            // imitate never reach here, and get the same neutral document.
+            _ => trackonline_problem(status, message),
         }
     }
 }

@@ -31,7 +31,7 @@ pub fn demo_cases(data: &DataSet) -> Vec<DemoCase> {
     let mut cases = Vec::new();
     for parcel in &data.inpost.parcels {
         cases.push(DemoCase {
-            carrier: Carrier::InPost,
+            carrier: Carrier::Inpost,
             parameter: "tracking",
             value: parcel.tracking_number.clone(),
             expected_status: Some(parcel.demo.expected_status.clone()),
@@ -70,7 +70,7 @@ pub fn demo_cases(data: &DataSet) -> Vec<DemoCase> {
         .filter(|item| item.demo_case)
     {
         cases.push(DemoCase {
-            carrier: Carrier::TrackOnline,
+            carrier: Carrier::Trackonline,
             parameter: "tracking",
             value: item.number.clone(),
             expected_status: Some(item.demo.expected_status.clone()),
@@ -87,7 +87,7 @@ pub fn demo_cases(data: &DataSet) -> Vec<DemoCase> {
             ("tracking", &transaction.transaction_number)
         };
         cases.push(DemoCase {
-            carrier: Carrier::TrackOnline,
+            carrier: Carrier::Trackonline,
             parameter,
             value: value.clone(),
             expected_status: Some(transaction.demo.expected_status.clone()),
@@ -123,7 +123,7 @@ pub fn markdown_table(cases: &[DemoCase], base_url: &str) -> String {
         };
         table.push_str(&format!(
             "| {} | [{}]({base_url}/?{}={}) | {shows} | {} |\n",
-            case.carrier.name(),
+            case.carrier.as_str(),
             case.value,
             case.parameter,
             case.value,
@@ -147,13 +147,13 @@ mod tests {
     #[test]
     fn inpost_and_di_have_a_demo_number_for_every_normalized_status() {
         let cases = demo_cases(&DataSet::builtin());
-        for carrier in [Carrier::InPost, Carrier::Di] {
+        for carrier in [Carrier::Inpost, Carrier::Di] {
             for status in normalized() {
                 assert!(
                     cases.iter().any(|case| case.carrier == carrier
                         && case.expected_status.as_deref() == Some(status)),
                     "{} has no demo number for {status}",
-                    carrier.name()
+                    carrier.as_str()
                 );
             }
         }

@@ -15,7 +15,7 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::carrier::Carrier;
+use super::carrier::{Carrier, ErrorFormat};
 use super::query::{percent_decode, QueryPairs};
 use super::SandboxState;
 
@@ -297,7 +297,7 @@ pub async fn inject(
     let Some(plan) = plan else {
         return next.run(request).await;
     };
-    tracing::info!(carrier = carrier.name(), fault = %plan, "sandbox fault injected");
+    tracing::info!(carrier = carrier.as_str(), fault = %plan, "sandbox fault injected");
     if let Some(latency) = plan.latency {
         tokio::time::sleep(latency).await;
     }

@@ -7,24 +7,12 @@ use std::sync::Arc;
 use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Value};
 
 use super::carrier::{inpost_error, json_response};
 use super::clock::{inpost_time, Timestamp};
 use super::dataset::{InPostParcel, InPostPoint};
 use super::SandboxState;
-
-/// Routes under `/v1`.
-pub fn router() -> Router<Arc<SandboxState>> {
-    Router::new()
-        .route("/tracking/{number}", get(tracking))
-        .route("/tracking/{number}/service_history", get(service_history))
-        .route("/statuses", get(statuses))
-        .route("/points/{name}", get(point))
-        .fallback(not_found)
-}
 
 /// The InPost API's own base URL as the client reached it (`http://host[/prefix]/v1`), so that
 /// links stay right when the sandbox is mounted under a prefix.
@@ -42,7 +30,7 @@ fn is_inpost_number(number: &str) -> bool {
     number.len() == 24 && number.bytes().all(|byte| byte.is_ascii_digit())
 }
 
-async fn tracking(
+pub(super) async fn tracking(
     State(state): State<Arc<SandboxState>>,
     Path(number): Path<String>,
     original: OriginalUri,
@@ -159,7 +147,7 @@ fn address(point: &InPostPoint) -> Value {
     })
 }
 
-async fn service_history(
+pub(super) async fn service_history(
     State(state): State<Arc<SandboxState>>,
     Path(number): Path<String>,
     original: OriginalUri,
@@ -188,7 +176,7 @@ async fn service_history(
     )
 }
 
-async fn statuses(
+pub(super) async fn statuses(
     State(state): State<Arc<SandboxState>>,
     Query(query): Query<HashMap<String, String>>,
     original: OriginalUri,
@@ -226,7 +214,7 @@ async fn statuses(
     )
 }
 
-async fn point(
+pub(super) async fn point(
     State(state): State<Arc<SandboxState>>,
     Path(name): Path<String>,
     original: OriginalUri,
@@ -266,7 +254,7 @@ async fn point(
     )
 }
 
-async fn not_found(request: Request) -> Response {
+pub(super) async fn not_found(request: Request) -> Response {
     inpost_error(
         StatusCode::NOT_FOUND,
         "resource_not_found",

@@ -34,10 +34,13 @@ use axum::extract::Request;
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 pub use carrier::Carrier;
+use carrier::ErrorFormat;
+use trackline_core::carrier::endpoint::{self, EndpointId};
+use trackline_core::carrier::Method;
 pub use dataset::{DataSet, DataSetError, DEFAULT_DATA};
 pub use demo_cases::{demo_cases, markdown_table, DemoCase};
 pub use event_cli::EventArgs;
@@ -159,30 +162,86 @@ impl SandboxState {
     }
 }
 
+/// The handler of each carrier endpoint, bound to the endpoint's method. Where it is served,
+/// and for which method, is core's endpoint table: this match only says who answers.
+fn handler(id: EndpointId, method: Method) -> MethodRouter<Arc<SandboxState>> {
+    match id {
+        EndpointId::InpostTracking => on(method, inpost::tracking),
+        EndpointId::InpostServiceHistory => on(method, inpost::service_history),
+        EndpointId::InpostStatuses => on(method, inpost::statuses),
+        EndpointId::InpostPoint => on(method, inpost::point),
+        EndpointId::DiLogin => on(method, di_auth::login),
+        EndpointId::DiFetch => on(method, di_tracking::fetch),
+        EndpointId::DiRegisterEvent => on(method, di_register::register),
+        EndpointId::TrackonlineUniqueItems => on(method, trackonline::unique_items),
+        EndpointId::TrackonlineIotItems => on(method, trackonline::iot_items),
+        EndpointId::TrackonlineMeasurements => on(method, trackonline::measurements),
+        EndpointId::TrackonlineTransactions => on(method, trackonline::transactions),
+        EndpointId::TrackonlinePackagingLabels => on(method, trackonline::packaging_labels),
+        EndpointId::TrackonlineLocations => on(method, trackonline::locations),
+    }
+}
+
+fn on<H, T>(method: Method, handler: H) -> MethodRouter<Arc<SandboxState>>
+where
+    H: axum::handler::Handler<T, Arc<SandboxState>>,
+    T: 'static,
+{
+    match method {
+        Method::Get => get(handler),
+        Method::Post => post(handler),
+    }
+}
+
+/// A carrier's routes, relative to its API root: one per row of core's endpoint table.
+fn carrier_routes(carrier: Carrier) -> Router<Arc<SandboxState>> {
+    let root = endpoint::api_root(carrier).unwrap_or_default();
+    let mut router = Router::new();
+    for endpoint in endpoint::of(carrier) {
+        let path = endpoint
+            .path
+            .strip_prefix(root)
+            .expect("core's table keeps every endpoint under its carrier's API root");
+        router = router.route(path, handler(endpoint.id, endpoint.method));
+    }
+    router
+}
+
+/// The routes the sandbox serves for each carrier, as `(method, path)`: what a test compares
+/// with core's endpoint table.
+pub fn served_routes() -> Vec<(Method, String)> {
+    Carrier::WITH_ADAPTER
+        .into_iter()
+        .flat_map(|carrier| {
+            let root = endpoint::api_root(carrier).unwrap_or_default();
+            endpoint::of(carrier).map(move |endpoint| {
+                let path = endpoint.path.strip_prefix(root).unwrap_or(endpoint.path);
+                (endpoint.method, format!("{root}{path}"))
+            })
+        })
+        .collect()
+}
+
 pub fn app(config: SandboxConfig) -> Router {
     let state = Arc::new(SandboxState::new(config));
-    let di = Router::new()
-        .route("/auth/v-3/login/{minutes}", post(di_auth::login))
-        .route(
-            "/parcel/tracking/{version}/fetch/{identifier}/{locale}/{only_last_event}",
-            get(di_tracking::fetch),
-        )
-        .route("/parcel/tracking/v-2/register", post(di_register::register))
-        .fallback(di_not_found);
-    let trackonline = trackonline::router().layer(middleware::from_fn_with_state(
-        state.clone(),
-        trackonline::authenticate,
-    ));
-    Router::new()
-        .nest(
-            "/v1",
-            carrier_layers(inpost::router(), &state, Carrier::InPost),
-        )
-        .nest("/ws/json", carrier_layers(di, &state, Carrier::Di))
-        .nest(
-            "/api/v1",
-            carrier_layers(trackonline, &state, Carrier::TrackOnline),
-        )
+    let inpost = carrier_routes(Carrier::Inpost).fallback(inpost::not_found);
+    let di = carrier_routes(Carrier::Di).fallback(di_not_found);
+    let trackonline = carrier_routes(Carrier::Trackonline)
+        .fallback(trackonline::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            trackonline::authenticate,
+        ));
+    let mut router = Router::new();
+    for (carrier, routes) in [
+        (Carrier::Inpost, inpost),
+        (Carrier::Di, di),
+        (Carrier::Trackonline, trackonline),
+    ] {
+        let root = endpoint::api_root(carrier).expect("a carrier with an adapter has an API root");
+        router = router.nest(root, carrier_layers(routes, &state, carrier));
+    }
+    router
         .nest("/_sandbox", control::router())
         .fallback(not_a_carrier_path)
         .with_state(state)

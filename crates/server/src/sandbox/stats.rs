@@ -12,20 +12,20 @@ use serde_json::{json, Value};
 use super::carrier::Carrier;
 use super::SandboxState;
 
+/// One counter per carrier the sandbox imitates, in the order of [`Carrier::WITH_ADAPTER`].
 #[derive(Debug, Default)]
 pub struct RequestStats {
-    inpost: AtomicU64,
-    di: AtomicU64,
-    trackonline: AtomicU64,
+    counters: [AtomicU64; Carrier::WITH_ADAPTER.len()],
+    /// Requests for a carrier the sandbox does not imitate (none reach it today).
+    other: AtomicU64,
 }
 
 impl RequestStats {
     fn counter(&self, carrier: Carrier) -> &AtomicU64 {
-        match carrier {
-            Carrier::InPost => &self.inpost,
-            Carrier::Di => &self.di,
-            Carrier::TrackOnline => &self.trackonline,
-        }
+        Carrier::WITH_ADAPTER
+            .iter()
+            .position(|known| *known == carrier)
+            .map_or(&self.other, |index| &self.counters[index])
     }
 
     pub fn count(&self, carrier: Carrier) {
@@ -37,17 +37,17 @@ impl RequestStats {
     }
 
     pub fn reset(&self) {
-        for carrier in Carrier::ALL {
+        for carrier in Carrier::WITH_ADAPTER {
             self.counter(carrier).store(0, Ordering::Relaxed);
         }
     }
 
     pub fn to_json(&self) -> Value {
-        let per_carrier: serde_json::Map<String, Value> = Carrier::ALL
+        let per_carrier: serde_json::Map<String, Value> = Carrier::WITH_ADAPTER
             .into_iter()
-            .map(|carrier| (carrier.name().to_owned(), json!(self.requests(carrier))))
+            .map(|carrier| (carrier.as_str().to_owned(), json!(self.requests(carrier))))
             .collect();
-        let total: u64 = Carrier::ALL.into_iter().map(|c| self.requests(c)).sum();
+        let total: u64 = Carrier::WITH_ADAPTER.into_iter().map(|c| self.requests(c)).sum();
         json!({ "requests": per_carrier, "total": total })
     }
 }

@@ -8,8 +8,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Value};
 
 use super::carrier::{json_response, trackonline_problem};
@@ -25,21 +23,6 @@ use super::SandboxState;
 const PAGE_SIZE: usize = 50;
 const DEFAULT_TRANSACTION_DAYS: i64 = 7;
 const DEFAULT_MEASUREMENT_DAYS: i64 = 14;
-
-/// Routes under `/api/v1`.
-pub fn router() -> Router<Arc<SandboxState>> {
-    Router::new()
-        .route("/uniqueitem", get(unique_items).post(writes_not_stored))
-        .route("/iot/item", get(iot_items))
-        .route("/iot/item/measurement", get(measurements))
-        .route("/transaction", get(transactions).post(writes_not_stored))
-        .route(
-            "/packaginglabel",
-            get(packaging_labels).post(writes_not_stored),
-        )
-        .route("/location", get(locations).post(writes_not_stored))
-        .fallback(not_found)
-}
 
 /// API key and call limits, in front of every TrackOnline route.
 pub async fn authenticate(
@@ -135,7 +118,7 @@ fn parse_date(query: &QueryPairs, name: &str) -> Result<Option<Timestamp>, Box<R
     }
 }
 
-async fn unique_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn unique_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -179,7 +162,7 @@ fn last_location_id<'a>(
         .map(|location| location.id.as_str())
 }
 
-async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -199,7 +182,7 @@ async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> 
     page(&query, items, |item| render_unique_item(data, item, now))
 }
 
-async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -255,7 +238,7 @@ async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) 
     })
 }
 
-async fn transactions(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn transactions(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -348,7 +331,7 @@ fn created_at(transaction: &TrackOnlineTransaction, now: Timestamp) -> Timestamp
     Timestamp(transaction.date.at(now).0.min(now.0) - 86_400)
 }
 
-async fn packaging_labels(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn packaging_labels(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -403,7 +386,7 @@ async fn packaging_labels(State(state): State<Arc<SandboxState>>, request: Reque
     })
 }
 
-async fn locations(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn locations(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let ids = query.all("Id");
@@ -432,14 +415,7 @@ async fn locations(State(state): State<Arc<SandboxState>>, request: Request) -> 
     page(&query, selected, |location| render_location(location))
 }
 
-async fn writes_not_stored() -> Response {
-    trackonline_problem(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "The Trackline sandbox serves TrackOnline's read calls only; it does not store POSTed data.",
-    )
-}
-
-async fn not_found(request: Request) -> Response {
+pub(super) async fn not_found(request: Request) -> Response {
     trackonline_problem(
         StatusCode::NOT_FOUND,
         &format!(

@@ -10,7 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::carrier::{Auth, CarrierRequest, Method};
+use crate::carrier::CarrierRequest;
 use crate::time;
 
 /// Maximum lengths from Di's field table, in characters.
@@ -478,12 +478,9 @@ impl RegisterEvent {
     /// `POST /ws/json/parcel/tracking/v-2/register` with this body; the proxy adds the token.
     pub fn request(&self) -> Result<CarrierRequest, RegisterEventError> {
         let body = self.to_body()?;
-        Ok(CarrierRequest::new(
-            Method::Post,
-            "/ws/json/parcel/tracking/v-2/register",
-            Auth::DiBearerToken,
-        )
-        .with_header("Content-Type", "application/json")
+        Ok(crate::carrier::endpoint::DI_REGISTER_EVENT
+            .request(&[])
+            .with_header("Content-Type", "application/json")
         .with_body(body))
     }
 }
@@ -700,7 +697,7 @@ mod tests {
         event.message = Some("Delivered".into());
         let request = event.request().unwrap();
         assert_eq!(request.path, "/ws/json/parcel/tracking/v-2/register");
-        assert_eq!(request.method, Method::Post);
+        assert_eq!(request.method, crate::carrier::Method::Post);
         let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
         assert_eq!(body["eventType"], "013");
         assert!(body.get("lat").is_none());

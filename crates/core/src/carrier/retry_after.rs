@@ -1,0 +1,113 @@
+//! `Retry-After` (RFC 9110, section 10.2.3), read once for the adapters, the proxy and the
+//! widget: delay seconds, or an HTTP date in any of its three forms (IMF-fixdate
+//! `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and
+//! asctime `Sun Nov  6 08:49:37 1994`), read by the `httpdate` crate.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::model::RetryAfter;
+use crate::time::{civil_from_days, CivilDateTime, OffsetSource, Timestamp};
+
+/// Reads a `Retry-After` header value; `None` when it is neither seconds nor an HTTP date.
+pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
+    let header = header.trim();
+    if let Ok(seconds) = header.parse::<u64>() {
+        return Some(RetryAfter::Seconds(seconds));
+    }
+    let at = httpdate::parse_http_date(header).ok()?;
+    let unix_seconds = match at.duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).ok()?,
+        Err(before) => -i64::try_from(before.duration().as_secs()).ok()?,
+    };
+    Some(RetryAfter::At(utc(unix_seconds)))
+}
+
+/// A UTC instant as a [`Timestamp`] whose offset the sender wrote (HTTP dates are GMT).
+fn utc(unix_seconds: i64) -> Timestamp {
+    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
+    let rest = unix_seconds.rem_euclid(86_400);
+    Timestamp {
+        local: CivilDateTime {
+            year,
+            month,
+            day,
+            hour: (rest / 3600) as u8,
+            minute: (rest % 3600 / 60) as u8,
+            second: (rest % 60) as u8,
+            millisecond: 0,
+        },
+        offset_minutes: 0,
+        offset_source: OffsetSource::Carrier,
+    }
+}
+
+impl RetryAfter {
+    /// How long to wait from `now_unix_seconds` (the caller's clock: core reads none). A date
+    /// in the past means no wait.
+    pub fn wait_from(&self, now_unix_seconds: i64) -> Duration {
+        match self {
+            RetryAfter::Seconds(seconds) => Duration::from_secs(*seconds),
+            RetryAfter::At(at) => {
+                Duration::from_secs(at.unix_seconds().saturating_sub(now_unix_seconds).max(0) as u64)
+            }
+        }
+    }
+}
+
+/// The wait a `Retry-After` header asks for, from `now_unix_seconds`; `None` when the header
+/// is absent or unreadable.
+pub fn retry_after_wait(header: Option<&str>, now_unix_seconds: i64) -> Option<Duration> {
+    Some(parse_retry_after(header?)?.wait_from(now_unix_seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOV_6_1994_08_49_37: i64 = 784_111_777;
+
+    #[test]
+    fn delay_seconds_are_read_as_seconds() {
+        assert_eq!(parse_retry_after(" 30 "), Some(RetryAfter::Seconds(30)));
+        assert_eq!(parse_retry_after("0"), Some(RetryAfter::Seconds(0)));
+        assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after(""), None);
+    }
+
+    #[test]
+    fn all_three_http_date_forms_name_the_same_instant() {
+        for header in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let Some(RetryAfter::At(at)) = parse_retry_after(header) else {
+                panic!("{header} was not read as a date");
+            };
+            assert_eq!(at.unix_seconds(), NOV_6_1994_08_49_37, "{header}");
+            assert_eq!(at.to_string(), "1994-11-06T08:49:37+00:00", "{header}");
+        }
+    }
+
+    #[test]
+    fn an_impossible_date_is_no_retry_after() {
+        assert_eq!(parse_retry_after("Sun, 31 Feb 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+    }
+
+    #[test]
+    fn the_wait_is_counted_from_the_caller_s_clock_and_never_negative() {
+        let date = Some("Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            retry_after_wait(date, NOV_6_1994_08_49_37 - 90),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            retry_after_wait(date, NOV_6_1994_08_49_37 + 90),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after_wait(Some("12"), 0), Some(Duration::from_secs(12)));
+        assert_eq!(retry_after_wait(None, 0), None);
+    }
+}
