@@ -1,9 +1,11 @@
 //! What an answer means for the consumer: the proxy's problem documents first (they say whether
 //! the proxy itself or the carrier spoke), then core's adapters for the carrier's own answer.
+//! Both end in core's [`AnswerState`], the one the proxy derives from the same answer, so an
+//! answer means the same through the proxy as read directly.
 
 use serde_json::Value;
-use trackline_core::carrier::http::parse_retry_after;
-use trackline_core::carrier::{normalize_value, Normalized};
+use trackline_core::carrier::retry_after::retry_after_wait;
+use trackline_core::carrier::{normalize_value, AnswerState, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -65,22 +67,16 @@ impl Problem {
 /// How long to wait, when nothing says: a carrier that limits without saying when.
 const DEFAULT_RATE_LIMIT_SECS: u64 = 30;
 
+fn now_unix_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
 fn seconds_until(retry_after: Option<RetryAfter>) -> Option<u64> {
-    match retry_after? {
-        RetryAfter::Seconds(seconds) => Some(seconds),
-        RetryAfter::At(at) => {
-            let now_ms = js_sys::Date::now() as i64;
-            Some(((at.unix_millis() - now_ms).max(0) / 1000) as u64)
-        }
-    }
+    Some(retry_after?.wait_from(now_unix_seconds()).as_secs())
 }
 
 fn header_seconds(response: &RawResponse) -> Option<u64> {
-    let header = response.retry_after.as_deref()?;
-    match parse_retry_after(header)? {
-        RetryAfter::Seconds(seconds) => Some(seconds),
-        at => seconds_until(Some(at)),
-    }
+    retry_after_wait(response.retry_after.as_deref(), now_unix_seconds()).map(|wait| wait.as_secs())
 }
 
 /// Classifies one answer to `planned`.
@@ -133,47 +129,57 @@ pub fn classify(
 }
 
 fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
-    let name = problem.kind.rsplit('/').next().unwrap_or_default();
+    let name = problem
+        .kind
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let detail = problem
         .detail
         .unwrap_or_else(|| format!("HTTP {}", response.status));
-    match name {
-        "not-found" => Outcome::NotFound,
-        "invalid-reference" => Outcome::Invalid(detail),
-        "rate-limited" => Outcome::RateLimited {
-            retry_after_secs: problem
-                .retry_after_seconds
-                .or_else(|| header_seconds(response))
-                .unwrap_or(DEFAULT_RATE_LIMIT_SECS),
-        },
-        "upstream-unavailable" | "upstream-timeout" | "overloaded" => Outcome::Transient {
-            retry_after_secs: problem
-                .retry_after_seconds
-                .or_else(|| header_seconds(response)),
-            detail,
-        },
-        "upstream-malformed" => Outcome::Malformed(detail),
+    let retry_after_secs = problem
+        .retry_after_seconds
+        .or_else(|| header_seconds(response));
+    match AnswerState::from_problem_type(&problem.kind) {
+        Some(state) => from_state(state, detail, retry_after_secs),
         // unauthorized, forbidden-origin, method-not-allowed, and types this widget predates.
-        _ => Outcome::Misconfigured(format!(
+        None => Outcome::Misconfigured(format!(
             "the proxy refused the request ({name}, HTTP {}): {detail}",
             response.status
         )),
     }
 }
 
-fn from_tracking_error(error: TrackingError) -> Outcome {
-    match error {
-        TrackingError::NotFound { .. } => Outcome::NotFound,
-        TrackingError::InvalidReference { reason, .. } => Outcome::Invalid(reason),
-        TrackingError::RateLimited { retry_after, .. } => Outcome::RateLimited {
-            retry_after_secs: seconds_until(retry_after).unwrap_or(DEFAULT_RATE_LIMIT_SECS),
+/// What the widget does in each state an answer can be in.
+fn from_state(state: AnswerState, detail: String, retry_after_secs: Option<u64>) -> Outcome {
+    match state {
+        AnswerState::Found => Outcome::Malformed("not a tracking answer".to_owned()),
+        AnswerState::NotFound => Outcome::NotFound,
+        AnswerState::InvalidReference => Outcome::Invalid(detail),
+        AnswerState::RateLimited => Outcome::RateLimited {
+            retry_after_secs: retry_after_secs.unwrap_or(DEFAULT_RATE_LIMIT_SECS),
         },
-        TrackingError::UpstreamUnavailable { status, .. } => Outcome::Transient {
-            retry_after_secs: None,
-            detail: format!("HTTP {status}"),
+        AnswerState::Unavailable => Outcome::Transient {
+            retry_after_secs,
+            detail,
         },
-        TrackingError::MalformedResponse { reason, .. } => Outcome::Malformed(reason),
-        error @ TrackingError::Unauthorized { .. } => Outcome::Misconfigured(error.to_string()),
-        error @ TrackingError::Rejected { .. } => Outcome::Malformed(error.to_string()),
+        AnswerState::Refused => Outcome::Misconfigured(detail),
+        AnswerState::Malformed => Outcome::Malformed(detail),
     }
+}
+
+fn from_tracking_error(error: TrackingError) -> Outcome {
+    let state = AnswerState::of_error(&error);
+    let retry_after_secs = match &error {
+        TrackingError::RateLimited { retry_after, .. } => seconds_until(*retry_after),
+        _ => None,
+    };
+    let detail = match error {
+        TrackingError::InvalidReference { reason, .. } => reason,
+        TrackingError::MalformedResponse { reason, .. } => reason,
+        TrackingError::UpstreamUnavailable { status, .. } => format!("HTTP {status}"),
+        error => error.to_string(),
+    };
+    from_state(state, detail, retry_after_secs)
 }

@@ -1264,12 +1264,12 @@ async fn no_secret_appears_in_any_response_or_log_line() {
     let di = refused.get(&paths[0]).await;
     assert_eq!(
         di.problem_type(),
-        "https://trackline.dev/problems/upstream-unavailable"
+        "https://trackline.dev/problems/upstream-refused"
     );
     let trackonline = refused.get(&paths[3]).await;
     assert_eq!(
         trackonline.problem_type(),
-        "https://trackline.dev/problems/upstream-unavailable"
+        "https://trackline.dev/problems/upstream-refused"
     );
     proxy.get("/metrics").await;
 

@@ -122,9 +122,7 @@ pub fn classify(
         None => status_only(carrier, response).map(|()| None),
     };
     let state = match &result {
-        Ok(Some(Normalized::Shipments(shipments))) if shipments.is_empty() => {
-            AnswerState::NotFound
-        }
+        Ok(Some(Normalized::Shipments(shipments))) if shipments.is_empty() => AnswerState::NotFound,
         Ok(_) => AnswerState::Found,
         Err(error) => AnswerState::of_error(error),
     };
@@ -174,7 +172,9 @@ mod tests {
         ] {
             let problem_type = state.problem_type().unwrap();
             assert_eq!(
-                AnswerState::from_problem_type(&format!("https://trackline.dev/problems/{problem_type}")),
+                AnswerState::from_problem_type(&format!(
+                    "https://trackline.dev/problems/{problem_type}"
+                )),
                 Some(state)
             );
         }
@@ -199,7 +199,13 @@ mod tests {
         let kind = response_kind(&endpoint::TRACKONLINE_LOCATIONS, "/api/v1/location");
         assert_eq!(kind, None);
         let read = |status, body: &[u8]| {
-            classify(None, Carrier::Trackonline, &CarrierResponse::new(status, body), None).0
+            classify(
+                None,
+                Carrier::Trackonline,
+                &CarrierResponse::new(status, body),
+                None,
+            )
+            .0
         };
         assert_eq!(read(200, b"\xEF\xBB\xBF[{\"a\": 1,},]"), AnswerState::Found);
         assert_eq!(read(200, b"<html>"), AnswerState::Malformed);
@@ -211,11 +217,17 @@ mod tests {
     #[test]
     fn di_s_two_event_log_versions_are_two_kinds() {
         assert_eq!(
-            response_kind(&endpoint::DI_FETCH, "/ws/json/parcel/tracking/v-1/fetch/1/EN/false"),
+            response_kind(
+                &endpoint::DI_FETCH,
+                "/ws/json/parcel/tracking/v-1/fetch/1/EN/false"
+            ),
             Some(ResponseKind::DiFetchV1)
         );
         assert_eq!(
-            response_kind(&endpoint::DI_FETCH, "/ws/json/parcel/tracking/v-2/fetch/1/EN/false"),
+            response_kind(
+                &endpoint::DI_FETCH,
+                "/ws/json/parcel/tracking/v-2/fetch/1/EN/false"
+            ),
             Some(ResponseKind::DiFetch)
         );
     }

@@ -299,7 +299,7 @@ pub fn login_request(
     Ok(endpoint::DI_LOGIN
         .request(&[&minutes_valid.to_string()])
         .with_header("Content-Type", "application/json")
-    .with_body(body))
+        .with_body(body))
 }
 
 /// A Di bearer token. Its `Debug` hides the value so that it never reaches a log.

@@ -313,7 +313,10 @@ impl Endpoint {
             path.push('/');
             match self.parameter(segment) {
                 Some(_) => path.push_str(&percent_encode(
-                    values.next().expect("a value for every path parameter").trim(),
+                    values
+                        .next()
+                        .expect("a value for every path parameter")
+                        .trim(),
                 )),
                 None => path.push_str(segment),
             }
@@ -396,18 +399,37 @@ mod tests {
     fn every_request_core_builds_is_a_row_of_the_table_and_every_row_is_built() {
         let subject = MeasurementSubject::Item("CC000123".into());
         let built = [
-            (Carrier::Inpost, inpost::tracking_request("520000011395200025009871")),
+            (
+                Carrier::Inpost,
+                inpost::tracking_request("520000011395200025009871"),
+            ),
             (Carrier::Inpost, inpost::service_history_request("5200")),
-            (Carrier::Inpost, inpost::statuses_request(TitleLanguage::Polish)),
+            (
+                Carrier::Inpost,
+                inpost::statuses_request(TitleLanguage::Polish),
+            ),
             (Carrier::Inpost, inpost::point_request("KRA01M")),
-            (Carrier::Di, di::login_request("user", "secret", 60).unwrap()),
             (
                 Carrier::Di,
-                di::fetch_request("370724760010119754", Locale::Norwegian, true, EventLogVersion::V1),
+                di::login_request("user", "secret", 60).unwrap(),
             ),
             (
                 Carrier::Di,
-                di::fetch_request("370724760010119754", Locale::English, false, EventLogVersion::V2),
+                di::fetch_request(
+                    "370724760010119754",
+                    Locale::Norwegian,
+                    true,
+                    EventLogVersion::V1,
+                ),
+            ),
+            (
+                Carrier::Di,
+                di::fetch_request(
+                    "370724760010119754",
+                    Locale::English,
+                    false,
+                    EventLogVersion::V2,
+                ),
             ),
             (
                 Carrier::Trackonline,
@@ -441,31 +463,50 @@ mod tests {
             reached.push(endpoint_of(Endpoint::get(id).carrier, &request));
         }
         for endpoint in ENDPOINTS {
-            assert!(reached.contains(&endpoint.id), "{:?} is never built", endpoint.id);
+            assert!(
+                reached.contains(&endpoint.id),
+                "{:?} is never built",
+                endpoint.id
+            );
         }
     }
 
     #[test]
     fn a_path_matches_its_template_only_with_the_same_literals_and_count() {
         let values = DI_FETCH
-            .match_path(&["ws", "json", "parcel", "tracking", "v-2", "fetch", "1", "EN", "false"])
+            .match_path(&[
+                "ws", "json", "parcel", "tracking", "v-2", "fetch", "1", "EN", "false",
+            ])
             .unwrap();
         assert_eq!(
             values.iter().map(|(p, v)| (p.name, *v)).collect::<Vec<_>>(),
-            [("version", "v-2"), ("id", "1"), ("locale", "EN"), ("onlyLastEvent", "false")]
+            [
+                ("version", "v-2"),
+                ("id", "1"),
+                ("locale", "EN"),
+                ("onlyLastEvent", "false")
+            ]
         );
         assert!(INPOST_TRACKING.match_path(&["v1", "tracking"]).is_none());
         assert!(INPOST_TRACKING
             .match_path(&["v1", "tracking", "1", "service_history"])
             .is_none());
-        assert!(INPOST_TRACKING.match_path(&["v2", "tracking", "1"]).is_none());
-        assert_eq!(OneOf(&["NO", "EN"]).check("DE").unwrap_err(), "must be NO or EN");
+        assert!(INPOST_TRACKING
+            .match_path(&["v2", "tracking", "1"])
+            .is_none());
+        assert_eq!(
+            OneOf(&["NO", "EN"]).check("DE").unwrap_err(),
+            "must be NO or EN"
+        );
         assert!(Number.check("12a").is_err());
     }
 
     #[test]
     fn path_values_are_encoded_so_that_none_leaves_its_segment() {
-        assert_eq!(INPOST_POINT.request(&["a/b c"]).path, "/v1/points/a%2Fb%20c");
+        assert_eq!(
+            INPOST_POINT.request(&["a/b c"]).path,
+            "/v1/points/a%2Fb%20c"
+        );
     }
 
     #[test]
@@ -481,9 +522,18 @@ mod tests {
     fn every_endpoint_lives_under_its_carrier_s_api_root() {
         for endpoint in ENDPOINTS {
             let root = api_root(endpoint.carrier).unwrap();
-            assert!(endpoint.path.starts_with(&format!("{root}/")), "{}", endpoint.path);
+            assert!(
+                endpoint.path.starts_with(&format!("{root}/")),
+                "{}",
+                endpoint.path
+            );
             let placeholders = endpoint.path.matches('{').count();
-            assert_eq!(placeholders, endpoint.path_parameters.len(), "{}", endpoint.path);
+            assert_eq!(
+                placeholders,
+                endpoint.path_parameters.len(),
+                "{}",
+                endpoint.path
+            );
         }
     }
 }

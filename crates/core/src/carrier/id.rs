@@ -182,7 +182,10 @@ mod tests {
         }
         assert_eq!(Carrier::from_name("InPost"), Some(Carrier::Inpost));
         assert_eq!(Carrier::from_name("in_post"), Some(Carrier::Inpost));
-        assert_eq!(Carrier::from_name("Track-Online"), Some(Carrier::Trackonline));
+        assert_eq!(
+            Carrier::from_name("Track-Online"),
+            Some(Carrier::Trackonline)
+        );
         assert_eq!(Carrier::from_name("fedex"), None);
     }
 

@@ -107,7 +107,10 @@ mod tests {
             retry_after_wait(date, NOV_6_1994_08_49_37 + 90),
             Some(Duration::ZERO)
         );
-        assert_eq!(retry_after_wait(Some("12"), 0), Some(Duration::from_secs(12)));
+        assert_eq!(
+            retry_after_wait(Some("12"), 0),
+            Some(Duration::from_secs(12))
+        );
         assert_eq!(retry_after_wait(None, 0), None);
     }
 }

@@ -9,9 +9,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::carrier::endpoint::{self, Endpoint};
 use crate::carrier::http::{common_error, CarrierResponse};
 use crate::carrier::json::{self, field, integer, list, number_any, text, text_any};
-use crate::carrier::endpoint::{self, Endpoint};
 use crate::carrier::{CarrierRequest, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
@@ -198,7 +198,8 @@ pub fn transactions_request(
         TransactionKey::DocumentNumber => "DocumentNumber",
         TransactionKey::TransactionNumber => "TransactionNumber",
     };
-    let mut request = get(&endpoint::TRACKONLINE_TRANSACTIONS, page).with_query(filter, value.trim());
+    let mut request =
+        get(&endpoint::TRACKONLINE_TRANSACTIONS, page).with_query(filter, value.trim());
     if let Some(from) = date_from {
         request = request.with_query("TransactionDateFrom", from);
     }

@@ -16,12 +16,14 @@ pub struct UpstreamAnswer {
     /// cached not-found.
     pub content_type: &'static str,
     pub body: Bytes,
+    /// Whether the endpoint's row in core's table calls this answer final (success and
+    /// not-found of reads); other answers are not cached, so that a retry can succeed.
+    pub is_final: bool,
 }
 
 impl UpstreamAnswer {
-    /// Success and not-found are stable; errors are not cached so that a retry can succeed.
     pub fn is_cacheable(&self) -> bool {
-        self.status.is_success() || self.status == StatusCode::NOT_FOUND
+        self.is_final
     }
 }
 
@@ -147,6 +149,7 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             content_type: "application/json",
             body: Bytes::copy_from_slice(body.as_bytes()),
+            is_final: trackline_core::carrier::endpoint::INPOST_TRACKING.is_final(status),
         }
     }
 

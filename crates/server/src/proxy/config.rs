@@ -633,9 +633,7 @@ fn check_carrier(
                 secret_value(&section, "username", carrier.username, ENV_DI_USERNAME, env)?;
             let password =
                 secret_value(&section, "password", carrier.password, ENV_DI_PASSWORD, env)?;
-            let token_minutes = carrier
-                .token_minutes
-                .unwrap_or(di::DEFAULT_TOKEN_MINUTES);
+            let token_minutes = carrier.token_minutes.unwrap_or(di::DEFAULT_TOKEN_MINUTES);
             if !di::TOKEN_MINUTES.contains(&token_minutes) {
                 return Err(invalid(
                     format!("{section}.token_minutes"),

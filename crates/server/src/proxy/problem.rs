@@ -19,8 +19,10 @@ pub enum ProblemKind {
     MethodNotAllowed,
     /// Too many requests from this client, this key, or to this carrier.
     RateLimited,
-    /// The carrier is down, refused the proxy's credentials, or answered with a redirect.
+    /// The carrier is down or answered with a redirect.
     UpstreamUnavailable,
+    /// The carrier refused the proxy's credentials or request: the operator must act.
+    UpstreamRefused,
     UpstreamTimeout,
     /// The carrier's answer was too large or not what its API returns.
     UpstreamMalformed,
@@ -32,12 +34,13 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 10] = [
+    pub const ALL: [ProblemKind; 11] = [
         ProblemKind::NotFound,
         ProblemKind::InvalidReference,
         ProblemKind::MethodNotAllowed,
         ProblemKind::RateLimited,
         ProblemKind::UpstreamUnavailable,
+        ProblemKind::UpstreamRefused,
         ProblemKind::UpstreamTimeout,
         ProblemKind::UpstreamMalformed,
         ProblemKind::Unauthorized,
@@ -52,12 +55,20 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "method-not-allowed",
             ProblemKind::RateLimited => "rate-limited",
             ProblemKind::UpstreamUnavailable => "upstream-unavailable",
+            ProblemKind::UpstreamRefused => "upstream-refused",
             ProblemKind::UpstreamTimeout => "upstream-timeout",
             ProblemKind::UpstreamMalformed => "upstream-malformed",
             ProblemKind::Unauthorized => "unauthorized",
             ProblemKind::ForbiddenOrigin => "forbidden-origin",
             ProblemKind::Overloaded => "overloaded",
         }
+    }
+
+    /// The kind a slug names.
+    pub fn from_slug(slug: &str) -> Option<ProblemKind> {
+        ProblemKind::ALL
+            .into_iter()
+            .find(|kind| kind.slug() == slug)
     }
 
     pub fn type_uri(self) -> String {
@@ -70,9 +81,9 @@ impl ProblemKind {
             ProblemKind::InvalidReference => StatusCode::BAD_REQUEST,
             ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ProblemKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ProblemKind::UpstreamUnavailable | ProblemKind::UpstreamMalformed => {
-                StatusCode::BAD_GATEWAY
-            }
+            ProblemKind::UpstreamUnavailable
+            | ProblemKind::UpstreamRefused
+            | ProblemKind::UpstreamMalformed => StatusCode::BAD_GATEWAY,
             ProblemKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ProblemKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ProblemKind::ForbiddenOrigin => StatusCode::FORBIDDEN,
@@ -87,6 +98,7 @@ impl ProblemKind {
             ProblemKind::MethodNotAllowed => "Method not allowed",
             ProblemKind::RateLimited => "Too many requests",
             ProblemKind::UpstreamUnavailable => "Carrier unavailable",
+            ProblemKind::UpstreamRefused => "Carrier refused the proxy",
             ProblemKind::UpstreamTimeout => "Carrier timed out",
             ProblemKind::UpstreamMalformed => "Carrier answer unusable",
             ProblemKind::Unauthorized => "Access key required",

@@ -4,8 +4,9 @@
 //! the chance to be reinterpreted by a later decoding step. Nothing is passed through: the
 //! upstream URL is rebuilt from the validated pieces.
 
+use trackline_core::carrier::answer::response_kind;
 use trackline_core::carrier::endpoint::{self, Endpoint, Parameter, ValueKind};
-use trackline_core::carrier::Method;
+use trackline_core::carrier::{Method, ResponseKind};
 
 use super::config::{carrier_from_path_segment, Carrier};
 use super::problem::{Problem, ProblemKind};
@@ -31,6 +32,10 @@ pub struct UpstreamTarget {
     pub path_and_query: String,
     /// The path with reference values masked, for logs.
     pub masked: String,
+    /// The kind of answer core's adapters read it as; `None` for endpoints no adapter reads.
+    pub kind: Option<ResponseKind>,
+    /// The reference asked about (the first reference value), for reading the answer.
+    pub reference: Option<String>,
 }
 
 /// What a path under the prefix asks for.
@@ -256,13 +261,18 @@ fn query_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<S
             let normalized =
                 check(value).map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
             if !normalized.bytes().all(is_query_byte) {
-                return Err(bad(format!("the {what} holds a character no reference has")));
+                return Err(bad(format!(
+                    "the {what} holds a character no reference has"
+                )));
             }
             Ok(normalized)
         }
         kind => {
             kind.check(value).map_err(|reason| {
-                bad(format!("the query parameter {what} {reason}, not `{}`", printable(value)))
+                bad(format!(
+                    "the query parameter {what} {reason}, not `{}`",
+                    printable(value)
+                ))
             })?;
             Ok(value.to_owned())
         }
@@ -301,6 +311,7 @@ fn upstream(
     let mut path = String::new();
     let mut masked = String::new();
     let mut values = values.into_iter();
+    let mut reference = None;
     for segment in endpoint.path.trim_start_matches('/').split('/') {
         path.push('/');
         masked.push('/');
@@ -310,7 +321,10 @@ fn upstream(
             };
             let value = path_value(parameter, value, check)?;
             let shown = match parameter.kind {
-                ValueKind::Reference => mask(&value),
+                ValueKind::Reference => {
+                    reference.get_or_insert_with(|| value.clone());
+                    mask(&value)
+                }
                 _ => value.clone(),
             };
             path.push_str(&value);
@@ -337,9 +351,16 @@ fn upstream(
         let value = query_value(parameter, value, check)?;
         let is_reference = parameter.kind == ValueKind::Reference;
         names_a_reference |= is_reference;
+        if is_reference {
+            reference.get_or_insert_with(|| value.clone());
+        }
         shown.push((
             parameter.name,
-            if is_reference { mask(&value) } else { value.clone() },
+            if is_reference {
+                mask(&value)
+            } else {
+                value.clone()
+            },
         ));
         accepted.push((parameter.name, value));
     }
@@ -353,6 +374,8 @@ fn upstream(
     Ok(UpstreamTarget {
         carrier,
         endpoint,
+        kind: response_kind(endpoint, &path),
+        reference,
         path_and_query: with_query(path, &accepted),
         masked: with_query(masked, &shown),
     })

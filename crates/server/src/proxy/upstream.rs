@@ -7,8 +7,13 @@ use std::time::{Duration, Instant};
 
 use axum::http::{header, StatusCode};
 use bytes::{Bytes, BytesMut};
-use serde::Deserialize;
 use tokio::sync::Semaphore;
+use trackline_core::carrier::retry_after::retry_after_wait;
+use trackline_core::carrier::{
+    classify, di, AnswerState, Carrier, CarrierRequest, CarrierResponse, Endpoint, Method,
+    ResponseKind,
+};
+use trackline_core::model::TrackingError;
 
 use super::cache::{ResponseCache, UpstreamAnswer};
 use super::coalesce::Coalescer;
@@ -45,11 +50,6 @@ impl Source {
 struct DiToken {
     token: Secret,
     refresh_after: Instant,
-}
-
-#[derive(Deserialize)]
-struct DiLoginAnswer {
-    token: String,
 }
 
 pub struct CarrierUpstream {
@@ -124,15 +124,7 @@ impl CarrierUpstream {
     }
 
     fn rate_limited(&self, wait: Duration) -> Problem {
-        Problem::new(
-            ProblemKind::RateLimited,
-            format!(
-                "{} is asking for fewer requests; try again later",
-                self.carrier()
-            ),
-        )
-        .for_carrier(self.carrier())
-        .retry_after(wait)
+        rate_limited(self.carrier(), wait)
     }
 
     fn backoff_remaining(&self, now: Instant) -> Option<Duration> {
@@ -213,7 +205,7 @@ impl CarrierUpstream {
                 Credentials::ApiKey(key) => request = request.header("X-ApiKey", key.expose()),
                 Credentials::DiLogin { .. } => {
                     if let Some(token) = &token {
-                        request = request.bearer_auth(token.expose());
+                        request = request.header(header::AUTHORIZATION, token.expose());
                     }
                 }
             }
@@ -230,104 +222,34 @@ impl CarrierUpstream {
                 token = Some(self.di_token(client, token.as_ref(), metrics).await?);
                 continue;
             }
-            let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
             let body = read_limited(response, max_response_bytes)
                 .await
                 .map_err(|problem| problem.for_carrier(self.carrier()));
             metrics.upstream_call(self.carrier(), started.elapsed());
-            return self.interpret(status, retry_after, body?);
-        }
-    }
-
-    fn interpret(
-        &self,
-        status: StatusCode,
-        retry_after: Option<header::HeaderValue>,
-        body: Bytes,
-    ) -> Result<UpstreamAnswer, Problem> {
-        let carrier = self.carrier();
-        let problem = |kind, detail: String| Problem::new(kind, detail).for_carrier(carrier);
-        if status.is_success() {
-            if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
-                return Err(problem(
-                    ProblemKind::UpstreamMalformed,
-                    format!("{carrier} answered with something that is not JSON"),
-                ));
-            }
-            return Ok(UpstreamAnswer {
-                status,
-                content_type: "application/json",
-                body,
-            });
-        }
-        if status.is_redirection() {
-            return Err(problem(
-                ProblemKind::UpstreamUnavailable,
-                format!(
-                    "{carrier} answered with a redirect ({}), which the proxy does not follow",
-                    status.as_u16()
-                ),
-            ));
-        }
-        if status == StatusCode::NOT_FOUND
-            || status == StatusCode::GONE
-            || is_unknown_number(status, &body)
-        {
-            let not_found = problem(
-                ProblemKind::NotFound,
-                format!("{carrier} does not know this reference"),
+            let read = interpret(
+                &UpstreamCall {
+                    carrier: self.config.carrier,
+                    endpoint: target.endpoint,
+                    kind: target.kind,
+                    reference: target.reference.as_deref(),
+                },
+                status.as_u16(),
+                retry_after.as_deref(),
+                body?,
+                unix_now(),
             );
-            return Ok(UpstreamAnswer {
-                status: StatusCode::NOT_FOUND,
-                content_type: "application/problem+json",
-                body: problem_body(not_found),
-            });
-        }
-        match status {
-            StatusCode::TOO_MANY_REQUESTS => {
-                let wait = retry_after_seconds(retry_after.as_ref())
-                    .unwrap_or(DEFAULT_BACKOFF)
-                    .clamp(Duration::from_secs(1), MAX_BACKOFF);
+            if let Some(wait) = read.backoff {
                 *self
                     .backoff_until
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now() + wait);
-                Err(self.rate_limited(wait))
             }
-            StatusCode::BAD_REQUEST => Err(problem(
-                ProblemKind::InvalidReference,
-                format!("{carrier} refused the reference as malformed"),
-            )),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                tracing::error!(
-                    carrier,
-                    status = status.as_u16(),
-                    "the carrier refused the proxy's credentials"
-                );
-                Err(problem(
-                    ProblemKind::UpstreamUnavailable,
-                    format!("{carrier} refused the proxy's credentials; the operator must check the configuration"),
-                ))
-            }
-            StatusCode::GATEWAY_TIMEOUT => Err(problem(
-                ProblemKind::UpstreamTimeout,
-                format!("{carrier} timed out"),
-            )),
-            // The carrier's own estimate of when it is back is worth passing on to the widget.
-            StatusCode::SERVICE_UNAVAILABLE => {
-                let unavailable = problem(
-                    ProblemKind::UpstreamUnavailable,
-                    format!("{carrier} is temporarily unavailable"),
-                );
-                Err(match retry_after_seconds(retry_after.as_ref()) {
-                    Some(wait) => unavailable.retry_after(wait.min(MAX_BACKOFF)),
-                    None => unavailable,
-                })
-            }
-            _ => Err(problem(
-                ProblemKind::UpstreamUnavailable,
-                format!("{carrier} answered with status {}", status.as_u16()),
-            )),
+            return read.answer;
         }
     }
 
@@ -375,47 +297,42 @@ impl CarrierUpstream {
         *slot = None;
         metrics.di_login();
         let carrier = self.carrier();
-        let url = format!(
-            "{}/ws/json/auth/v-3/login/{token_minutes}",
-            self.config.base_url
-        );
-        let body = serde_json::json!({ "username": username, "password": password.expose() });
-        let response = client
-            .post(&url)
-            .header(header::ACCEPT, "application/json")
-            .json(&body)
+        let login =
+            di::login_request(username, password.expose(), *token_minutes).map_err(|error| {
+                tracing::error!(carrier, %error, "the Di login cannot be built");
+                Problem::new(
+                    ProblemKind::UpstreamRefused,
+                    "the proxy could not log in to di",
+                )
+                .for_carrier(carrier)
+            })?;
+        let response = send(client, &self.config.base_url, &login)
             .send()
             .await
             .map_err(|error| self.transport_problem(error))?;
-        let status = response.status();
-        if !status.is_success() {
-            tracing::error!(
-                carrier,
-                status = status.as_u16(),
-                "the Di login was refused"
-            );
-            let kind = if status == StatusCode::GATEWAY_TIMEOUT {
-                ProblemKind::UpstreamTimeout
-            } else {
-                ProblemKind::UpstreamUnavailable
-            };
-            return Err(Problem::new(kind, "the proxy could not log in to di").for_carrier(carrier));
-        }
+        let status = response.status().as_u16();
         let body = read_limited(response, 64 * 1024)
             .await
             .map_err(|problem| problem.for_carrier(carrier))?;
-        let answer: DiLoginAnswer = serde_json::from_slice(&body).map_err(|_| {
-            Problem::new(
-                ProblemKind::UpstreamMalformed,
-                "the di login answer holds no token",
-            )
-            .for_carrier(carrier)
+        let answer = di::parse_login(&CarrierResponse::new(status, &body)).map_err(|error| {
+            tracing::error!(carrier, status, "the Di login was refused");
+            let kind = match AnswerState::of_error(&error) {
+                _ if status == 504 => ProblemKind::UpstreamTimeout,
+                AnswerState::Malformed => ProblemKind::UpstreamMalformed,
+                AnswerState::Refused => ProblemKind::UpstreamRefused,
+                _ => ProblemKind::UpstreamUnavailable,
+            };
+            let detail = match error {
+                TrackingError::MalformedResponse { .. } => "the di login answer holds no token",
+                _ => "the proxy could not log in to di",
+            };
+            Problem::new(kind, detail).for_carrier(carrier)
         })?;
         // Refresh a minute early (or at 90 % for short tokens), so no request carries a token
         // that expires on the way.
         let lifetime = Duration::from_secs(u64::from(*token_minutes) * 60);
         let margin = Duration::from_secs(60).min(lifetime / 10);
-        let token = Secret::new(answer.token);
+        let token = Secret::new(answer.bearer());
         *slot = Some(DiToken {
             token: token.clone(),
             refresh_after: Instant::now() + lifetime - margin,
@@ -424,28 +341,183 @@ impl CarrierUpstream {
     }
 }
 
-/// `Retry-After` in seconds; the HTTP-date form is rare in APIs and treated as absent.
-fn retry_after_seconds(value: Option<&header::HeaderValue>) -> Option<Duration> {
-    let seconds = value?.to_str().ok()?.trim().parse::<u64>().ok()?;
-    Some(Duration::from_secs(seconds))
+/// What the proxy knows of the call an answer came back to.
+#[derive(Debug, Clone, Copy)]
+pub struct UpstreamCall<'a> {
+    pub carrier: Carrier,
+    pub endpoint: &'static Endpoint,
+    /// The kind of answer core's adapters read it as; `None` for endpoints no adapter reads.
+    pub kind: Option<ResponseKind>,
+    /// The reference asked about.
+    pub reference: Option<&'a str>,
 }
 
-/// InPost answers an unknown tracking number with 400 `uknown_tracking_number` (sic).
-fn is_unknown_number(status: StatusCode, body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct CarrierError {
-        error: Option<String>,
+/// What the proxy makes of one carrier answer.
+#[derive(Debug)]
+pub struct Interpretation {
+    /// What the widget gets: the carrier's answer passed on, or a problem.
+    pub answer: Result<UpstreamAnswer, Problem>,
+    /// How long to stay away from the carrier, after a 429.
+    pub backoff: Option<Duration>,
+}
+
+/// Reads a carrier answer with core's adapters (its JSON reader, its status classification,
+/// its `Retry-After` reader) and turns the [`AnswerState`] into what the widget gets: a found
+/// answer as the carrier sent it, everything else as the problem type of its state, so that
+/// the widget reads the same state through the proxy as it would from the carrier.
+pub fn interpret(
+    call: &UpstreamCall,
+    status: u16,
+    retry_after: Option<&str>,
+    body: Bytes,
+    now_unix_seconds: i64,
+) -> Interpretation {
+    let carrier = call.carrier.as_str();
+    let problem = |kind, detail: String| Problem::new(kind, detail).for_carrier(carrier);
+    let done = |answer| Interpretation {
+        answer,
+        backoff: None,
+    };
+    if (300..400).contains(&status) {
+        return done(Err(problem(
+            ProblemKind::UpstreamUnavailable,
+            format!(
+                "{carrier} answered with a redirect ({status}), which the proxy does not follow"
+            ),
+        )));
     }
-    status == StatusCode::BAD_REQUEST
-        && serde_json::from_slice::<CarrierError>(body)
-            .ok()
-            .and_then(|error| error.error)
-            .is_some_and(|error| {
-                matches!(
-                    error.as_str(),
-                    "uknown_tracking_number" | "unknown_tracking_number"
-                )
-            })
+    let response = CarrierResponse::new(status, &body).with_retry_after(retry_after);
+    let (state, result) = classify(call.kind, call.carrier, &response, call.reference);
+    let wait = retry_after_wait(retry_after, now_unix_seconds);
+    let error = result.err();
+    let reason = |fallback: String| match &error {
+        Some(TrackingError::InvalidReference { reason, .. }) => {
+            format!("{carrier} refused the reference: {reason}")
+        }
+        Some(TrackingError::MalformedResponse { reason, .. }) => {
+            format!("{carrier} answered with something unusable: {reason}")
+        }
+        _ => fallback,
+    };
+    let kind_of_state = |state: AnswerState| {
+        state
+            .problem_type()
+            .and_then(ProblemKind::from_slug)
+            .unwrap_or(ProblemKind::UpstreamUnavailable)
+    };
+    match state {
+        // A success is passed on as the carrier sent it, an empty list too (the widget reads it
+        // as not found, as the adapters do here).
+        AnswerState::Found | AnswerState::NotFound if (200..300).contains(&status) => {
+            done(Ok(UpstreamAnswer {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                content_type: "application/json",
+                body,
+                is_final: call.endpoint.is_final(status),
+            }))
+        }
+        AnswerState::Found => done(Err(problem(
+            ProblemKind::UpstreamMalformed,
+            format!("{carrier} answered {status} with a body the proxy cannot pass on"),
+        ))),
+        AnswerState::NotFound => {
+            let not_found = problem(
+                kind_of_state(state),
+                format!("{carrier} does not know this reference"),
+            );
+            done(Ok(UpstreamAnswer {
+                status: StatusCode::NOT_FOUND,
+                content_type: "application/problem+json",
+                body: problem_body(not_found),
+                is_final: call.endpoint.is_final(404),
+            }))
+        }
+        AnswerState::RateLimited => {
+            let wait = wait
+                .unwrap_or(DEFAULT_BACKOFF)
+                .clamp(Duration::from_secs(1), MAX_BACKOFF);
+            Interpretation {
+                answer: Err(rate_limited(carrier, wait)),
+                backoff: Some(wait),
+            }
+        }
+        AnswerState::Refused => {
+            tracing::error!(
+                carrier,
+                status,
+                "the carrier refused the proxy's credentials or request"
+            );
+            done(Err(problem(
+                kind_of_state(state),
+                format!("{carrier} refused the proxy's request (HTTP {status}); the operator must check the configuration"),
+            )))
+        }
+        AnswerState::Unavailable => {
+            let kind = if status == 504 {
+                ProblemKind::UpstreamTimeout
+            } else {
+                kind_of_state(state)
+            };
+            let detail = match status {
+                504 => format!("{carrier} timed out"),
+                503 => format!("{carrier} is temporarily unavailable"),
+                _ => format!("{carrier} answered with status {status}"),
+            };
+            // The carrier's own estimate of when it is back is worth passing on to the widget.
+            let unavailable = problem(kind, detail);
+            done(Err(match wait {
+                Some(wait) => unavailable.retry_after(wait.min(MAX_BACKOFF)),
+                None => unavailable,
+            }))
+        }
+        AnswerState::InvalidReference => done(Err(problem(
+            kind_of_state(state),
+            reason(format!("{carrier} refused the reference as malformed")),
+        ))),
+        AnswerState::Malformed => done(Err(problem(
+            kind_of_state(state),
+            reason(format!(
+                "{carrier} answered with something that is not JSON"
+            )),
+        ))),
+    }
+}
+
+fn rate_limited(carrier: &'static str, wait: Duration) -> Problem {
+    Problem::new(
+        ProblemKind::RateLimited,
+        format!("{carrier} is asking for fewer requests; try again later"),
+    )
+    .for_carrier(carrier)
+    .retry_after(wait)
+}
+
+/// Seconds since the Unix epoch, for HTTP-date `Retry-After` values.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
+}
+
+/// A request core built, sent to a carrier's base URL.
+fn send(
+    client: &reqwest::Client,
+    base_url: &str,
+    request: &CarrierRequest,
+) -> reqwest::RequestBuilder {
+    let url = format!("{base_url}{}", request.path_and_query());
+    let mut builder = match request.method {
+        Method::Get => client.get(url),
+        Method::Post => client.post(url),
+    };
+    builder = builder.header(header::ACCEPT, "application/json");
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
+    }
+    builder
 }
 
 fn problem_body(problem: Problem) -> Bytes {

@@ -39,13 +39,13 @@ use axum::Router;
 
 pub use carrier::Carrier;
 use carrier::ErrorFormat;
-use trackline_core::carrier::endpoint::{self, EndpointId};
-use trackline_core::carrier::Method;
 pub use dataset::{DataSet, DataSetError, DEFAULT_DATA};
 pub use demo_cases::{demo_cases, markdown_table, DemoCase};
 pub use event_cli::EventArgs;
 pub use event_store::{EventStore, EventStoreError, StoredEvent};
 pub use faults::{Fault, FaultPlan, FAULT_HEADER, FAULT_QUERY_PARAMETER};
+use trackline_core::carrier::endpoint::{self, EndpointId};
+use trackline_core::carrier::Method;
 
 use clock::SandboxClock;
 use di_auth::TokenBook;

@@ -47,7 +47,10 @@ impl RequestStats {
             .into_iter()
             .map(|carrier| (carrier.as_str().to_owned(), json!(self.requests(carrier))))
             .collect();
-        let total: u64 = Carrier::WITH_ADAPTER.into_iter().map(|c| self.requests(c)).sum();
+        let total: u64 = Carrier::WITH_ADAPTER
+            .into_iter()
+            .map(|c| self.requests(c))
+            .sum();
         json!({ "requests": per_carrier, "total": total })
     }
 }

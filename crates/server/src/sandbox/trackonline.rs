@@ -118,7 +118,10 @@ fn parse_date(query: &QueryPairs, name: &str) -> Result<Option<Timestamp>, Box<R
     }
 }
 
-pub(super) async fn unique_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn unique_items(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -162,7 +165,10 @@ fn last_location_id<'a>(
         .map(|location| location.id.as_str())
 }
 
-pub(super) async fn iot_items(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn iot_items(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -182,7 +188,10 @@ pub(super) async fn iot_items(State(state): State<Arc<SandboxState>>, request: R
     page(&query, items, |item| render_unique_item(data, item, now))
 }
 
-pub(super) async fn measurements(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn measurements(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -238,7 +247,10 @@ pub(super) async fn measurements(State(state): State<Arc<SandboxState>>, request
     })
 }
 
-pub(super) async fn transactions(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn transactions(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -331,7 +343,10 @@ fn created_at(transaction: &TrackOnlineTransaction, now: Timestamp) -> Timestamp
     Timestamp(transaction.date.at(now).0.min(now.0) - 86_400)
 }
 
-pub(super) async fn packaging_labels(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn packaging_labels(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let now = state.clock.now();
@@ -386,7 +401,10 @@ pub(super) async fn packaging_labels(State(state): State<Arc<SandboxState>>, req
     })
 }
 
-pub(super) async fn locations(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+pub(super) async fn locations(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
     let ids = query.all("Id");

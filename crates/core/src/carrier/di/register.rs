@@ -481,7 +481,7 @@ impl RegisterEvent {
         Ok(crate::carrier::endpoint::DI_REGISTER_EVENT
             .request(&[])
             .with_header("Content-Type", "application/json")
-        .with_body(body))
+            .with_body(body))
     }
 }
 
