@@ -1324,3 +1324,201 @@ fn the_token_detector_finds_a_jwt_and_ignores_a_masked_prefix() {
     ));
     assert!(!holds_jwt("token=eyJh…(164 chars)"));
 }
+
+// ------------------------------------------------------------------------------------------
+// One endpoint table: the proxy's allow-list, the sandbox's routes and core's request builders.
+
+use trackline_core::carrier::endpoint::{self, Endpoint, ValueKind};
+use trackline_core::carrier::Method;
+
+/// A value the table accepts for a parameter, and that the sandbox's data set knows where it
+/// matters (a reference it holds, so that found answers pass through too).
+fn sample(endpoint: &Endpoint, kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Reference => match endpoint.carrier.as_str() {
+            "inpost" => INPOST_NUMBER,
+            "di" => DI_NUMBER,
+            _ => "CC000123",
+        },
+        ValueKind::Name => "KRA01M",
+        ValueKind::OneOf(words) => words[words.len() - 1],
+        ValueKind::Number => "1",
+        ValueKind::Text => "2024-01-01",
+    }
+}
+
+/// A request to `endpoint` as a client would build it from the table.
+fn sample_path(endpoint: &Endpoint) -> String {
+    let values: Vec<&str> = endpoint
+        .path_parameters
+        .iter()
+        .map(|parameter| sample(endpoint, parameter.kind))
+        .collect();
+    let mut request = endpoint.request(&values);
+    if let Some(parameter) = endpoint
+        .query
+        .iter()
+        .find(|parameter| parameter.kind == ValueKind::Reference)
+    {
+        request = request.with_query(parameter.name, sample(endpoint, parameter.kind));
+    }
+    for parameter in endpoint.query {
+        if let ValueKind::OneOf(words) = parameter.kind {
+            request = request.with_query(parameter.name, words[0]);
+        }
+    }
+    request.path_and_query()
+}
+
+#[test]
+fn the_proxy_s_allow_list_is_the_table_s_get_endpoints() {
+    let allowed: Vec<_> = proxy::routes::allow_list().map(|e| e.id).collect();
+    let gets: Vec<_> = endpoint::ENDPOINTS
+        .iter()
+        .filter(|e| e.method == Method::Get)
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(allowed, gets);
+    // And the router accepts exactly those: each GET endpoint's request is forwarded as the
+    // client built it, each other endpoint's path is no route.
+    let accept_all = |value: &str| Ok(value.to_owned());
+    for endpoint in &endpoint::ENDPOINTS {
+        let path = sample_path(endpoint);
+        let (path_only, query) = match path.split_once('?') {
+            Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+            None => (path.clone(), None),
+        };
+        let routed = proxy::routes::parse(
+            &format!("/carriers/{}{path_only}", endpoint.carrier),
+            query.as_deref(),
+            accept_all,
+        );
+        match (endpoint.method, routed) {
+            (Method::Get, Ok(proxy::routes::ProxyRoute::Upstream(target))) => {
+                assert_eq!(target.endpoint.id, endpoint.id);
+                assert_eq!(target.path_and_query, path);
+            }
+            (Method::Post, Err(problem)) => {
+                assert_eq!(
+                    problem.kind,
+                    proxy::problem::ProblemKind::NotFound,
+                    "{path}"
+                )
+            }
+            (method, other) => panic!("{method:?} {path}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_sandbox_route_is_an_endpoint_of_the_table_and_every_endpoint_a_sandbox_route() {
+    let sandbox = Sandbox::start().await;
+    let table: Vec<(Method, String)> = endpoint::ENDPOINTS
+        .iter()
+        .map(|e| (e.method, e.path.to_owned()))
+        .collect();
+    assert_eq!(sandbox::served_routes(), table);
+    let client = reqwest::Client::new();
+    for endpoint in &endpoint::ENDPOINTS {
+        let url = format!("{}{}", sandbox.base, sample_path(endpoint));
+        // The path is routed: the other method is refused with 405 in the carrier's format,
+        // not answered by the fallback's 404.
+        let other = match endpoint.method {
+            Method::Get => client.post(&url),
+            Method::Post => client.get(&url),
+        };
+        let answer = other
+            .header("X-ApiKey", TRACKONLINE_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{url}");
+        // One segment more is no route at all.
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let longer = client
+            .get(format!("{path}/extra?{query}"))
+            .header("X-ApiKey", TRACKONLINE_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(longer.status(), StatusCode::NOT_FOUND, "{path}/extra");
+    }
+}
+
+#[tokio::test]
+async fn the_proxy_forwards_every_get_endpoint_of_the_table_to_the_sandbox() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    for endpoint in proxy::routes::allow_list() {
+        let path = format!("/carriers/{}{}", endpoint.carrier, sample_path(endpoint));
+        let before = sandbox.requests(endpoint.carrier.as_str()).await;
+        let answer = proxy.get(&path).await;
+        assert!(
+            [
+                StatusCode::OK,
+                StatusCode::NO_CONTENT,
+                StatusCode::NOT_FOUND
+            ]
+            .contains(&answer.status),
+            "{path}: {} {}",
+            answer.status,
+            answer.body
+        );
+        assert!(!answer.body.contains("no such"), "{path}: {}", answer.body);
+        assert!(
+            sandbox.requests(endpoint.carrier.as_str()).await > before,
+            "{path} never reached the sandbox"
+        );
+    }
+}
+
+/// A carrier that answers every request with one fixed status, headers and body.
+async fn fixed_carrier(
+    status: u16,
+    headers: &'static [(&'static str, String)],
+    body: &'static [u8],
+) -> String {
+    let upstream = Router::new().fallback(move || async move {
+        let mut response = axum::response::Response::new(axum::body::Body::from(body));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        for (name, value) in headers {
+            response.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        response
+    });
+    format!("http://{}", serve(upstream).await)
+}
+
+#[tokio::test]
+async fn a_body_core_accepts_passes_the_proxy_with_its_byte_order_mark_and_trailing_commas() {
+    // InPost's own documentation shows trailing commas; some servers add a byte-order mark.
+    const BODY: &[u8] = b"\xEF\xBB\xBF{\"tracking_number\": \"520000011395200025009871\", \"status\": \"delivered\", \"tracking_details\": [{\"status\": \"delivered\", \"datetime\": \"2024-06-01T10:00:00.000+02:00\",},],}";
+    let base = fixed_carrier(200, &[], BODY).await;
+    let proxy = Proxy::start(parse_config(&config_text(&base))).await;
+    let answer = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("delivered"), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_retry_after_written_as_an_http_date_is_passed_on_as_seconds() {
+    let in_two_minutes = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
+    let headers: &'static [(&'static str, String)] = Box::leak(Box::new([(
+        "retry-after",
+        httpdate::fmt_http_date(in_two_minutes),
+    )]));
+    let base = fixed_carrier(429, headers, b"").await;
+    let proxy = Proxy::start(parse_config(&config_text(&base))).await;
+    let answer = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        answer.body
+    );
+    let seconds: u64 = answer.header("retry-after").unwrap().parse().unwrap();
+    assert!((100..=120).contains(&seconds), "{seconds}");
+}
