@@ -7,7 +7,6 @@ use trackline_core::carrier::di::Locale as DiLocale;
 use trackline_core::model::{Carrier, Shipment};
 use trackline_core::reference::Reference;
 use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
-use trackline_core::sort::sort_by_int_key;
 use web_sys::HtmlElement;
 
 use crate::details::{carrier_name, ShipmentDetails};
@@ -62,7 +61,7 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
 
 fn distinct_carriers(shipments: &[Shipment]) -> usize {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
+    carriers.sort_unstable();
     carriers.dedup();
     carriers.len()
 }
@@ -494,7 +493,7 @@ fn ChooseCarrier(
     locale: Locale,
 ) -> impl IntoView {
     let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    sort_by_int_key(&mut carriers, |&carrier| carrier as i64);
+    carriers.sort_unstable();
     carriers.dedup();
     view! {
         <div class="tl-state" data-testid="state-choose" data-state="choose">

@@ -2,7 +2,6 @@
 //! weekly hours and the clock, in the point's own zone (the hours are its wall times).
 
 use trackline_core::model::{Carrier, OpeningHours, OpeningPeriod, Weekday};
-use trackline_core::sort::sort_by_int_key;
 use trackline_core::time::{EuZone, EUROPE_AMSTERDAM};
 
 /// Whether a point is open at a moment, and when that changes.
@@ -49,7 +48,7 @@ pub fn opening_state(hours: &OpeningHours, utc_millis: i64, zone: EuZone) -> Opt
             .iter()
             .filter(|p| p.day == Weekday::ALL[day % 7])
             .collect();
-        sort_by_int_key(&mut list, |p| minutes(&p.opens).map_or(-1, i64::from));
+        list.sort_by_key(|p| minutes(&p.opens));
         list
     };
     for period in on(today) {

@@ -2,6 +2,7 @@
 //! opening state, links to a full map and to directions, and the widget's own map.
 
 use leptos::prelude::*;
+use trackline_core::carrier::percent_encode as encode;
 use trackline_core::model::{Coordinates, OpeningHours, PickupPoint, Shipment};
 
 use super::hours::{opening_state, point_zone, weekday_key, OpeningState};
@@ -9,19 +10,6 @@ use super::map::{Map, Marker};
 use super::{place_text, MapConfig};
 use crate::format::now_millis;
 use crate::i18n::{tr, tr_args, Locale};
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
 
 /// A coordinate with a fixed number of decimals, by integer arithmetic (float formatting would
 /// add kilobytes of wasm for this one use).

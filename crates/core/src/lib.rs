@@ -6,12 +6,9 @@
 
 pub mod carrier;
 pub mod flow;
-pub mod fold;
 pub mod identifier;
 pub mod model;
-mod percent_decoding;
 pub mod reference;
 pub mod routing;
-pub mod sort;
 pub mod status;
 pub mod time;

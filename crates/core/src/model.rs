@@ -409,8 +409,9 @@ impl Shipment {
                 unique.push(event);
             }
         }
-        crate::sort::sort_by_int_key(&mut unique, |event| {
-            !event.time.map_or(i64::MIN, |t| t.unix_millis())
+        // Newest first; a stable sort keeps the carrier's order among equal times.
+        unique.sort_by_key(|event| {
+            std::cmp::Reverse(event.time.map_or(i64::MIN, |t| t.unix_millis()))
         });
         self.events = unique;
     }

@@ -497,7 +497,8 @@ fn settle(shipment: &mut Shipment) {
     shipment
         .linked_parcels
         .retain(|n| *n != shipment.tracking_number);
-    crate::sort::sort_dedup_texts(&mut shipment.linked_parcels);
+    shipment.linked_parcels.sort_unstable();
+    shipment.linked_parcels.dedup();
     let deciding = shipment.events.iter().find(|e| e.status != Status::Unknown);
     shipment.status = deciding.map_or(Status::Unknown, |e| e.status);
     let latest_code = shipment
@@ -514,7 +515,11 @@ fn settle(shipment: &mut Shipment) {
         .iter()
         .filter_map(|e| e.time)
         .max_by_key(Timestamp::unix_millis);
-    let service = crate::fold::lower_latin(shipment.service.as_deref().unwrap_or_default());
+    let service = shipment
+        .service
+        .as_deref()
+        .unwrap_or_default()
+        .to_lowercase();
     let pickup = shipment
         .references
         .iter()
@@ -607,7 +612,8 @@ pub fn unfetched_linked_parcels(shipments: &[Shipment]) -> Vec<String> {
         .filter(|n| !known.contains(&n.as_str()))
         .cloned()
         .collect();
-    crate::sort::sort_dedup_texts(&mut missing);
+    missing.sort_unstable();
+    missing.dedup();
     missing
 }
 

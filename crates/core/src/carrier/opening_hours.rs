@@ -9,7 +9,7 @@ use crate::model::{OpeningHours, OpeningPeriod, Weekday};
 /// Reads opening hours text; never fails, falls back to [`OpeningHours::Raw`].
 pub fn parse(raw: &str) -> OpeningHours {
     let raw_owned = raw.trim().to_owned();
-    let folded = crate::fold::lower_latin(&raw_owned);
+    let folded = raw_owned.to_lowercase();
     if matches!(
         folded.as_str(),
         "24/7" | "24h" | "24/7/365" | "całodobowo" | "calodobowo" | "non-stop" | "nonstop"
@@ -43,7 +43,7 @@ fn weekly_periods(folded: &str) -> Option<Vec<OpeningPeriod>> {
             });
         }
     }
-    crate::sort::sort_by_int_key(&mut periods, |period| period.day as i64);
+    periods.sort_by_key(|period| period.day);
     Some(periods)
 }
 

@@ -205,9 +205,7 @@ pub fn detect(value: &str, mode: DetectMode) -> Detection {
         formats::collect(normalized, mode, &mut candidates);
     }
     // Best first: a holding check digit, then confidence.
-    crate::sort::sort_by_int_key(&mut candidates, |c| {
-        !(i64::from(c.check_digit.rank()) << 8 | i64::from(c.confidence))
-    });
+    candidates.sort_by_key(|c| std::cmp::Reverse((c.check_digit.rank(), c.confidence)));
     Detection {
         normalized: normalized.map(|n| n.text).unwrap_or_default(),
         candidates,

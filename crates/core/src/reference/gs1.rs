@@ -1,9 +1,9 @@
 //! GS1 keys in links: element strings (`(00)…`, `(401)…`, `(402)…`, `00` + 18 digits) and GS1
 //! Digital Link paths (`/00/<sscc>` on any host).
 
+use super::percent_decode;
 use super::{Reference, ReferenceError};
 use crate::identifier::{corrections, gs1_mod10};
-use crate::percent_decoding::percent_decode;
 
 /// Reads a GS1 element string: one or more `(AI)value` pairs. `None` when `text` does not start
 /// with `(`.

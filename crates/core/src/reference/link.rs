@@ -6,12 +6,12 @@ use super::access_key::AccessKey;
 use super::error::RoleName;
 use super::gs1;
 use super::parameter::{classify, partner_parameter_names, ParameterKind};
+use super::percent_decode;
 use super::value::{
     clean_carrier_hint, clean_language, clean_number, clean_postcode, clean_reference, split_list,
     split_numbers,
 };
 use super::{PartnerRole, Reference, ReferenceError};
-use crate::percent_decoding::percent_decode;
 
 /// The longest input [`parse`] reads. Real tracking links are far shorter; the bound keeps a
 /// hostile `location.href` from costing the widget anything.

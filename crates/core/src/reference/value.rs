@@ -74,7 +74,7 @@ pub(crate) fn clean_number(parameter: &str, raw: &str) -> Result<String, Referen
 /// A carrier hint (`carrier=DHL`): lower case, a name rather than a number.
 pub(crate) fn clean_carrier_hint(parameter: &str, raw: &str) -> Result<String, ReferenceError> {
     let cleaned = clean_reference(parameter, raw)?;
-    Ok(crate::fold::lower_latin(&cleaned))
+    Ok(cleaned.to_lowercase())
 }
 
 /// A postcode: upper case, letters, digits, spaces and dashes, at most 10 characters.

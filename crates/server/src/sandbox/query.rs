@@ -41,24 +41,13 @@ impl QueryPairs {
     }
 }
 
+/// Decodes `+` as a space and `%XX` escapes (with the `percent-encoding` crate); a `%` that
+/// starts no escape is kept, bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if byte == b'%' {
-            let hex = text.get(index + 1..index + 3).unwrap_or("");
-            if let (2, Ok(value)) = (hex.len(), u8::from_str_radix(hex, 16)) {
-                decoded.push(value);
-                index += 3;
-                continue;
-            }
-        }
-        decoded.push(if byte == b'+' { b' ' } else { byte });
-        index += 1;
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -83,5 +72,6 @@ mod tests {
         assert_eq!(percent_decode("a+b"), "a b");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("a%2Bb"), "a+b");
     }
 }
