@@ -319,3 +319,47 @@ fn a_dpd_number_whose_check_character_is_a_digit_is_recognized() {
     let detection = detect("22152223223262i", DetectMode::Standard);
     assert_eq!(detection.candidates[0].suggestions, ["221522232232627"]);
 }
+
+#[test]
+fn a_dpd_label_s_check_character_is_verified_like_the_parcel_number_s() {
+    // Postcode 0070374, parcel 01505005080007, service 327, country 276, check character V.
+    let label = "007037401505005080007327276V";
+    assert_eq!(
+        best(label, DetectMode::Strict),
+        Some((Some(Carrier::Dpd), Format::DpdLabel, CheckDigit::Valid))
+    );
+    assert_eq!(
+        best("0070 3740 1505 0050 8000 7327 276v", DetectMode::Strict),
+        Some((Some(Carrier::Dpd), Format::DpdLabel, CheckDigit::Valid))
+    );
+}
+
+#[test]
+fn a_mistyped_dpd_label_fails_its_check_and_is_suggested_corrected() {
+    // One digit of the parcel number mistyped (…80007 → …80008).
+    let mistyped = "007037401505005080008327276V";
+    assert_eq!(best(mistyped, DetectMode::Strict), None);
+    let detection = detect(mistyped, DetectMode::Standard);
+    let label = detection
+        .candidates
+        .iter()
+        .find(|candidate| candidate.format == Format::DpdLabel)
+        .expect("a label-shaped value is still listed as a label");
+    assert!(
+        matches!(label.check_digit, CheckDigit::Invalid { found: 'V', .. }),
+        "{:?}",
+        label.check_digit
+    );
+    // Two neighbours swapped: the swap back is the first suggestion.
+    let swapped = "007037401505005080070327276V";
+    let detection = detect(swapped, DetectMode::Standard);
+    let label = detection
+        .candidates
+        .iter()
+        .find(|candidate| candidate.format == Format::DpdLabel)
+        .unwrap();
+    assert_eq!(
+        label.suggestions.first().map(String::as_str),
+        Some("007037401505005080007327276V")
+    );
+}

@@ -192,10 +192,20 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
             text,
             70,
         )),
-        (28, _)
-            if pattern_only && text.iter().filter(|byte| byte.is_ascii_digit()).count() >= 14 =>
-        {
-            out.push(shape_only(Some(Carrier::Dpd), Format::DpdLabel, text, 35))
+        // The label: destination postcode (7), parcel number (14), service (3) and country (3),
+        // then the same ISO 7064 MOD 37,36 check character over those 27.
+        (28, _) if text.iter().filter(|byte| byte.is_ascii_digit()).count() >= 14 => {
+            let strength = Strength::strong(85, 15);
+            checked(
+                Some(Carrier::Dpd),
+                Format::DpdLabel,
+                text,
+                0..,
+                check_digit::iso7064_mod37_36,
+                strength,
+                mode,
+                out,
+            );
         }
         (13, false) if !is_jjd(text) => upu_s10(text, mode, out),
         (18, false) if text.starts_with(b"1Z") => {

@@ -66,7 +66,8 @@ pub enum Format {
     DhlPaketJjd,
     /// DPD parcel number: 14 digits, optionally followed by its ISO 7064 MOD 37,36 check character.
     DpdParcel,
-    /// DPD 28-character label number.
+    /// DPD 28-character label number: postcode, parcel number, service and country (27
+    /// characters) and their ISO 7064 MOD 37,36 check character.
     DpdLabel,
     /// GLS parcel number: 11 digits and a check digit.
     GlsParcel,
