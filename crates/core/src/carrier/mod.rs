@@ -12,7 +12,7 @@ mod status_doc;
 pub mod trackonline;
 
 pub use http::CarrierResponse;
-pub use response_kind::{normalize, normalize_from, normalize_value, Normalized, ResponseKind};
+pub use response_kind::{normalize, Normalized, ResponseKind};
 pub use status_doc::status_mapping_markdown;
 
 use serde::{Deserialize, Serialize};
