@@ -122,7 +122,7 @@ pub const EVENT_GROUP_TABLE: &[StatusMapping] = &[
     },
     StatusMapping {
         code: "3",
-        text: "communication (does not move the parcel)",
+        text: "communication: a notice to the consignee (SMS, e-mail), never the status",
         status: Status::Unknown,
     },
     StatusMapping {
@@ -350,8 +350,9 @@ fn error_of(response: &CarrierResponse, identifier: Option<&str>) -> Option<Trac
     }
 }
 
-/// Classifies an event: `i18nKey` first, then the groups that decide on their own (received,
-/// communication), then the event type ID, then the additional info, then the group.
+/// Classifies an event. A communication event (group 3) is a notice, never a status; any other
+/// goes by `i18nKey` first, then group 1 (received), which decides on its own, then the event
+/// type ID, then the additional info, then the group.
 pub fn status_of_event(
     event_type: Option<&str>,
     i18n_key: Option<&str>,
@@ -362,12 +363,15 @@ pub fn status_of_event(
         code.and_then(|code| table.iter().find(|entry| entry.code == code))
             .map(|entry| entry.status)
     };
+    if group == Some(COMMUNICATION_GROUP) {
+        return Status::Unknown;
+    }
     if let Some(key) = i18n_key.map(str::to_ascii_lowercase) {
         if let Some(entry) = I18N_KEY_TABLE.iter().find(|entry| key.contains(entry.code)) {
             return entry.status;
         }
     }
-    if matches!(group, Some("1") | Some("3")) {
+    if group == Some("1") {
         return lookup(EVENT_GROUP_TABLE, group).unwrap_or(Status::Unknown);
     }
     lookup(EVENT_TYPE_TABLE, event_type)
@@ -951,6 +955,16 @@ mod tests {
             Status::Unknown
         );
         assert_eq!(status_of_event(None, None, None, None), Status::Unknown);
+        // A notice, even one whose key sounds like a status.
+        assert_eq!(
+            status_of_event(
+                Some("013"),
+                Some("event.type.pub.consignee.notified.delivered"),
+                None,
+                Some("3")
+            ),
+            Status::Unknown
+        );
     }
 
     #[test]
