@@ -87,6 +87,22 @@ pub fn markers(shipment: &Shipment) -> Vec<Marker> {
     markers
 }
 
+/// The name the newest event at a marker's coordinates gives the place, so that a position is
+/// shown in words rather than as bare coordinates wherever a carrier named it.
+fn named_place_at(shipment: &Shipment, marker: &Marker) -> Option<String> {
+    shipment
+        .events
+        .iter()
+        .filter_map(|e| e.location.as_ref())
+        .find(|l| {
+            l.coordinates.is_some_and(|c| {
+                c.latitude == marker.latitude && c.longitude == marker.longitude
+            })
+        })
+        .map(place_text)
+        .filter(|place| !place.is_empty())
+}
+
 pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<AnyView> {
     let markers = markers(shipment);
     if let Some(point) = &shipment.pickup_point {
@@ -97,6 +113,8 @@ pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<Any
             .last_location
             .as_ref()
             .map(place_text)
+            .filter(|place| !place.is_empty())
+            .or_else(|| named_place_at(shipment, markers.first()?))
             .unwrap_or_default();
         Some(position_card(place, markers, locale, map).into_any())
     } else {

@@ -2,7 +2,7 @@
 //! few behind "show all". Carrier words are rendered as text nodes only.
 
 use leptos::prelude::*;
-use trackline_core::model::TrackingEvent;
+use trackline_core::model::{NoticeChannel, TrackingEvent};
 
 use super::place_text;
 use crate::format::{date_time, day_heading, local_day, number, DateStyle};
@@ -27,6 +27,51 @@ pub fn group_by_day<'a>(
     groups
 }
 
+/// The headline of an event: the normalized status in the reader's words, or, for a message the
+/// carrier sent the consignee, that they were notified and how (a notice is not a status, so it
+/// never reads "Status unknown").
+pub fn event_title(event: &TrackingEvent, locale: Locale) -> String {
+    match &event.notice {
+        Some(notice) => tr(
+            locale,
+            match notice.channel {
+                Some(NoticeChannel::Email) => "timeline.notified_email",
+                Some(NoticeChannel::Sms) => "timeline.notified_sms",
+                None => "timeline.notified",
+            },
+        ),
+        None => tr(locale, &format!("status.{}", event.status.as_str())),
+    }
+}
+
+/// Compares two texts as a reader would: case, surrounding space and a final full stop aside.
+fn same_words(a: &str, b: &str) -> bool {
+    let plain = |text: &str| text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    plain(a) == plain(b)
+}
+
+/// The carrier's words under the headline: its status text and detail, each once, and neither
+/// when it only repeats the headline (a carrier that writes "Delivered" under "Delivered").
+pub fn event_text(event: &TrackingEvent, title: &str) -> Option<String> {
+    let mut words: Vec<&str> = Vec::new();
+    for text in [
+        event.carrier_status.text.as_deref(),
+        event.detail.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    {
+        if !text.is_empty()
+            && !same_words(text, title)
+            && !words.iter().any(|known| same_words(known, text))
+        {
+            words.push(text);
+        }
+    }
+    (!words.is_empty()).then(|| words.join(" · "))
+}
+
 fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
     let status = event.status;
     let (time, iso) = match event.time {
@@ -36,18 +81,9 @@ fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
         ),
         None => (tr(locale, "timeline.time_unknown"), None),
     };
-    let mut words: Vec<String> = Vec::new();
-    if let Some(text) = event.carrier_status.text.as_deref().map(str::trim) {
-        if !text.is_empty() {
-            words.push(text.to_owned());
-        }
-    }
-    if let Some(detail) = event.detail.as_deref().map(str::trim) {
-        if !detail.is_empty() && !words.iter().any(|w| w == detail) {
-            words.push(detail.to_owned());
-        }
-    }
-    let text = (!words.is_empty()).then(|| words.join(" · "));
+    let title = event_title(event, locale);
+    let text = event_text(event, &title);
+    let notice = event.notice.is_some().then_some("true");
     let mut place = event.location.as_ref().map(place_text).unwrap_or_default();
     if let Some(destination) = event.destination.as_ref().map(place_text) {
         if !destination.is_empty() {
@@ -61,10 +97,10 @@ fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
     }
     let place = (!place.is_empty()).then_some(place);
     view! {
-        <li class="tl-event" data-status=status.as_str() data-testid="event">
+        <li class="tl-event" data-status=status.as_str() data-notice=notice data-testid="event">
             <time class="tl-event-time" datetime=iso>{time}</time>
             <div class="tl-event-body">
-                <p class="tl-event-title">{tr(locale, &format!("status.{}", status.as_str()))}</p>
+                <p class="tl-event-title" data-testid="event-title">{title}</p>
                 {text.map(|text| view! { <p class="tl-event-text" data-testid="event-text">{text}</p> })}
                 {place.map(|place| view! { <p class="tl-event-place">{place}</p> })}
             </div>

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 use trackline_core::carrier::retry_after::retry_after_wait;
-use trackline_core::carrier::{normalize_value, AnswerState, Normalized};
+use trackline_core::carrier::{normalize, AnswerState, CarrierResponse, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -91,9 +91,9 @@ pub fn classify(
         .is_some_and(|ct| ct.contains("problem+json"));
     if endpoint.is_trackline_proxy() {
         if is_problem {
-            let problem = super::json::parse(&response.body)
+            let problem = serde_json::from_slice::<Value>(&response.body)
                 .ok()
-                .and_then(|json| Problem::read(&super::json::to_value(&json)));
+                .and_then(|json| Problem::read(&json));
             if let Some(problem) = problem {
                 return from_problem(problem, response);
             }
@@ -112,15 +112,9 @@ pub fn classify(
             };
         }
     }
-    let json = super::json::parse(&response.body).map(|json| super::json::to_value(&json));
-    match normalize_value(
-        planned.kind,
-        response.status,
-        response.retry_after.as_deref(),
-        &response.body,
-        &json,
-        Some(planned.reference.number()),
-    ) {
+    let answer = CarrierResponse::new(response.status, &response.body)
+        .with_retry_after(response.retry_after.as_deref());
+    match normalize(planned.kind, &answer, Some(planned.reference.number())) {
         Ok(Normalized::Shipments(shipments)) if shipments.is_empty() => Outcome::NotFound,
         Ok(Normalized::Shipments(shipments)) => Outcome::Found(shipments),
         Ok(_) => Outcome::Malformed("not a tracking answer".to_owned()),

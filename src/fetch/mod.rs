@@ -5,7 +5,6 @@
 //! state can be reached without a server.
 
 mod classify;
-mod json;
 mod transport;
 
 use std::cell::{Cell, RefCell};

@@ -101,6 +101,53 @@ pub struct TrackingEvent {
     /// The system that recorded the event (Di `regSystem`, InPost agency, TrackOnline device).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Set when the event is a message the carrier sent the consignee (Di communication
+    /// events): it tells that they were notified, not where the parcel is, so its status is
+    /// `unknown` and it never decides the shipment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+}
+
+/// A message the carrier sent the consignee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// How it was sent, when the carrier says and the channel is one of the known ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<NoticeChannel>,
+    /// The carrier's own name of a channel that is not one of [`NoticeChannel`]'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_channel: Option<String>,
+}
+
+impl Notice {
+    /// A notice sent over the channel the carrier names (`SMS`, `EMAIL`, `e-mail`, …).
+    pub fn by(channel: Option<&str>) -> Notice {
+        let folded: Option<String> = channel.map(|c| {
+            c.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        });
+        let known = match folded.as_deref() {
+            Some("sms" | "text") => Some(NoticeChannel::Sms),
+            Some("email" | "mail") => Some(NoticeChannel::Email),
+            _ => None,
+        };
+        Notice {
+            carrier_channel: channel
+                .filter(|c| known.is_none() && !c.trim().is_empty())
+                .map(|c| c.trim().to_owned()),
+            channel: known,
+        }
+    }
+}
+
+/// The channels a consignee is notified over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeChannel {
+    Sms,
+    Email,
 }
 
 /// What kind of number a shipment is known by.

@@ -290,6 +290,48 @@ async fn di_linked_parcels_merge_and_v1_and_registered_events_read_into_the_mode
     .remove(0);
     assert_eq!(parcel.events.len(), 3, "the duplicate is collapsed");
 
+    // The pickup-point parcel answers in the nested shape; core reads its place and its notice.
+    let nested = fetch_request(
+        "370724760010119761",
+        Locale::English,
+        false,
+        EventLogVersion::V2,
+    );
+    let parcel = shipments(
+        normalized(
+            &sandbox,
+            &nested,
+            ResponseKind::DiFetch,
+            Some("370724760010119761"),
+            &bearer,
+        )
+        .await,
+    )
+    .remove(0);
+    assert_eq!(parcel.status.as_str(), "ready_for_pickup");
+    let point = parcel.pickup_point.as_ref().expect("a pickup point");
+    assert_eq!(
+        point.name.as_deref(),
+        Some("Rema 1000 Torgallmenningen, Bergen")
+    );
+    assert!(parcel
+        .references
+        .iter()
+        .any(|r| r.value == "(401)70712190172720675"));
+    let notice = parcel
+        .events
+        .iter()
+        .find_map(|e| e.notice.as_ref())
+        .expect("the e-mail to the consignee is a notice");
+    assert_eq!(
+        notice.channel,
+        Some(trackline_core::model::NoticeChannel::Email)
+    );
+    assert!(parcel
+        .events
+        .iter()
+        .all(|e| !e.detail.as_deref().unwrap_or_default().contains("Channel")));
+
     let v1 = fetch_request(
         "370724760010119815",
         Locale::Norwegian,

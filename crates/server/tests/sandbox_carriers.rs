@@ -354,11 +354,14 @@ async fn di_finds_parcels_by_shipment_number_return_code_and_sscc_forms() {
             .json()
             .await
             .unwrap();
+        // This parcel answers in the nested shape: shipments whose items are the parcels, with
+        // the tracking number as a JSON whole number.
         assert!(
             body.as_array()
                 .unwrap()
                 .iter()
-                .any(|parcel| parcel["trackingNumber"] == "370724760010119761"),
+                .flat_map(|shipment| shipment["items"].as_array().unwrap())
+                .any(|parcel| parcel["trackingNumber"] == 370724760010119761u64),
             "{identifier}: {body}"
         );
     }
@@ -628,4 +631,61 @@ async fn a_bad_date_filter_gets_400() {
         )
         .await;
     assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn di_answers_in_the_nested_shape_for_a_nested_parcel_or_when_the_request_asks() {
+    let sandbox = start_builtin().await;
+    let token = sandbox.di_token(60).await;
+    let body: Value = sandbox
+        .di_fetch(
+            &token,
+            "/ws/json/parcel/tracking/v-2/fetch/370724760010119761/EN/false",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shipment = &body[0];
+    assert_eq!(shipment["shipmentNumber"], "(401)70712190172720675");
+    assert_eq!(shipment["shopName"], "Nettbutikken AS");
+    assert_eq!(shipment["consigneeReference"], "ORDRE-55120");
+    let item = &shipment["items"][0];
+    assert_eq!(item["trackingNumber"], 370724760010119761u64);
+    let events = item["events"].as_array().unwrap();
+    assert!(events
+        .iter()
+        .all(|event| event["eventTimeUtc"].as_str().unwrap().ends_with('Z')));
+    assert!(events.iter().any(|event| event["comChannelType"] == "EMAIL"));
+
+    // Any parcel, by header; and a nested parcel flat again.
+    for (number, shape, nested) in [
+        (DI_DELIVERED, "nested", true),
+        ("370724760010119761", "flat", false),
+    ] {
+        let response = sandbox
+            .client
+            .get(sandbox.url(&format!(
+                "/ws/json/parcel/tracking/v-2/fetch/{number}/NO/false"
+            )))
+            .bearer_auth(&token)
+            .header("X-Sandbox-Di-Shape", shape)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body[0].get("items").is_some(), nested, "{shape}: {body}");
+        assert_eq!(body[0].get("trackingNumber").is_some(), !nested, "{shape}: {body}");
+    }
+    let refused = sandbox
+        .client
+        .get(sandbox.url(&format!(
+            "/ws/json/parcel/tracking/v-2/fetch/{DI_DELIVERED}/NO/false"
+        )))
+        .bearer_auth(&token)
+        .header("X-Sandbox-Di-Shape", "sideways")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
 }

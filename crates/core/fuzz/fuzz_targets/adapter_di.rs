@@ -1,5 +1,7 @@
 //! The Di adapter and the Register Event validation never panic, whatever bytes, status and
-//! Retry-After arrive.
+//! Retry-After arrive. Its seeds (`fuzz/seeds/adapter_di/`) are Event Log v2's flat list of
+//! parcels, the nested list of shipments with their `items`, and v1's events; the first byte
+//! picks the kind and the status (0: fetch, 200), the first line is the Retry-After header.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -140,7 +140,7 @@ fn status_only(
     }
     match response.status {
         200..=299 if response.body.iter().all(u8::is_ascii_whitespace) => Ok(()),
-        200..=299 => crate::carrier::json::body(carrier, response).map(|_| ()),
+        200..=299 => crate::carrier::json::body(carrier, response.body).map(|_| ()),
         404 | 410 => Err(TrackingError::NotFound {
             carrier,
             reference: None,

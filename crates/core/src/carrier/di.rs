@@ -10,19 +10,19 @@ mod register;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub use register::{
     validate_register_event, Problem, RegisterEvent, RegisterEventError, Violation,
 };
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, list, number, text};
+use crate::carrier::json::{self, text};
 use crate::carrier::{endpoint, CarrierRequest, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
-    Carrier, CarrierStatus, Coordinates, Location, ReferenceKind, Shipment, TrackingError,
-    TrackingEvent,
+    Carrier, CarrierStatus, Coordinates, Location, Notice, PickupPoint, ReferenceKind, Shipment,
+    TrackingError, TrackingEvent,
 };
 use crate::status::Status;
 use crate::time::{self, Timestamp};
@@ -122,7 +122,7 @@ pub const EVENT_GROUP_TABLE: &[StatusMapping] = &[
     },
     StatusMapping {
         code: "3",
-        text: "communication (does not move the parcel)",
+        text: "communication: a notice to the consignee (SMS, e-mail), never the status",
         status: Status::Unknown,
     },
     StatusMapping {
@@ -331,7 +331,7 @@ pub fn parse_login(response: &CarrierResponse) -> Result<Token, TrackingError> {
             status: response.status,
         });
     }
-    let body = json::body(CARRIER, response)?;
+    let body = json::body(CARRIER, response.body)?;
     text(&body, "token")
         .map(Token)
         .ok_or_else(|| TrackingError::MalformedResponse {
@@ -345,7 +345,7 @@ fn error_of(response: &CarrierResponse, identifier: Option<&str>) -> Option<Trac
         return Some(error);
     }
     let message = || {
-        json::body(CARRIER, response)
+        json::body(CARRIER, response.body)
             .ok()
             .and_then(|body| json::text_any(&body, &["message", "description", "error"]))
     };
@@ -365,21 +365,9 @@ fn error_of(response: &CarrierResponse, identifier: Option<&str>) -> Option<Trac
     }
 }
 
-/// Reads an `{apiKey, description, i18nKey}` object, or a bare ID.
-fn keyed(value: Option<&Value>) -> (Option<String>, Option<String>, Option<String>) {
-    match value {
-        Some(object @ Value::Object(_)) => (
-            json::text_any(object, &["apiKey", "id"]),
-            text(object, "description"),
-            text(object, "i18nKey"),
-        ),
-        Some(other) => (json::as_text(other), None, None),
-        None => (None, None, None),
-    }
-}
-
-/// Classifies an event: `i18nKey` first, then the groups that decide on their own (received,
-/// communication), then the event type ID, then the additional info, then the group.
+/// Classifies an event. A communication event (group 3) is a notice, never a status; any other
+/// goes by `i18nKey` first, then group 1 (received), which decides on its own, then the event
+/// type ID, then the additional info, then the group.
 pub fn status_of_event(
     event_type: Option<&str>,
     i18n_key: Option<&str>,
@@ -390,12 +378,15 @@ pub fn status_of_event(
         code.and_then(|code| table.iter().find(|entry| entry.code == code))
             .map(|entry| entry.status)
     };
+    if group == Some(COMMUNICATION_GROUP) {
+        return Status::Unknown;
+    }
     if let Some(key) = i18n_key.map(str::to_ascii_lowercase) {
         if let Some(entry) = I18N_KEY_TABLE.iter().find(|entry| key.contains(entry.code)) {
             return entry.status;
         }
     }
-    if matches!(group, Some("1") | Some("3")) {
+    if group == Some("1") {
         return lookup(EVENT_GROUP_TABLE, group).unwrap_or(Status::Unknown);
     }
     lookup(EVENT_TYPE_TABLE, event_type)
@@ -406,26 +397,123 @@ pub fn status_of_event(
         .unwrap_or(Status::Unknown)
 }
 
-fn event_of(value: &Value, shipment: &mut Shipment) -> Option<TrackingEvent> {
-    let (type_code, type_text, type_key) = keyed(field(value, "eventType"));
-    let (info_code, info_text, _) = keyed(field(value, "additionalInfo"));
-    let group = field(value, "eventGroup").and_then(|g| match g {
-        Value::Object(_) => text(g, "id"),
-        other => json::as_text(other),
+/// An `{apiKey, description, i18nKey}` object (`{id, name}` for groups and systems), or a bare
+/// ID in its place.
+#[derive(Debug, Default)]
+struct Keyed {
+    id: Option<String>,
+    description: Option<String>,
+    i18n_key: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct KeyedObject {
+    #[serde(deserialize_with = "json::exact_text")]
+    api_key: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    id: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    description: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    i18n_key: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    name: Option<String>,
+}
+
+fn keyed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::Error> {
+    let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+    Ok(if raw.get().trim_start().starts_with('{') {
+        let object: KeyedObject = serde_json::from_str(raw.get()).unwrap_or_default();
+        Keyed {
+            id: object.api_key.or(object.id),
+            description: object.description,
+            i18n_key: object.i18n_key,
+            name: object.name,
+        }
+    } else {
+        Keyed {
+            id: json::raw_text(raw.get()),
+            ..Keyed::default()
+        }
+    })
+}
+
+/// One event as Di writes it (Parcel Event Log v1 and v2, and the nested answer's items).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Event {
+    /// Norwegian wall time, `yyyy-MM-dd HH:mm:ss`.
+    #[serde(deserialize_with = "json::exact_text")]
+    event_time: Option<String>,
+    /// The same moment in UTC (ISO 8601 with `Z`), in newer answers.
+    #[serde(deserialize_with = "json::exact_text")]
+    event_time_utc: Option<String>,
+    #[serde(deserialize_with = "json::lenient_number")]
+    lat: Option<f64>,
+    #[serde(deserialize_with = "json::lenient_number")]
+    lon: Option<f64>,
+    #[serde(deserialize_with = "json::exact_text")]
+    location_context: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    location_context_id: Option<String>,
+    #[serde(deserialize_with = "keyed")]
+    event_type: Keyed,
+    #[serde(deserialize_with = "keyed")]
+    additional_info: Keyed,
+    #[serde(deserialize_with = "keyed")]
+    event_group: Keyed,
+    /// `SMS` or `EMAIL`, on communication events (Event Log v2).
+    #[serde(deserialize_with = "json::exact_text")]
+    communication_channel: Option<String>,
+    /// The same, as Register Event and the nested answer name it.
+    #[serde(deserialize_with = "json::exact_text")]
+    com_channel_type: Option<String>,
+    #[serde(deserialize_with = "keyed")]
+    reg_system: Keyed,
+    #[serde(deserialize_with = "json::exact_text")]
+    message: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    shipment_number: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    tracking_reference: Option<String>,
+}
+
+/// The event group of consignee communication (SMS, e-mail).
+const COMMUNICATION_GROUP: &str = "3";
+
+/// The time of an event: `eventTimeUtc` when Di gives it, else `eventTime` read as Oslo time.
+fn event_time(event: &Event) -> Option<Timestamp> {
+    let utc = event.event_time_utc.as_deref().and_then(|text| {
+        time::parse_with_offset(text)
+            .or_else(|_| time::parse_with_offset(&format!("{text}Z")))
+            .ok()
     });
-    let source = field(value, "regSystem").and_then(|s| match s {
-        Value::Object(_) => text(s, "name").or_else(|| text(s, "id")),
-        other => json::as_text(other),
-    });
-    let time = text(value, "eventTime")
-        .and_then(|t| time::parse_with_fallback_zone(&t, time::EUROPE_OSLO).ok());
-    if type_code.is_none() && type_text.is_none() && time.is_none() {
+    utc.or_else(|| {
+        event
+            .event_time
+            .as_deref()
+            .and_then(|t| time::parse_with_fallback_zone(t, time::EUROPE_OSLO).ok())
+    })
+}
+
+fn event_of(event: Event, shipment: &mut Shipment) -> Option<TrackingEvent> {
+    let time = event_time(&event);
+    let Event {
+        event_type,
+        additional_info,
+        event_group,
+        reg_system,
+        ..
+    } = event;
+    if event_type.id.is_none() && event_type.description.is_none() && time.is_none() {
         return None;
     }
-    if let Some(number) = text(value, "shipmentNumber") {
+    if let Some(number) = event.shipment_number {
         shipment.add_reference(ReferenceKind::ShipmentNumber, number);
     }
-    if let Some(reference) = text(value, "trackingReference") {
+    if let Some(reference) = event.tracking_reference {
         let kind = if reference.starts_with("(00)") {
             ReferenceKind::Sscc
         } else {
@@ -433,62 +521,219 @@ fn event_of(value: &Value, shipment: &mut Shipment) -> Option<TrackingEvent> {
         };
         shipment.add_reference(kind, reference);
     }
-    let coordinates = match (number(value, "lat"), number(value, "lon")) {
+    let coordinates = match (event.lat, event.lon) {
         (Some(lat), Some(lon)) => Coordinates::checked(lat, lon),
         _ => None,
     };
     let location = Location {
-        name: text(value, "locationContext"),
-        id: text(value, "locationContextId"),
+        name: event.location_context,
+        id: event.location_context_id,
         address_lines: Vec::new(),
         coordinates,
     }
     .non_empty();
+    let group = event_group.id;
+    let notice = (group.as_deref() == Some(COMMUNICATION_GROUP)).then(|| {
+        Notice::by(
+            event
+                .com_channel_type
+                .as_deref()
+                .or(event.communication_channel.as_deref()),
+        )
+    });
+    // Additional info and message, each once and never a repeat of the event's own text.
     let mut detail: Vec<String> = Vec::new();
-    detail.extend(info_text);
-    if let Some(channel) = text(value, "communicationChannel") {
-        detail.push(format!("Channel: {channel}"));
+    for words in [additional_info.description, event.message]
+        .into_iter()
+        .flatten()
+    {
+        let repeats = |known: &str| known.trim().eq_ignore_ascii_case(words.trim());
+        if !event_type.description.as_deref().is_some_and(repeats)
+            && !detail.iter().any(|d| repeats(d))
+        {
+            detail.push(words);
+        }
     }
-    detail.extend(text(value, "message"));
     Some(TrackingEvent {
         time,
         status: status_of_event(
-            type_code.as_deref(),
-            type_key.as_deref(),
-            info_code.as_deref(),
+            event_type.id.as_deref(),
+            event_type.i18n_key.as_deref(),
+            additional_info.id.as_deref(),
             group.as_deref(),
         ),
         carrier_status: CarrierStatus {
-            code: type_code.unwrap_or_default(),
-            text: type_text,
-            origin_code: info_code,
+            code: event_type.id.unwrap_or_default(),
+            text: event_type.description,
+            origin_code: additional_info.id,
         },
         detail: (!detail.is_empty()).then(|| detail.join("\n")),
         location,
         destination: None,
-        source,
+        source: reg_system.name.or(reg_system.id),
+        notice,
     })
 }
 
-fn parcel_of(value: &Value) -> Option<Shipment> {
-    let number = text(value, "trackingNumber")?;
+/// A parcel of Event Log v2, a shipment of the nested answer (whose `items` are its parcels),
+/// or a wrapper around either: one struct reads all three, and [`collect_parcels`] tells them
+/// apart by what they hold.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Record {
+    /// A JSON whole number of up to 35 digits, or text: kept exactly as written.
+    #[serde(deserialize_with = "json::exact_text")]
+    tracking_number: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    return_code: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    freight_product_name: Option<String>,
+    /// Norwegian or English text (`Levert`), or a code (`WAITING_FOR_PACKAGE`).
+    #[serde(deserialize_with = "json::exact_text")]
+    parcel_status: Option<String>,
+    #[serde(deserialize_with = "json::lenient_list")]
+    linked_parcel_numbers: Vec<json::ExactText>,
+    events: Option<Box<RawValue>>,
+    // A shipment of the nested answer.
+    #[serde(deserialize_with = "json::exact_text")]
+    shipment_number: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    consignee_reference: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    consignor_reference: Option<String>,
+    /// The parcels of a shipment, or the records of a wrapper.
+    items: Option<Box<RawValue>>,
+    // Wrappers.
+    data: Option<Box<RawValue>>,
+    results: Option<Box<RawValue>>,
+    value: Option<Box<RawValue>>,
+    records: Option<Box<RawValue>>,
+    shipments: Option<Box<RawValue>>,
+    parcels: Option<Box<RawValue>>,
+}
+
+impl Record {
+    fn children(&self) -> impl Iterator<Item = &RawValue> {
+        [
+            &self.items,
+            &self.data,
+            &self.results,
+            &self.value,
+            &self.records,
+            &self.shipments,
+            &self.parcels,
+        ]
+        .into_iter()
+        .filter_map(|child| child.as_deref())
+    }
+}
+
+/// What a shipment of the nested answer tells about each of its parcels.
+#[derive(Debug, Clone, Default)]
+struct ShipmentContext {
+    references: Vec<(ReferenceKind, String)>,
+}
+
+/// Shipments inside wrappers inside lists: deeper than this is not an answer Di sends.
+const MAX_CONTAINER_DEPTH: usize = 4;
+
+/// Reads the parcels of any answer shape into `parcels`: a list, a parcel, a shipment with
+/// `items`, or a wrapper. `false` when `raw` is none of these.
+fn collect_parcels(
+    raw: &str,
+    context: &ShipmentContext,
+    depth: usize,
+    parcels: &mut Vec<Shipment>,
+) -> bool {
+    if depth > MAX_CONTAINER_DEPTH {
+        return false;
+    }
+    match raw.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            for item in json::list_of::<Box<RawValue>>(raw) {
+                collect_parcels(item.get(), context, depth + 1, parcels);
+            }
+            true
+        }
+        Some(b'{') => {
+            let Ok(record) = serde_json::from_str::<Record>(raw) else {
+                return false;
+            };
+            if record.tracking_number.is_some() {
+                parcels.extend(parcel_of(record, context));
+                return true;
+            }
+            let mut inner = context.clone();
+            for (kind, value) in [
+                (ReferenceKind::ShipmentNumber, &record.shipment_number),
+                (ReferenceKind::ReferenceNumber, &record.consignee_reference),
+                (ReferenceKind::ReferenceNumber, &record.consignor_reference),
+            ] {
+                if let Some(value) = value {
+                    inner.references.push((kind, value.clone()));
+                }
+            }
+            let mut any = false;
+            for child in record.children() {
+                any |= collect_parcels(child.get(), &inner, depth + 1, parcels);
+            }
+            any
+        }
+        _ => false,
+    }
+}
+
+fn parcel_of(record: Record, context: &ShipmentContext) -> Option<Shipment> {
+    let number = record.tracking_number?;
     let mut shipment = Shipment::new(CARRIER, number);
-    shipment.service = text(value, "freightProductName");
-    if let Some(code) = text(value, "returnCode") {
+    shipment.service = record.freight_product_name;
+    for (kind, value) in &context.references {
+        shipment.add_reference(*kind, value.clone());
+    }
+    if let Some(code) = record.return_code {
         shipment.add_reference(ReferenceKind::ReturnCode, code);
     }
-    shipment.linked_parcels = list(value, "linkedParcelNumbers")
+    shipment.linked_parcels = record
+        .linked_parcel_numbers
         .into_iter()
-        .filter_map(json::as_text)
+        .map(|number| number.0)
         .collect();
-    let events: Vec<TrackingEvent> = list(value, "events")
+    let events: Vec<Event> = record
+        .events
+        .map(|raw| json::list_of(raw.get()))
+        .unwrap_or_default();
+    shipment.events = events
         .into_iter()
         .filter_map(|e| event_of(e, &mut shipment))
         .collect();
-    shipment.events = events;
-    shipment.carrier_status =
-        text(value, "parcelStatus").map(|text| CarrierStatus::new(String::new(), Some(text)));
+    shipment.carrier_status = record
+        .parcel_status
+        .map(|text| CarrierStatus::new(String::new(), Some(text)));
     Some(shipment)
+}
+
+/// Where a parcel that waits for its consignee is: the place of the newest ready-for-pickup
+/// event that names one (Di writes the pickup point's name in `locationContext`).
+fn pickup_point_of(shipment: &Shipment) -> Option<PickupPoint> {
+    if shipment.status != Status::ReadyForPickup {
+        return None;
+    }
+    let place = shipment
+        .events
+        .iter()
+        .filter(|e| e.status == Status::ReadyForPickup)
+        .filter_map(|e| e.location.as_ref())
+        .find(|l| l.name.is_some())?;
+    Some(PickupPoint {
+        id: place.id.clone().or_else(|| place.name.clone())?,
+        name: place.name.clone(),
+        kinds: Vec::new(),
+        address_lines: place.address_lines.clone(),
+        coordinates: place.coordinates,
+        opening_hours: None,
+        description: None,
+        image_url: None,
+    })
 }
 
 /// Status, carrier code, last update and flow, once events are final.
@@ -515,6 +760,7 @@ fn settle(shipment: &mut Shipment) {
         .iter()
         .filter_map(|e| e.time)
         .max_by_key(Timestamp::unix_millis);
+    shipment.pickup_point = pickup_point_of(shipment);
     let service = shipment
         .service
         .as_deref()
@@ -617,8 +863,10 @@ pub fn unfetched_linked_parcels(shipments: &[Shipment]) -> Vec<String> {
     missing
 }
 
-/// Turns an Event Log v2 answer (a list of parcels) into shipments, one per physical parcel.
-/// `identifier` is the number asked for, named in a not-found error.
+/// Turns a fetch answer into shipments, one per physical parcel: Event Log v2's list of
+/// parcels, or the nested answer of Di's successor API (a list of shipments, each with its
+/// parcels as `items`), or either inside a wrapper object. `identifier` is the number asked
+/// for, named in a not-found error.
 pub fn parse_fetch(
     response: &CarrierResponse,
     identifier: Option<&str>,
@@ -626,16 +874,27 @@ pub fn parse_fetch(
     if let Some(error) = error_of(response, identifier) {
         return Err(error);
     }
-    let body = json::body(CARRIER, response)?;
-    let parcels = match &body {
-        Value::Object(_) if body.get("trackingNumber").is_some() => vec![&body],
-        _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {
+    let body: Box<RawValue> = json::parse_typed(CARRIER, response.body)?;
+    let mut parcels = Vec::new();
+    if !collect_parcels(body.get(), &ShipmentContext::default(), 0, &mut parcels) {
+        return Err(TrackingError::MalformedResponse {
             carrier: CARRIER,
-            reason: "expected a list of parcels".into(),
-        })?,
-    };
-    let shipments: Vec<Shipment> = parcels.into_iter().filter_map(parcel_of).collect();
-    Ok(merge_linked(shipments))
+            reason: "expected a list of parcels or of shipments".into(),
+        });
+    }
+    Ok(merge_linked(parcels))
+}
+
+/// The events of an Event Log v1 answer: a list, or the list under `events` or a wrapper key.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EventsWrapper {
+    events: Option<Box<RawValue>>,
+    data: Option<Box<RawValue>>,
+    items: Option<Box<RawValue>>,
+    results: Option<Box<RawValue>>,
+    value: Option<Box<RawValue>>,
+    records: Option<Box<RawValue>>,
 }
 
 /// Turns an Event Log v1 answer (events only) into the shipment of `identifier`.
@@ -646,14 +905,28 @@ pub fn parse_fetch_v1(
     if let Some(error) = error_of(response, Some(identifier)) {
         return Err(error);
     }
-    let body = json::body(CARRIER, response)?;
-    let events = match &body {
-        Value::Object(_) if body.get("events").is_some() => list(&body, "events"),
-        _ => json::records(&body).ok_or_else(|| TrackingError::MalformedResponse {
+    let body: Box<RawValue> = json::parse_typed(CARRIER, response.body)?;
+    let list = match body.get().trim_start().as_bytes().first() {
+        Some(b'[') => Some(body),
+        Some(b'{') => serde_json::from_str::<EventsWrapper>(body.get())
+            .ok()
+            .and_then(|w| {
+                w.events
+                    .or(w.data)
+                    .or(w.items)
+                    .or(w.results)
+                    .or(w.value)
+                    .or(w.records)
+            }),
+        _ => None,
+    };
+    let Some(list) = list else {
+        return Err(TrackingError::MalformedResponse {
             carrier: CARRIER,
             reason: "expected a list of events".into(),
-        })?,
+        });
     };
+    let events: Vec<Event> = json::list_of(list.get());
     let mut shipment = Shipment::new(CARRIER, identifier.trim());
     let parsed: Vec<TrackingEvent> = events
         .into_iter()
@@ -703,6 +976,16 @@ mod tests {
             Status::Unknown
         );
         assert_eq!(status_of_event(None, None, None, None), Status::Unknown);
+        // A notice, even one whose key sounds like a status.
+        assert_eq!(
+            status_of_event(
+                Some("013"),
+                Some("event.type.pub.consignee.notified.delivered"),
+                None,
+                Some("3")
+            ),
+            Status::Unknown
+        );
     }
 
     #[test]

@@ -1,65 +1,23 @@
 //! What an HTTP status means to a consumer, shared by every adapter.
 
-use serde_json::Value;
-
 use crate::carrier::retry_after::parse_retry_after;
 use crate::model::{Carrier, TrackingError};
 
-/// A carrier's answer as the proxy or widget received it.
+/// A carrier's answer as the proxy or widget received it: the adapters parse its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CarrierResponse<'a> {
     pub status: u16,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<&'a str>,
     pub body: &'a [u8],
-    pub(crate) json: JsonSource<'a>,
 }
-
-/// Where the adapters get the body as JSON from.
-///
-/// A function pointer rather than a direct call: a caller that brings its own parser (the widget
-/// uses the browser's) never names serde_json's, so it is left out of that caller's binary.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum JsonSource<'a> {
-    /// Parse `body` with this function when an adapter asks.
-    Parse(fn(&[u8]) -> Result<Value, String>),
-    /// Already parsed, or why it is not JSON.
-    Parsed(&'a Result<Value, String>),
-}
-
-/// Two answers are equal when they carry the same JSON: which function would parse the bytes
-/// does not matter, and comparing function pointers is not meaningful.
-impl PartialEq for JsonSource<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (JsonSource::Parse(_), JsonSource::Parse(_)) => true,
-            (JsonSource::Parsed(a), JsonSource::Parsed(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for JsonSource<'_> {}
 
 impl<'a> CarrierResponse<'a> {
-    /// An answer whose body the adapters parse with serde_json.
     pub fn new(status: u16, body: &'a [u8]) -> Self {
         CarrierResponse {
             status,
             retry_after: None,
             body,
-            json: JsonSource::Parse(crate::carrier::json::parse_bytes),
-        }
-    }
-
-    /// An answer whose body the caller has already parsed: `json` is the body as JSON, or the
-    /// parser's message when it is not JSON. `body` is still read for blank-body checks.
-    pub fn parsed(status: u16, body: &'a [u8], json: &'a Result<Value, String>) -> Self {
-        CarrierResponse {
-            status,
-            retry_after: None,
-            body,
-            json: JsonSource::Parsed(json),
         }
     }
 

@@ -106,6 +106,38 @@ pub fn status_of(name: &str) -> Status {
     status_entry(name).map_or(Status::Unknown, |entry| entry.status)
 }
 
+/// The words for a status name: its Polish title from [`STATUS_TABLE`], or, for a name InPost
+/// added after the table (`stored_by_sender`), the name itself in words, so that the consumer
+/// still reads what InPost said.
+fn status_text(name: &str) -> Option<String> {
+    match status_entry(name) {
+        Some(entry) => Some(entry.text).filter(|t| !t.is_empty()).map(str::to_owned),
+        None => Some(name.replace('_', " ").trim().to_owned()).filter(|t| !t.is_empty()),
+    }
+}
+
+/// Where a history entry happened: its `location` (text, or an object with a name and
+/// coordinates, in newer answers), else its `agency`; both may be `null`.
+fn history_location(detail: &Value) -> Option<Location> {
+    let (name, coordinates) = match field(detail, "location") {
+        Some(place @ Value::Object(_)) => (
+            json::text_any(place, &["name", "description", "city"]),
+            Coordinates::checked(
+                number(place, "latitude").unwrap_or(f64::NAN),
+                number(place, "longitude").unwrap_or(f64::NAN),
+            ),
+        ),
+        Some(other) => (json::as_text(other), None),
+        None => (None, None),
+    };
+    Location {
+        name: name.or_else(|| text(detail, "agency")),
+        coordinates,
+        ..Location::default()
+    }
+    .non_empty()
+}
+
 /// The flow step a status name stands for, where it is more precise than its status.
 fn step_of(name: &str) -> Option<Step> {
     match name {
@@ -165,7 +197,7 @@ fn error_of(response: &CarrierResponse) -> Option<TrackingError> {
     if (200..300).contains(&response.status) {
         return None;
     }
-    let body = json::body(CARRIER, response).unwrap_or(Value::Null);
+    let body = json::body(CARRIER, response.body).unwrap_or(Value::Null);
     let message = text(&body, "message").or_else(|| text(&body, "description"));
     let code = text(&body, "error").unwrap_or_default();
     let reference = message.as_deref().and_then(long_number);
@@ -218,7 +250,7 @@ fn object(response: &CarrierResponse) -> Result<Value, TrackingError> {
     if let Some(error) = error_of(response) {
         return Err(error);
     }
-    let value = json::body(CARRIER, response)?;
+    let value = json::body(CARRIER, response.body)?;
     if value.is_object() {
         Ok(value)
     } else {
@@ -265,25 +297,19 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
         let Some(name) = text(detail, "status") else {
             continue;
         };
-        let entry = status_entry(&name);
         shipment.events.push(TrackingEvent {
             time: timestamp(detail, "datetime"),
             status: status_of(&name),
             carrier_status: CarrierStatus {
-                text: entry
-                    .map(|e| e.text)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned),
+                text: status_text(&name),
                 origin_code: text(detail, "origin_status"),
                 code: name,
             },
             detail: None,
             destination: None,
-            location: text(detail, "agency").map(|name| Location {
-                name: Some(name),
-                ..Location::default()
-            }),
+            location: history_location(detail),
             source: None,
+            notice: None,
         });
     }
     shipment.sort_and_collapse_events();
@@ -298,10 +324,7 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
         shipment.status = status_of(name);
         shipment.carrier_status = Some(CarrierStatus::new(
             name.clone(),
-            status_entry(name)
-                .map(|e| e.text)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
+            status_text(name),
         ));
     }
 
@@ -390,7 +413,10 @@ fn point_of(detail: Option<&Value>, fallback_id: Option<String>) -> Option<Picku
         )
     });
     let raw_hours = text(detail, "opening_hours");
-    let always_open = field(detail, "location_247").and_then(Value::as_bool) == Some(true);
+    // `location_247` in older answers, `location247` in newer ones.
+    let always_open = ["location_247", "location247"]
+        .iter()
+        .any(|key| field(detail, key).and_then(Value::as_bool) == Some(true));
     let opening_hours = if always_open {
         Some(crate::model::OpeningHours::AlwaysOpen {
             raw: raw_hours.unwrap_or_else(|| "24/7".into()),

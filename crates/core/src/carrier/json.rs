@@ -1,21 +1,38 @@
 //! Reading carrier JSON loosely: carriers add keys, send `null`, send numbers as strings and
-//! strings as numbers, and the InPost documentation even shows trailing commas. Adapters read
-//! a `serde_json::Value` through these helpers instead of strict structs, so that a new key or
-//! a `null` never turns a good answer into an error.
+//! strings as numbers, and the InPost documentation even shows trailing commas.
+//!
+//! Every body is parsed from its bytes by serde_json, into typed structs whose members go
+//! through the lenient readers here ([`exact_text`], [`lenient_number`], [`lenient_list`]), or
+//! into a `serde_json::Value` read through [`text`], [`number`] and [`list`]. Either way a new
+//! key or a `null` never turns a good answer into an error.
+//!
+//! Numbers stay exact: a member read as text keeps the digits the carrier wrote (Di's
+//! `trackingNumber` is a JSON whole number of up to 35 digits, which neither `u64` nor `f64`
+//! holds), because the typed readers take the member's raw JSON text (serde_json's `RawValue`)
+//! instead of a parsed number. Unknown members are skipped by serde_json without recursion;
+//! parsing into a `Value` stops at serde_json's nesting limit of 128.
 
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::carrier::http::{CarrierResponse, JsonSource};
 use crate::model::Carrier;
 use crate::model::TrackingError;
 
 /// Parses a body as JSON, forgiving a byte-order mark and commas before `}` or `]`.
 pub fn parse_lenient(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
+    parse_typed(carrier, body)
+}
+
+/// Parses a body into any type, forgiving a byte-order mark and commas before `}` or `]` as
+/// [`parse_lenient`] does.
+pub fn parse_typed<T: DeserializeOwned>(carrier: Carrier, body: &[u8]) -> Result<T, TrackingError> {
     parse_bytes(body).map_err(|reason| not_json(carrier, &reason))
 }
 
-/// [`parse_lenient`] with the parser's message as the error.
-pub(crate) fn parse_bytes(body: &[u8]) -> Result<Value, String> {
+/// [`parse_typed`] with the parser's message as the error.
+pub(crate) fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
@@ -24,13 +41,74 @@ pub(crate) fn parse_bytes(body: &[u8]) -> Result<Value, String> {
     }
 }
 
-/// The body of an answer as JSON, from wherever the answer says it comes.
-pub(crate) fn body(carrier: Carrier, response: &CarrierResponse) -> Result<Value, TrackingError> {
-    match response.json {
-        JsonSource::Parse(parse) => parse(response.body),
-        JsonSource::Parsed(parsed) => parsed.clone(),
+/// The body of an answer as JSON.
+pub(crate) fn body(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
+    parse_typed(carrier, body)
+}
+
+/// A member's raw JSON text as trimmed text: a string's content, a number's digits exactly as
+/// written, `true`/`false`; `None` for `null`, empty text, objects and lists.
+pub fn raw_text(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let text = match raw.as_bytes().first()? {
+        b'"' => serde_json::from_str::<String>(raw).ok()?.trim().to_owned(),
+        b'{' | b'[' | b'n' => return None,
+        _ => raw.to_owned(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// A member as text, exactly as written (see [`raw_text`]): for
+/// `#[serde(default, deserialize_with = "json::exact_text")]` on an `Option<String>`. Never
+/// fails on a value of another type. Needs serde_json's own deserializer (from bytes or text).
+pub fn exact_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    Ok(raw_text(raw.get()))
+}
+
+/// A member as a number, from a JSON number or a numeric string (`"59,91"` too); `None` for
+/// anything else. For `#[serde(default, deserialize_with = "json::lenient_number")]`.
+pub fn lenient_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<f64>, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    Ok(raw_text(raw.get()).and_then(|text| parse_decimal(&text)))
+}
+
+/// A member as a list of `T`: elements that are not a `T` are left out, a single object counts
+/// as a list of one, anything else as an empty list. For
+/// `#[serde(default, deserialize_with = "json::lenient_list")]`.
+pub fn lenient_list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    Ok(list_of(raw.get()))
+}
+
+/// The elements of a raw JSON list that read as `T` (see [`lenient_list`]).
+pub fn list_of<T: DeserializeOwned>(raw: &str) -> Vec<T> {
+    match raw.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str::<Vec<Box<RawValue>>>(raw)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| serde_json::from_str(item.get()).ok())
+            .collect(),
+        Some(b'{') => serde_json::from_str(raw).ok().into_iter().collect(),
+        _ => Vec::new(),
     }
-    .map_err(|reason| not_json(carrier, &reason))
+}
+
+/// Text or a number exactly as written, for the elements of a [`lenient_list`]: an element
+/// with no text (`null`, `""`, an object) is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExactText(pub String);
+
+impl<'de> Deserialize<'de> for ExactText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        exact_text(deserializer)?
+            .map(ExactText)
+            .ok_or_else(|| D::Error::custom("expected text or a number"))
+    }
 }
 
 fn not_json(carrier: Carrier, reason: &str) -> TrackingError {
@@ -41,8 +119,7 @@ fn not_json(carrier: Carrier, reason: &str) -> TrackingError {
 }
 
 /// Drops every comma that is followed (after whitespace) by `}` or `]`, outside strings: the
-/// repair [`parse_lenient`] tries when a body is not strict JSON, for callers with their own
-/// parser.
+/// repair [`parse_lenient`] tries when a body is not strict JSON.
 pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut strings = StringTracker::default();
@@ -61,7 +138,7 @@ pub fn without_trailing_commas(body: &[u8]) -> Vec<u8> {
 /// Follows a JSON text byte by byte and tells which bytes stand outside string literals, for
 /// repairs that must never touch the inside of a string (an escaped quote does not end one).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct StringTracker {
+struct StringTracker {
     in_string: bool,
     escaped: bool,
 }
@@ -69,7 +146,7 @@ pub struct StringTracker {
 impl StringTracker {
     /// Takes the next byte; `true` when it is outside every string. The quotes themselves count
     /// as inside, so a caller looking for structure never mistakes them for it.
-    pub fn outside(&mut self, byte: u8) -> bool {
+    fn outside(&mut self, byte: u8) -> bool {
         if self.in_string {
             if self.escaped {
                 self.escaped = false;
@@ -143,63 +220,22 @@ pub fn decimal(number: f64) -> String {
     }
 }
 
-/// Reads a decimal number as carriers write them in strings: `59.91`, `59,91`, `-7`, `1e3`.
-///
-/// Not `str::parse::<f64>`: its correctly-rounded algorithm brings 10 KB of tables into the
-/// widget's wasm. This is exact (the same `f64`) whenever the digits fit 2^53 and the power of
-/// ten is at most 22, which covers coordinates and temperatures; longer inputs may differ in
-/// the last bit. Infinity and NaN are not numbers a carrier means.
+/// Reads a decimal number as carriers write them in strings: `59.91`, `59,91`, `-7`, `1e3`,
+/// with `str::parse` (correctly rounded, and quick for any exponent). Infinity and NaN are not
+/// numbers a carrier means.
 pub fn parse_decimal(text: &str) -> Option<f64> {
-    let (negative, text) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (mantissa_text, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (whole, fraction) = match mantissa_text.find(['.', ',']) {
-        Some(at) => (&mantissa_text[..at], &mantissa_text[at + 1..]),
-        None => (mantissa_text, ""),
-    };
-    if whole.is_empty() && fraction.is_empty() {
+    let text = text.trim();
+    // `str::parse` also reads `inf` and `NaN`; a carrier's number starts with a sign, a digit or
+    // a point.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ',')) {
         return None;
     }
-    let mut mantissa: u64 = 0;
-    let mut scale = exponent;
-    for (index, byte) in whole.bytes().chain(fraction.bytes()).enumerate() {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        if index >= whole.len() {
-            scale = scale.checked_sub(1)?;
-        }
-        match mantissa
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(u64::from(byte - b'0')))
-        {
-            Some(next) => mantissa = next,
-            // A digit beyond what u64 holds is dropped (it moves the value by less than its last
-            // bit): the value is then ten times what the kept digits say.
-            None => scale = scale.checked_add(1)?,
-        }
-    }
-    // Integers up to 2^53 and powers of ten up to 10^22 are exact doubles, so one
-    // multiplication or division rounds once: the correctly rounded result.
-    let mut value = mantissa as f64;
-    let mut remaining = scale;
-    while remaining > 0 {
-        let step = remaining.min(22);
-        value *= 10f64.powi(step);
-        remaining -= step;
-    }
-    while remaining < 0 {
-        let step = (-remaining).min(22);
-        value /= 10f64.powi(step);
-        remaining += step;
-    }
-    Some(if negative { -value } else { value })
+    let parsed = if text.contains(',') {
+        text.replacen(',', ".", 1).parse::<f64>()
+    } else {
+        text.parse::<f64>()
+    };
+    parsed.ok().filter(|value| value.is_finite())
 }
 
 /// The first of several keys that holds a number.
@@ -273,10 +309,70 @@ mod tests {
         }
         assert_eq!(parse_decimal("59,91"), Some(59.91));
         for junk in [
-            "", "-", ".", "1.2.3", "abc", "1e", "inf", "NaN", "1 2", "--1",
+            "", "-", ".", "1.2.3", "abc", "1e", "inf", "NaN", "+inf", "-infinity", "1 2", "--1",
+            "1e400",
         ] {
             assert_eq!(parse_decimal(junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn extreme_exponents_neither_panic_nor_take_long() {
+        // The hand-written reader this replaced overflowed on the first in debug builds and
+        // looped for seconds on the others.
+        assert_eq!(parse_decimal("1e-2147483648"), Some(0.0));
+        assert_eq!(parse_decimal("-1e-2147483649"), Some(-0.0));
+        assert_eq!(parse_decimal("1e2147483647"), None);
+        assert_eq!(parse_decimal("0e999999999999999999"), Some(0.0));
+        assert_eq!(parse_decimal("59,91e-99999999"), Some(0.0));
+    }
+
+    #[test]
+    fn typed_members_keep_every_digit_and_tolerate_any_type() {
+        #[derive(serde::Deserialize)]
+        struct Parcel {
+            #[serde(default, deserialize_with = "exact_text")]
+            number: Option<String>,
+            #[serde(default, deserialize_with = "lenient_number")]
+            lat: Option<f64>,
+            #[serde(default, deserialize_with = "lenient_list")]
+            linked: Vec<ExactText>,
+        }
+        let parcel: Parcel = parse_typed(
+            Carrier::Di,
+            br#"{"number": 37072476001011975437072476001011975, "lat": "59,91", "linked": [1, null, "", {"a": 1}, " B2 ", 123456789012345678901234567890]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            parcel.number.as_deref(),
+            Some("37072476001011975437072476001011975")
+        );
+        assert_eq!(parcel.lat, Some(59.91));
+        let linked: Vec<&str> = parcel.linked.iter().map(|n| n.0.as_str()).collect();
+        assert_eq!(linked, ["1", "B2", "123456789012345678901234567890"]);
+        let odd: Parcel =
+            parse_typed(Carrier::Di, br#"{"number": {"x": []}, "lat": [1], "linked": {"a": 1}}"#)
+                .unwrap();
+        assert_eq!((odd.number, odd.lat, odd.linked.len()), (None, None, 0));
+    }
+
+    #[test]
+    fn unknown_members_nest_deeper_than_any_parser_stack_without_harm() {
+        #[derive(serde::Deserialize)]
+        struct Parcel {
+            #[serde(default, deserialize_with = "exact_text")]
+            number: Option<String>,
+        }
+        let depth = 100_000;
+        let body = format!(
+            r#"{{"unknown": {}{}, "number": 42}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let parcel: Parcel = parse_typed(Carrier::Di, body.as_bytes()).unwrap();
+        assert_eq!(parcel.number.as_deref(), Some("42"));
+        // Into a `Value` the same nesting stops at serde_json's limit instead of the stack.
+        assert!(parse_lenient(Carrier::Di, body.as_bytes()).is_err());
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Which answer a captured body is, and one entry point that normalizes any of them: what the
-//! CLI, the golden tests and the widget call when they hold a raw carrier response.
+//! CLI, the golden tests, the proxy and the widget call with a carrier's status and bytes.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::carrier::http::CarrierResponse;
 use crate::carrier::inpost::{self, ServiceHistory, StatusTitle};
@@ -150,37 +149,6 @@ pub fn normalize(
     })
 }
 
-/// [`normalize`] for a caller that parses JSON itself, with any serde deserializer over the
-/// parsed body (the widget reads the browser's `JSON.parse` result this way, which leaves
-/// serde_json's parser out of its wasm). `json` is `Err` with the parser's message when the body
-/// is not JSON; `body` is the raw body, which adapters check for blankness.
-pub fn normalize_from<'de, D: Deserializer<'de>>(
-    kind: ResponseKind,
-    status: u16,
-    retry_after: Option<&str>,
-    body: &[u8],
-    json: Result<D, String>,
-    reference: Option<&str>,
-) -> Result<Normalized, TrackingError> {
-    let json = json.and_then(|json| Value::deserialize(json).map_err(|error| error.to_string()));
-    let response = CarrierResponse::parsed(status, body, &json).with_retry_after(retry_after);
-    normalize(kind, &response, reference)
-}
-
-/// [`normalize_from`] for a caller that already holds the body as a `Value`: no deserializer,
-/// so none of serde's error formatting ends up in the caller's binary.
-pub fn normalize_value(
-    kind: ResponseKind,
-    status: u16,
-    retry_after: Option<&str>,
-    body: &[u8],
-    json: &Result<Value, String>,
-    reference: Option<&str>,
-) -> Result<Normalized, TrackingError> {
-    let response = CarrierResponse::parsed(status, body, json).with_retry_after(retry_after);
-    normalize(kind, &response, reference)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,18 +217,7 @@ mod tests {
             let status = statuses[(random.next() as usize) % statuses.len()];
             let retry_after = ["5", "Sun, 06 Nov 1994 08:49:37 GMT", "\u{0}99", ""][round % 4];
             let response = CarrierResponse::new(status, &body).with_retry_after(Some(retry_after));
-            let strict = normalize(kind, &response, Some("ref"));
-            // The same answer through a caller's own parser gives the same result.
-            let parsed = crate::carrier::json::parse_bytes(&body);
-            let through = normalize_from(
-                kind,
-                status,
-                Some(retry_after),
-                &body,
-                parsed.as_ref().map_err(Clone::clone),
-                Some("ref"),
-            );
-            assert_eq!(strict, through, "{kind:?} {status}");
+            let _ = normalize(kind, &response, Some("ref"));
             let _ = crate::carrier::di::validate_register_event(&body);
         }
     }

@@ -57,9 +57,11 @@ pub fn status_mapping_markdown() -> String {
 
     out.push_str("## Di (Parcel Event Log)\n\n");
     out.push_str(
-        "An event is classified by the first rule that applies:\n\n\
+        "An event of group 3 (communication: an SMS or e-mail to the consignee) is a notice, not a\n\
+         status: it is `unknown`, whatever its other codes say, and carries `notice` with its\n\
+         channel. Any other event is classified by the first rule that applies:\n\n\
          1. a fragment of `eventType.i18nKey` (first match in table order);\n\
-         2. event groups 1 (received) and 3 (communication), which decide on their own;\n\
+         2. event group 1 (received), which decides on its own;\n\
          3. the event type ID;\n\
          4. the additional-info ID (when it names a status);\n\
          5. the event group.\n\n\

@@ -252,7 +252,7 @@ fn records(response: &CarrierResponse) -> Result<Option<Vec<Value>>, TrackingErr
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let body = json::body(CARRIER, response)?;
+    let body = json::body(CARRIER, response.body)?;
     let records = match &body {
         Value::Object(_) if json::records(&body).is_none() => vec![body.clone()],
         _ => json::records(&body)
@@ -268,7 +268,7 @@ fn records(response: &CarrierResponse) -> Result<Option<Vec<Value>>, TrackingErr
 }
 
 fn message_of(response: &CarrierResponse) -> Option<String> {
-    let body = json::body(CARRIER, response).ok()?;
+    let body = json::body(CARRIER, response.body).ok()?;
     text_any(&body, &["message", "title", "detail", "error"])
 }
 
@@ -321,6 +321,7 @@ fn record_event(code: &str, time: Option<Timestamp>) -> TrackingEvent {
         location: None,
         destination: None,
         source: None,
+        notice: None,
     }
 }
 
@@ -522,6 +523,7 @@ fn movement(record: &Value, shipment: &mut Shipment) -> TrackingEvent {
         destination: location_of(field(record, "toLocation")),
         source: field(record, "carrier")
             .and_then(|c| text(c, "name").or_else(|| text(c, "number"))),
+        notice: None,
     }
 }
 

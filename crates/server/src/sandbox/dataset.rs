@@ -184,10 +184,30 @@ pub struct DiParcel {
     pub parcel_status_en: String,
     #[serde(default)]
     pub linked_parcel_numbers: Vec<String>,
+    /// How the fetch answers for this parcel: Event Log v2's flat list of parcels (the default)
+    /// or the successor API's list of shipments with their parcels as `items`.
+    #[serde(default)]
+    pub answer_shape: DiAnswerShape,
+    /// The shop, named in the nested answer.
+    pub shop_name: Option<String>,
+    /// The consignee's own reference (an order number), in the nested answer.
+    pub consignee_reference: Option<String>,
     #[serde(flatten)]
     pub demo: DemoNote,
     /// Oldest first.
     pub events: Vec<DiEventRecord>,
+}
+
+/// The two shapes of a Di fetch answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiAnswerShape {
+    /// A list of parcels, each with its events (Parcel Event Log v2).
+    #[default]
+    Flat,
+    /// A list of shipments, each with `shipmentNumber`, shop and references, whose `items` are
+    /// the parcels; events carry `eventTimeUtc` and `comChannelType` too.
+    Nested,
 }
 
 #[derive(Debug, Clone, Deserialize)]

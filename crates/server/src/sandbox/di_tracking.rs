@@ -1,6 +1,9 @@
 //! Di Parcel Event Log (seed 004): `GET /ws/json/parcel/tracking/v-1|v-2/fetch/{identifier}/
 //! {locale}/{onlyLastEvent}`, with a bearer token. v-2 answers a list of parcels with their events;
-//! v-1 the events only. Registered events join the parcel's own.
+//! v-1 the events only. Registered events join the parcel's own. A v-2 answer comes in the
+//! nested shape of Di's successor API (shipments whose `items` are the parcels) when the parcel
+//! asks for it in the data set (`answer_shape = "nested"`) or the request sends
+//! `X-Sandbox-Di-Shape: nested`.
 
 use std::sync::Arc;
 
@@ -10,8 +13,8 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::carrier::{di_error, json_response};
-use super::clock::{di_time, Timestamp};
-use super::dataset::{DiData, DiEventRecord, DiParcel};
+use super::clock::{di_time, iso8601_utc, Timestamp};
+use super::dataset::{DiAnswerShape, DiData, DiEventRecord, DiParcel};
 use super::event_store::StoredEvent;
 use super::SandboxState;
 
@@ -133,6 +136,22 @@ pub async fn fetch(
         }
     };
     let data = &state.data.di;
+    let shape_header = headers
+        .get(SHAPE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim);
+    let asked_shape = match shape_header {
+        None => None,
+        Some(shape) if shape.eq_ignore_ascii_case("nested") => Some(DiAnswerShape::Nested),
+        Some(shape) if shape.eq_ignore_ascii_case("flat") => Some(DiAnswerShape::Flat),
+        Some(other) => {
+            return di_error(
+                StatusCode::BAD_REQUEST,
+                &format!("{SHAPE_HEADER} must be flat or nested, not `{other}`."),
+                None,
+            )
+        }
+    };
     // An unknown identifier gives an empty list: the API answers "the shipments relevant for the
     // request", and there are none.
     let mut parcels: Vec<&DiParcel> = Vec::new();
@@ -149,6 +168,10 @@ pub async fn fetch(
             }
         }
     }
+    let shape = asked_shape
+        .or_else(|| parcels.first().map(|parcel| parcel.answer_shape))
+        .unwrap_or_default();
+    let nested = shape == DiAnswerShape::Nested && !events_only;
     let rendered: Vec<(&DiParcel, Vec<Value>)> = parcels
         .into_iter()
         .map(|parcel| {
@@ -167,7 +190,7 @@ pub async fn fetch(
             }
             let events = views
                 .iter()
-                .map(|view| render_event(data, parcel, view, locale))
+                .map(|view| render_event(data, parcel, view, locale, nested))
                 .collect();
             (parcel, events)
         })
@@ -177,6 +200,8 @@ pub async fn fetch(
             .into_iter()
             .flat_map(|(_, events)| events)
             .collect()
+    } else if nested {
+        render_shipments(rendered, locale)
     } else {
         rendered
             .into_iter()
@@ -184,6 +209,43 @@ pub async fn fetch(
             .collect()
     };
     json_response(StatusCode::OK, &Value::Array(body))
+}
+
+/// The request header that asks for an answer shape, for trying the nested one with any parcel.
+pub const SHAPE_HEADER: &str = "X-Sandbox-Di-Shape";
+
+/// The nested answer: parcels grouped by shipment number, in the order they came, each shipment
+/// with its shop and references and its parcels as `items`.
+fn render_shipments(rendered: Vec<(&DiParcel, Vec<Value>)>, locale: Locale) -> Vec<Value> {
+    let mut shipments: Vec<(&DiParcel, Vec<Value>)> = Vec::new();
+    for (parcel, events) in rendered {
+        let mut item = render_parcel(parcel, events, locale);
+        // The successor API documents `trackingNumber` as a JSON whole number.
+        if let Ok(number) = parcel.tracking_number.parse::<u64>() {
+            item["trackingNumber"] = json!(number);
+        }
+        match shipments
+            .iter_mut()
+            .find(|(first, _)| first.shipment_number == parcel.shipment_number)
+        {
+            Some((_, items)) => items.push(item),
+            None => shipments.push((parcel, vec![item])),
+        }
+    }
+    shipments
+        .into_iter()
+        .map(|(parcel, items)| {
+            json!({
+                "shipmentNumber": format!("(401){}", parcel.shipment_number),
+                "shopId": 4711,
+                "shopName": parcel.shop_name,
+                "consigneeReference": parcel.consignee_reference,
+                "consignorReference": null,
+                "properties": {},
+                "items": items,
+            })
+        })
+        .collect()
 }
 
 fn render_parcel(parcel: &DiParcel, events: Vec<Value>, locale: Locale) -> Value {
@@ -201,7 +263,13 @@ fn render_parcel(parcel: &DiParcel, events: Vec<Value>, locale: Locale) -> Value
     })
 }
 
-fn render_event(data: &DiData, parcel: &DiParcel, view: &EventView, locale: Locale) -> Value {
+fn render_event(
+    data: &DiData,
+    parcel: &DiParcel,
+    view: &EventView,
+    locale: Locale,
+    nested: bool,
+) -> Value {
     let translate = |code: &str, entry: Option<&super::dataset::DiCode>| -> Value {
         match entry {
             Some(entry) => json!({
@@ -221,7 +289,7 @@ fn render_event(data: &DiData, parcel: &DiParcel, view: &EventView, locale: Loca
     let group = event_type
         .and_then(|entry| entry.group)
         .and_then(|id| data.event_group(id));
-    json!({
+    let mut event = json!({
         "eventTime": di_time(view.at),
         "lat": view.lat,
         "lon": view.lon,
@@ -239,5 +307,11 @@ fn render_event(data: &DiData, parcel: &DiParcel, view: &EventView, locale: Loca
         "message": view.message,
         "shipmentNumber": format!("(401){}", parcel.shipment_number),
         "trackingReference": format!("(00){}", parcel.tracking_number),
-    })
+    });
+    if nested {
+        // The successor API adds the time in UTC and names the channel as Register Event does.
+        event["eventTimeUtc"] = json!(iso8601_utc(view.at).replace("+00:00", "Z"));
+        event["comChannelType"] = json!(view.communication_channel);
+    }
+    event
 }
