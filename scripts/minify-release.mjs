@@ -1,19 +1,29 @@
 // Shrinks what a release build ships, as a post_build hook (Trunk.toml) on trunk's staging
 // directory, before that directory becomes dist/:
+// - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
+//   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
+//   one more request, and one more round trip, before the widget could start;
 // - every JavaScript file (wasm-bindgen's glue, its snippets and the loader), with terser;
 // - the language catalogs fetched on demand (locales/*.txt), down to their `key=text` lines, as
 //   build.rs does for the English catalog inside the wasm: comments and blank lines are for
-//   translators, and each consumer downloads one of these files.
+//   translators, and each consumer downloads one of these files;
+// - then every file a browser fetches (wasm, JavaScript, CSS, catalogs) gets a brotli (`.br`,
+//   quality 11) and a gzip (`.gz`, level 9) copy beside it, so that a server sends the smallest
+//   encoding the browser accepts without compressing on each request: `trackline demo` does
+//   (tower-http's ServeDir), and docs/embedding.md shows the nginx and Caddy lines. Node's own
+//   zlib makes both.
 //
 // trunk's own minifier cannot parse the glue's `import * as` lines and then ships the file as it
 // was, with only a warning; so the glue is minified here, and a missing terser fails the build
 // instead of shipping unminified files.
 //
-// Names that other files rely on stay as they are: terser never renames exports or imported
-// bindings' exported names (trackline.js imports `init, { mount, autoMount }`), nor properties
-// (the wasm module imports the glue's functions as properties of its imports object).
-import { readdir, readFile, writeFile } from "node:fs/promises";
+// Names that other files rely on stay as they are: terser never renames exports (trackline.js
+// reads `default`, `mount`, `autoMount` and `setLocalesUrl` from the glue's module), nor
+// properties (the wasm module imports the glue's functions as properties of its imports object).
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlib, gzip } from "node:zlib";
 
 if (process.env.TRUNK_PROFILE !== "release") {
   // Development builds (`trunk serve`) stay readable.
@@ -64,6 +74,78 @@ function catalogEntriesOnly(text) {
   return kept.map((line) => `${line}\n`).join("");
 }
 
+// One snippet module as an expression of the glue: its body runs in its own function scope, so
+// its top-level names cannot meet the glue's, and returns the names it exports. Snippets are
+// plain `export function|const|let|class` modules without imports; anything else fails the
+// build, rather than shipping a glue that breaks.
+function snippetAsExpression(source, file) {
+  if (/^\s*import\b/m.test(source) || /^\s*export\s+(default|\{|\*)/m.test(source)) {
+    throw new Error(`${file}: only \`export function|const|let|class NAME\` snippets can be folded`);
+  }
+  const exported = [];
+  const body = source.replace(
+    /^(\s*)export\s+((?:async\s+)?function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/gm,
+    (_, indent, kind, name) => {
+      exported.push(name);
+      return `${indent}${kind} ${name}`;
+    },
+  );
+  return `(() => {\n${body}\nreturn { ${exported.join(", ")} };\n})()`;
+}
+
+// Folds each snippet module into the glue, once, as `const __tracklineSnippetN = (() => ...)();`
+// before its first import, and turns its import statements into plain bindings:
+//   import { a, b as c } from "./snippets/.../inlineN.js";  ->  const { a, b: c } = __tracklineSnippetN;
+//   import * as importN from "./snippets/.../inlineN.js";   ->  const importN = __tracklineSnippetN;
+// (the second form hands the wasm a snippet's functions as one object; the wasm names that
+// object by the snippet's path, a key of the glue's imports object that stays as it is).
+async function foldSnippets(glueFile) {
+  const glue = await readFile(glueFile, "utf8");
+  const statements = /^import\s+(\{[^}]*\}|\*\s*as\s+[A-Za-z_$][\w$]*)\s*from\s*(["'])(\.\/snippets\/[^"']+)\2;?[ \t]*$/gm;
+  const defined = new Map();
+  let folded = "";
+  let last = 0;
+  for (const match of glue.matchAll(statements)) {
+    const [statement, clause, , path] = match;
+    let definition = "";
+    if (!defined.has(path)) {
+      const name = `__tracklineSnippet${defined.size}`;
+      defined.set(path, name);
+      const expression = snippetAsExpression(await readFile(join(stagingDir, path), "utf8"), path);
+      definition = `const ${name} = ${expression};\n`;
+    }
+    const binding = clause.startsWith("{")
+      ? `{ ${clause
+          .slice(1, -1)
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean)
+          .map((name) => name.replace(/\s+as\s+/, ": "))
+          .join(", ")} }`
+      : clause.replace(/^\*\s*as\s+/, "");
+    folded += `${glue.slice(last, match.index)}${definition}const ${binding} = ${defined.get(path)};`;
+    last = match.index + statement.length;
+  }
+  folded += glue.slice(last);
+  if (/\bimport\b[^;\n]*["']\.\/snippets\//.test(folded)) {
+    throw new Error(`${glueFile} still imports a snippet in a form this script does not fold`);
+  }
+  await writeFile(glueFile, folded);
+  return defined.size;
+}
+
+try {
+  const glues = (await readdir(stagingDir)).filter((name) => /^trackline-widget.*\.js$/.test(name));
+  if (glues.length !== 1) {
+    throw new Error(`expected one wasm-bindgen glue (trackline-widget*.js) in ${stagingDir}, found ${glues.length}`);
+  }
+  await foldSnippets(join(stagingDir, glues[0]));
+  await rm(join(stagingDir, "snippets"), { recursive: true, force: true });
+} catch (error) {
+  console.error(`minify-release: cannot fold the snippets into the glue: ${error.message}`);
+  process.exit(1);
+}
+
 const options = {
   // Every file is an ES module: its top-level names are private and may be shortened.
   module: true,
@@ -100,4 +182,29 @@ if (catalogs.length === 0) {
 }
 for (const file of catalogs) {
   await writeFile(file, catalogEntriesOnly(await readFile(file, "utf8")));
+}
+
+// Compressed copies, written last so that they hold the final bytes of each file.
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+const COMPRESSED = [".wasm", ".js", ".css", ".txt"];
+const served = [];
+for (const ending of COMPRESSED) {
+  served.push(...(await filesEndingWith(stagingDir, ending)));
+}
+for (const file of served) {
+  const bytes = await readFile(file);
+  const mode = file.endsWith(".wasm") ? zlib.BROTLI_MODE_GENERIC : zlib.BROTLI_MODE_TEXT;
+  const [br, gz] = await Promise.all([
+    brotli(bytes, {
+      params: {
+        [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+        [zlib.BROTLI_PARAM_LGWIN]: zlib.BROTLI_MAX_WINDOW_BITS,
+        [zlib.BROTLI_PARAM_MODE]: mode,
+        [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    }),
+    gzipped(bytes, { level: zlib.Z_BEST_COMPRESSION }),
+  ]);
+  await Promise.all([writeFile(`${file}.br`, br), writeFile(`${file}.gz`, gz)]);
 }

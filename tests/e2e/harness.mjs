@@ -14,8 +14,13 @@ const WIDGET_DIR = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
 export const SCREENSHOTS = join(ROOT, "target/e2e");
 
 /// Starts `trackline <args> --port 0` and resolves once it prints the address it listens on.
-export async function startTrackline(args = ["demo"], { timeoutMs = 30_000 } = {}) {
-  const child = spawn(BINARY, [...args, "--port", "0", "--widget-dir", WIDGET_DIR], {
+/// `binary` and `widgetDir` default to the debug build and dist/ (or TRACKLINE_BIN and
+/// TRACKLINE_WIDGET_DIR).
+export async function startTrackline(
+  args = ["demo"],
+  { timeoutMs = 30_000, binary = BINARY, widgetDir = WIDGET_DIR } = {},
+) {
+  const child = spawn(binary, [...args, "--port", "0", "--widget-dir", widgetDir], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,14 +10,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use tower::Layer;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -102,10 +98,8 @@ pub fn app(config: DemoConfig) -> Router {
         .merge(proxy)
         // Map tiles drawn locally, so the pickup-point map renders with no network.
         .merge(crate::tiles::router())
-        .fallback_service(
-            SetResponseHeaderLayer::overriding(CONTENT_TYPE, utf8_plain_text)
-                .layer(ServeDir::new(&config.widget_dir)),
-        )
+        // The widget's files, compressed ahead of time, with validators (widget_files.rs).
+        .fallback_service(crate::widget_files::service(&config.widget_dir))
         // Outermost: one log line per request, whatever answered it.
         .layer(
             TraceLayer::new_for_http()
@@ -119,13 +113,6 @@ pub fn app(config: DemoConfig) -> Router {
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-}
-
-/// The widget's catalogs (`locales/*.txt`) are UTF-8; the file server names their type without
-/// a charset, and a browser opening one directly would then guess another encoding.
-fn utf8_plain_text<B>(response: &axum::http::Response<B>) -> Option<HeaderValue> {
-    (response.headers().get(CONTENT_TYPE)? == "text/plain")
-        .then_some(HeaderValue::from_static("text/plain; charset=utf-8"))
 }
 
 /// The request path as it may be logged: no query string (a link's `id` access key and its

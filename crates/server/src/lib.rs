@@ -7,6 +7,7 @@ pub mod demo;
 pub mod proxy;
 pub mod sandbox;
 pub mod tiles;
+pub mod widget_files;
 
 mod logging;
 pub use logging::shutdown_signal;

@@ -1,0 +1,171 @@
+// Prints how long a consumer waits for the widget's status headline, and how many bytes cross
+// the wire, on a phone profile and unthrottled. It starts `trackline demo` on a free loopback
+// port (release binary if built, else debug) with the release widget in dist/, drives headless
+// Chromium through each parcel's link with the cache off, and prints the median and range of
+// each figure. It prints; it never fails on a figure.
+//
+//   scripts/bench-widget [--runs N] [--binary PATH] [--widget-dir DIR]
+//
+// Profiles (Chrome DevTools' protocol):
+// - "slow 4G, 4x CPU": 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up
+//   (Network.emulateNetworkConditions), the CPU slowed 4x (Emulation.setCPUThrottlingRate);
+// - "unthrottled": loopback, the machine's CPU.
+// Both with a 390 x 844 viewport (a phone) and the browser cache disabled.
+//
+// Time to headline: from navigation start (the page's time origin) to the first animation frame
+// in which the status headline ([data-testid=status-title], inside the widget's shadow root)
+// has text and is visible. Bytes on the wire: the encoded sizes (headers and bodies, as
+// received) of every response finished when the headline shows: the page, the widget's files
+// and the carrier call. What comes after the headline (the map's tiles, when the map is in
+// view) is left out: how much of it arrives depends on when one stops counting.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { launchBrowser, ROOT, startTrackline } from "../tests/e2e/harness.mjs";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    binary: { type: "string" },
+    "widget-dir": { type: "string", default: join(ROOT, "dist") },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log("usage: scripts/bench-widget [--runs N] [--binary PATH] [--widget-dir DIR]");
+  process.exit(0);
+}
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`bench-widget: --runs wants a whole number of at least 1, not ${JSON.stringify(values.runs)}`);
+  process.exit(2);
+}
+const binary =
+  values.binary ??
+  [join(ROOT, "target/release/trackline"), join(ROOT, "target/debug/trackline")].find((path) => existsSync(path));
+if (!binary) {
+  console.error("bench-widget: no trackline binary; build it with `cargo build -p trackline --bin trackline`");
+  process.exit(2);
+}
+const widgetDir = values["widget-dir"];
+if (!existsSync(join(widgetDir, "trackline-widget_bg.wasm"))) {
+  console.error(`bench-widget: ${widgetDir} holds no built widget; build it with \`trunk build --release\``);
+  process.exit(2);
+}
+
+const PARCELS = [
+  { name: "InPost 520000011395200025009871", query: "tracking=520000011395200025009871" },
+  { name: "Di 370724760010119754 (SSCC)", query: "sscc=370724760010119754" },
+  { name: "TrackOnline KD-REF-10001 (cref)", query: "cref=KD-REF-10001" },
+];
+
+const PROFILES = [
+  {
+    name: "slow 4G, 4x CPU",
+    network: {
+      offline: false,
+      latency: 150,
+      downloadThroughput: (1.6 * 1_000_000) / 8,
+      uploadThroughput: (750 * 1_000) / 8,
+    },
+    cpuRate: 4,
+  },
+  { name: "unthrottled", network: null, cpuRate: 1 },
+];
+
+const HEADLINE_TIMEOUT_MS = 60_000;
+
+// Runs in the page before any of its scripts: notes the time of the first frame that shows the
+// headline. Polled per frame, because the shadow root's changes are not observable from outside.
+function watchHeadline() {
+  const look = () => {
+    const title = document
+      .querySelector("trackline-widget")
+      ?.shadowRoot?.querySelector("[data-testid=status-title]");
+    if (title && title.textContent.trim() !== "" && title.checkVisibility()) {
+      window.__tracklineHeadline = performance.now();
+    } else {
+      requestAnimationFrame(look);
+    }
+  };
+  requestAnimationFrame(look);
+}
+
+async function measure(browser, url, profile) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  if (profile.network) await cdp.send("Network.emulateNetworkConditions", profile.network);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpuRate });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (event) => {
+    bytes += event.encodedDataLength;
+  });
+  await page.addInitScript(watchHeadline);
+  try {
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForFunction(() => window.__tracklineHeadline !== undefined, null, {
+      timeout: HEADLINE_TIMEOUT_MS,
+      polling: 50,
+    });
+    const bytesAtHeadline = bytes;
+    const headline = await page.evaluate(() => window.__tracklineHeadline);
+    return { headline, bytes: bytesAtHeadline };
+  } catch (error) {
+    return { error: error.message.split("\n")[0] };
+  } finally {
+    await context.close();
+  }
+}
+
+function summary(values, unit) {
+  if (values.length === 0) return "-";
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const format = unit === "ms" ? (v) => `${Math.round(v)}` : (v) => (v / 1000).toFixed(1);
+  return sorted.length === 1
+    ? `${format(median)}`
+    : `${format(median)} (${format(sorted[0])}–${format(sorted[sorted.length - 1])})`;
+}
+
+const server = await startTrackline(["demo"], { binary, widgetDir });
+const browser = await launchBrowser();
+const rows = [];
+const failures = [];
+try {
+  for (const profile of PROFILES) {
+    for (const parcel of PARCELS) {
+      const results = [];
+      for (let run = 0; run < runs; run += 1) {
+        const result = await measure(browser, `${server.url}?${parcel.query}`, profile);
+        if (result.error) failures.push(`${profile.name}, ${parcel.name}, run ${run + 1}: ${result.error}`);
+        else results.push(result);
+      }
+      rows.push({
+        profile: profile.name,
+        parcel: parcel.name,
+        headline: summary(results.map((r) => r.headline), "ms"),
+        bytes: summary(results.map((r) => r.bytes), "KB"),
+        runs: `${results.length}/${runs}`,
+      });
+    }
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+}
+
+console.log(`trackline demo (${binary.replace(`${ROOT}/`, "")}), widget from ${widgetDir.replace(`${ROOT}/`, "")}`);
+console.log(`${runs} run(s) a row; median (min–max). Time in ms, bytes on the wire in KB (1000 bytes).\n`);
+console.log("| profile | parcel | time to headline, ms | KB on the wire by then | runs |");
+console.log("|---|---|---:|---:|---:|");
+for (const row of rows) {
+  console.log(`| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.bytes} | ${row.runs} |`);
+}
+if (failures.length > 0) {
+  console.log("\nRuns without a figure:");
+  for (const failure of failures) console.log(`- ${failure}`);
+}

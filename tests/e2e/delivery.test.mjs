@@ -1,0 +1,82 @@
+// How the demo delivers the widget to a real browser: the wasm arrives as brotli and decompresses
+// to a widget that works, and it is requested at once, beside the glue, not at the end of a chain
+// of modules.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, newPage, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
+
+const INPOST = "520000011395200025009871";
+
+describe("delivery of the widget's files", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("the browser gets the wasm, the glue and the loader as brotli and the widget works", async () => {
+    const page = await newPage(browser);
+    const encodingOf = (file) =>
+      page
+        .waitForResponse((response) => new URL(response.url()).pathname === file)
+        .then(async (response) => (await response.allHeaders())["content-encoding"] ?? "identity");
+    const encodings = Promise.all(["/trackline.js", "/trackline-widget.js", "/trackline-widget_bg.wasm"].map(encodingOf));
+    await page.goto(`${server.url}?tracking=${INPOST}`);
+    assert.deepEqual(await encodings, ["br", "br", "br"]);
+    await waitForShadow(page, "[data-testid=status-title]");
+    assert.match(await shadowText(page, "[data-testid=status-title]"), /\S/);
+    // What crossed the wire is the brotli copy, a fraction of the file.
+    const wasm = await page.evaluate(() =>
+      performance.getEntriesByType("resource").find((entry) => entry.name.endsWith(".wasm")),
+    );
+    assert.ok(wasm.encodedBodySize > 0 && wasm.encodedBodySize < wasm.decodedBodySize / 2, JSON.stringify(wasm));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("the wasm is requested before the glue has arrived, and no snippet module is requested", async () => {
+    const page = await newPage(browser);
+    const cdp = await page.context().newCDPSession(page);
+    // A round trip long enough that a chain of modules shows in the timings.
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 100,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    const requested = [];
+    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+    await page.goto(`${server.url}?tracking=${INPOST}`);
+    await waitForShadow(page, "[data-testid=status-title]");
+    const timings = await page.evaluate(() =>
+      Object.fromEntries(
+        performance
+          .getEntriesByType("resource")
+          .map((entry) => [new URL(entry.name).pathname, { start: entry.startTime, end: entry.responseEnd }]),
+      ),
+    );
+    const loader = timings["/trackline.js"];
+    const glue = timings["/trackline-widget.js"];
+    const wasm = timings["/trackline-widget_bg.wasm"];
+    assert.ok(loader && glue && wasm, JSON.stringify(timings));
+    // The glue and the wasm both wait for the loader, and for nothing else: the wasm's request
+    // leaves while the glue is still on its way.
+    assert.ok(wasm.start >= loader.end && glue.start >= loader.end, JSON.stringify(timings));
+    assert.ok(wasm.start < glue.end, `the wasm waited for the glue: ${JSON.stringify(timings)}`);
+    assert.deepEqual(
+      requested.filter((path) => path.includes("/snippets/")),
+      [],
+      "the snippets are part of the glue",
+    );
+    assert.deepEqual(
+      requested.filter((path) => /\.(js|wasm)$/.test(path)).sort(),
+      ["/trackline-widget.js", "/trackline-widget_bg.wasm", "/trackline.js"],
+    );
+    assert.deepEqual(page.errors, []);
+  });
+});
