@@ -153,9 +153,10 @@ pub fn mount(element: HtmlElement, attributes: Attributes) {
     let _ = root.append_child(&container);
 
     let page_url = window().location().href().unwrap_or_default();
-    let options = WidgetOptions::new(attributes, page_url);
     let host = send_wrapper::SendWrapper::new(element.clone());
     let root_owner = Owner::new_root(None);
+    // The options' signals belong to the widget's root, whoever calls: they go when it goes.
+    let options = root_owner.with(|| WidgetOptions::new(attributes, page_url));
     let view = root_owner.with(|| {
         leptos::mount::mount_to(container, move || {
             loader::provide_network(network);
