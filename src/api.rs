@@ -2,6 +2,8 @@
 //! `unmount()`; `Trackline.autoMount()` mounts `[data-trackline]` elements (the loader calls it);
 //! `setLocalesUrl(url)` says where the catalogs are (the loader calls it first).
 
+use std::cell::RefCell;
+
 use leptos::prelude::Update;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
@@ -9,26 +11,29 @@ use web_sys::HtmlElement;
 use crate::element;
 use crate::options::{Attributes, ATTRIBUTE_NAMES};
 
-/// One widget mounted from script.
+/// One widget mounted from script. It lets go of its element on `unmount()`, so that a page
+/// that keeps the handle does not keep the element alive through it.
 #[wasm_bindgen]
 pub struct Handle {
-    element: HtmlElement,
+    element: RefCell<Option<HtmlElement>>,
 }
 
 #[wasm_bindgen]
 impl Handle {
     /// Asks the carriers again now.
     pub fn refresh(&self) {
-        element::with_options(&self.element, |options| {
-            options.reload.update(|n| *n += 1);
-        });
+        if let Some(target) = &*self.element.borrow() {
+            element::with_options(target, |options| {
+                options.reload.update(|n| *n += 1);
+            });
+        }
     }
 
-    /// Removes the widget and cancels its requests.
+    /// Removes the widget and cancels its requests; later calls do nothing.
     pub fn unmount(&self) {
-        element::unmount(self.element.clone());
-        if let Some(root) = self.element.shadow_root() {
-            root.set_inner_html("");
+        let target = self.element.borrow_mut().take();
+        if let Some(target) = target {
+            element::unmount(target);
         }
     }
 }
@@ -75,7 +80,9 @@ pub fn mount(target: HtmlElement, options: JsValue) -> Handle {
     };
     debug_assert_eq!(ATTRIBUTE_NAMES.len(), 8);
     element::mount(target.clone(), attributes);
-    Handle { element: target }
+    Handle {
+        element: RefCell::new(Some(target)),
+    }
 }
 
 #[wasm_bindgen(js_name = autoMount)]

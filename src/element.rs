@@ -3,13 +3,19 @@
 //! Each connected element gets an open shadow root holding the widget's own stylesheet and a
 //! Leptos view. The shadow root keeps host-page CSS out and ours in. Leptos mounts into an
 //! element, not a shadow root, hence the one wrapper `div` inside it.
+//!
+//! Unmounting gives back everything the mount created: the reactive owner (and with it the
+//! loaders' requests, timers and listeners), the nodes in the shadow root, and the registry
+//! entry that held the element.
 
 use std::cell::RefCell;
 
 use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
+use crate::loader;
 use crate::options::{Attributes, ATTRIBUTE_NAMES};
 use crate::{TracklineWidget, WidgetOptions};
 
@@ -50,11 +56,14 @@ extern "C" {
     ) -> bool;
 }
 
-/// One mounted widget. Dropping `_view` unmounts it and disposes of its reactive graph.
+/// One mounted widget. Dropping `_view` unmounts it and disposes of its reactive graph; `_root`
+/// (dropped after it) is the owner above it, a root of its own, so that whoever called `mount`
+/// (a host script, a test) can never dispose of the widget but by unmounting it.
 struct Mounted {
     element: HtmlElement,
     options: WidgetOptions,
     _view: Box<dyn std::any::Any>,
+    _root: Owner,
 }
 
 thread_local! {
@@ -119,8 +128,11 @@ pub fn with_options(element: &HtmlElement, change: impl FnOnce(WidgetOptions)) -
     options.map(change).is_some()
 }
 
-/// Mounts a widget into `element`'s shadow root, replacing any widget already there.
+/// Mounts a widget into `element`'s shadow root, replacing any widget already there. Its
+/// loaders use the [`crate::fetch::Network`] provided as context where the mount happens (browser tests
+/// provide a stub), else the browser's fetch.
 pub fn mount(element: HtmlElement, attributes: Attributes) {
+    let network = loader::network();
     // A move within the page disconnects and connects again: start from a clean slate.
     unmount(element.clone());
     let Some(root) = shadow_root(&element) else {
@@ -141,27 +153,40 @@ pub fn mount(element: HtmlElement, attributes: Attributes) {
     let _ = root.append_child(&container);
 
     let page_url = window().location().href().unwrap_or_default();
-    let options = WidgetOptions::new(attributes, page_url);
     let host = send_wrapper::SendWrapper::new(element.clone());
-    let view = leptos::mount::mount_to(container, move || {
-        view! { <TracklineWidget options host=host /> }
+    let root_owner = Owner::new_root(None);
+    // The options' signals belong to the widget's root, whoever calls: they go when it goes.
+    let options = root_owner.with(|| WidgetOptions::new(attributes, page_url));
+    let view = root_owner.with(|| {
+        leptos::mount::mount_to(container, move || {
+            loader::provide_network(network);
+            view! { <TracklineWidget options host=host /> }
+        })
     });
     MOUNTED.with_borrow_mut(|mounted| {
         mounted.push(Mounted {
             element,
             options,
             _view: Box::new(view),
+            _root: root_owner,
         })
     });
 }
 
+/// Unmounts the widget in `element`, if any: its reactive owner is disposed (which stops its
+/// loaders) and its shadow root emptied.
 pub fn unmount(element: HtmlElement) {
     let removed = MOUNTED.with_borrow_mut(|mounted| {
         let index = mounted.iter().position(|m| m.element == element)?;
         Some(mounted.swap_remove(index))
     });
     // Dropped outside the borrow: unmounting runs cleanups that may touch the registry.
-    drop(removed);
+    if removed.is_some() {
+        drop(removed);
+        if let Some(root) = element.shadow_root() {
+            root.set_inner_html("");
+        }
+    }
 }
 
 fn attribute_changed(element: HtmlElement, name: String, value: Option<String>) {

@@ -7,6 +7,8 @@ use trackline_core::status::Status;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
+use crate::states::LoadState;
+
 pub const LOADED: &str = "trackline:loaded";
 pub const STATUS: &str = "trackline:status";
 pub const ERROR: &str = "trackline:error";
@@ -90,4 +92,166 @@ pub fn error(host: &HtmlElement, kind: &str, reference: Option<&str>, retry_in: 
                 retry_in.map_or(JsValue::NULL, |s| JsValue::from_f64(s as f64)),
             ),
     );
+}
+
+/// What the host page is told when a reference moves from one state to another.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// `trackline:loaded`: the reference's parcels are shown for the first time.
+    Loaded(Vec<Shipment>),
+    /// `trackline:status`: a parcel's status is known for the first time, or changed.
+    Status {
+        shipment: Shipment,
+        previous: Option<Status>,
+    },
+    /// `trackline:error` with the state's name and the seconds until the next attempt.
+    Error {
+        kind: &'static str,
+        retry_in: Option<u64>,
+    },
+}
+
+/// The notices of one reference's move from `previous` (`None`: just started) to `current`.
+/// A countdown tick is no news; a new countdown (another attempt, another rate limit) is.
+pub fn notices(previous: Option<&LoadState>, current: &LoadState) -> Vec<Notice> {
+    let error = |retry_in| Notice::Error {
+        kind: current.name(),
+        retry_in,
+    };
+    match (previous, current) {
+        (_, LoadState::Loading | LoadState::Choose(_)) => Vec::new(),
+        (Some(LoadState::Found(before)), LoadState::Found(now)) => now
+            .iter()
+            .filter_map(|shipment| {
+                // The last of duplicates wins, as it would in a map.
+                let previous = before
+                    .iter()
+                    .rfind(|s| {
+                        s.carrier == shipment.carrier
+                            && s.tracking_number == shipment.tracking_number
+                    })
+                    .map(|s| s.status)?;
+                (previous != shipment.status).then(|| Notice::Status {
+                    shipment: shipment.clone(),
+                    previous: Some(previous),
+                })
+            })
+            .collect(),
+        (_, LoadState::Found(now)) => std::iter::once(Notice::Loaded(now.clone()))
+            .chain(now.iter().map(|shipment| Notice::Status {
+                shipment: shipment.clone(),
+                previous: None,
+            }))
+            .collect(),
+        (
+            Some(LoadState::Retrying {
+                attempt: before, ..
+            }),
+            LoadState::Retrying { attempt, .. },
+        ) if before == attempt => Vec::new(),
+        (_, LoadState::Retrying { seconds_left, .. }) => vec![error(Some(*seconds_left))],
+        (
+            Some(LoadState::RateLimited {
+                seconds_left: before,
+            }),
+            LoadState::RateLimited { seconds_left },
+        ) if seconds_left < before => Vec::new(),
+        (_, LoadState::RateLimited { seconds_left }) => vec![error(Some(*seconds_left))],
+        (Some(before), now) if before.name() == now.name() => Vec::new(),
+        _ => vec![error(None)],
+    }
+}
+
+/// Tells the host page `notice` about `reference`.
+pub fn dispatch_notice(host: &HtmlElement, reference: &str, notice: &Notice) {
+    match notice {
+        Notice::Loaded(shipments) => loaded(host, reference, shipments),
+        Notice::Status { shipment, previous } => status(host, shipment, *previous),
+        Notice::Error { kind, retry_in } => error(host, kind, Some(reference), *retry_in),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trackline_core::model::Carrier;
+
+    fn parcel(status: Status) -> Shipment {
+        let mut shipment = Shipment::new(Carrier::Inpost, "520000011395200025009871");
+        shipment.status = status;
+        shipment
+    }
+
+    fn kinds(notices: &[Notice]) -> Vec<String> {
+        notices
+            .iter()
+            .map(|n| match n {
+                Notice::Loaded(_) => "loaded".to_owned(),
+                Notice::Status { previous, .. } => format!("status from {previous:?}"),
+                Notice::Error { kind, retry_in } => format!("{kind} {retry_in:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_first_answer_is_loaded_with_each_parcels_status() {
+        let found = LoadState::Found(vec![parcel(Status::InTransit)]);
+        assert_eq!(
+            kinds(&notices(Some(&LoadState::Loading), &found)),
+            ["loaded", "status from None"]
+        );
+        assert_eq!(
+            kinds(&notices(None, &found)),
+            ["loaded", "status from None"]
+        );
+    }
+
+    #[test]
+    fn a_refresh_tells_only_of_changed_statuses() {
+        let before = LoadState::Found(vec![parcel(Status::OutForDelivery)]);
+        assert!(notices(Some(&before), &before.clone()).is_empty());
+        let after = LoadState::Found(vec![parcel(Status::Delivered)]);
+        assert_eq!(
+            notices(Some(&before), &after),
+            vec![Notice::Status {
+                shipment: parcel(Status::Delivered),
+                previous: Some(Status::OutForDelivery)
+            }]
+        );
+    }
+
+    #[test]
+    fn a_countdown_is_told_once_when_it_starts_not_at_every_tick() {
+        let retrying = |attempt, seconds_left| LoadState::Retrying {
+            attempt,
+            seconds_left,
+        };
+        assert_eq!(
+            kinds(&notices(Some(&LoadState::Loading), &retrying(1, 3))),
+            ["retrying Some(3)"]
+        );
+        assert!(notices(Some(&retrying(1, 3)), &retrying(1, 2)).is_empty());
+        assert_eq!(
+            kinds(&notices(Some(&retrying(1, 1)), &retrying(2, 4))),
+            ["retrying Some(4)"]
+        );
+        let limited = |seconds_left| LoadState::RateLimited { seconds_left };
+        assert!(notices(Some(&limited(5)), &limited(4)).is_empty());
+        assert_eq!(
+            kinds(&notices(Some(&limited(1)), &limited(30))),
+            ["rate_limited Some(30)"]
+        );
+    }
+
+    #[test]
+    fn an_end_state_is_told_once() {
+        let not_found = LoadState::NotFound { fallback: None };
+        assert_eq!(
+            kinds(&notices(Some(&LoadState::Loading), &not_found)),
+            ["not_found None"]
+        );
+        assert!(notices(Some(&not_found), &not_found).is_empty());
+        assert_eq!(kinds(&notices(None, &LoadState::Invalid)), ["invalid None"]);
+        assert!(notices(None, &LoadState::Loading).is_empty());
+    }
 }

@@ -3,8 +3,9 @@
 //!
 //! The module split follows what changes together: `element` and `api` are the bridge to the host
 //! page (custom element, auto-mount, `Trackline.mount`), `options` decides what to show from
-//! attributes and the page URL, `fetch` asks the carriers through the proxy, `parcels` and
-//! `states` render what came back, `events` tells the host page.
+//! attributes and the page URL, `loader` asks the carriers (through `fetch`) and retries, counts
+//! down and refreshes, `parcels` and `states` render what the loaders expose, `events` tells the
+//! host page.
 
 pub mod api;
 pub mod details;
@@ -14,6 +15,7 @@ pub mod events;
 pub mod fetch;
 mod format;
 pub mod i18n;
+pub mod loader;
 pub mod options;
 pub mod parcels;
 pub mod states;
@@ -26,7 +28,8 @@ pub use options::WidgetOptions;
 
 use crate::entry::EntryForm;
 use crate::i18n::{tr, Locale};
-use crate::options::{Source, Theme};
+use crate::loader::FetchInputs;
+use crate::options::{Resolved, Source, Theme};
 use crate::parcels::Tracking;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
@@ -36,6 +39,38 @@ pub fn start() {
     element::define();
 }
 
+/// What the card holds: decided by the references alone, apart from the cosmetic options, so
+/// that a theme, tiles or refresh change re-renders what shows them and asks no carrier.
+#[derive(Debug, Clone, PartialEq)]
+enum Content {
+    /// The input is no usable reference; caught before any request.
+    Invalid {
+        number: String,
+        suggestions: Vec<String>,
+        /// The consumer may type another (the input did not come from the merchant).
+        can_retype: bool,
+    },
+    /// No reference at all: the form.
+    Entry,
+    Tracking(FetchInputs),
+}
+
+impl Content {
+    fn of(resolved: &Resolved) -> Self {
+        if let Some(problem) = &resolved.problem {
+            Content::Invalid {
+                number: resolved.input.clone().unwrap_or_default(),
+                suggestions: problem.suggestions.clone(),
+                can_retype: resolved.source != Source::Attribute,
+            }
+        } else if resolved.references.is_empty() {
+            Content::Entry
+        } else {
+            Content::Tracking(FetchInputs::from_resolved(resolved))
+        }
+    }
+}
+
 /// The whole widget for one element. `host` receives the `trackline:*` events.
 #[component]
 pub fn TracklineWidget(
@@ -43,46 +78,60 @@ pub fn TracklineWidget(
     #[prop(optional)] host: Option<SendWrapper<HtmlElement>>,
 ) -> impl IntoView {
     let resolved = Memo::new(move |_| options.resolve());
-    let theme = move || match resolved.with(|r| r.theme) {
-        Theme::Auto => "auto",
-        Theme::Light => "light",
-        Theme::Dark => "dark",
-    };
+    // One memo per thing shown, so that each changes only what depends on it.
+    let content = Memo::new(move |_| resolved.with(Content::of));
+    let theme = Memo::new(move |_| resolved.with(|r| r.theme));
+    let tiles = Memo::new(move |_| resolved.with(|r| r.tiles.clone()));
+    let refresh_secs = Memo::new(move |_| resolved.with(|r| r.refresh_secs));
     let wanted = Memo::new(move |_| resolved.with(|r| Locale::resolve(r.lang.as_deref())));
     // The language the words are in: the wanted one once its catalog is here, until then the one
     // shown so far. The card carries it (not the raw tag asked for), so that a screen reader
     // pronounces the words right and the pseudo locale mirrors the states as well.
     let locale =
         Memo::new(move |shown: Option<&Locale>| i18n::locale_to_show(wanted.get(), shown.copied()));
+    let theme = move || match theme.get() {
+        Theme::Auto => "auto",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
     let lang = move || locale.get().tag();
     let dir = move || locale.get().dir();
-    let host = StoredValue::new(host);
+    // An input caught before any request is told to the host page after it is shown.
+    if let Some(host) = host.clone() {
+        Effect::new(move |_| {
+            options.reload.track();
+            if content.with(|c| matches!(c, Content::Invalid { .. })) {
+                events::error(&host, "invalid", None, None);
+            }
+        });
+    }
     view! {
         <section class="tl-card" part="card" data-testid="widget" data-theme=theme lang=lang dir=dir>
             {move || {
                 // Read so that `refresh()` and "try again" re-create the loaders.
-                options.reload.get();
-                let resolved = resolved.get();
-                if let Some(problem) = resolved.problem.clone() {
-                    let locale = locale.get();
-                    if let Some(host) = host.get_value() {
-                        events::error(&host, "invalid", None, None);
+                options.reload.track();
+                match content.get() {
+                    Content::Invalid { number, suggestions, can_retype } => {
+                        let locale = locale.get();
+                        view! {
+                            <InvalidInput number suggestions options locale />
+                            {can_retype.then(|| view! { <EntryForm options locale /> })}
+                        }
+                        .into_any()
                     }
-                    let can_retype = resolved.source != Source::Attribute;
-                    let number = resolved.input.clone().unwrap_or_default();
-                    view! {
-                        <InvalidInput number suggestions=problem.suggestions options locale />
-                        {can_retype.then(|| view! { <EntryForm options locale /> })}
+                    Content::Entry => {
+                        let locale = locale.get();
+                        view! { <EntryForm options locale /> }.into_any()
                     }
-                    .into_any()
-                } else if resolved.references.is_empty() {
-                    let locale = locale.get();
-                    view! { <EntryForm options locale /> }.into_any()
-                } else {
-                    // A catalog that arrives once the carriers were asked re-words the views
-                    // inside Tracking, without asking them again.
-                    let locale = Signal::from(locale);
-                    view! { <Tracking resolved options locale host=host.get_value() /> }.into_any()
+                    Content::Tracking(inputs) => {
+                        // A catalog that arrives once the carriers were asked re-words the views
+                        // inside Tracking, without asking them again.
+                        let locale = Signal::from(locale);
+                        view! {
+                            <Tracking inputs refresh_secs tiles options locale host=host.clone() />
+                        }
+                        .into_any()
+                    }
                 }
             }}
         </section>

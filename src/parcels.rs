@@ -1,311 +1,96 @@
-//! Tracking the references of one widget: a loader per reference (ask, retry, count down,
-//! refresh), and the list or tabs of parcels with the selected one's details.
+//! The views of one widget's references: the list or tabs of parcels, and the selected one's
+//! details. The loaders (`crate::loader`) ask; these views only read what they expose, each
+//! through a memo of exactly what it shows, so that one parcel's countdown rebuilds nothing of
+//! another parcel's view.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use trackline_core::carrier::di::Locale as DiLocale;
 use trackline_core::model::{Carrier, Shipment};
-use trackline_core::reference::Reference;
-use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
 use web_sys::HtmlElement;
 
 use crate::details::{carrier_name, ShipmentDetails};
 use crate::events;
-use crate::fetch::{self, Cancel, Outcome, ProxyEndpoint};
 use crate::i18n::{tr, tr_args, Locale};
-use crate::options::{Resolved, WidgetOptions};
-use crate::states::{carrier_page, wait, LoadState, Skeleton, StateMessage};
+use crate::loader::{self, FetchInputs, Loader};
+use crate::options::WidgetOptions;
+use crate::states::{LoadState, Skeleton, StateMessage};
 
-/// Timeouts and server errors are retried this many times before the widget gives up.
-pub const MAX_RETRIES: u32 = 4;
-/// A `Retry-After` longer than this is not waited for on a 5xx: the consumer gets the button.
-const MAX_RETRY_AFTER_SECS: u64 = 60;
+pub use crate::loader::{combine, MAX_RETRIES};
 
-/// Merges the answers of every carrier asked about one reference: a parcel found anywhere wins;
-/// otherwise the most actionable failure.
-pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
-    let mut found: Vec<Shipment> = Vec::new();
-    let mut worst: Option<(u8, Outcome)> = None;
-    for outcome in outcomes {
-        let rank = match &outcome {
-            Outcome::Cancelled => return Outcome::Cancelled,
-            Outcome::Found(shipments) => {
-                for shipment in shipments {
-                    let known = found.iter().any(|f| {
-                        f.carrier == shipment.carrier
-                            && f.tracking_number == shipment.tracking_number
-                    });
-                    if !known {
-                        found.push(shipment.clone());
-                    }
-                }
-                continue;
-            }
-            Outcome::Misconfigured(_) => 7,
-            Outcome::Offline => 6,
-            Outcome::RateLimited { .. } => 5,
-            Outcome::Transient { .. } => 4,
-            Outcome::Malformed(_) => 3,
-            Outcome::NotFound => 2,
-            Outcome::Invalid(_) => 1,
-        };
-        if worst.as_ref().is_none_or(|(r, _)| rank > *r) {
-            worst = Some((rank, outcome));
-        }
-    }
-    if !found.is_empty() {
-        return Outcome::Found(found);
-    }
-    worst.map_or(Outcome::NotFound, |(_, outcome)| outcome)
-}
-
-fn distinct_carriers(shipments: &[Shipment]) -> usize {
-    let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort_unstable();
-    carriers.dedup();
-    carriers.len()
-}
-
-/// Everything one reference's loader needs.
-struct Job {
-    endpoint: ProxyEndpoint,
-    /// Read when a status change is announced, in the language shown then.
-    locale: Signal<Locale>,
-    requests: Vec<PlannedRequest>,
-    number: String,
-    /// The carrier was named (attribute, link or the consumer's choice): no picking.
-    carrier_fixed: bool,
-    access_key: Option<String>,
-    refresh_secs: Option<u32>,
-    state: RwSignal<LoadState>,
-    announce: RwSignal<String>,
-    cancel: Cancel,
-    host: Option<HtmlElement>,
-}
-
-impl Job {
-    async fn ask_all(&self) -> Outcome {
-        let asks = self.requests.iter().map(|planned| {
-            fetch::ask(
-                &self.endpoint,
-                planned,
-                self.access_key.as_deref(),
-                &self.cancel,
-            )
-        });
-        combine(futures::future::join_all(asks).await)
-    }
-
-    fn error_event(&self, kind: &str, retry_in: Option<u64>) {
-        if let Some(host) = &self.host {
-            events::error(host, kind, Some(&self.number), retry_in);
-        }
-    }
-
-    /// Counts down `seconds`, showing each second through `show`. False when cancelled.
-    async fn count_down(&self, seconds: u64, show: impl Fn(u64) -> LoadState) -> bool {
-        for left in (1..=seconds).rev() {
-            self.state.set(show(left));
-            wait::sleep(1_000).await;
-            if self.cancel.is_cancelled() {
-                return false;
-            }
-        }
-        true
-    }
-
-    fn show_found(&self, shipments: Vec<Shipment>) {
-        if !self.carrier_fixed && distinct_carriers(&shipments) > 1 {
-            self.state.set(LoadState::Choose(shipments));
-            return;
-        }
-        if let Some(host) = &self.host {
-            events::loaded(host, &self.number, &shipments);
-            for shipment in &shipments {
-                events::status(host, shipment, None);
-            }
-        }
-        self.state.set(LoadState::Found(shipments));
-    }
-
-    async fn run(self) {
-        let mut attempt = 0;
-        loop {
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            if !wait::is_online() {
-                self.state.set(LoadState::Offline);
-                self.error_event("offline", None);
-                wait::online().await;
-                continue;
-            }
-            match self.ask_all().await {
-                Outcome::Cancelled => return,
-                _ if self.cancel.is_cancelled() => return,
-                Outcome::Found(shipments) => {
-                    let refresh = self.carrier_fixed || distinct_carriers(&shipments) == 1;
-                    self.show_found(shipments);
-                    if refresh {
-                        self.refresh().await;
-                    }
-                    return;
-                }
-                Outcome::NotFound => {
-                    let fallback = self
-                        .requests
-                        .iter()
-                        .find_map(|planned| carrier_page(planned.carrier, &self.number));
-                    self.state.set(LoadState::NotFound { fallback });
-                    self.error_event("not_found", None);
-                    return;
-                }
-                Outcome::Invalid(detail) => {
-                    web_sys::console::warn_1(&format!("Trackline: {detail}").into());
-                    self.state.set(LoadState::Invalid);
-                    self.error_event("invalid", None);
-                    return;
-                }
-                Outcome::RateLimited { retry_after_secs } => {
-                    let seconds = retry_after_secs.max(1);
-                    self.error_event("rate_limited", Some(seconds));
-                    if !self
-                        .count_down(seconds, |seconds_left| LoadState::RateLimited {
-                            seconds_left,
-                        })
-                        .await
-                    {
-                        return;
-                    }
-                }
-                Outcome::Offline => {
-                    self.state.set(LoadState::Offline);
-                    self.error_event("offline", None);
-                    wait::online().await;
-                }
-                Outcome::Transient {
-                    retry_after_secs,
-                    detail,
-                } => {
-                    attempt += 1;
-                    web_sys::console::warn_1(
-                        &format!("Trackline: attempt {attempt} failed: {detail}").into(),
-                    );
-                    if attempt > MAX_RETRIES {
-                        self.state.set(LoadState::Failed);
-                        self.error_event("failed", None);
-                        return;
-                    }
-                    let backoff = u64::from(wait::backoff_ms(attempt, js_sys::Math::random()));
-                    let wait_ms = retry_after_secs
-                        .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
-                        .unwrap_or(0)
-                        .max(backoff);
-                    let wait_ms = wait_ms / u64::from(fetch::delay_divisor());
-                    let seconds = wait_ms.div_ceil(1_000).max(1);
-                    self.error_event("retrying", Some(seconds));
-                    if !self
-                        .count_down(seconds, |seconds_left| LoadState::Retrying {
-                            attempt,
-                            seconds_left,
-                        })
-                        .await
-                    {
-                        return;
-                    }
-                }
-                Outcome::Misconfigured(cause) => {
-                    // The consumer cannot fix this; the merchant reads the console.
-                    web_sys::console::error_1(&format!("Trackline: {cause}").into());
-                    self.state.set(LoadState::Misconfigured);
-                    self.error_event("misconfigured", None);
-                    return;
-                }
-                Outcome::Malformed(detail) => {
-                    web_sys::console::error_1(
-                        &format!("Trackline: unreadable carrier answer: {detail}").into(),
-                    );
-                    self.state.set(LoadState::Malformed);
-                    self.error_event("malformed", None);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Asks again every `refresh_secs` while the page is visible, until every parcel is final.
-    /// A failed refresh keeps what is shown: the next one may succeed.
-    async fn refresh(&self) {
-        let Some(interval) = self.refresh_secs else {
-            return;
-        };
-        loop {
-            let current = match self.state.get_untracked() {
-                LoadState::Found(shipments) => shipments,
-                _ => return,
-            };
-            if current.iter().all(|s| s.status.is_final()) {
-                return;
-            }
-            wait::sleep(interval.saturating_mul(1_000) / fetch::delay_divisor()).await;
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            wait::visible().await;
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            let Outcome::Found(fresh) = self.ask_all().await else {
-                continue;
-            };
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            for shipment in &fresh {
-                // A linear search of a handful of parcels: a map collected here would add a
-                // sort to the wasm. The last of duplicates wins, as it would in a map.
-                let previous = current
-                    .iter()
-                    .rfind(|s| {
-                        s.carrier == shipment.carrier
-                            && s.tracking_number == shipment.tracking_number
-                    })
-                    .map(|s| s.status);
-                if previous.is_some_and(|p| p != shipment.status) {
-                    let locale = self.locale.try_get_untracked().unwrap_or_default();
-                    self.announce.set(tr_args(
-                        locale,
-                        "announce.status",
-                        &[
-                            ("number", &shipment.tracking_number),
-                            (
-                                "status",
-                                &tr(locale, &format!("status.{}", shipment.status.as_str())),
-                            ),
-                        ],
-                    ));
-                    if let Some(host) = &self.host {
-                        events::status(host, shipment, previous);
-                    }
-                }
-            }
-            self.state.set(LoadState::Found(fresh));
-        }
-    }
-}
-
-/// One line of the parcel list: a found parcel, or a reference in another state.
+/// One line of the parcel list: a found parcel, or a reference in another state. `origin` is
+/// the number of the reference it came from.
 #[derive(Debug, Clone, PartialEq)]
 enum Entry {
-    Parcel(Box<Shipment>),
-    Reference { number: String, state: LoadState },
+    Parcel {
+        origin: String,
+        shipment: Box<Shipment>,
+    },
+    Reference {
+        number: String,
+        state: LoadState,
+    },
 }
 
 impl Entry {
     fn key(&self) -> String {
         match self {
-            Entry::Parcel(s) => format!("{}:{}", s.carrier.as_str(), s.tracking_number),
+            Entry::Parcel { shipment, .. } => {
+                format!("{}:{}", shipment.carrier.as_str(), shipment.tracking_number)
+            }
             Entry::Reference { number, .. } => number.clone(),
+        }
+    }
+
+    /// The seconds until a reference in a countdown asks again.
+    fn seconds_left(&self) -> Option<u64> {
+        match self {
+            Entry::Reference {
+                state:
+                    LoadState::Retrying { seconds_left, .. } | LoadState::RateLimited { seconds_left },
+                ..
+            } => Some(*seconds_left),
+            _ => None,
+        }
+    }
+
+    fn origin(&self) -> &str {
+        match self {
+            Entry::Parcel { origin, .. } => origin,
+            Entry::Reference { number, .. } => number,
+        }
+    }
+}
+
+/// What one tab shows; a tab is rebuilt only when this changes, never by a countdown tick.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Tab {
+    key: String,
+    origin: String,
+    number: String,
+    /// `data-state`: the parcel's status, or the reference's state.
+    state_name: &'static str,
+    /// The catalog key of the words under the number.
+    status_key: String,
+}
+
+impl Tab {
+    fn of(entry: &Entry) -> Self {
+        let (number, state_name, status_key) = match entry {
+            Entry::Parcel { shipment, .. } => (
+                shipment.tracking_number.clone(),
+                shipment.status.as_str(),
+                format!("status.{}", shipment.status.as_str()),
+            ),
+            Entry::Reference { number, state } => {
+                (number.clone(), state.name(), state.title_key().to_owned())
+            }
+        };
+        Tab {
+            key: entry.key(),
+            origin: entry.origin().to_owned(),
+            number,
+            state_name,
+            status_key,
         }
     }
 }
@@ -327,74 +112,74 @@ fn remember_carrier(options: WidgetOptions, carrier: Carrier) {
     options.page_url.set(href);
 }
 
-/// Every reference of the resolved options, tracked.
+/// Tells the host page, and the screen reader, how each reference moves: from effects, after
+/// rendering, never from inside it.
+fn tell_host(
+    loaders: &[Loader],
+    host: Option<SendWrapper<HtmlElement>>,
+    locale: Signal<Locale>,
+    announce: RwSignal<String>,
+) {
+    for loader in loaders {
+        let Loader { number, state } = loader.clone();
+        let host = host.clone();
+        Effect::new(move |previous: Option<LoadState>| {
+            let current = state.get();
+            for notice in events::notices(previous.as_ref(), &current) {
+                if let events::Notice::Status {
+                    shipment,
+                    previous: Some(_),
+                } = &notice
+                {
+                    let locale = locale.get_untracked();
+                    announce.set(tr_args(
+                        locale,
+                        "announce.status",
+                        &[
+                            ("number", &shipment.tracking_number),
+                            (
+                                "status",
+                                &tr(locale, &format!("status.{}", shipment.status.as_str())),
+                            ),
+                        ],
+                    ));
+                }
+                if let Some(host) = &host {
+                    events::dispatch_notice(host, &number, &notice);
+                }
+            }
+            current
+        });
+    }
+}
+
+/// Every reference of the fetch inputs, tracked. `inputs` is a plain value: new inputs mount
+/// this view (and its loaders) again; `tiles` and `refresh_secs` are signals, so that changing
+/// them asks no carrier.
 #[component]
 pub fn Tracking(
-    resolved: Resolved,
+    inputs: FetchInputs,
+    #[prop(into)] refresh_secs: Signal<Option<u32>>,
+    #[prop(into)] tiles: Signal<Option<String>>,
     options: WidgetOptions,
     locale: Signal<Locale>,
     host: Option<SendWrapper<HtmlElement>>,
 ) -> impl IntoView {
-    let config = RoutingConfig {
-        carriers: resolved.proxy.carriers(),
-        partners: Default::default(),
-        di_locale: DiLocale::for_language(resolved.lang.as_deref()),
-    };
-    let tiles = resolved.tiles.clone();
+    let loaders = loader::start(&inputs, refresh_secs);
     let announce = RwSignal::new(String::new());
-    let mut loaders: Vec<(String, RwSignal<LoadState>)> = Vec::new();
-    let mut cancels: Vec<Cancel> = Vec::new();
-    for reference in &resolved.references {
-        let number = reference.number().to_owned();
-        let requests = plan(std::slice::from_ref(reference), &config);
-        let state = RwSignal::new(LoadState::Loading);
-        loaders.push((number.clone(), state));
-        if requests.is_empty() {
-            // No configured carrier can answer this kind of reference: no request is made.
-            state.set(LoadState::Invalid);
-            if let Some(host) = &host {
-                events::error(host, "invalid", Some(&number), None);
-            }
-            continue;
-        }
-        let carrier_fixed = resolved.carrier.is_some()
-            || matches!(
-                reference,
-                Reference::TrackingNumber {
-                    carrier_hint: Some(_),
-                    ..
-                }
-            );
-        let cancel = Cancel::default();
-        cancels.push(cancel.clone());
-        let job = Job {
-            endpoint: resolved.proxy.clone(),
-            locale,
-            requests,
-            number,
-            carrier_fixed,
-            access_key: resolved.access_key.clone(),
-            refresh_secs: resolved.refresh_secs,
-            state,
-            announce,
-            cancel,
-            host: host.as_ref().map(|h| (**h).clone()),
-        };
-        leptos::task::spawn_local(job.run());
-    }
-    // Disconnecting the element or changing the reference disposes of this view: every request
-    // in flight is aborted, and the loaders stop at their next step.
-    let cancels = SendWrapper::new(cancels);
-    on_cleanup(move || cancels.iter().for_each(Cancel::cancel));
+    tell_host(&loaders, host, locale, announce);
 
     let loaders = StoredValue::new(loaders);
     let entries = Memo::new(move |_| {
         loaders.with_value(|loaders| {
             let mut entries = Vec::new();
-            for (number, state) in loaders {
+            for Loader { number, state } in loaders {
                 match state.get() {
                     LoadState::Found(shipments) => {
-                        entries.extend(shipments.into_iter().map(|s| Entry::Parcel(Box::new(s))))
+                        entries.extend(shipments.into_iter().map(|shipment| Entry::Parcel {
+                            origin: number.clone(),
+                            shipment: Box::new(shipment),
+                        }))
                     }
                     state => entries.push(Entry::Reference {
                         number: number.clone(),
@@ -405,27 +190,52 @@ pub fn Tracking(
             entries
         })
     });
-    let selected = RwSignal::new(0usize);
+    // The consumer's choice, by key and by the reference it came from: when a reference's
+    // answer replaces its line, the choice stays with that reference.
+    let chosen = RwSignal::new(None::<(String, String)>);
+    let selected_key = Memo::new(move |_| {
+        entries.with(|entries| {
+            let chosen = chosen.get();
+            let found = chosen.as_ref().and_then(|(key, origin)| {
+                entries
+                    .iter()
+                    .find(|e| &e.key() == key)
+                    .or_else(|| entries.iter().find(|e| e.origin() == origin))
+            });
+            found.or(entries.first()).map(Entry::key)
+        })
+    });
+    // Exactly what the panel shows: another parcel's countdown leaves it untouched.
+    let selected = Memo::new(move |_| {
+        let key = selected_key.get()?;
+        entries.with(|entries| entries.iter().find(|e| e.key() == key).cloned())
+    });
+    let tabs =
+        Memo::new(move |_| entries.with(|entries| entries.iter().map(Tab::of).collect::<Vec<_>>()));
     let retry = Callback::new(move |()| options.reload.update(|n| *n += 1));
 
-    let tabs = move || {
-        let locale = locale.get();
-        let entries = entries.get();
-        (entries.len() > 1).then(|| {
-            let current = selected.get().min(entries.len() - 1);
+    let tab_list = move || {
+        (tabs.with(Vec::len) > 1).then(|| {
             view! {
-                <div class="tl-tabs" role="tablist" aria-label=tr(locale, "parcels.label") data-testid="parcel-tabs">
-                    {entries
-                        .into_iter()
-                        .enumerate()
-                        .map(|(index, entry)| {
-                            let (number, status) = match &entry {
-                                Entry::Parcel(s) => (s.tracking_number.clone(), tr(locale, &format!("status.{}", s.status.as_str()))),
-                                Entry::Reference { number, state } => (number.clone(), tr(locale, state.title_key())),
+                <div class="tl-tabs" role="tablist" aria-label=move || tr(locale.get(), "parcels.label") data-testid="parcel-tabs">
+                    <For each=move || tabs.get() key=Tab::clone let:tab>
+                        {
+                            let Tab { key, origin, number, state_name, status_key } = tab;
+                            let is_selected = {
+                                let key = key.clone();
+                                move || selected_key.with(|k| k.as_deref() == Some(key.as_str()))
                             };
-                            let state_name = match &entry {
-                                Entry::Parcel(s) => s.status.as_str(),
-                                Entry::Reference { state, .. } => state.name(),
+                            // A countdown ticks in an attribute of its tab, not in a new tab.
+                            let seconds_left = {
+                                let key = key.clone();
+                                move || {
+                                    entries.with(|entries| {
+                                        entries
+                                            .iter()
+                                            .find(|e| e.key() == key)
+                                            .and_then(Entry::seconds_left)
+                                    })
+                                }
                             };
                             view! {
                                 <button
@@ -433,17 +243,18 @@ pub fn Tracking(
                                     role="tab"
                                     class="tl-tab"
                                     data-testid="parcel-tab"
-                                    data-key=entry.key()
+                                    data-key=key.clone()
                                     data-state=state_name
-                                    aria-selected=(index == current).to_string()
-                                    on:click=move |_| selected.set(index)
+                                    data-seconds-left=seconds_left
+                                    aria-selected=move || is_selected().to_string()
+                                    on:click=move |_| chosen.set(Some((key.clone(), origin.clone())))
                                 >
                                     <span class="tl-tab-number">{number}</span>
-                                    <span class="tl-tab-status">{status}</span>
+                                    <span class="tl-tab-status">{move || tr(locale.get(), &status_key)}</span>
                                 </button>
                             }
-                        })
-                        .collect_view()}
+                        }
+                    </For>
                 </div>
             }
         })
@@ -451,16 +262,13 @@ pub fn Tracking(
 
     let panel = move || {
         let locale = locale.get();
-        let entries = entries.get();
-        let Some(entry) = entries
-            .get(selected.get().min(entries.len().saturating_sub(1)))
-            .cloned()
-        else {
+        let Some(entry) = selected.get() else {
             return ().into_any();
         };
         match entry {
-            Entry::Parcel(shipment) => {
-                view! { <ShipmentView shipment=*shipment locale tiles=tiles.clone() /> }.into_any()
+            Entry::Parcel { shipment, .. } => {
+                let tiles = tiles.get();
+                view! { <ShipmentView shipment=*shipment locale tiles /> }.into_any()
             }
             Entry::Reference {
                 state: LoadState::Loading,
@@ -479,7 +287,7 @@ pub fn Tracking(
     view! {
         <div class="tl-tracking" data-testid="tracking">
             <p class="tl-visually-hidden" aria-live="polite" data-testid="announcer">{move || announce.get()}</p>
-            {tabs}
+            {tab_list}
             <div class="tl-panel" role="tabpanel">{panel}</div>
         </div>
     }
@@ -537,68 +345,5 @@ pub fn ShipmentView(shipment: Shipment, locale: Locale, tiles: Option<String>) -
                 </p>
             })}
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shipment(carrier: Carrier, number: &str) -> Shipment {
-        Shipment::new(carrier, number)
-    }
-
-    #[test]
-    fn a_parcel_found_by_any_carrier_wins_over_the_others_failures() {
-        let combined = combine(vec![
-            Outcome::NotFound,
-            Outcome::Found(vec![shipment(Carrier::Di, "1")]),
-            Outcome::Transient {
-                retry_after_secs: None,
-                detail: String::new(),
-            },
-        ]);
-        assert_eq!(combined, Outcome::Found(vec![shipment(Carrier::Di, "1")]));
-    }
-
-    #[test]
-    fn without_a_parcel_the_most_actionable_failure_is_kept() {
-        let transient = Outcome::Transient {
-            retry_after_secs: Some(5),
-            detail: "HTTP 503".into(),
-        };
-        assert_eq!(
-            combine(vec![
-                Outcome::NotFound,
-                transient.clone(),
-                Outcome::NotFound
-            ]),
-            transient
-        );
-        assert_eq!(
-            combine(vec![Outcome::Invalid("x".into()), Outcome::NotFound]),
-            Outcome::NotFound
-        );
-        assert_eq!(
-            combine(vec![
-                Outcome::RateLimited {
-                    retry_after_secs: 3
-                },
-                Outcome::Misconfigured("401".into())
-            ]),
-            Outcome::Misconfigured("401".into())
-        );
-    }
-
-    #[test]
-    fn the_same_parcel_from_two_requests_is_listed_once() {
-        let combined = combine(vec![
-            Outcome::Found(vec![shipment(Carrier::Di, "1"), shipment(Carrier::Di, "2")]),
-            Outcome::Found(vec![shipment(Carrier::Di, "2")]),
-        ]);
-        let Outcome::Found(list) = combined else {
-            panic!("found")
-        };
-        assert_eq!(list.len(), 2);
     }
 }

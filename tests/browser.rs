@@ -3,6 +3,8 @@
 //! `cargo test -p trackline-widget --target wasm32-unknown-unknown --test browser`.
 #![cfg(target_arch = "wasm32")]
 
+use trackline_widget::fetch::{Network, RawResponse, StubFuture, StubRequest};
+use trackline_widget::loader;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
@@ -13,10 +15,8 @@ mod support;
 use support::{document, in_shadow, sleep, text_in_shadow};
 
 /// Every carrier answers "not found": the widget then shows the number in its not-found state.
-fn stub_not_found() {
-    use std::rc::Rc;
-    use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
-    fetch::set_stub(Some(Rc::new(|_: StubRequest| -> StubFuture {
+fn not_found() -> Network {
+    Network::stubbed(|_: StubRequest| -> StubFuture {
         Box::pin(async {
             Ok(RawResponse {
                 status: 404,
@@ -26,7 +26,14 @@ fn stub_not_found() {
                     .to_vec(),
             })
         })
-    })));
+    })
+}
+
+/// Connects `element` to the page, its widget asking through `network`.
+fn connect(element: &HtmlElement, network: Network) {
+    loader::with_network(network, || {
+        document().body().unwrap().append_child(element).unwrap();
+    });
 }
 
 /// The number the widget shows, once it shows one.
@@ -41,14 +48,13 @@ async fn number_shown(element: &HtmlElement) -> Option<String> {
 }
 
 fn widget_with_number(number: &str) -> HtmlElement {
-    stub_not_found();
     trackline_widget::start();
     let element: HtmlElement = document()
         .create_element("trackline-widget")
         .unwrap()
         .unchecked_into();
     element.set_attribute("number", number).unwrap();
-    document().body().unwrap().append_child(&element).unwrap();
+    connect(&element, not_found());
     element
 }
 
@@ -95,7 +101,7 @@ async fn disconnecting_unmounts_and_reconnecting_mounts_again() {
         in_shadow(&element, "[data-testid=widget]").is_none(),
         "unmounted on disconnect"
     );
-    document().body().unwrap().append_child(&element).unwrap();
+    connect(&element, not_found());
     assert_eq!(number_shown(&element).await.as_deref(), Some("333"));
     element.remove();
 }
@@ -122,7 +128,8 @@ async fn defining_the_element_twice_keeps_the_first_definition() {
 mod flow {
     use std::cell::RefCell;
     use std::rc::Rc;
-    use trackline_widget::fetch::{self, FetchError, RawResponse, StubFuture, StubRequest};
+    use trackline_widget::fetch::{FetchError, Network, RawResponse, StubFuture, StubRequest};
+    use trackline_widget::loader;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
@@ -168,12 +175,12 @@ mod flow {
         signals: Vec<web_sys::AbortSignal>,
     }
 
-    /// Installs a stub answering by URL; returns what it sees.
-    fn stub(answer: impl Fn(&str, usize) -> Reply + 'static) -> Rc<RefCell<Seen>> {
-        fetch::set_test_timing(300, 50);
+    /// A network answering by URL, with a 300 ms timeout and delays divided by 50; and what it
+    /// sees.
+    fn stub(answer: impl Fn(&str, usize) -> Reply + 'static) -> (Rc<RefCell<Seen>>, Network) {
         let seen = Rc::new(RefCell::new(Seen::default()));
         let record = seen.clone();
-        fetch::set_stub(Some(Rc::new(move |request: StubRequest| -> StubFuture {
+        let network = Network::stubbed(move |request: StubRequest| -> StubFuture {
             let count = record.borrow().urls.len();
             record.borrow_mut().urls.push(request.url.clone());
             record.borrow_mut().keys.push(request.access_key.clone());
@@ -200,11 +207,13 @@ mod flow {
                     }
                 }
             })
-        })));
-        seen
+        })
+        .with_timing(300, 50);
+        (seen, network)
     }
 
-    fn widget(attributes: &[(&str, &str)]) -> HtmlElement {
+    /// A `<trackline-widget>` with `attributes`, connected, asking through `network`.
+    fn widget(network: &Network, attributes: &[(&str, &str)]) -> HtmlElement {
         trackline_widget::start();
         let element: HtmlElement = document()
             .create_element("trackline-widget")
@@ -213,7 +222,9 @@ mod flow {
         for (name, value) in attributes {
             element.set_attribute(name, value).unwrap();
         }
-        document().body().unwrap().append_child(&element).unwrap();
+        loader::with_network(network.clone(), || {
+            document().body().unwrap().append_child(&element).unwrap();
+        });
         element
     }
 
@@ -246,14 +257,17 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn a_found_parcel_shows_its_status_and_events_asked_through_the_proxy_path() {
-        let seen = stub(|url, _| {
+        let (seen, network) = stub(|url, _| {
             if url.contains("/carriers/inpost/") {
                 found_inpost(INPOST, "ready_to_pickup")
             } else {
                 problem(404, "not-found", "")
             }
         });
-        let element = widget(&[("number", INPOST), ("proxy", "https://track.shop.example/")]);
+        let element = widget(
+            &network,
+            &[("number", INPOST), ("proxy", "https://track.shop.example/")],
+        );
         let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
         assert_eq!(
             parcel.get_attribute("data-status").as_deref(),
@@ -276,9 +290,9 @@ mod flow {
     #[wasm_bindgen_test]
     async fn the_attribute_wins_over_the_page_url_which_wins_over_defaults() {
         set_page_query(&format!("?tracking={INPOST}&carrier=inpost"));
-        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
         // From the URL: the carrier hint narrows the request to InPost, at the default proxy.
-        let from_url = widget(&[]);
+        let from_url = widget(&network, &[]);
         wait_for(&from_url, "[data-testid=parcel]", 3_000).await;
         assert_eq!(
             seen.borrow().urls,
@@ -286,8 +300,11 @@ mod flow {
         );
         from_url.remove();
         // The attribute's number and carrier win over the URL's.
-        let seen = stub(|_, _| problem(404, "not-found", ""));
-        let from_attribute = widget(&[("number", "370724760010119754"), ("carrier", "di")]);
+        let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let from_attribute = widget(
+            &network,
+            &[("number", "370724760010119754"), ("carrier", "di")],
+        );
         wait_for(&from_attribute, "[data-testid=state-not-found]", 3_000).await;
         let urls = seen.borrow().urls.clone();
         assert_eq!(urls.len(), 1, "{urls:?}");
@@ -299,9 +316,9 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn while_waiting_a_skeleton_holds_the_place_of_the_answer() {
-        let _seen = stub(|_, _| Reply::Hang);
-        fetch::set_test_timing(60_000, 1);
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let (_seen, network) = stub(|_, _| Reply::Hang);
+        let network = network.with_timing(60_000, 1);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         let skeleton = wait_for(&element, "[data-testid=state-loading]", 1_000).await;
         assert_eq!(skeleton.get_attribute("aria-busy").as_deref(), Some("true"));
         element.remove();
@@ -309,9 +326,9 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn disconnecting_the_element_aborts_its_requests() {
-        let seen = stub(|_, _| Reply::Hang);
-        fetch::set_test_timing(60_000, 1);
-        let element = widget(&[("number", INPOST)]);
+        let (seen, network) = stub(|_, _| Reply::Hang);
+        let network = network.with_timing(60_000, 1);
+        let element = widget(&network, &[("number", INPOST)]);
         wait_for(&element, "[data-testid=state-loading]", 1_000).await;
         sleep(20).await;
         assert!(!seen.borrow().signals.is_empty());
@@ -323,18 +340,21 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn changing_the_reference_aborts_the_requests_for_the_old_one() {
-        let seen = stub(|url, _| {
+        let (seen, network) = stub(|url, _| {
             if url.contains("111111111111111111111111") {
                 Reply::Hang
             } else {
                 found_inpost(INPOST, "delivered")
             }
         });
-        fetch::set_test_timing(60_000, 1);
-        let element = widget(&[
-            ("number", "111111111111111111111111"),
-            ("carrier", "inpost"),
-        ]);
+        let network = network.with_timing(60_000, 1);
+        let element = widget(
+            &network,
+            &[
+                ("number", "111111111111111111111111"),
+                ("carrier", "inpost"),
+            ],
+        );
         wait_for(&element, "[data-testid=state-loading]", 1_000).await;
         sleep(20).await;
         let first = seen.borrow().signals[0].clone();
@@ -346,8 +366,8 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn without_a_reference_a_form_recognizes_what_is_typed_and_suggests_a_check_digit() {
-        let seen = stub(|_, _| problem(404, "not-found", ""));
-        let element = widget(&[]);
+        let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&network, &[]);
         let input: web_sys::HtmlInputElement =
             wait_for(&element, "[data-testid=entry-input]", 1_000)
                 .await
@@ -378,8 +398,8 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn an_invalid_number_is_caught_before_any_request() {
-        let seen = stub(|_, _| found_inpost(INPOST, "delivered"));
-        let element = widget(&[("number", "370724760010119755")]);
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "delivered"));
+        let element = widget(&network, &[("number", "370724760010119755")]);
         let invalid = wait_for(&element, "[data-testid=state-invalid]", 1_000).await;
         assert!(invalid
             .text_content()
@@ -396,7 +416,7 @@ mod flow {
         let di_body = format!(
             r#"[{{"trackingNumber":"{INPOST}","events":[{{"eventTime":"2026-11-21 10:49:12","eventType":{{"apiKey":"013","i18nKey":"x.delivered"}},"eventGroup":{{"id":4}}}}]}}]"#
         );
-        let seen = stub(move |url, _| {
+        let (seen, network) = stub(move |url, _| {
             if url.contains("/carriers/inpost/") {
                 found_inpost(INPOST, "in_transit")
             } else if url.contains("/carriers/di/") {
@@ -405,7 +425,7 @@ mod flow {
                 problem(404, "not-found", "")
             }
         });
-        let element = widget(&[]);
+        let element = widget(&network, &[]);
         wait_for(&element, "[data-testid=state-choose]", 3_000).await;
         let choices = all_in_shadow(&element, "[data-testid=carrier-choice]");
         assert_eq!(choices.len(), 2);
@@ -436,8 +456,8 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn not_found_links_to_the_carriers_own_page_where_one_is_known() {
-        let _seen = stub(|_, _| problem(404, "not-found", ""));
-        let element = widget(&[("number", INPOST)]);
+        let (_seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&network, &[("number", INPOST)]);
         wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
         let link = in_shadow(&element, "[data-testid=fallback-link]").expect("a fallback link");
         assert!(link.get_attribute("href").unwrap().contains(INPOST));
@@ -461,8 +481,8 @@ mod flow {
         use trackline_widget::i18n::{tr, Locale};
         install(Locale::De);
         install(Locale::Fr);
-        let _seen = stub(|_, _| problem(404, "not-found", ""));
-        let element = widget(&[("number", INPOST), ("lang", "de-AT")]);
+        let (_seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&network, &[("number", INPOST), ("lang", "de-AT")]);
         wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
         assert_eq!(
             text_of(&element, "[data-testid=state-title]"),
@@ -496,8 +516,8 @@ mod flow {
     async fn the_form_without_a_reference_is_in_german_and_mirrored_in_the_pseudo_locale() {
         use trackline_widget::i18n::{tr, Locale};
         install(Locale::De);
-        let _seen = stub(|_, _| problem(404, "not-found", ""));
-        let element = widget(&[("lang", "de")]);
+        let (_seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&network, &[("lang", "de")]);
         let form = wait_for(&element, "[data-testid=no-reference]", 1_000).await;
         let words = form.text_content().unwrap();
         for key in [
@@ -525,14 +545,17 @@ mod flow {
     async fn a_countdown_sits_where_the_language_puts_it() {
         use trackline_widget::i18n::{tr_args, Locale};
         install(Locale::Fi);
-        let _seen = stub(|_, count| {
+        let (_seen, network) = stub(|_, count| {
             if count == 0 {
                 problem(429, "rate-limited", r#","retry_after_seconds":2"#)
             } else {
                 found_inpost(INPOST, "in_transit")
             }
         });
-        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("lang", "fi")]);
+        let element = widget(
+            &network,
+            &[("number", INPOST), ("carrier", "inpost"), ("lang", "fi")],
+        );
         let state = wait_for(&element, "[data-testid=state-rate-limited]", 2_000).await;
         let body = state
             .query_selector(".tl-state-body")
@@ -550,14 +573,14 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn rate_limiting_counts_down_from_retry_after_then_asks_again() {
-        let seen = stub(|_, count| {
+        let (seen, network) = stub(|_, count| {
             if count == 0 {
                 problem(429, "rate-limited", r#","retry_after_seconds":2"#)
             } else {
                 found_inpost(INPOST, "in_transit")
             }
         });
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-rate-limited]", 2_000).await;
         let countdown = in_shadow(&element, "[data-testid=countdown]").unwrap();
         assert_eq!(countdown.text_content().as_deref(), Some("2"));
@@ -568,14 +591,14 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn a_server_error_is_retried_with_backoff_until_it_recovers() {
-        let seen = stub(|_, count| {
+        let (seen, network) = stub(|_, count| {
             if count < 2 {
                 problem(502, "upstream-unavailable", "")
             } else {
                 found_inpost(INPOST, "in_transit")
             }
         });
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-retrying]", 2_000).await;
         wait_for(&element, "[data-testid=parcel]", 6_000).await;
         assert_eq!(seen.borrow().urls.len(), 3);
@@ -584,20 +607,23 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn timeouts_are_retried_up_to_the_limit_then_the_consumer_gets_a_button() {
-        let seen = stub(|_, _| Reply::Hang);
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let limit = trackline_widget::parcels::MAX_RETRIES as usize + 1;
+        // Every attempt of the first round hangs; the next round is answered.
+        let (seen, network) = stub(move |_, count| {
+            if count < limit {
+                Reply::Hang
+            } else {
+                found_inpost(INPOST, "in_transit")
+            }
+        });
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-retrying]", 2_000).await;
         wait_for(&element, "[data-testid=state-failed]", 12_000).await;
-        assert_eq!(
-            seen.borrow().urls.len() as u32,
-            trackline_widget::parcels::MAX_RETRIES + 1
-        );
+        assert_eq!(seen.borrow().urls.len(), limit);
         // "Try again" starts over.
-        fetch::set_stub(None);
-        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
         click(&in_shadow(&element, "[data-testid=retry]").unwrap());
         wait_for(&element, "[data-testid=parcel]", 3_000).await;
-        assert_eq!(seen.borrow().urls.len(), 1);
+        assert_eq!(seen.borrow().urls.len(), limit + 1);
         element.remove();
     }
 
@@ -616,9 +642,9 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn offline_waits_for_the_connection_and_then_asks() {
-        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
         set_online(false);
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-offline]", 1_000).await;
         assert!(seen.borrow().urls.is_empty());
         set_online(true);
@@ -643,8 +669,9 @@ mod flow {
         };
         js_sys::Reflect::set(&console, &"error".into(), collect.as_ref()).unwrap();
 
-        let _seen = stub(|_, _| Reply::Answer(404, "text/html", "<h1>Not Found</h1>".into()));
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let (_seen, network) =
+            stub(|_, _| Reply::Answer(404, "text/html", "<h1>Not Found</h1>".into()));
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         let state = wait_for(&element, "[data-testid=state-misconfigured]", 2_000).await;
         js_sys::Reflect::set(&console, &"error".into(), &saved).unwrap();
         assert!(state.text_content().unwrap().contains("contact the shop"));
@@ -657,23 +684,23 @@ mod flow {
         );
         element.remove();
 
-        let _seen = stub(|_, _| {
+        let (_seen, network) = stub(|_, _| {
             problem(
                 403,
                 "forbidden-origin",
                 r#","detail":"origin not configured""#,
             )
         });
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-misconfigured]", 2_000).await;
         element.remove();
     }
 
     #[wasm_bindgen_test]
     async fn an_unreadable_carrier_answer_is_its_own_state() {
-        let _seen =
+        let (_seen, network) =
             stub(|_, _| Reply::Answer(200, "application/json", "{\"tracking_number\":".into()));
-        let element = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&element, "[data-testid=state-malformed]", 2_000).await;
         element.remove();
     }
@@ -681,17 +708,20 @@ mod flow {
     #[wasm_bindgen_test]
     async fn several_references_show_as_tabs_each_with_its_own_status() {
         let second = "520000011395200025009918";
-        let _seen = stub(move |url, _| {
+        let (_seen, network) = stub(move |url, _| {
             if url.contains(second) {
                 found_inpost(second, "delivered")
             } else {
                 found_inpost(INPOST, "ready_to_pickup")
             }
         });
-        let element = widget(&[
-            ("number", &format!("{INPOST} {second}")),
-            ("carrier", "inpost"),
-        ]);
+        let element = widget(
+            &network,
+            &[
+                ("number", &format!("{INPOST} {second}")),
+                ("carrier", "inpost"),
+            ],
+        );
         wait_for(&element, "[data-testid=parcel-tabs]", 3_000).await;
         sleep(100).await;
         let tabs = all_in_shadow(&element, "[data-testid=parcel-tab]");
@@ -719,8 +749,8 @@ mod flow {
         set_page_query(&format!(
             "?tracking={INPOST}&carrier=inpost&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345"
         ));
-        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
-        let element = widget(&[]);
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let element = widget(&network, &[]);
         wait_for(&element, "[data-testid=parcel]", 3_000).await;
         assert_eq!(
             seen.borrow().keys,
@@ -749,19 +779,22 @@ mod flow {
                 .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
                 .unwrap();
         }
-        let _seen = stub(|url, _| {
+        let (_seen, network) = stub(|url, _| {
             if url.contains(INPOST) {
                 found_inpost(INPOST, "ready_to_pickup")
             } else {
                 problem(404, "not-found", "")
             }
         });
-        let found = widget(&[("number", INPOST), ("carrier", "inpost")]);
+        let found = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
         wait_for(&found, "[data-testid=parcel]", 3_000).await;
-        let missing = widget(&[
-            ("number", "520000011395200099999999"),
-            ("carrier", "inpost"),
-        ]);
+        let missing = widget(
+            &network,
+            &[
+                ("number", "520000011395200099999999"),
+                ("carrier", "inpost"),
+            ],
+        );
         wait_for(&missing, "[data-testid=state-not-found]", 3_000).await;
         for name in ["trackline:loaded", "trackline:status", "trackline:error"] {
             document()
@@ -824,14 +857,16 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn trackline_mount_mounts_any_element_and_its_handle_refreshes_and_unmounts() {
-        let seen = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
         let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
         document().body().unwrap().append_child(&target).unwrap();
         let options = js_sys::Object::new();
         js_sys::Reflect::set(&options, &"number".into(), &INPOST.into()).unwrap();
         js_sys::Reflect::set(&options, &"carrier".into(), &"inpost".into()).unwrap();
         js_sys::Reflect::set(&options, &"refresh".into(), &JsValue::from_f64(120.0)).unwrap();
-        let handle = trackline_widget::api::mount(target.clone(), options.into());
+        let handle = loader::with_network(network, || {
+            trackline_widget::api::mount(target.clone(), options.into())
+        });
         wait_for(&target, "[data-testid=parcel]", 3_000).await;
         assert_eq!(seen.borrow().urls.len(), 1);
         handle.refresh();
@@ -845,13 +880,13 @@ mod flow {
 
     #[wasm_bindgen_test]
     async fn elements_with_data_trackline_are_mounted_with_their_data_options() {
-        let seen = stub(|_, _| problem(404, "not-found", ""));
+        let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
         let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
         target.set_attribute("data-trackline", "").unwrap();
         target.set_attribute("data-number", "KD-REF-10001").unwrap();
         target.set_attribute("data-reference-kind", "cref").unwrap();
         document().body().unwrap().append_child(&target).unwrap();
-        trackline_widget::api::auto_mount();
+        loader::with_network(network, trackline_widget::api::auto_mount);
         wait_for(&target, "[data-testid=state-not-found]", 3_000).await;
         let urls = seen.borrow().urls.clone();
         assert_eq!(urls.len(), 1);
@@ -876,14 +911,17 @@ mod flow {
             .add_event_listener_with_callback("trackline:status", listener.as_ref().unchecked_ref())
             .unwrap();
         // 30 s divided by 50: a refresh every 600 ms.
-        let seen = stub(|_, count| {
+        let (seen, network) = stub(|_, count| {
             if count == 0 {
                 found_inpost(INPOST, "out_for_delivery")
             } else {
                 found_inpost(INPOST, "delivered")
             }
         });
-        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+        let element = widget(
+            &network,
+            &[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")],
+        );
         wait_for(
             &element,
             "[data-testid=parcel][data-status=out_for_delivery]",
@@ -947,8 +985,11 @@ mod flow {
     #[wasm_bindgen_test]
     async fn refreshing_pauses_while_the_page_is_hidden() {
         // 30 s divided by 50: a refresh every 600 ms while visible.
-        let seen = stub(|_, _| found_inpost(INPOST, "out_for_delivery"));
-        let element = widget(&[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")]);
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "out_for_delivery"));
+        let element = widget(
+            &network,
+            &[("number", INPOST), ("carrier", "inpost"), ("refresh", "30")],
+        );
         wait_for(&element, "[data-testid=parcel]", 3_000).await;
         set_hidden(true);
         sleep(1_500).await;

@@ -234,12 +234,12 @@ async fn a_language_switch_keeps_the_words_shown_until_the_next_catalog_is_here(
 async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carriers_again() {
     use std::cell::Cell;
     use std::rc::Rc;
-    use trackline_widget::fetch::{self, RawResponse, StubFuture, StubRequest};
+    use trackline_widget::fetch::{Network, RawResponse, StubFuture, StubRequest};
     use trackline_widget::i18n::tr;
 
     let asked = Rc::new(Cell::new(0));
     let count = asked.clone();
-    fetch::set_stub(Some(Rc::new(move |_: StubRequest| -> StubFuture {
+    let network = Network::stubbed(move |_: StubRequest| -> StubFuture {
         count.set(count.get() + 1);
         Box::pin(async {
             Ok(RawResponse {
@@ -250,10 +250,10 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
                     .to_vec(),
             })
         })
-    })));
+    });
     answer_catalog("pt.txt", 200, catalog_on_disk(Locale::Pt));
     hold_catalog("pt.txt");
-    let element = widget("pt-BR");
+    let element = trackline_widget::loader::with_network(network, || widget("pt-BR"));
     element
         .set_attribute("number", "520000011395200025009871")
         .unwrap();
@@ -280,6 +280,5 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
         asked_before,
         "the carriers were not asked again"
     );
-    fetch::set_stub(None);
     element.remove();
 }

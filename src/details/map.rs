@@ -173,35 +173,38 @@ pub fn Map(
         event.prevent_default();
     };
 
-    let tiles = move || {
+    // Keyed by tile: a pan that crosses a tile edge adds the tiles that came into view and
+    // drops those that left; the others stay the same nodes, only moved.
+    let shown_tiles = move || {
         wanted
             .get()
             .into_iter()
             .filter(|(.., url)| !failed.with(|f| f.contains(url)))
-            .map(|(z, x, y, url)| {
-                let failed_url = url.clone();
-                let n = f64::from(1u32 << z);
-                let style = move || {
-                    let (left, top) = offset((x as f64 / n, y as f64 / n));
-                    css_position(left, top)
-                };
-                view! {
-                    <img
-                        class="tl-tile"
-                        src=url
-                        alt=""
-                        draggable="false"
-                        data-testid="tile"
-                        style=style
-                        on:error=move |_| {
-                            failed.update(|f| {
-                                f.insert(failed_url.clone());
-                            })
-                        }
-                    />
+            .collect::<Vec<_>>()
+    };
+    let tile_view = move |(z, x, y, url): (u8, i64, i64, String)| {
+        let failed_url = url.clone();
+        let n = f64::from(1u32 << z);
+        let style = move || {
+            let (left, top) = offset((x as f64 / n, y as f64 / n));
+            css_position(left, top)
+        };
+        view! {
+            <img
+                class="tl-tile"
+                src=url
+                alt=""
+                draggable="false"
+                data-testid="tile"
+                data-tile=format!("{z}/{x}/{y}")
+                style=style
+                on:error=move |_| {
+                    failed.update(|f| {
+                        f.insert(failed_url.clone());
+                    })
                 }
-            })
-            .collect_view()
+            />
+        }
     };
     let marker_views = markers
         .iter()
@@ -245,7 +248,7 @@ pub fn Map(
                 on:keydown=on_key
             >
                 <div class="tl-map-layer" aria-hidden="true">
-                    {tiles}
+                    <For each=shown_tiles key=|(z, x, y, _)| (*z, *x, *y) children=tile_view />
                     {marker_views}
                 </div>
                 <p class="tl-sr" id="tl-map-keys">{tr(locale, "map.keys")}</p>

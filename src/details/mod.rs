@@ -128,18 +128,23 @@ export function copyText(text, done) {
   clipboard.writeText(text).then(() => done(true), () => done(false));
 }
 export function observeVisible(element, callback) {
-  if (!("IntersectionObserver" in window)) return callback();
+  if (!("IntersectionObserver" in window)) { callback(); return () => {}; }
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); callback(); }
   });
   observer.observe(element);
+  return () => observer.disconnect();
 }
 "#)]
     extern "C" {
         #[wasm_bindgen(js_name = copyText)]
         pub fn copy_text(text: &str, done: &JsValue);
+        /// Returns the function that stops observing.
         #[wasm_bindgen(js_name = observeVisible)]
-        pub fn observe_visible(element: &web_sys::Element, callback: &JsValue);
+        pub fn observe_visible(
+            element: &web_sys::Element,
+            callback: &Closure<dyn FnMut()>,
+        ) -> js_sys::Function;
     }
 }
 
@@ -158,13 +163,25 @@ pub(crate) fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
     }
 }
 
-/// Calls `visible` once, when `element` first scrolls into view. No cleanup is needed: an
-/// observer whose element left the page never fires and is collected with it.
+/// Calls `visible` once, when `element` first scrolls into view. When the current owner is
+/// disposed first, the observer stops and the callback (with what it holds) is dropped: a map
+/// never scrolled to keeps nothing alive once the widget is gone.
 pub(crate) fn when_visible(element: &web_sys::Element, visible: impl FnOnce() + 'static) {
     #[cfg(target_arch = "wasm32")]
     {
-        let callback = wasm_bindgen::closure::Closure::once_into_js(visible);
-        dom::observe_visible(element, &callback);
+        let mut visible = Some(visible);
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            if let Some(visible) = visible.take() {
+                visible();
+            }
+        });
+        let stop = dom::observe_visible(element, &callback);
+        let held = send_wrapper::SendWrapper::new((callback, stop));
+        leptos::prelude::on_cleanup(move || {
+            let (callback, stop) = held.take();
+            let _ = stop.call0(&wasm_bindgen::JsValue::NULL);
+            drop(callback);
+        });
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

@@ -1,8 +1,9 @@
 //! Asking the carriers: which URL a planned request goes to, how it is sent (with a timeout and
 //! cancellation), and what its answer means, normalized with core inside the widget.
 //!
-//! The transport is swappable: browser tests install a stub with [`set_stub`], so that every
-//! state can be reached without a server.
+//! The transport is swappable: a [`Network`] says how requests leave the page. Pages use the
+//! browser's fetch; browser tests provide a stubbed one as context, so that every state can be
+//! reached without a server.
 
 mod classify;
 mod transport;
@@ -16,29 +17,54 @@ use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
 pub use classify::{classify, Outcome};
-pub use transport::{set_stub, FetchError, RawResponse, StubFuture, StubRequest};
+pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
 /// after 8 s by default; this leaves room for its answer to arrive.
 pub const REQUEST_TIMEOUT_MS: i32 = 10_000;
 
-thread_local! {
-    /// (request timeout, divisor of retry delays): shortened by browser tests only.
-    static TIMING: Cell<(i32, u32)> = const { Cell::new((REQUEST_TIMEOUT_MS, 1)) };
+type Stub = Rc<dyn Fn(StubRequest) -> StubFuture>;
+
+/// How requests leave the page, and how long the widget waits: the browser's fetch with the
+/// real timings, or (browser tests) a stub with shortened ones. One value per mounted widget,
+/// given to its loaders as context; nothing global.
+#[derive(Clone)]
+pub struct Network {
+    stub: Option<Stub>,
+    /// How long one request may take before it counts as a timeout.
+    pub timeout_ms: i32,
+    /// Divides retry delays and the refresh interval (tests reach give-up and refresh in
+    /// seconds); 1 on pages.
+    pub delay_divisor: u32,
 }
 
-/// Shortens the request timeout and divides retry delays and the refresh interval, so that
-/// browser tests reach the timeout, give-up and refresh states in seconds. Pages never call it.
-pub fn set_test_timing(timeout_ms: i32, delay_divisor: u32) {
-    TIMING.with(|timing| timing.set((timeout_ms, delay_divisor.max(1))));
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            stub: None,
+            timeout_ms: REQUEST_TIMEOUT_MS,
+            delay_divisor: 1,
+        }
+    }
 }
 
-pub(crate) fn timeout_ms() -> i32 {
-    TIMING.with(|timing| timing.get().0)
-}
+impl Network {
+    /// Answers every request with `stub` instead of the network.
+    pub fn stubbed(stub: impl Fn(StubRequest) -> StubFuture + 'static) -> Self {
+        Network {
+            stub: Some(Rc::new(stub)),
+            ..Network::default()
+        }
+    }
 
-pub(crate) fn delay_divisor() -> u32 {
-    TIMING.with(|timing| timing.get().1)
+    /// Shortens the request timeout and divides retry delays and the refresh interval.
+    pub fn with_timing(self, timeout_ms: i32, delay_divisor: u32) -> Self {
+        Network {
+            timeout_ms,
+            delay_divisor: delay_divisor.max(1),
+            ..self
+        }
+    }
 }
 
 /// Where requests go.
@@ -137,6 +163,7 @@ pub async fn ask(
     planned: &PlannedRequest,
     access_key: Option<&str>,
     cancel: &Cancel,
+    network: &Network,
 ) -> Outcome {
     let Some(url) = endpoint.url(planned) else {
         return Outcome::NotFound;
@@ -144,14 +171,14 @@ pub async fn ask(
     // The key opens the merchant's own proxy; a generic CORS proxy never sees it.
     let key = access_key.filter(|_| endpoint.is_trackline_proxy());
     let controller = cancel.register();
-    let result = transport::send(&url, key, &controller, timeout_ms()).await;
+    let result = transport::send(&url, key, &controller, network).await;
     cancel.release(&controller);
     match result {
         Ok(response) => classify(endpoint, planned, &response),
         Err(FetchError::Aborted) => Outcome::Cancelled,
         Err(FetchError::Timeout) => Outcome::Transient {
             retry_after_secs: None,
-            detail: format!("no answer within {} ms", timeout_ms()),
+            detail: format!("no answer within {} ms", network.timeout_ms),
         },
         Err(FetchError::Offline) => Outcome::Offline,
         Err(FetchError::Network(detail)) => Outcome::Transient {

@@ -1,6 +1,6 @@
 //! Sending one GET: gloo-net in the page, or a stub in browser tests.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -40,28 +40,17 @@ pub struct StubRequest {
 }
 
 pub type StubFuture = Pin<Box<dyn Future<Output = Result<RawResponse, FetchError>>>>;
-type Stub = Rc<dyn Fn(StubRequest) -> StubFuture>;
-
-thread_local! {
-    static STUB: RefCell<Option<Stub>> = const { RefCell::new(None) };
-}
-
-/// Replaces the network with `stub` for every widget on the page (browser tests); `None`
-/// restores it.
-pub fn set_stub(stub: Option<Rc<dyn Fn(StubRequest) -> StubFuture>>) {
-    STUB.with_borrow_mut(|slot| *slot = stub);
-}
 
 fn is_offline() -> bool {
     web_sys::window().is_some_and(|w| !w.navigator().on_line())
 }
 
-/// Sends a GET, aborting it after `timeout_ms`.
+/// Sends a GET through `network`, aborting it after its timeout.
 pub async fn send(
     url: &str,
     access_key: Option<&str>,
     controller: &AbortController,
-    timeout_ms: i32,
+    network: &super::Network,
 ) -> Result<RawResponse, FetchError> {
     if is_offline() {
         return Err(FetchError::Offline);
@@ -79,13 +68,12 @@ pub async fn send(
     let timer_id = window
         .set_timeout_with_callback_and_timeout_and_arguments_0(
             timer.as_ref().unchecked_ref(),
-            timeout_ms,
+            network.timeout_ms,
         )
         .unwrap_or_default();
 
     let signal = controller.signal();
-    let stub = STUB.with_borrow(Clone::clone);
-    let result = match stub {
+    let result = match &network.stub {
         Some(stub) => {
             stub(StubRequest {
                 url: url.to_owned(),

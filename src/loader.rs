@@ -1,0 +1,464 @@
+//! Loading apart from views: one loader per reference asks the carriers, retries, counts down,
+//! waits for the connection, refreshes while the page is visible, and exposes where it is as a
+//! read-only signal. Views read those signals; they never ask, wait or retry themselves.
+//!
+//! A loader lives as long as the reactive owner that started it: when the owner is disposed
+//! (the element disconnects, `unmount()` is called, the references change, "try again"), every
+//! request in flight is aborted, every timer cleared and every listener removed, so that the
+//! task ends at once and nothing it held stays alive.
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use trackline_core::carrier::di::Locale as DiLocale;
+use trackline_core::model::{Carrier, Shipment};
+use trackline_core::reference::Reference;
+use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
+use web_sys::{AbortController, AbortSignal};
+
+use crate::fetch::{self, Cancel, Network, Outcome, ProxyEndpoint};
+use crate::options::Resolved;
+use crate::states::{carrier_page, wait, LoadState};
+
+/// Timeouts and server errors are retried this many times before the widget gives up.
+pub const MAX_RETRIES: u32 = 4;
+/// A `Retry-After` longer than this is not waited for on a 5xx: the consumer gets the button.
+const MAX_RETRY_AFTER_SECS: u64 = 60;
+
+/// What decides which requests are made: a change here asks the carriers again; a change of
+/// anything else (theme, tiles, refresh interval, a language that Di does not care about) does
+/// not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchInputs {
+    pub proxy: ProxyEndpoint,
+    pub references: Vec<Reference>,
+    /// The carrier named by the attribute or the link.
+    pub carrier: Option<Carrier>,
+    pub access_key: Option<String>,
+    pub di_locale: DiLocale,
+}
+
+impl FetchInputs {
+    pub fn from_resolved(resolved: &Resolved) -> Self {
+        FetchInputs {
+            proxy: resolved.proxy.clone(),
+            references: resolved.references.clone(),
+            carrier: resolved.carrier,
+            access_key: resolved.access_key.clone(),
+            di_locale: DiLocale::for_language(resolved.lang.as_deref()),
+        }
+    }
+}
+
+/// The network of the widget being mounted: the one provided as context (browser tests), else
+/// the browser's fetch.
+pub fn network() -> Network {
+    use_context::<SendWrapper<Network>>()
+        .map(SendWrapper::take)
+        .unwrap_or_default()
+}
+
+/// Provides `network` to every loader started below the current owner.
+pub fn provide_network(network: Network) {
+    provide_context(SendWrapper::new(network));
+}
+
+/// Runs `mount` (which mounts widgets: connects `<trackline-widget>` elements, calls
+/// `Trackline.mount`) with `network` provided as context: the widgets mounted ask through it,
+/// and keep it for as long as they stay mounted. Browser tests stub the network this way.
+pub fn with_network<T>(network: Network, mount: impl FnOnce() -> T) -> T {
+    let owner = Owner::new_root(None);
+    owner.with(|| {
+        provide_network(network);
+        mount()
+    })
+}
+
+/// One reference, as the views see it.
+#[derive(Debug, Clone)]
+pub struct Loader {
+    /// The reference's number, as given.
+    pub number: String,
+    pub state: ReadSignal<LoadState>,
+}
+
+/// Merges the answers of every carrier asked about one reference: a parcel found anywhere wins;
+/// otherwise the most actionable failure.
+pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
+    let mut found: Vec<Shipment> = Vec::new();
+    let mut worst: Option<(u8, Outcome)> = None;
+    for outcome in outcomes {
+        let rank = match &outcome {
+            Outcome::Cancelled => return Outcome::Cancelled,
+            Outcome::Found(shipments) => {
+                for shipment in shipments {
+                    let known = found.iter().any(|f| {
+                        f.carrier == shipment.carrier
+                            && f.tracking_number == shipment.tracking_number
+                    });
+                    if !known {
+                        found.push(shipment.clone());
+                    }
+                }
+                continue;
+            }
+            Outcome::Misconfigured(_) => 7,
+            Outcome::Offline => 6,
+            Outcome::RateLimited { .. } => 5,
+            Outcome::Transient { .. } => 4,
+            Outcome::Malformed(_) => 3,
+            Outcome::NotFound => 2,
+            Outcome::Invalid(_) => 1,
+        };
+        if worst.as_ref().is_none_or(|(r, _)| rank > *r) {
+            worst = Some((rank, outcome));
+        }
+    }
+    if !found.is_empty() {
+        return Outcome::Found(found);
+    }
+    worst.map_or(Outcome::NotFound, |(_, outcome)| outcome)
+}
+
+pub(crate) fn distinct_carriers(shipments: &[Shipment]) -> usize {
+    let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
+    carriers.sort_unstable();
+    carriers.dedup();
+    carriers.len()
+}
+
+/// Starts a loader for every reference of `inputs`, owned by the current reactive owner.
+/// `refresh_secs` is read before each refresh, so that changing it asks no carrier.
+pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loader> {
+    let network = network();
+    let config = RoutingConfig {
+        carriers: inputs.proxy.carriers(),
+        partners: Default::default(),
+        di_locale: inputs.di_locale,
+    };
+    let mut loaders = Vec::new();
+    let mut stops: Vec<(Cancel, AbortController)> = Vec::new();
+    for reference in &inputs.references {
+        let number = reference.number().to_owned();
+        let requests = plan(std::slice::from_ref(reference), &config);
+        let state = RwSignal::new(LoadState::Loading);
+        loaders.push(Loader {
+            number: number.clone(),
+            state: state.read_only(),
+        });
+        if requests.is_empty() {
+            // No configured carrier can answer this kind of reference: no request is made.
+            state.set(LoadState::Invalid);
+            continue;
+        }
+        let Ok(stop) = AbortController::new() else {
+            continue;
+        };
+        let cancel = Cancel::default();
+        stops.push((cancel.clone(), stop.clone()));
+        let job = Job {
+            endpoint: inputs.proxy.clone(),
+            requests,
+            number,
+            carrier_fixed: inputs.carrier.is_some()
+                || matches!(
+                    reference,
+                    Reference::TrackingNumber {
+                        carrier_hint: Some(_),
+                        ..
+                    }
+                ),
+            access_key: inputs.access_key.clone(),
+            refresh_secs,
+            state,
+            cancel,
+            stop: stop.signal(),
+            network: network.clone(),
+        };
+        leptos::task::spawn_local(job.run());
+    }
+    // Disposing of the owner stops every loader: requests in flight are aborted, and every wait
+    // (timer, `online`, `visibilitychange`) ends at once with its listener removed.
+    let stops = SendWrapper::new(stops);
+    on_cleanup(move || {
+        for (cancel, stop) in stops.iter() {
+            cancel.cancel();
+            stop.abort();
+        }
+    });
+    loaders
+}
+
+/// Everything one reference's loader needs.
+struct Job {
+    endpoint: ProxyEndpoint,
+    requests: Vec<PlannedRequest>,
+    number: String,
+    /// The carrier was named (attribute, link or the consumer's choice): no picking.
+    carrier_fixed: bool,
+    access_key: Option<String>,
+    refresh_secs: Signal<Option<u32>>,
+    state: RwSignal<LoadState>,
+    cancel: Cancel,
+    /// Aborted when the owner is disposed: ends every wait.
+    stop: AbortSignal,
+    network: Network,
+}
+
+impl Job {
+    fn stopped(&self) -> bool {
+        self.cancel.is_cancelled() || self.stop.aborted()
+    }
+
+    /// Sets the state, unless the owner is gone.
+    fn show(&self, state: LoadState) {
+        if !self.stopped() {
+            self.state.try_set(state);
+        }
+    }
+
+    async fn ask_all(&self) -> Outcome {
+        let asks = self.requests.iter().map(|planned| {
+            fetch::ask(
+                &self.endpoint,
+                planned,
+                self.access_key.as_deref(),
+                &self.cancel,
+                &self.network,
+            )
+        });
+        combine(futures::future::join_all(asks).await)
+    }
+
+    /// Counts down `seconds`, showing each second through `show`. False when stopped.
+    async fn count_down(&self, seconds: u64, show: impl Fn(u64) -> LoadState) -> bool {
+        for left in (1..=seconds).rev() {
+            self.show(show(left));
+            wait::sleep_or_stop(1_000, &self.stop).await;
+            if self.stopped() {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn run(self) {
+        let mut attempt = 0;
+        loop {
+            if self.stopped() {
+                return;
+            }
+            if !wait::is_online() {
+                self.show(LoadState::Offline);
+                wait::online(&self.stop).await;
+                continue;
+            }
+            match self.ask_all().await {
+                Outcome::Cancelled => return,
+                _ if self.stopped() => return,
+                Outcome::Found(shipments) => {
+                    if !self.carrier_fixed && distinct_carriers(&shipments) > 1 {
+                        self.show(LoadState::Choose(shipments));
+                        return;
+                    }
+                    self.show(LoadState::Found(shipments));
+                    self.refresh().await;
+                    return;
+                }
+                Outcome::NotFound => {
+                    let fallback = self
+                        .requests
+                        .iter()
+                        .find_map(|planned| carrier_page(planned.carrier, &self.number));
+                    self.show(LoadState::NotFound { fallback });
+                    return;
+                }
+                Outcome::Invalid(detail) => {
+                    web_sys::console::warn_1(&format!("Trackline: {detail}").into());
+                    self.show(LoadState::Invalid);
+                    return;
+                }
+                Outcome::RateLimited { retry_after_secs } => {
+                    let seconds = retry_after_secs.max(1);
+                    if !self
+                        .count_down(seconds, |seconds_left| LoadState::RateLimited {
+                            seconds_left,
+                        })
+                        .await
+                    {
+                        return;
+                    }
+                }
+                Outcome::Offline => {
+                    self.show(LoadState::Offline);
+                    wait::online(&self.stop).await;
+                }
+                Outcome::Transient {
+                    retry_after_secs,
+                    detail,
+                } => {
+                    attempt += 1;
+                    web_sys::console::warn_1(
+                        &format!("Trackline: attempt {attempt} failed: {detail}").into(),
+                    );
+                    if attempt > MAX_RETRIES {
+                        self.show(LoadState::Failed);
+                        return;
+                    }
+                    let backoff = u64::from(wait::backoff_ms(attempt, js_sys::Math::random()));
+                    let wait_ms = retry_after_secs
+                        .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
+                        .unwrap_or(0)
+                        .max(backoff);
+                    let wait_ms = wait_ms / u64::from(self.network.delay_divisor);
+                    let seconds = wait_ms.div_ceil(1_000).max(1);
+                    if !self
+                        .count_down(seconds, |seconds_left| LoadState::Retrying {
+                            attempt,
+                            seconds_left,
+                        })
+                        .await
+                    {
+                        return;
+                    }
+                }
+                Outcome::Misconfigured(cause) => {
+                    // The consumer cannot fix this; the merchant reads the console.
+                    web_sys::console::error_1(&format!("Trackline: {cause}").into());
+                    self.show(LoadState::Misconfigured);
+                    return;
+                }
+                Outcome::Malformed(detail) => {
+                    web_sys::console::error_1(
+                        &format!("Trackline: unreadable carrier answer: {detail}").into(),
+                    );
+                    self.show(LoadState::Malformed);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Asks again every `refresh_secs` while the page is visible, until every parcel is final.
+    /// A failed refresh keeps what is shown: the next one may succeed. The interval is read
+    /// before each wait, so that changing it takes effect without asking at once.
+    async fn refresh(&self) {
+        loop {
+            let Some(interval) = self.refresh_secs.try_get_untracked().flatten() else {
+                return;
+            };
+            let finished = match self.state.try_get_untracked() {
+                Some(LoadState::Found(shipments)) => shipments.iter().all(|s| s.status.is_final()),
+                _ => true,
+            };
+            if finished {
+                return;
+            }
+            wait::sleep_or_stop(
+                interval.saturating_mul(1_000) / self.network.delay_divisor,
+                &self.stop,
+            )
+            .await;
+            wait::visible(&self.stop).await;
+            if self.stopped() {
+                return;
+            }
+            let Outcome::Found(fresh) = self.ask_all().await else {
+                continue;
+            };
+            self.show(LoadState::Found(fresh));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipment(carrier: Carrier, number: &str) -> Shipment {
+        Shipment::new(carrier, number)
+    }
+
+    #[test]
+    fn a_parcel_found_by_any_carrier_wins_over_the_others_failures() {
+        let combined = combine(vec![
+            Outcome::NotFound,
+            Outcome::Found(vec![shipment(Carrier::Di, "1")]),
+            Outcome::Transient {
+                retry_after_secs: None,
+                detail: String::new(),
+            },
+        ]);
+        assert_eq!(combined, Outcome::Found(vec![shipment(Carrier::Di, "1")]));
+    }
+
+    #[test]
+    fn without_a_parcel_the_most_actionable_failure_is_kept() {
+        let transient = Outcome::Transient {
+            retry_after_secs: Some(5),
+            detail: "HTTP 503".into(),
+        };
+        assert_eq!(
+            combine(vec![
+                Outcome::NotFound,
+                transient.clone(),
+                Outcome::NotFound
+            ]),
+            transient
+        );
+        assert_eq!(
+            combine(vec![Outcome::Invalid("x".into()), Outcome::NotFound]),
+            Outcome::NotFound
+        );
+        assert_eq!(
+            combine(vec![
+                Outcome::RateLimited {
+                    retry_after_secs: 3
+                },
+                Outcome::Misconfigured("401".into())
+            ]),
+            Outcome::Misconfigured("401".into())
+        );
+    }
+
+    #[test]
+    fn the_same_parcel_from_two_requests_is_listed_once() {
+        let combined = combine(vec![
+            Outcome::Found(vec![shipment(Carrier::Di, "1"), shipment(Carrier::Di, "2")]),
+            Outcome::Found(vec![shipment(Carrier::Di, "2")]),
+        ]);
+        let Outcome::Found(list) = combined else {
+            panic!("found")
+        };
+        assert_eq!(list.len(), 2);
+    }
+
+    #[test]
+    fn only_what_decides_the_requests_is_a_fetch_input() {
+        let attributes = |pairs: &[(&str, &str)]| {
+            let mut attributes = crate::options::Attributes::default();
+            for (name, value) in pairs {
+                attributes.set(name, Some((*value).to_owned()));
+            }
+            attributes
+        };
+        let inputs = |pairs: &[(&str, &str)]| {
+            FetchInputs::from_resolved(&crate::options::resolve(
+                &attributes(pairs),
+                "https://shop.example/t?tracking=520000011395200025009871",
+                None,
+            ))
+        };
+        let plain = inputs(&[]);
+        assert_eq!(plain, inputs(&[("theme", "dark")]));
+        assert_eq!(plain, inputs(&[("tiles", "/tiles/{z}/{x}/{y}.png")]));
+        assert_eq!(plain, inputs(&[("refresh", "off")]));
+        assert_eq!(plain, inputs(&[("lang", "de")]));
+        assert_ne!(
+            plain,
+            inputs(&[("lang", "nb")]),
+            "Di words its events in Norwegian"
+        );
+        assert_ne!(plain, inputs(&[("proxy", "https://track.shop.example")]));
+        assert_ne!(plain, inputs(&[("carrier", "inpost")]));
+    }
+}

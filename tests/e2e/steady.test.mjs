@@ -1,0 +1,278 @@
+// A widget that holds still and lets go, end to end against `trackline demo`: what the consumer
+// did (zoom, pan, "show all") survives another parcel's countdown; cosmetic attributes ask no
+// carrier; a pan adds tiles instead of rebuilding them; and mounting and unmounting many times
+// leaves the page's DOM nodes, JS heap and wasm memory where they were.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+import { newPage, startTrackline, waitForShadow } from "./harness.mjs";
+
+const LOCKER_READY = "520000011395200025009871";
+/// The sandbox answers this one with 503 and Retry-After: 30, every time.
+const ALWAYS_503 = "520000011395200000000503";
+/// The demo page's widget draws the demo's own tiles; so do the widgets mounted here.
+const LOCAL_TILES = "/tiles/{z}/{x}/{y}.png";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startTrackline(["demo"]);
+  // --expose-gc: the leak test collects garbage before each measurement.
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--js-flags=--expose-gc",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/// Evaluates `fn(root, arg)` with the first widget's shadow root.
+function inShadow(page, fn, arg) {
+  return page.evaluate(
+    ([source, arg]) =>
+      new Function("root", "arg", `return (${source})(root, arg)`)(
+        document.querySelector("trackline-widget").shadowRoot,
+        arg,
+      ),
+    [fn.toString(), arg],
+  );
+}
+
+/// Waits until `fn(root, arg)` is true inside the first widget's shadow root.
+function untilInShadow(page, fn, arg, timeout = 15_000) {
+  return page.waitForFunction(
+    ([source, arg]) => {
+      const root = document.querySelector("trackline-widget")?.shadowRoot;
+      return root != null && new Function("root", "arg", `return (${source})(root, arg)`)(root, arg);
+    },
+    [fn.toString(), arg],
+    { timeout, polling: 50 },
+  );
+}
+
+/// Counts the requests the page sends to the carrier routes of the proxy.
+function countCarrierRequests(page) {
+  const seen = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname.startsWith("/carriers/")) seen.push(request.url());
+  });
+  return seen;
+}
+
+/// Scrolls the map into view and waits for its tiles.
+async function showMap(page) {
+  await waitForShadow(page, "[data-testid=map]", 0, 15_000);
+  await inShadow(page, (root) => root.querySelector("[data-testid=map]").scrollIntoView());
+  await untilInShadow(page, (root) => root.querySelectorAll("[data-testid=tile]").length > 0);
+}
+
+describe("the widget holds still", () => {
+  test("zoom, pan and show all survive another parcel's countdown", async () => {
+    const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
+    await page.goto(`${server.url}?tracking=${LOCKER_READY},${ALWAYS_503}`);
+    await waitForShadow(page, "[data-testid=parcel-tab][data-state=retrying]", 0, 20_000);
+    await waitForShadow(page, "[data-testid=parcel]");
+    await showMap(page);
+    // What the consumer did: zoomed in, panned, opened the whole history.
+    await inShadow(page, (root) => root.querySelector("[data-testid=zoom-in]").click());
+    await inShadow(page, (root) => root.querySelector("[data-testid=map]").focus());
+    await page.keyboard.press("ArrowRight");
+    await inShadow(page, (root) => root.querySelector("[data-testid=timeline-toggle]").click());
+    const state = () =>
+      inShadow(page, (root) => ({
+        marker: root.querySelector("[data-testid=marker]").style.left,
+        zoomTiles: [...root.querySelectorAll("[data-testid=tile]")].map((t) => new URL(t.src).pathname.split("/")[2]),
+        events: root.querySelectorAll("[data-testid=event]").length,
+        expanded: root.querySelector("[data-testid=timeline-toggle]")?.getAttribute("aria-expanded"),
+        sameDetails: root.querySelector("[data-testid=details]").dataset.kept === "yes",
+      }));
+    await inShadow(page, (root) => {
+      root.querySelector("[data-testid=details]").dataset.kept = "yes";
+    });
+    const shown = await state();
+    assert.equal(shown.events, 8, "show all shows every event");
+    // The other parcel counts down in its tab; wait until it ticked five times (five seconds).
+    await page.evaluate(() => {
+      window.ticks = new Set();
+    });
+    await page.waitForFunction(
+      () => {
+        const tab = document
+          .querySelector("trackline-widget")
+          .shadowRoot.querySelector("[data-testid=parcel-tab][data-state=retrying]");
+        const left = tab?.getAttribute("data-seconds-left");
+        if (left) window.ticks.add(left);
+        return window.ticks.size >= 6;
+      },
+      null,
+      { timeout: 20_000, polling: 100 },
+    );
+    const kept = await state();
+    assert.deepEqual(kept, { ...shown, sameDetails: true });
+    // The browser reports the failing parcel's server errors; nothing else may fail.
+    assert.deepEqual(page.errors.filter((e) => !/status of 50\d/.test(e)), []);
+    await page.context().close();
+  });
+
+  test("a theme, tiles or refresh change asks no carrier", async () => {
+    const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
+    const requests = countCarrierRequests(page);
+    await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+    await showMap(page);
+    const asked = requests.length;
+    assert.ok(asked >= 1, "the parcel was asked for");
+    await page.evaluate(() => {
+      const widget = document.querySelector("trackline-widget");
+      widget.setAttribute("theme", "dark");
+      widget.setAttribute("tiles", "/tiles/{z}/{x}/{y}.png?v=2");
+      widget.setAttribute("refresh", "10m");
+    });
+    // The change is shown: the card is dark and the map's tiles come from the new template.
+    await untilInShadow(
+      page,
+      (root) =>
+        root.querySelector("[data-testid=widget]").getAttribute("data-theme") === "dark" &&
+        [...root.querySelectorAll("[data-testid=tile]")].some((t) => t.src.endsWith("?v=2")),
+    );
+    await waitForShadow(page, "[data-testid=parcel]");
+    // One more round trip through the page, for any request the change started to be seen.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+    assert.deepEqual(requests.slice(asked), [], "no carrier was asked again");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a pan adds the tiles that come into view and keeps the others", async () => {
+    const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
+    await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+    await showMap(page);
+    await inShadow(page, (root) => root.querySelector("[data-testid=map]").focus());
+    let added = 0;
+    // Sixteen steps of 64 pixels: four tile widths, so that several tile edges are crossed.
+    for (let step = 0; step < 16; step += 1) {
+      const before = await inShadow(page, (root) => {
+        const tiles = [...root.querySelectorAll("[data-testid=tile]")];
+        tiles.forEach((t) => {
+          t.dataset.kept = "yes";
+        });
+        return tiles.map((t) => t.src);
+      });
+      const marker = await inShadow(page, (root) => root.querySelector("[data-testid=marker]").style.left);
+      await page.keyboard.press("ArrowRight");
+      await untilInShadow(page, (root, marker) => root.querySelector("[data-testid=marker]").style.left !== marker, marker);
+      const after = await inShadow(page, (root) =>
+        [...root.querySelectorAll("[data-testid=tile]")].map((t) => ({ src: t.src, kept: t.dataset.kept === "yes" })),
+      );
+      // Every tile still in view is the node it was.
+      const rebuilt = after.filter((t) => before.includes(t.src) && !t.kept);
+      assert.deepEqual(rebuilt, [], `step ${step}: tiles still in view were rebuilt`);
+      // New nodes only for tiles new to the view: one column at most (the map is under two tiles high).
+      const fresh = after.filter((t) => !t.kept);
+      assert.ok(fresh.every((t) => !before.includes(t.src)), `step ${step}`);
+      assert.ok(fresh.length <= 2, `step ${step}: ${fresh.length} tiles added`);
+      added += fresh.length;
+    }
+    assert.ok(added >= 3, `crossing tile edges added tiles (${added})`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});
+
+describe("the widget lets go", () => {
+  /// DOM nodes and JS heap from Chromium's performance metrics, and the wasm memory, after a
+  /// forced garbage collection.
+  async function measure(page, cdp) {
+    await page.evaluate(() => {
+      window.gc();
+      window.gc();
+    });
+    await cdp.send("HeapProfiler.collectGarbage");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const metric = (name) => metrics.find((m) => m.name === name).value;
+    const wasm = await page.evaluate(async () => {
+      const glue = await import(new URL("trackline-widget.js", document.querySelector("script[src$='trackline.js']").src).href);
+      const exports = await glue.default();
+      return exports.memory.buffer.byteLength;
+    });
+    return { nodes: metric("Nodes"), heap: metric("JSHeapUsedSize"), listeners: metric("JSEventListeners"), wasm };
+  }
+
+  /// Mounts a widget for the ready-for-pickup parcel, waits for its headline and map, and
+  /// unmounts it, `cycles` times, one way or the other.
+  async function cycle(page, way, cycles) {
+    await page.evaluate(
+      async ([way, cycles, number, tiles]) => {
+        const shown = (host) =>
+          new Promise((resolve, reject) => {
+            const started = performance.now();
+            const check = () => {
+              const root = host.shadowRoot;
+              if (root?.querySelector("[data-testid=parcel]") && root.querySelector("[data-testid=map]")) resolve();
+              else if (performance.now() - started > 10_000) reject(new Error(`${way}: no parcel within 10 s`));
+              else setTimeout(check, 5);
+            };
+            check();
+          });
+        for (let i = 0; i < cycles; i += 1) {
+          if (way === "api") {
+            const target = document.createElement("div");
+            document.body.append(target);
+            const handle = window.Trackline.mount(target, { number, carrier: "inpost", tiles });
+            await shown(target);
+            handle.unmount();
+            target.remove();
+          } else {
+            const element = document.createElement("trackline-widget");
+            element.setAttribute("number", number);
+            element.setAttribute("carrier", "inpost");
+            element.setAttribute("tiles", tiles);
+            document.body.append(element);
+            await shown(element);
+            element.remove();
+          }
+        }
+      },
+      [way, cycles, LOCKER_READY, LOCAL_TILES],
+    );
+  }
+
+  for (const way of ["api", "element"]) {
+    test(`200 mount and unmount cycles (${way}) leave DOM nodes, JS heap and wasm memory where they were`, async () => {
+      const page = await newPage(browser);
+      // A page with the widget's script and no widget of its own.
+      await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=parcel]", 0, 15_000);
+      await page.evaluate(() => document.querySelector("trackline-widget").remove());
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Performance.enable");
+      // Warm up: the first cycles fill caches (catalog, tiles, the allocator's first pages).
+      await cycle(page, way, 10);
+      const start = await measure(page, cdp);
+      await cycle(page, way, 200);
+      const end = await measure(page, cdp);
+      console.log(`${way}: start ${JSON.stringify(start)}, after 200 cycles ${JSON.stringify(end)}`);
+      // Within noise: a leak of one widget per cycle is about 300 nodes, tens of kilobytes of
+      // heap and of wasm memory each, that is 60,000 nodes and megabytes after 200 cycles.
+      assert.ok(end.nodes <= start.nodes + 50, `DOM nodes ${start.nodes} -> ${end.nodes}`);
+      assert.ok(end.heap <= start.heap + 1_000_000, `JS heap ${start.heap} -> ${end.heap} bytes`);
+      assert.ok(end.wasm <= start.wasm + 1_048_576, `wasm memory ${start.wasm} -> ${end.wasm} bytes`);
+      assert.ok(end.listeners <= start.listeners + 20, `event listeners ${start.listeners} -> ${end.listeners}`);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+  }
+});
