@@ -165,14 +165,14 @@ pub const TEST_VECTORS: [(&str, &str, i64, &str); 2] = [
     (
         "trackline-docs-secret",
         "cref=ORDER-88231",
-        1893456000,
-        "cee697605913b9563c84d274a89ced77bf9fc6ab2546d5d6fbeb2c9828229c35",
+        4102444800,
+        "8fb1d985d9e2256a5b55cea9de3313f81dac4b8eef85e6778859a1fc85a0dbae",
     ),
     (
         "trackline-docs-secret",
         "vp=4711&vpref=370724760010119754",
-        1893456000,
-        "b083599b8421319d72386d2809c4bd779b068005ec34f74716c03d00d20c5e66",
+        4102444800,
+        "eb59afa7bc58abffd4e452bf644f9e80314356f0d39081dfebc8a81dbd01c66f",
     ),
 ];
 
