@@ -108,6 +108,9 @@ base_url = "{base}"
 api_key = "sandbox.trackonline.demo-key"
 requests_per_minute = 6000
 {trackonline}
+
+[partners]
+"4711" = "di"
 "#
         );
         let config = ProxyConfig::parse(&text, &|_| None).unwrap();
@@ -380,6 +383,88 @@ async fn a_fragment_in_a_key_s_scope_still_matches_only_itself() {
     assert_eq!(answer.problem(), "not-found");
     // The sandbox was asked (the fragment is in scope) and its partial match was dropped.
     assert_eq!(setup.upstream_requests("trackonline").await, 1);
+}
+
+#[tokio::test]
+async fn a_key_lists_its_own_and_its_partners_shipments_newest_first_in_pages() {
+    let setup = Setup::start("", "", "").await;
+    let references: Vec<String> = (1..=25).map(|n| format!("cref=ORDER-{n}")).collect();
+    let references: Vec<&str> = references.iter().map(String::as_str).collect();
+    let key = setup.user_with_key("anna", &references);
+    setup.store.bind_partner("anna", "4711").unwrap();
+    setup.store.ensure_user("shop").unwrap();
+    let partnered =
+        proxy::store::parse_reference(0, &format!("vp=4711&vpref={DI_NUMBER}")).unwrap();
+    setup.store.add_shipments("shop", &[partnered]).unwrap();
+    let with_key = [
+        ("X-Trackline-Key", key.as_str()),
+        ("Origin", "https://shop.example"),
+    ];
+
+    let first = setup.get("/access/v1/shipments", &with_key).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first = first.json();
+    assert_eq!(first["user"], "anna");
+    assert_eq!(first["total"], 26);
+    let listed = first["shipments"].as_array().unwrap();
+    assert_eq!(listed.len(), 20);
+    // The partner's shipment was registered last, so it comes first, with its carrier.
+    assert_eq!(listed[0]["reference"]["partner_id"], "4711");
+    assert_eq!(listed[0]["carrier"], "di");
+    assert_eq!(listed[1]["reference"]["number"], "ORDER-25");
+
+    let second = setup
+        .get("/access/v1/shipments?page=2&per_page=20", &with_key)
+        .await
+        .json();
+    assert_eq!(second["shipments"].as_array().unwrap().len(), 6);
+    assert_eq!(second["shipments"][5]["reference"]["number"], "ORDER-1");
+    let searched = setup
+        .get("/access/v1/shipments?search=ORDER-2", &with_key)
+        .await
+        .json();
+    // ORDER-2 and ORDER-20 to ORDER-25.
+    assert_eq!(searched["total"], 7);
+
+    let without_key = setup
+        .get(
+            "/access/v1/shipments",
+            &[("Origin", "https://shop.example")],
+        )
+        .await;
+    assert_eq!(without_key.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(without_key.problem(), "unauthorized");
+    let empty_key = setup.user_with_key("bert", &[]);
+    let empty = setup
+        .get("/access/v1/shipments", &[("X-Trackline-Key", &empty_key)])
+        .await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(empty.json()["total"], 0);
+}
+
+#[tokio::test]
+async fn a_page_on_another_origin_may_send_the_key_and_link_headers() {
+    let setup = Setup::start("", "", "").await;
+    let response = setup
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/access/v1/shipments", setup.proxy),
+        )
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header(
+            "Access-Control-Request-Headers",
+            "x-trackline-key, x-trackline-link",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
 }
 
 // ------------------------------------------------------------------------------------------

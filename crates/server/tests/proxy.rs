@@ -515,7 +515,10 @@ async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_anothe
         actual.header("access-control-allow-origin"),
         Some("https://shop.example")
     );
-    assert_eq!(actual.header("vary"), Some("Origin"));
+    assert_eq!(
+        actual.header("vary"),
+        Some("Origin, X-Trackline-Key, X-Trackline-Link")
+    );
     let foreign = proxy
         .get_with(
             &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),

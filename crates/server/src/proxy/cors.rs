@@ -99,11 +99,15 @@ pub fn preflight(config: &ProxyConfig, decision: &OriginDecision, headers: &Head
     response
 }
 
-/// Adds the CORS headers of an actual response; `Vary: Origin` always, since the answer differs
-/// by origin and shared caches must not mix them up.
+/// What an answer depends on besides its URL: the origin (CORS), and the key and signed link
+/// (access), so that no cache hands one caller's answer to another.
+pub const VARY: &str = "Origin, X-Trackline-Key, X-Trackline-Link";
+
+/// Adds the CORS headers of an actual response, and `Vary` always, since the answer differs by
+/// origin, key and link, and caches must not mix them up.
 pub fn decorate(response: &mut Response, allow_origin: Option<&HeaderValue>) {
     let headers = response.headers_mut();
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
     if let Some(origin) = allow_origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         headers.insert(

@@ -173,6 +173,7 @@ pub fn try_app_with_store(
     });
     let mut router = Router::new()
         .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
+        .route(SHIPMENTS_ROUTE, any(handle))
         .route("/healthz", get(healthz));
     if state.config.expose_metrics {
         router = router.route("/metrics", get(render_metrics));
@@ -233,6 +234,101 @@ async fn serve(args: Args) -> Result<(), ProxyError> {
     .map_err(|source| ProxyError::Bind { addr, source })?;
     tracing::info!("proxy stopped after draining in-flight requests");
     Ok(())
+}
+
+/// The route of a key's own shipments: what the widget's overview lists.
+pub const SHIPMENTS_ROUTE: &str = "/access/v1/shipments";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShipmentsQuery {
+    page: Option<u32>,
+    per_page: Option<u32>,
+    search: Option<String>,
+}
+
+/// `GET /access/v1/shipments?page=1&per_page=20&search=…` with `X-Trackline-Key`: the shipments
+/// in the key's user's scope (registered to the user, or with a partner id bound to the user),
+/// newest first, with the carrier the proxy routes a partner's numbers to.
+async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOwner>) -> Response {
+    let Some(owner) = owner else {
+        return Problem::new(
+            ProblemKind::Unauthorized,
+            "the overview needs an access key in the X-Trackline-Key header",
+        )
+        .into_response();
+    };
+    let query = match axum::extract::Query::<ShipmentsQuery>::try_from_uri(&request.uri) {
+        Ok(axum::extract::Query(query)) => query,
+        Err(error) => {
+            return Problem::new(
+                ProblemKind::InvalidReference,
+                format!("the query takes page, per_page and search: {error}"),
+            )
+            .into_response()
+        }
+    };
+    let query = store::ShipmentQuery {
+        page: query.page.unwrap_or(1).max(1),
+        per_page: query.per_page.unwrap_or(20).clamp(1, 100),
+        search: query
+            .search
+            .map(|search| search.trim().to_owned())
+            .filter(|search| !search.is_empty()),
+    };
+    let store = Arc::clone(&state.store);
+    let user = owner.user.clone();
+    let page =
+        match tokio::task::spawn_blocking(move || store.visible_shipments(&user, &query)).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(error)) => {
+                tracing::error!(%error, "the access database failed on the overview");
+                return Problem::new(
+                    ProblemKind::AccessUnavailable,
+                    "the shipments cannot be listed right now",
+                )
+                .retry_after(std::time::Duration::from_secs(5))
+                .into_response();
+            }
+            Err(_) => {
+                return Problem::new(
+                    ProblemKind::AccessUnavailable,
+                    "the shipments cannot be listed right now",
+                )
+                .into_response()
+            }
+        };
+    let shipments: Vec<serde_json::Value> = page
+        .shipments
+        .iter()
+        .map(|shipment| {
+            let carrier = match &shipment.reference {
+                trackline_core::reference::Reference::PartnerReference { partner_id, .. } => state
+                    .config
+                    .partners
+                    .get(partner_id)
+                    .map(|carrier| carrier.as_str()),
+                _ => None,
+            };
+            serde_json::json!({
+                "reference": shipment.reference,
+                "carrier": carrier,
+                "added_unix": shipment.added_unix,
+            })
+        })
+        .collect();
+    let mut response = axum::Json(serde_json::json!({
+        "user": owner.user,
+        "shipments": shipments,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Whose key this is; the database is asked off the async threads. A failing database refuses
@@ -398,6 +494,13 @@ async fn answer(
             );
         }
     }
+    if request.uri.path() == SHIPMENTS_ROUTE {
+        return (
+            None,
+            own_shipments(state, request, key_owner.as_ref()).await,
+            None,
+        );
+    }
     let route = match routes::parse(request.uri.path(), request.uri.query(), core_check) {
         Ok(route) => route,
         Err(problem) => return refuse(problem),
@@ -511,7 +614,7 @@ fn finish(
         HeaderValue::from_static("nosniff"),
     );
     if !headers.contains_key(header::VARY) {
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        headers.insert(header::VARY, HeaderValue::from_static(cors::VARY));
     }
     let status = response.status();
     state.metrics.request(carrier, status.as_u16());

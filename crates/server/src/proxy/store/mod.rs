@@ -164,6 +164,13 @@ pub trait Store: Send + Sync + 'static {
     /// Removes references from the user; returns how many were registered.
     fn remove_shipments(&self, user: &str, references: &[Reference]) -> Result<u64, StoreError>;
     fn shipments(&self, user: &str, query: &ShipmentQuery) -> Result<ShipmentPage, StoreError>;
+    /// The shipments the user may see: registered to the user, or registered by anyone with a
+    /// partner id bound to the user; each reference once, newest first.
+    fn visible_shipments(
+        &self,
+        user: &str,
+        query: &ShipmentQuery,
+    ) -> Result<ShipmentPage, StoreError>;
     /// Whether any of `numbers` (normalized) is in the user's scope: registered to the user, or
     /// registered by anyone with a partner id bound to the user.
     fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError>;

@@ -392,6 +392,61 @@ impl Store for SqliteStore {
         })
     }
 
+    fn visible_shipments(
+        &self,
+        user: &str,
+        query: &ShipmentQuery,
+    ) -> Result<ShipmentPage, StoreError> {
+        let connection = self.connection();
+        let id = user_id(&connection, user)?;
+        let page = query.page.max(1);
+        let per_page = query.per_page.clamp(1, 1_000);
+        let pattern = query.search.as_deref().map(like_pattern);
+        // One row per reference, however many registered it; its newest registration counts.
+        let visible = "SELECT MAX(reference) AS reference, MAX(added_unix) AS added_unix,
+                              MAX(id) AS id
+                       FROM shipments
+                       WHERE (user_id = ?1
+                              OR (partner_id <> '' AND partner_id IN
+                                  (SELECT partner_id FROM partners WHERE user_id = ?1)))
+                         AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')
+                       GROUP BY kind, partner_id, number";
+        let total: i64 = connection.query_row(
+            &format!("SELECT COUNT(*) FROM ({visible})"),
+            params![id, pattern],
+            |row| row.get(0),
+        )?;
+        let mut statement = connection.prepare(&format!(
+            "SELECT reference, added_unix FROM ({visible})
+             ORDER BY added_unix DESC, id DESC LIMIT ?3 OFFSET ?4"
+        ))?;
+        let rows = statement.query_map(
+            params![
+                id,
+                pattern,
+                i64::from(per_page),
+                i64::from(page - 1) * i64::from(per_page)
+            ],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+        )?;
+        let mut shipments = Vec::new();
+        for row in rows {
+            let (json, added_unix) = row?;
+            if let Ok(reference) = serde_json::from_str(&json) {
+                shipments.push(RegisteredShipment {
+                    reference,
+                    added_unix,
+                });
+            }
+        }
+        Ok(ShipmentPage {
+            shipments,
+            total: total as u64,
+            page,
+            per_page,
+        })
+    }
+
     fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError> {
         let connection = self.connection();
         let Some(id) = connection
