@@ -656,6 +656,35 @@ async fn a_key_made_through_the_admin_api_works_at_once_and_stops_when_revoked()
     let path = di_path(DI_NUMBER);
     let with_key = [("X-Trackline-Key", key.as_str())];
     assert_eq!(setup.get(&path, &with_key).await.status, StatusCode::OK);
+    // Removed from her scope, the parcel is unknown to her.
+    let removed = setup
+        .admin(
+            reqwest::Method::DELETE,
+            "/admin/v1/users/anna/shipments",
+            token,
+            Some(json!({ "references": [format!("sscc={DI_NUMBER}")] }).to_string()),
+        )
+        .await;
+    assert_eq!(removed.json(), json!({ "removed": 1 }));
+    assert_eq!(
+        setup.get(&path, &with_key).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Bound to the partner the shop registered it with, she sees it again.
+    setup.store.ensure_user("shop").unwrap();
+    let partnered =
+        proxy::store::parse_reference(0, &format!("ep=0815&epref={DI_NUMBER}")).unwrap();
+    setup.store.add_shipments("shop", &[partnered]).unwrap();
+    let bound = setup
+        .admin(
+            reqwest::Method::PUT,
+            "/admin/v1/users/anna/partners/0815",
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(bound.json()["partners"], json!(["0815"]));
+    assert_eq!(setup.get(&path, &with_key).await.status, StatusCode::OK);
     let revoked = setup
         .admin(
             reqwest::Method::DELETE,

@@ -140,6 +140,41 @@ fn the_secret_can_come_from_the_environment_and_the_proxy_drains_and_exits_on_si
 }
 
 #[test]
+fn a_private_carrier_made_public_is_warned_about_at_start_up() {
+    let folder = folder("public-warning");
+    let config = write(
+        &folder,
+        "proxy.toml",
+        "[server]\nlisten = \"127.0.0.1:0\"\n[carriers.trackonline]\napi_key = \"k\"\naccess = \"public\"\n",
+    );
+    let mut child = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    assert!(
+        first_line.starts_with("Trackline proxy listening"),
+        "{first_line}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        logs.contains(
+            "WARNING: carriers.trackonline.access = \"public\" exposes every trackonline shipment"
+        ),
+        "{logs}"
+    );
+}
+
+#[test]
 fn keys_are_printed_once_listed_by_name_and_revoked() {
     let folder = folder("keys");
     let config = write(&folder, "proxy.toml", "[carriers.inpost]\n");

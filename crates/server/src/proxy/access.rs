@@ -244,6 +244,87 @@ mod tests {
         assert_eq!(requested_numbers(&labels), ["3"]);
     }
 
+    /// If a route's template or filters were renamed, a protected route could look like one that
+    /// reads no shipment and be served to anyone: every shipment route must name its reference.
+    #[test]
+    fn every_shipment_route_of_the_protected_carriers_names_its_reference() {
+        use super::super::routes::{self, ProxyRoute};
+        let paths = [
+            (
+                "/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010119754/EN/false",
+                None,
+            ),
+            (
+                "/carriers/di/ws/json/parcel/tracking/v-1/fetch/370724760010119754/NO/true",
+                None,
+            ),
+            (
+                "/carriers/trackonline/api/v1/uniqueitem",
+                Some("ItemNumber=CC000123"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/uniqueitem",
+                Some("BarCode=8712345000123"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/uniqueitem",
+                Some("EpcCode=3034257BF7194E4000001A85"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/uniqueitem",
+                Some("BleCode=AB12"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/iot/item",
+                Some("itemNumber=CC000123"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/iot/item/measurement",
+                Some("item=CC000123"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/iot/item/measurement",
+                Some("deviceId=00EDBED7"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/transaction",
+                Some("ReferenceNumber=ORDER-88231"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/transaction",
+                Some("DocumentNumber=LS-2024-08154711"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/transaction",
+                Some("TransactionNumber=TO-2024-1001"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/packaginglabel",
+                Some("Number=387123450000012343"),
+            ),
+            (
+                "/carriers/trackonline/api/v1/location",
+                Some("Number=DC-VENLO"),
+            ),
+            (
+                "/carriers/inpost/v1/tracking/520000011395200025009871",
+                None,
+            ),
+            (
+                "/carriers/inpost/v1/tracking/520000011395200025009871/service_history",
+                None,
+            ),
+        ];
+        for (path, query) in paths {
+            let Ok(ProxyRoute::Upstream(target)) =
+                routes::parse(path, query, |value| Ok(value.to_owned()))
+            else {
+                panic!("{path} is not a route");
+            };
+            assert_eq!(requested_numbers(&target).len(), 1, "{path}?{query:?}");
+        }
+    }
+
     #[test]
     fn only_records_whose_identifier_equals_the_value_are_kept() {
         let labels = target(
