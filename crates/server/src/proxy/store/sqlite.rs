@@ -106,20 +106,24 @@ impl SqliteStore {
     }
 }
 
+/// Brings the schema up to date. The version is read inside the write transaction, so processes
+/// that open a new file at the same moment (two demos, the CLI beside the proxy) migrate it once.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let known = MIGRATIONS.len() as i64;
-    let found: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > known {
-        return Err(StoreError::NewerSchema { found, known });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    loop {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute_batch(sql)?;
-        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        let found: i64 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > known {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        if found == known {
+            return Ok(());
+        }
+        transaction.execute_batch(MIGRATIONS[found as usize])?;
+        transaction.pragma_update(None, "user_version", found + 1)?;
         transaction.commit()?;
-        tracing::info!(version = index + 1, "access database schema migrated");
+        tracing::info!(version = found + 1, "access database schema migrated");
     }
-    Ok(())
 }
 
 fn user_id(connection: &Connection, name: &str) -> Result<i64, StoreError> {
@@ -535,6 +539,25 @@ mod tests {
             store.revoke_key("anna-phone"),
             Err(StoreError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn stores_opening_one_new_file_at_once_migrate_it_once() {
+        let folder =
+            std::env::temp_dir().join(format!("trackline-store-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let path = folder.join("access.sqlite");
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || SqliteStore::open(&path).map(|_| ()))
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert!(store.ensure_user("anna").unwrap());
     }
 
     #[test]
