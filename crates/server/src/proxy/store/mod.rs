@@ -7,6 +7,7 @@
 //! shipment references registered to the user, and the partner ids bound to the user. A partner
 //! user sees every shipment that anyone registered with that partner's `vp`/`ep`/`ap` pair.
 
+pub mod conformance;
 mod sqlite;
 
 use std::path::Path;

@@ -498,16 +498,7 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse_reference;
     use super::*;
-
-    fn references(texts: &[&str]) -> Vec<Reference> {
-        texts
-            .iter()
-            .enumerate()
-            .map(|(index, text)| parse_reference(index, text).unwrap())
-            .collect()
-    }
 
     #[test]
     fn a_key_is_stored_as_a_hash_and_a_revoked_key_is_refused() {
@@ -561,79 +552,11 @@ mod tests {
     }
 
     #[test]
-    fn adding_twice_registers_once_and_numbers_are_normalized() {
-        let store = SqliteStore::in_memory().unwrap();
-        store.ensure_user("shop").unwrap();
-        let first = store
-            .add_shipments(
-                "shop",
-                &references(&["sscc=370724760010119754", "cref=ORDER-88231"]),
-            )
-            .unwrap();
-        assert_eq!(first.added, 2);
-        let again = store
-            .add_shipments("shop", &references(&["sscc=3707 2476 0010 1197 54"]))
-            .unwrap();
-        assert_eq!(
-            again,
-            Added {
-                added: 0,
-                already_registered: 1
-            }
-        );
-        assert!(store
-            .in_scope("shop", &["370724760010119754".into()])
-            .unwrap());
-        assert!(!store.in_scope("shop", &["ORDER-8823".into()]).unwrap());
-        let page = store.shipments("shop", &ShipmentQuery::default()).unwrap();
-        assert_eq!(page.total, 2);
-        let searched = store
-            .shipments(
-                "shop",
-                &ShipmentQuery {
-                    search: Some("88231".into()),
-                    ..ShipmentQuery::default()
-                },
-            )
-            .unwrap();
-        assert_eq!(searched.total, 1);
-        assert_eq!(
-            store
-                .remove_shipments("shop", &references(&["cref=ORDER-88231"]))
-                .unwrap(),
-            1
-        );
-    }
-
-    #[test]
-    fn a_partner_user_sees_what_anyone_registered_with_its_partner_id() {
-        let store = SqliteStore::in_memory().unwrap();
-        for user in ["shop", "partner", "other"] {
-            store.ensure_user(user).unwrap();
-        }
-        store.bind_partner("partner", "4711").unwrap();
-        store
-            .add_shipments("shop", &references(&["vp=4711&vpref=370724760010119754"]))
-            .unwrap();
-        let number = vec!["370724760010119754".to_owned()];
-        assert!(store.in_scope("partner", &number).unwrap());
-        assert!(store.in_scope("shop", &number).unwrap());
-        assert!(!store.in_scope("other", &number).unwrap());
-    }
-
-    #[test]
-    fn more_than_a_thousand_references_are_refused_whole() {
-        let store = SqliteStore::in_memory().unwrap();
-        store.ensure_user("shop").unwrap();
-        let many: Vec<Reference> = (0..1_001)
-            .map(|n| Reference::CustomerReference {
-                number: format!("R{n}"),
-            })
-            .collect();
-        assert!(matches!(
-            store.add_shipments("shop", &many),
-            Err(StoreError::TooManyReferences(1_001))
-        ));
-        assert_eq!(store.user("shop").unwrap().shipments, 0);
+    fn the_sqlite_store_does_what_every_store_must_in_memory_and_in_a_file() {
+        super::super::conformance::check(&SqliteStore::in_memory().unwrap());
+        let folder =
+            std::env::temp_dir().join(format!("trackline-store-file-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        super::super::conformance::check(&SqliteStore::open(&folder.join("a.sqlite")).unwrap());
     }
 }
