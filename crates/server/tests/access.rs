@@ -467,6 +467,127 @@ async fn a_page_on_another_origin_may_send_the_key_and_link_headers() {
     );
 }
 
+/// A store whose database is gone: every call fails.
+struct UnreachableStore;
+
+fn gone<T>() -> Result<T, proxy::store::StoreError> {
+    Err(proxy::store::StoreError::NewerSchema {
+        found: 99,
+        known: 1,
+    })
+}
+
+impl Store for UnreachableStore {
+    fn ensure_user(&self, _: &str) -> Result<bool, proxy::store::StoreError> {
+        gone()
+    }
+    fn users(&self) -> Result<Vec<proxy::store::User>, proxy::store::StoreError> {
+        gone()
+    }
+    fn user(&self, _: &str) -> Result<proxy::store::User, proxy::store::StoreError> {
+        gone()
+    }
+    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
+        gone()
+    }
+    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
+        gone()
+    }
+    fn insert_key_hash(
+        &self,
+        _: &str,
+        _: &str,
+        _: [u8; 32],
+        _: i64,
+    ) -> Result<(), proxy::store::StoreError> {
+        gone()
+    }
+    fn keys(
+        &self,
+        _: Option<&str>,
+    ) -> Result<Vec<proxy::store::KeyRecord>, proxy::store::StoreError> {
+        gone()
+    }
+    fn revoke_key(&self, _: &str) -> Result<(), proxy::store::StoreError> {
+        gone()
+    }
+    fn verify_key(
+        &self,
+        _: &str,
+    ) -> Result<Option<proxy::store::KeyOwner>, proxy::store::StoreError> {
+        gone()
+    }
+    fn add_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<proxy::store::Added, proxy::store::StoreError> {
+        gone()
+    }
+    fn remove_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<u64, proxy::store::StoreError> {
+        gone()
+    }
+    fn shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentQuery,
+    ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
+        gone()
+    }
+    fn visible_shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentQuery,
+    ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
+        gone()
+    }
+    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, proxy::store::StoreError> {
+        gone()
+    }
+    fn marker(&self, _: &str) -> Result<Option<String>, proxy::store::StoreError> {
+        gone()
+    }
+    fn set_marker(&self, _: &str, _: &str) -> Result<(), proxy::store::StoreError> {
+        gone()
+    }
+}
+
+#[tokio::test]
+async fn keys_fail_closed_when_the_access_database_is_gone() {
+    let setup = Setup::start_with("", "", "", Arc::new(UnreachableStore)).await;
+    let answer = setup
+        .get(
+            &di_path(DI_NUMBER),
+            &[("X-Trackline-Key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.problem(), "access-unavailable");
+    let admin = setup
+        .admin(
+            reqwest::Method::GET,
+            "/admin/v1/users",
+            Some(ADMIN_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(admin.problem(), "access-unavailable");
+    // Public carriers need no key and keep answering.
+    let inpost = setup
+        .get(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[],
+        )
+        .await;
+    assert_eq!(inpost.status, StatusCode::OK);
+    assert_eq!(setup.upstream_requests("di").await, 0);
+}
+
 // ------------------------------------------------------------------------------------------
 // The admin API.
 
