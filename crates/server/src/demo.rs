@@ -37,6 +37,10 @@ pub struct Args {
     /// Open the demo page in the default browser once the server listens.
     #[arg(long)]
     pub open_browser: bool,
+    /// Where the demo keeps its files, such as its access database (by default `trackline` in
+    /// the user's data directory).
+    #[arg(long, env = crate::data_dir::ENV_DATA_DIR)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// What the demo serves.
@@ -47,7 +51,12 @@ pub struct DemoConfig {
     /// through it, as it would call a carrier.
     pub base_url: String,
     pub sandbox: SandboxConfig,
+    /// Where the demo's access database is kept; `None` keeps it in memory.
+    pub data_dir: Option<PathBuf>,
 }
+
+/// The demo's access database, in its data directory.
+pub const DEMO_ACCESS_DATABASE: &str = "trackline-demo-access.sqlite";
 
 /// Why the demo cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +70,8 @@ pub enum DemoError {
     Bind { port: u16, source: std::io::Error },
     #[error(transparent)]
     Sandbox(#[from] sandbox::SandboxError),
+    #[error(transparent)]
+    DataDir(#[from] crate::data_dir::DataDirError),
 }
 
 impl DemoConfig {
@@ -82,10 +93,15 @@ struct DemoPage {
 
 pub fn app(config: DemoConfig) -> Router {
     let cases = sandbox::demo_cases(&config.sandbox.data);
-    let proxy = crate::proxy::app(crate::proxy::demo_config(&format!(
+    let mut proxy_config = crate::proxy::demo_config(&format!(
         "{}/sandbox",
         config.base_url.trim_end_matches('/')
-    )));
+    ));
+    proxy_config.access_database = config
+        .data_dir
+        .as_ref()
+        .map(|folder| folder.join(DEMO_ACCESS_DATABASE));
+    let proxy = crate::proxy::app(proxy_config);
     let page = Arc::new(DemoPage {
         widget_dir: config.widget_dir.clone(),
         cases,
@@ -219,13 +235,16 @@ async fn serve(args: Args) -> Result<(), DemoError> {
         port: args.port,
         source,
     })?;
+    let data_dir = crate::data_dir::resolve(args.data_dir.as_deref())?;
     let config = DemoConfig {
         widget_dir: args.widget_dir,
         base_url: format!("http://{addr}"),
         sandbox: SandboxConfig { data, events },
+        data_dir: Some(data_dir.clone()),
     };
     config.check()?;
     print_links(addr, &sandbox::demo_cases(&config.sandbox.data));
+    println!("Data directory: {}", data_dir.display());
     if args.open_browser {
         open_browser(&format!("http://{addr}/"));
     }

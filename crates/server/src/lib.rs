@@ -3,6 +3,7 @@
 //! serves HTTP, an `app(config) -> Router` so that tests can run it in-process.
 
 pub mod cli;
+pub mod data_dir;
 pub mod demo;
 pub mod proxy;
 pub mod sandbox;

@@ -18,8 +18,12 @@ enum Command {
     Demo(trackline::demo::Args),
     /// Run the CORS and credential proxy that the widget calls.
     Proxy(trackline::proxy::Args),
-    /// Create, list and revoke the access keys the proxy accepts.
-    Keys(trackline::proxy::keys::Args),
+    /// Create, list and revoke access keys (each belongs to a user).
+    Keys(trackline::cli::access::KeysArgs),
+    /// Manage users: their partner ids and the shipments registered to them.
+    Users(trackline::cli::access::UsersArgs),
+    /// Sign consumer links with the proxy's link secret.
+    Links(trackline::cli::access::LinksArgs),
     /// Run the sandbox that imitates the carriers' tracking APIs.
     Sandbox(trackline::sandbox::Args),
     /// Print the shipment references found in a URL or string, as JSON.
@@ -36,7 +40,9 @@ fn main() -> ExitCode {
         Command::Refs(args) => trackline::cli::refs::run(args),
         Command::Detect(args) => trackline::cli::detect::run(args),
         Command::Normalize(args) => trackline::cli::normalize::run(args),
-        Command::Keys(args) => trackline::proxy::keys::run(args),
+        Command::Keys(args) => trackline::cli::access::run_keys(args),
+        Command::Users(args) => trackline::cli::access::run_users(args),
+        Command::Links(args) => trackline::cli::access::run_links(args),
         Command::Demo(args) => serve(trackline::demo::run(args)),
         Command::Proxy(args) => serve(trackline::proxy::run(args)),
         Command::Sandbox(args) => serve(trackline::sandbox::run(args)),

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -189,11 +188,14 @@ username = "{DI_USERNAME}"
 password = "{DI_PASSWORD}"
 token_minutes = 5
 requests_per_minute = 6000
+# These tests are about forwarding; access is tested in tests/access.rs.
+access = "public"
 
 [carriers.trackonline]
 base_url = "{base}"
 api_key = "{TRACKONLINE_KEY}"
 requests_per_minute = 6000
+access = "public"
 "#
     )
 }
@@ -209,8 +211,13 @@ struct Proxy {
 
 impl Proxy {
     async fn start(config: ProxyConfig) -> Proxy {
+        let store = proxy::open_store(&config).unwrap();
+        Proxy::start_with_store(config, store).await
+    }
+
+    async fn start_with_store(config: ProxyConfig, store: Arc<dyn proxy::store::Store>) -> Proxy {
         capture_logs();
-        let addr = serve(proxy::app(config)).await;
+        let addr = serve(proxy::try_app_with_store(config, store).unwrap()).await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -508,7 +515,10 @@ async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_anothe
         actual.header("access-control-allow-origin"),
         Some("https://shop.example")
     );
-    assert_eq!(actual.header("vary"), Some("Origin"));
+    assert_eq!(
+        actual.header("vary"),
+        Some("Origin, X-Trackline-Key, X-Trackline-Link")
+    );
     let foreign = proxy
         .get_with(
             &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
@@ -922,49 +932,19 @@ async fn a_carrier_503_passes_its_retry_after_on() {
 // ------------------------------------------------------------------------------------------
 // Access keys.
 
-fn temporary_folder(name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!(
-        "trackline-proxy-test-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
-}
-
 #[tokio::test]
-async fn a_site_that_requires_keys_refuses_missing_and_revoked_keys_and_accepts_current_ones() {
+async fn an_unknown_or_revoked_key_is_refused_even_for_a_public_carrier() {
     let sandbox = Sandbox::start().await;
-    let keys_file = temporary_folder("keys").join("keys.toml");
-    let key = proxy::keys::create_key(&keys_file, "shop-links").unwrap();
+    let store: Arc<dyn proxy::store::Store> =
+        Arc::new(proxy::store::SqliteStore::in_memory().unwrap());
+    store.ensure_user("shop").unwrap();
+    let key = store.create_key("shop", "shop-links").unwrap();
     extra_secrets().lock().unwrap().push(key.clone());
-    let text = config_text(&sandbox.base)
-        .replace(
-            "origins = [\"https://shop.example\"]",
-            "origins = [\"https://shop.example\"]\nrequire_access_key = true",
-        )
-        .replace(
-            "[server]",
-            &format!(
-                "[access_keys]\nfile = {:?}\n\n[server]",
-                keys_file.display().to_string()
-            ),
-        );
-    let proxy = Proxy::start(parse_config(&text)).await;
+    let config = parse_config(&config_text(&sandbox.base));
+    let proxy = Proxy::start_with_store(config, Arc::clone(&store)).await;
     let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
     let origin = ("Origin", "https://shop.example");
 
-    let missing = proxy.get_with(&path, &[origin]).await;
-    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        missing.problem_type(),
-        "https://trackline.dev/problems/unauthorized"
-    );
-    // The widget must be able to read the problem, so CORS headers are on it too.
-    assert_eq!(
-        missing.header("access-control-allow-origin"),
-        Some("https://shop.example")
-    );
     let wrong = proxy
         .get_with(
             &path,
@@ -975,16 +955,22 @@ async fn a_site_that_requires_keys_refuses_missing_and_revoked_keys_and_accepts_
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    // Without an Origin header the key is required as well, or leaving Origin out would skip it.
-    assert_eq!(proxy.get(&path).await.status, StatusCode::UNAUTHORIZED);
-
+    assert_eq!(
+        wrong.problem_type(),
+        "https://trackline.dev/problems/unauthorized"
+    );
+    // The widget must be able to read the problem, so CORS headers are on it too.
+    assert_eq!(
+        wrong.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
     let accepted = proxy
         .get_with(&path, &[origin, ("X-Trackline-Key", &key)])
         .await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     assert!(!accepted.body.contains(&key));
 
-    proxy::keys::revoke_key(&keys_file, "shop-links").unwrap();
+    store.revoke_key("shop-links").unwrap();
     let revoked = proxy
         .get_with(&path, &[origin, ("X-Trackline-Key", &key)])
         .await;
@@ -1119,22 +1105,18 @@ async fn an_answer_larger_than_the_limit_is_refused_not_truncated() {
 #[tokio::test]
 async fn an_access_key_over_its_limit_gets_429_from_any_address() {
     let sandbox = Sandbox::start().await;
-    let keys_file = temporary_folder("key-limit").join("keys.toml");
-    let key = proxy::keys::create_key(&keys_file, "kiosk").unwrap();
+    let store: Arc<dyn proxy::store::Store> =
+        Arc::new(proxy::store::SqliteStore::in_memory().unwrap());
+    store.ensure_user("kiosk").unwrap();
+    let key = store.create_key("kiosk", "kiosk").unwrap();
     extra_secrets().lock().unwrap().push(key.clone());
     let text = config_text(&sandbox.base)
         .replace(
             "[rate_limits]",
             "[rate_limits]\nper_access_key_per_minute = 2\nper_access_key_burst = 2",
         )
-        .replace(
-            "[server]",
-            &format!(
-                "[access_keys]\nfile = {:?}\n\n[server]\ntrusted_proxies = [\"127.0.0.1\"]",
-                keys_file.display().to_string()
-            ),
-        );
-    let proxy = Proxy::start(parse_config(&text)).await;
+        .replace("[server]", "[server]\ntrusted_proxies = [\"127.0.0.1\"]");
+    let proxy = Proxy::start_with_store(parse_config(&text), store).await;
     let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
     for client in ["198.51.100.1", "198.51.100.2"] {
         let answer = proxy

@@ -16,6 +16,9 @@ fn trackline() -> Command {
         "TRACKLINE_TRACKONLINE_API_KEY",
         "TRACKLINE_PROXY_CONFIG",
         "TRACKLINE_KEYS_FILE",
+        "TRACKLINE_ACCESS_DATABASE",
+        "TRACKLINE_LINK_SECRET",
+        "TRACKLINE_ADMIN_TOKEN",
     ] {
         command.env_remove(name);
     }
@@ -137,13 +140,44 @@ fn the_secret_can_come_from_the_environment_and_the_proxy_drains_and_exits_on_si
 }
 
 #[test]
-fn keys_are_printed_once_listed_by_name_and_revoked() {
-    let folder = folder("keys");
+fn a_private_carrier_made_public_is_warned_about_at_start_up() {
+    let folder = folder("public-warning");
     let config = write(
         &folder,
         "proxy.toml",
-        "[access_keys]\nfile = \"keys.toml\"\n[carriers.inpost]\n",
+        "[server]\nlisten = \"127.0.0.1:0\"\n[carriers.trackonline]\napi_key = \"k\"\naccess = \"public\"\n",
     );
+    let mut child = trackline()
+        .args(["proxy", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    assert!(
+        first_line.starts_with("Trackline proxy listening"),
+        "{first_line}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        logs.contains(
+            "WARNING: carriers.trackonline.access = \"public\" exposes every trackonline shipment"
+        ),
+        "{logs}"
+    );
+}
+
+#[test]
+fn keys_are_printed_once_listed_by_name_and_revoked() {
+    let folder = folder("keys");
+    let config = write(&folder, "proxy.toml", "[carriers.inpost]\n");
     let created = trackline()
         .args(["keys", "--config"])
         .arg(&config)
@@ -159,8 +193,14 @@ fn keys_are_printed_once_listed_by_name_and_revoked() {
     assert_eq!(key.len(), 32);
     assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
 
-    let stored = std::fs::read_to_string(folder.join("keys.toml")).unwrap();
-    assert!(stored.contains("shop-links") && !stored.contains(&key));
+    // The database beside the configuration holds the key's name and hash, never the key.
+    let stored = std::fs::read(folder.join("trackline-access.sqlite")).unwrap();
+    let holds = |text: &str| {
+        stored
+            .windows(text.len())
+            .any(|window| window == text.as_bytes())
+    };
+    assert!(holds("shop-links") && !holds(&key));
 
     let listed = trackline()
         .args(["keys", "--config"])
@@ -191,6 +231,123 @@ fn keys_are_printed_once_listed_by_name_and_revoked() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("no key is named `shop-links`"));
 }
 
+#[test]
+fn the_old_key_file_moves_into_the_database_once_and_revocations_stay() {
+    let folder = folder("migration");
+    let old_key = trackline::proxy::keys::create_key(&folder.join("keys.toml"), "portal").unwrap();
+    let config = write(
+        &folder,
+        "proxy.toml",
+        "[access_keys]\nfile = \"keys.toml\"\n[carriers.inpost]\n",
+    );
+    let list = || {
+        let listed = trackline()
+            .args(["keys", "--config"])
+            .arg(&config)
+            .arg("list")
+            .output()
+            .unwrap();
+        assert!(listed.status.success());
+        String::from_utf8(listed.stdout).unwrap()
+    };
+    let listed = list();
+    assert!(listed.contains("portal\tuser=portal"), "{listed}");
+    assert!(!listed.contains(&old_key));
+    let store = trackline::proxy::store::SqliteStore::open(&folder.join("trackline-access.sqlite"))
+        .unwrap();
+    use trackline::proxy::store::Store;
+    assert_eq!(store.verify_key(&old_key).unwrap().unwrap().user, "portal");
+
+    let revoked = trackline()
+        .args(["keys", "--config"])
+        .arg(&config)
+        .args(["revoke", "portal"])
+        .output()
+        .unwrap();
+    assert!(revoked.status.success());
+    // The file is still there, but it is not read again: the revoked key stays revoked.
+    assert!(folder.join("keys.toml").exists());
+    assert!(!list().contains("portal"));
+    assert_eq!(store.verify_key(&old_key).unwrap(), None);
+}
+
+#[test]
+fn users_get_shipments_and_partners_from_the_command_line() {
+    let folder = folder("users");
+    let database = folder.join("access.sqlite");
+    let run = |args: &[&str]| {
+        let output = trackline()
+            .arg("users")
+            .arg("--database")
+            .arg(&database)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    run(&["new", "anna", "--partner", "4711"]);
+    let (_, said) = run(&[
+        "ship",
+        "anna",
+        "sscc=370724760010119754",
+        "cref=ORDER-88231",
+    ]);
+    assert!(said.contains("2 added, 0 already registered"), "{said}");
+    let (_, said) = run(&["ship", "anna", "sscc=3707 2476 0010 1197 54"]);
+    assert!(said.contains("0 added, 1 already registered"), "{said}");
+    let (page, _) = run(&["shipments", "anna", "--search", "88231"]);
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["shipments"][0]["reference"]["number"], "ORDER-88231");
+    let (users, _) = run(&["list"]);
+    let users: serde_json::Value = serde_json::from_str(&users).unwrap();
+    assert_eq!(users[0]["partners"][0], "4711");
+    assert_eq!(users[0]["shipments"], 2);
+    let wrong = trackline()
+        .arg("users")
+        .arg("--database")
+        .arg(&database)
+        .args(["ship", "anna", "cref=A1&cref=B2"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+}
+
+#[test]
+fn a_signed_link_is_printed_with_its_expiry_and_signature() {
+    let (secret, references, expires, sig) = trackline::proxy::signed::TEST_VECTORS[0];
+    let output = trackline()
+        .args([
+            "links",
+            "sign",
+            references,
+            "--base",
+            "https://shop.example/track",
+        ])
+        .args(["--expires-at", &expires.to_string()])
+        .env("TRACKLINE_LINK_SECRET", secret)
+        .env_remove("TRACKLINE_PROXY_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        format!("https://shop.example/track?{references}&exp={expires}&sig={sig}")
+    );
+}
+
 /// A carrier stand-in that answers every request after `delay`, on its own thread.
 fn slow_upstream(delay: Duration) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -202,15 +359,25 @@ fn slow_upstream(delay: Duration) -> String {
                 let mut request = [0u8; 4096];
                 let _ = std::io::Read::read(&mut stream, &mut request);
                 std::thread::sleep(delay);
+                // An InPost answer the proxy reads as found, as the widget would.
+                let body = SLOW_BODY;
                 let _ = std::io::Write::write_all(
                     &mut stream,
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"slow\":true}",
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
                 );
             });
         }
     });
     format!("http://{addr}")
 }
+
+/// What the slow carrier answers: a minimal InPost tracking answer.
+const SLOW_BODY: &str =
+    r#"{"tracking_number":"520000011395200025009871","status":"delivered","tracking_details":[]}"#;
 
 #[test]
 fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
@@ -259,7 +426,7 @@ fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
     assert!(killed.success());
     let answer = in_flight.join().unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.ends_with("{\"slow\":true}"), "{answer}");
+    assert!(answer.ends_with(SLOW_BODY), "{answer}");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

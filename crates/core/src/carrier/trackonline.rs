@@ -213,6 +213,28 @@ pub fn packaging_labels_request(sscc: &str, page: u32) -> CarrierRequest {
         .with_query("TypeCodes", "1")
 }
 
+/// The member of a returned record that a lookup filter (a query parameter such as `Number` or
+/// `ReferenceNumber`, any case) names. TrackOnline's own filters may match parts of a value
+/// (`Number=3` finds every label with a 3 in its number), so whoever must show only what was asked
+/// for keeps the records whose member equals the value. `None` for filters that are no identifier.
+pub fn identifier_member(filter: &str) -> Option<&'static str> {
+    Some(match filter.to_ascii_lowercase().as_str() {
+        // Unique items (`/uniqueitem`, `/iot/item`), packaging labels, locations.
+        "itemnumber" | "number" => "number",
+        "barcode" => "barCode",
+        "epccode" => "epcCode",
+        "blecode" => "bleCode",
+        // Transactions.
+        "transactionnumber" => "transactionNumber",
+        "referencenumber" => "referenceNumber",
+        "documentnumber" => "documentNumber",
+        // IoT measurements: flat rows that name their item and device.
+        "item" => "itemNumber",
+        "deviceid" => "deviceId",
+        _ => return None,
+    })
+}
+
 /// The page to ask for next: a full page of 50 may have a successor.
 pub fn next_page(page: u32, records_on_page: usize) -> Option<u32> {
     (records_on_page >= PAGE_SIZE).then_some(page.max(1) + 1)

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use trackline_core::carrier::di;
 
+use super::access::AccessMode;
 use super::client_ip::IpNet;
 
 pub use trackline_core::carrier::Carrier;
@@ -73,23 +74,28 @@ pub struct CarrierConfig {
     pub requests_per_minute: u32,
     pub max_concurrent_requests: usize,
     pub credentials: Credentials,
+    /// Who may read this carrier's shipments.
+    pub access: AccessMode,
+    /// Whether the file set `access` (a private carrier is only public when it says so).
+    pub access_explicit: bool,
 }
 
 /// What happens to requests that carry no `Origin` header (same-origin pages, servers, curl).
+/// This is CORS policy only: what a request may read is decided by its key or signed link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WithoutOrigin {
     Allow,
+    /// Earlier versions' way of requiring keys; refused with an explanation.
     RequireAccessKey,
     Refuse,
 }
 
-/// A merchant site: the origins its pages are served from, and whether they need an access key.
+/// A merchant site: the origins its pages are served from (CORS).
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
     pub name: String,
     pub origins: Vec<String>,
-    pub require_access_key: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -107,7 +113,14 @@ pub struct ProxyConfig {
     /// Answer CORS for every origin: only when the file asks for it in so many words.
     pub allow_any_origin: bool,
     pub cors_max_age: Duration,
+    /// The key file of earlier versions, migrated into the access database once.
     pub access_keys_file: Option<PathBuf>,
+    /// The access database (users, keys, scopes); `None` keeps it in memory.
+    pub access_database: Option<PathBuf>,
+    /// The admin API's bearer token; without one the admin API is off.
+    pub admin_token: Option<Secret>,
+    /// The secret signed links are signed with; without one no signed link is accepted.
+    pub link_secret: Option<Secret>,
     pub per_ip_per_minute: u32,
     pub per_ip_burst: u32,
     pub per_key_per_minute: u32,
@@ -159,6 +172,8 @@ struct FileConfig {
     #[serde(default)]
     access_keys: FileAccessKeys,
     #[serde(default)]
+    access: FileAccess,
+    #[serde(default)]
     rate_limits: FileRateLimits,
     #[serde(default)]
     carriers: FileCarriers,
@@ -193,14 +208,22 @@ struct FileCors {
 struct FileSite {
     name: String,
     origins: Vec<String>,
-    #[serde(default)]
-    require_access_key: bool,
+    /// Earlier versions' per-site key requirement; refused with an explanation.
+    require_access_key: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileAccessKeys {
     file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAccess {
+    database: Option<PathBuf>,
+    admin_token: Option<String>,
+    link_secret: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -234,12 +257,19 @@ struct FileCarrier {
     token_minutes: Option<u32>,
     // TrackOnline
     api_key: Option<String>,
+    access: Option<AccessMode>,
 }
 
 /// The environment variables that override secrets in the file.
 pub const ENV_DI_USERNAME: &str = "TRACKLINE_DI_USERNAME";
 pub const ENV_DI_PASSWORD: &str = "TRACKLINE_DI_PASSWORD";
 pub const ENV_TRACKONLINE_API_KEY: &str = "TRACKLINE_TRACKONLINE_API_KEY";
+pub const ENV_ADMIN_TOKEN: &str = "TRACKLINE_ADMIN_TOKEN";
+pub const ENV_LINK_SECRET: &str = "TRACKLINE_LINK_SECRET";
+/// The access database's file name beside the configuration when `access.database` is not set.
+pub const DEFAULT_ACCESS_DATABASE: &str = "trackline-access.sqlite";
+/// The shortest admin token or link secret accepted: shorter ones can be guessed.
+const MIN_SECRET_CHARS: usize = 16;
 
 impl ProxyConfig {
     /// Reads the file and the secret overrides from the process environment. A relative
@@ -250,12 +280,21 @@ impl ProxyConfig {
             source,
         })?;
         let mut config = ProxyConfig::parse(&text, &|name| std::env::var(name).ok())?;
+        let folder = path.parent().unwrap_or(Path::new("."));
         if let Some(file) = &config.access_keys_file {
             if file.is_relative() {
-                let folder = path.parent().unwrap_or(Path::new("."));
                 config.access_keys_file = Some(folder.join(file));
             }
         }
+        let database = config
+            .access_database
+            .take()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ACCESS_DATABASE));
+        config.access_database = Some(if database.is_relative() {
+            folder.join(database)
+        } else {
+            database
+        });
         Ok(config)
     }
 
@@ -320,43 +359,31 @@ impl ProxyConfig {
         )?;
 
         let sites = check_sites(file.sites)?;
-        let any_site_requires_key = sites.iter().any(|site| site.require_access_key);
         let without_origin = server
             .requests_without_origin
-            .unwrap_or(if any_site_requires_key {
-                WithoutOrigin::RequireAccessKey
-            } else {
-                WithoutOrigin::Allow
-            });
-        if any_site_requires_key && without_origin == WithoutOrigin::Allow {
-            return Err(ConfigError::UnsafeCors {
-                key: "server.requests_without_origin".into(),
-                problem: "a site requires access keys, but requests without an Origin header are allowed \
-                          without one, so any client could skip the key by leaving Origin out; use \
-                          \"require_access_key\" or \"refuse\""
-                    .into(),
-            });
-        }
-        if file.cors.allow_any_origin
-            && any_site_requires_key
-            && without_origin == WithoutOrigin::Allow
-        {
-            return Err(ConfigError::UnsafeCors {
-                key: "cors.allow_any_origin".into(),
-                problem: "every origin is allowed without an access key while a site requires one"
-                    .into(),
-            });
-        }
-
-        let access_keys_file = file.access_keys.file;
-        if access_keys_file.is_none()
-            && (any_site_requires_key || without_origin == WithoutOrigin::RequireAccessKey)
-        {
+            .unwrap_or(WithoutOrigin::Allow);
+        if without_origin == WithoutOrigin::RequireAccessKey {
             return Err(invalid(
-                "access_keys.file",
-                "access keys are required but no key file is configured; create one with `trackline keys new NAME`",
+                "server.requests_without_origin",
+                "\"require_access_key\" is gone: whether a key is needed no longer depends on the Origin \
+                 header, which any client sets freely. Use \"allow\" or \"refuse\" here, and set \
+                 carriers.<carrier>.access = \"key\" (or \"signed\") for the carriers that need one",
             ));
         }
+        let access_keys_file = file.access_keys.file;
+        let access_database = file.access.database;
+        let admin_token = optional_secret(
+            "access.admin_token",
+            file.access.admin_token,
+            ENV_ADMIN_TOKEN,
+            env,
+        )?;
+        let link_secret = optional_secret(
+            "access.link_secret",
+            file.access.link_secret,
+            ENV_LINK_SECRET,
+            env,
+        )?;
 
         let limits = file.rate_limits;
         let per_ip_per_minute = positive(
@@ -440,6 +467,9 @@ impl ProxyConfig {
             allow_any_origin: file.cors.allow_any_origin,
             cors_max_age: Duration::from_secs(file.cors.max_age_secs.unwrap_or(600)),
             access_keys_file,
+            access_database,
+            admin_token,
+            link_secret,
             per_ip_per_minute,
             per_ip_burst,
             per_key_per_minute,
@@ -458,6 +488,21 @@ impl ProxyConfig {
                 Credentials::DiLogin { password, .. } => vec![password.expose()],
                 Credentials::ApiKey(key) => vec![key.expose()],
             })
+            .chain(self.admin_token.iter().map(Secret::expose))
+            .chain(self.link_secret.iter().map(Secret::expose))
+            .collect()
+    }
+
+    /// Carriers whose merchant-private data the file exposes to anyone (`access = "public"` on
+    /// Di or TrackOnline). Only possible when the file says so; the proxy says so loudly.
+    pub fn publicly_exposed(&self) -> Vec<Carrier> {
+        self.carriers
+            .values()
+            .filter(|carrier| {
+                carrier.access == AccessMode::Public
+                    && AccessMode::is_private_carrier(carrier.carrier)
+            })
+            .map(|carrier| carrier.carrier)
             .collect()
     }
 
@@ -509,10 +554,17 @@ fn check_sites(sites: Vec<FileSite>) -> Result<Vec<SiteConfig>, ConfigError> {
             }
             origins.push(origin);
         }
+        if site.require_access_key.is_some() {
+            return Err(invalid(
+                format!("sites[{index}].require_access_key"),
+                "is gone: whether a key is needed no longer depends on the Origin header, which any \
+                 client sets freely. Remove it, and set carriers.<carrier>.access = \"key\" (or \
+                 \"signed\") for the carriers whose shipments need a key; see docs/access.md",
+            ));
+        }
         checked.push(SiteConfig {
             name: site.name,
             origins,
-            require_access_key: site.require_access_key,
         });
     }
     Ok(checked)
@@ -666,7 +718,11 @@ fn check_carrier(
         other => return Err(invalid(&section, format!("{other} has no adapter"))),
     };
 
+    let access_explicit = carrier.access.is_some();
+    let access = carrier.access.unwrap_or(AccessMode::default_for(id));
     Ok(CarrierConfig {
+        access,
+        access_explicit,
         carrier: id,
         base_url: base_url.trim_end_matches('/').to_owned(),
         cache_ttl: Duration::from_secs(carrier.cache_ttl_secs.unwrap_or(60)),
@@ -715,6 +771,30 @@ fn secret_value(
         key: format!("{section}.{name}"),
         env: env_name.to_owned(),
     })
+}
+
+/// An optional secret (admin token, link secret): the environment wins over the file; a short
+/// one is refused.
+fn optional_secret(
+    key: &str,
+    from_file: Option<String>,
+    env_name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Secret>, ConfigError> {
+    let value = env(env_name)
+        .filter(|value| !value.is_empty())
+        .or(from_file.filter(|value| !value.is_empty()));
+    match value {
+        Some(value) if value.chars().count() < MIN_SECRET_CHARS => Err(invalid(
+            key,
+            format!(
+                "must have at least {MIN_SECRET_CHARS} characters (from the file or {env_name}); \
+                 a shorter one can be guessed"
+            ),
+        )),
+        Some(value) => Ok(Some(Secret::new(value))),
+        None => Ok(None),
+    }
 }
 
 /// Whether an address is one the proxy must never be pointed at by a redirect or a
@@ -808,11 +888,59 @@ mod tests {
     }
 
     #[test]
-    fn keys_required_by_a_site_cannot_be_skipped_by_leaving_out_the_origin() {
-        let text = "[carriers.inpost]\n[access_keys]\nfile = \"keys.toml\"\n[server]\nrequests_without_origin = \"allow\"\n\
-                    [[sites]]\nname = \"shop\"\norigins = [\"https://shop.example\"]\nrequire_access_key = true\n";
+    fn the_old_origin_based_key_requirement_is_refused_with_what_replaces_it() {
+        let text = "[carriers.inpost]\n[[sites]]\nname = \"shop\"\norigins = [\"https://shop.example\"]\nrequire_access_key = true\n";
+        let error = parse(text).unwrap_err().to_string();
+        assert!(error.contains("sites[0].require_access_key"), "{error}");
+        assert!(error.contains("access = \"key\""), "{error}");
+        let text =
+            "[carriers.inpost]\n[server]\nrequests_without_origin = \"require_access_key\"\n";
         let error = parse(text).unwrap_err().to_string();
         assert!(error.contains("server.requests_without_origin"), "{error}");
+    }
+
+    #[test]
+    fn private_carriers_need_a_signature_by_default_and_are_public_only_when_the_file_says_so() {
+        let base = "[carriers.inpost]\n[carriers.trackonline]\napi_key = \"k\"\n";
+        let config = parse(base).unwrap();
+        assert_eq!(
+            config.carriers[&Carrier::Inpost].access,
+            AccessMode::Public
+        );
+        assert_eq!(
+            config.carriers[&Carrier::Trackonline].access,
+            AccessMode::Signed
+        );
+        assert!(config.publicly_exposed().is_empty());
+        let open = parse(&format!("{base}access = \"public\"\n")).unwrap();
+        assert_eq!(open.publicly_exposed(), [Carrier::Trackonline]);
+        assert!(parse(&format!("{base}access = \"open\"\n")).is_err());
+    }
+
+    #[test]
+    fn the_admin_token_and_link_secret_come_from_the_environment_and_must_be_long() {
+        let env = |name: &str| match name {
+            ENV_ADMIN_TOKEN => Some("admin-token-from-the-environment".to_owned()),
+            ENV_LINK_SECRET => Some("short".to_owned()),
+            _ => None,
+        };
+        let error = ProxyConfig::parse("[carriers.inpost]\n", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("access.link_secret"), "{error}");
+        let config = ProxyConfig::parse(
+            "[carriers.inpost]\n[access]\nlink_secret = \"a-long-enough-link-secret\"\n",
+            &|name| {
+                (name == ENV_ADMIN_TOKEN).then(|| "admin-token-from-the-environment".to_owned())
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            config.admin_token.as_ref().map(Secret::expose),
+            Some("admin-token-from-the-environment")
+        );
+        assert!(config.secrets().contains(&"a-long-enough-link-secret"));
+        assert!(!format!("{config:?}").contains("a-long-enough-link-secret"));
     }
 
     #[test]
@@ -843,7 +971,13 @@ mod tests {
         let config = ProxyConfig::parse(text, &env).unwrap();
         assert_eq!(config.carriers.len(), 3);
         assert_eq!(config.sites.len(), 2);
-        assert_eq!(config.without_origin, WithoutOrigin::RequireAccessKey);
+        assert_eq!(config.without_origin, WithoutOrigin::Allow);
+        assert_eq!(config.carriers[&Carrier::Di].access, AccessMode::Signed);
+        assert_eq!(
+            config.carriers[&Carrier::Trackonline].access,
+            AccessMode::Key
+        );
+        assert!(config.publicly_exposed().is_empty());
         assert_eq!(config.partners.get("4711"), Some(&Carrier::Di));
     }
 

@@ -1,5 +1,7 @@
-//! CORS for the merchant's own sites, and which requests must bring an access key. Exact origin
-//! matches only; credentials mode is never allowed, since the proxy uses no cookies.
+//! CORS for the merchant's own sites. Exact origin matches only; credentials mode is never
+//! allowed, since the proxy uses no cookies. `Origin` decides CORS and nothing else: what a
+//! request may read is decided by its key or signed link (see `access`), because any client other
+//! than a browser sends whatever `Origin` it likes.
 
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -7,50 +9,37 @@ use axum::response::{IntoResponse, Response};
 use super::config::{ProxyConfig, WithoutOrigin};
 use super::keys::KEY_HEADER;
 use super::problem::{Problem, ProblemKind};
+use super::signed::LINK_HEADER;
 
 /// Request headers a page may send besides the CORS-safelisted ones.
-const ALLOWED_REQUEST_HEADERS: [&str; 1] = [KEY_HEADER];
+const ALLOWED_REQUEST_HEADERS: [&str; 2] = [KEY_HEADER, LINK_HEADER];
 
 /// What the request's origin means for this request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginDecision {
     /// Echoed in `Access-Control-Allow-Origin`; `None` for requests without `Origin`.
     pub allow_origin: Option<HeaderValue>,
-    pub require_access_key: bool,
 }
 
 pub fn decide(config: &ProxyConfig, headers: &HeaderMap) -> Result<OriginDecision, Problem> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return match config.without_origin {
-            WithoutOrigin::Allow => Ok(OriginDecision {
-                allow_origin: None,
-                require_access_key: false,
-            }),
-            WithoutOrigin::RequireAccessKey => Ok(OriginDecision {
-                allow_origin: None,
-                require_access_key: true,
-            }),
             WithoutOrigin::Refuse => Err(forbidden("requests must come from a configured site")),
+            // The configuration refuses `RequireAccessKey`; access is decided by data.
+            WithoutOrigin::Allow | WithoutOrigin::RequireAccessKey => {
+                Ok(OriginDecision { allow_origin: None })
+            }
         };
     };
     let Ok(origin_text) = origin.to_str() else {
         return Err(forbidden("this origin is not allowed"));
     };
-    if let Some(site) = config.site_for_origin(origin_text) {
+    if config.site_for_origin(origin_text).is_some()
+        || (config.allow_any_origin && origin_text != "null")
+    {
         return Ok(OriginDecision {
             allow_origin: Some(origin.clone()),
-            require_access_key: site.require_access_key,
         });
-    }
-    if config.allow_any_origin && origin_text != "null" {
-        // Unknown sites are held to the same rule as requests without an origin.
-        return match config.without_origin {
-            WithoutOrigin::Refuse => Err(forbidden("this origin is not allowed")),
-            policy => Ok(OriginDecision {
-                allow_origin: Some(origin.clone()),
-                require_access_key: policy == WithoutOrigin::RequireAccessKey,
-            }),
-        };
     }
     Err(forbidden("this origin is not allowed"))
 }
@@ -100,7 +89,7 @@ pub fn preflight(config: &ProxyConfig, decision: &OriginDecision, headers: &Head
     );
     response_headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(KEY_HEADER),
+        HeaderValue::from_static("x-trackline-key, x-trackline-link"),
     );
     response_headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
@@ -110,11 +99,15 @@ pub fn preflight(config: &ProxyConfig, decision: &OriginDecision, headers: &Head
     response
 }
 
-/// Adds the CORS headers of an actual response; `Vary: Origin` always, since the answer differs
-/// by origin and shared caches must not mix them up.
+/// What an answer depends on besides its URL: the origin (CORS), and the key and signed link
+/// (access), so that no cache hands one caller's answer to another.
+pub const VARY: &str = "Origin, X-Trackline-Key, X-Trackline-Link";
+
+/// Adds the CORS headers of an actual response, and `Vary` always, since the answer differs by
+/// origin, key and link, and caches must not mix them up.
 pub fn decorate(response: &mut Response, allow_origin: Option<&HeaderValue>) {
     let headers = response.headers_mut();
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
     if let Some(origin) = allow_origin {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         headers.insert(
@@ -130,8 +123,8 @@ mod tests {
 
     fn config(extra: &str) -> ProxyConfig {
         let text = format!(
-            "[carriers.inpost]\n[access_keys]\nfile = \"k.toml\"\n{extra}\n[[sites]]\nname = \"shop\"\norigins = [\"https://shop.example\"]\n\
-             [[sites]]\nname = \"kiosk\"\norigins = [\"https://kiosk.example\"]\nrequire_access_key = true\n"
+            "[carriers.inpost]\n{extra}\n[[sites]]\nname = \"shop\"\norigins = [\"https://shop.example\"]\n\
+             [[sites]]\nname = \"kiosk\"\norigins = [\"https://kiosk.example\"]\n"
         );
         ProxyConfig::parse(&text, &|_| None).unwrap()
     }
@@ -147,7 +140,6 @@ mod tests {
         let config = config("");
         let decision = decide(&config, &with_origin("https://shop.example")).unwrap();
         assert_eq!(decision.allow_origin.unwrap(), "https://shop.example");
-        assert!(!decision.require_access_key);
         for origin in [
             "https://evil.example",
             "https://shop.example.evil.example",
@@ -163,17 +155,13 @@ mod tests {
     }
 
     #[test]
-    fn a_site_that_requires_keys_and_requests_without_origin_need_a_key() {
-        let config = config("");
-        assert!(
-            decide(&config, &with_origin("https://kiosk.example"))
-                .unwrap()
-                .require_access_key
-        );
-        assert!(
-            decide(&config, &HeaderMap::new())
-                .unwrap()
-                .require_access_key
+    fn requests_without_origin_are_allowed_or_refused_as_configured_and_never_echo_an_origin() {
+        let open = decide(&config(""), &HeaderMap::new()).unwrap();
+        assert_eq!(open.allow_origin, None);
+        let closed = config("[server]\nrequests_without_origin = \"refuse\"");
+        assert_eq!(
+            decide(&closed, &HeaderMap::new()).unwrap_err().kind,
+            ProblemKind::ForbiddenOrigin
         );
     }
 
@@ -187,7 +175,7 @@ mod tests {
         );
         headers.insert(
             header::ACCESS_CONTROL_REQUEST_HEADERS,
-            HeaderValue::from_static("x-trackline-key"),
+            HeaderValue::from_static("x-trackline-key, x-trackline-link"),
         );
         let decision = decide(&config, &headers).unwrap();
         let response = preflight(&config, &decision, &headers);

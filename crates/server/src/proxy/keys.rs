@@ -1,15 +1,12 @@
 //! Access keys: the conizi-style 32-character `id` a merchant hands out in links. Only SHA-256
-//! hashes are stored. The proxy re-reads the key file when it changes, so `trackline keys
-//! revoke` takes effect on the next request, without a restart.
+//! hashes are stored, in the access database (see `store`). The key file of earlier versions
+//! (`access_keys.file`) is read here once, when it migrates into the database.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 /// The header the widget fills from the link's `id`.
 pub const KEY_HEADER: &str = "x-trackline-key";
@@ -80,7 +77,8 @@ fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn from_hex(text: &str) -> Option<[u8; 32]> {
+/// A stored hash from its hex form.
+pub fn hash_from_hex(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64 {
         return None;
     }
@@ -107,7 +105,7 @@ fn read_file(path: &Path) -> Result<KeyFile, KeyError> {
         problem: error.to_string(),
     })?;
     for key in &file.keys {
-        if from_hex(&key.sha256).is_none() {
+        if hash_from_hex(&key.sha256).is_none() {
             return Err(KeyError::Malformed {
                 path: path.to_owned(),
                 problem: format!("the hash of key `{}` is not 64 hex digits", key.name),
@@ -187,185 +185,6 @@ pub fn revoke_key(path: &Path, name: &str) -> Result<(), KeyError> {
     write_file(path, &file)
 }
 
-/// Identifies one version of the file cheaply: a rename gives a new inode, an edit a new
-/// length or modification time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct FileStamp {
-    modified: Option<SystemTime>,
-    length: u64,
-    inode: u64,
-}
-
-fn stamp(path: &Path) -> Option<FileStamp> {
-    let metadata = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some(FileStamp {
-        modified: metadata.modified().ok(),
-        length: metadata.len(),
-        inode,
-    })
-}
-
-struct Loaded {
-    stamp: Option<FileStamp>,
-    keys: Vec<([u8; 32], String)>,
-}
-
-/// The proxy's view of the key file.
-pub struct KeyStore {
-    path: PathBuf,
-    loaded: Mutex<Loaded>,
-}
-
-impl KeyStore {
-    pub fn open(path: PathBuf) -> Result<KeyStore, KeyError> {
-        let store = KeyStore {
-            path,
-            loaded: Mutex::new(Loaded {
-                stamp: None,
-                keys: Vec::new(),
-            }),
-        };
-        let mut loaded = store
-            .loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        store.reload(&mut loaded)?;
-        drop(loaded);
-        Ok(store)
-    }
-
-    fn reload(&self, loaded: &mut Loaded) -> Result<(), KeyError> {
-        let stamp = stamp(&self.path);
-        let file = read_file(&self.path)?;
-        loaded.keys = file
-            .keys
-            .into_iter()
-            .filter_map(|key| Some((from_hex(&key.sha256)?, key.name)))
-            .collect();
-        loaded.stamp = stamp;
-        Ok(())
-    }
-
-    /// The name of the key, if `presented` is a current key. Every stored hash is compared, in
-    /// constant time, so the answer's timing tells nothing about how close a guess was. A file
-    /// that cannot be read denies every key rather than keeping stale ones.
-    pub fn verify(&self, presented: &str) -> Option<String> {
-        let mut loaded = self
-            .loaded
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if stamp(&self.path) != loaded.stamp {
-            if let Err(error) = self.reload(&mut loaded) {
-                tracing::error!(%error, "access keys could not be reloaded; denying all keys until the file is fixed");
-                loaded.keys.clear();
-                loaded.stamp = None;
-                return None;
-            }
-            tracing::info!(keys = loaded.keys.len(), "access keys reloaded");
-        }
-        let presented = hash_key(presented);
-        let mut found = None;
-        for (hash, name) in &loaded.keys {
-            if bool::from(hash.ct_eq(&presented)) {
-                found = Some(name.clone());
-            }
-        }
-        found
-    }
-}
-
-/// `trackline keys`: manage the access keys the proxy accepts.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The proxy configuration; its `access_keys.file` names the key file.
-    #[arg(long, env = "TRACKLINE_PROXY_CONFIG", global = true)]
-    pub config: Option<PathBuf>,
-    /// The key file itself, instead of reading it from the configuration.
-    #[arg(long, env = "TRACKLINE_KEYS_FILE", global = true)]
-    pub file: Option<PathBuf>,
-    #[command(subcommand)]
-    pub action: Action,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum Action {
-    /// Create a key; it is printed once and only its hash is stored.
-    New { name: String },
-    /// List key names and creation times (never the keys).
-    List,
-    /// Revoke a key by name; a running proxy stops accepting it at once.
-    Revoke { name: String },
-}
-
-fn key_file(args: &Args) -> Result<PathBuf, String> {
-    if let Some(file) = &args.file {
-        return Ok(file.clone());
-    }
-    let Some(config) = &args.config else {
-        return Err(
-            "name the key file with --file, or the proxy configuration with --config".into(),
-        );
-    };
-    // Only the key file's name is needed: reading it this way needs no carrier secrets.
-    let text = std::fs::read_to_string(config)
-        .map_err(|error| format!("cannot read {}: {error}", config.display()))?;
-    let value: toml::Value =
-        toml::from_str(&text).map_err(|error| format!("{}: {error}", config.display()))?;
-    let file = value
-        .get("access_keys")
-        .and_then(|section| section.get("file"))
-        .and_then(|file| file.as_str())
-        .ok_or_else(|| format!("{} has no access_keys.file", config.display()))?;
-    let file = PathBuf::from(file);
-    Ok(if file.is_relative() {
-        config.parent().unwrap_or(Path::new(".")).join(file)
-    } else {
-        file
-    })
-}
-
-pub fn run(args: Args) -> ExitCode {
-    let path = match key_file(&args) {
-        Ok(path) => path,
-        Err(message) => {
-            eprintln!("trackline keys: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let outcome = match &args.action {
-        Action::New { name } => create_key(&path, name).map(|key| {
-            println!("{key}");
-            eprintln!(
-                "Key `{name}` created. It is shown only now: put it in the links' `id` parameter."
-            );
-        }),
-        Action::List => list_keys(&path).map(|keys| {
-            for key in keys {
-                println!(
-                    "{}\tcreated_unix={}\tsha256={}…",
-                    key.name,
-                    key.created_unix,
-                    &key.sha256[..12]
-                );
-            }
-        }),
-        Action::Revoke { name } => {
-            revoke_key(&path, name).map(|()| eprintln!("Key `{name}` revoked."))
-        }
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("trackline keys: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,19 +217,6 @@ mod tests {
     }
 
     #[test]
-    fn a_revoked_key_is_refused_by_a_running_store_without_reopening() {
-        let path = temporary_file("revoke");
-        let key = create_key(&path, "shop").unwrap();
-        let other = create_key(&path, "kiosk").unwrap();
-        let store = KeyStore::open(path.clone()).unwrap();
-        assert_eq!(store.verify(&key).as_deref(), Some("shop"));
-        revoke_key(&path, "shop").unwrap();
-        assert_eq!(store.verify(&key), None);
-        assert_eq!(store.verify(&other).as_deref(), Some("kiosk"));
-        assert_eq!(store.verify("not-a-key"), None);
-    }
-
-    #[test]
     fn names_are_unique_and_revoking_an_unknown_name_fails() {
         let path = temporary_file("names");
         create_key(&path, "shop").unwrap();
@@ -427,14 +233,5 @@ mod tests {
             Err(KeyError::InvalidName(_))
         ));
         assert_eq!(list_keys(&path).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn a_corrupted_file_denies_every_key() {
-        let path = temporary_file("corrupt");
-        let key = create_key(&path, "shop").unwrap();
-        let store = KeyStore::open(path.clone()).unwrap();
-        std::fs::write(&path, "keys = 3\nthis is not toml").unwrap();
-        assert_eq!(store.verify(&key), None);
     }
 }

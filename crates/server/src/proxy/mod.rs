@@ -2,6 +2,8 @@
 //! carrier tracking requests the widget needs, adds the credentials, answers CORS for the
 //! merchant's own sites and protects the carrier quotas. See `docs/proxy.md`.
 
+pub mod access;
+pub mod admin;
 pub mod cache;
 pub mod client_ip;
 pub mod coalesce;
@@ -12,6 +14,8 @@ pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
+pub mod signed;
+pub mod store;
 pub mod upstream;
 
 use std::collections::BTreeMap;
@@ -30,12 +34,15 @@ use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::Semaphore;
 
+use access::{AccessMode, Presented};
 pub use config::{Carrier, ConfigError, ProxyConfig};
-use keys::{KeyStore, KEY_HEADER};
+use keys::KEY_HEADER;
 use metrics::{LimitScope, Metrics};
 use problem::{Problem, ProblemKind};
 use rate_limit::RateLimiter;
 use routes::{ProxyRoute, UpstreamTarget};
+use signed::LINK_HEADER;
+use store::{KeyOwner, SqliteStore, Store};
 use upstream::CarrierUpstream;
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +61,7 @@ pub enum ProxyError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
-    Keys(#[from] keys::KeyError),
+    Store(#[from] store::StoreError),
     #[error("cannot build the HTTP client for upstream calls: {0}")]
     Client(reqwest::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -93,7 +100,6 @@ pub fn demo_config(sandbox_base_url: &str) -> ProxyConfig {
         config.sites.push(config::SiteConfig {
             name: "demo".into(),
             origins,
-            require_access_key: false,
         });
     }
     config
@@ -104,16 +110,46 @@ struct ProxyState {
     config: ProxyConfig,
     client: reqwest::Client,
     carriers: BTreeMap<Carrier, CarrierUpstream>,
-    keys: Option<KeyStore>,
+    store: Arc<dyn Store>,
     per_ip: RateLimiter<IpAddr>,
     per_key: RateLimiter<String>,
     in_flight: Semaphore,
     metrics: Metrics,
 }
 
-/// The proxy's routes (`/carriers/...`, `/healthz`, `/metrics`), without a fallback so that the
-/// demo can merge them into its own router.
+/// Opens the configured access database (in memory when none is configured) and migrates the
+/// old key file into it, once.
+pub fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
+    let store: Arc<dyn Store> = match &config.access_database {
+        Some(path) => Arc::new(SqliteStore::open(path)?),
+        None => Arc::new(SqliteStore::in_memory()?),
+    };
+    if let Some(file) = &config.access_keys_file {
+        store::migrate_key_file(store.as_ref(), file)?;
+    }
+    Ok(store)
+}
+
+/// The proxy's routes (`/carriers/...`, `/admin/v1/...`, `/healthz`, `/metrics`), without a
+/// fallback so that the demo can merge them into its own router.
 pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
+    let store = open_store(&config)?;
+    try_app_with_store(config, store)
+}
+
+/// As [`try_app`], with a store the caller opened (tests share one with the admin calls they make).
+pub fn try_app_with_store(
+    config: ProxyConfig,
+    store: Arc<dyn Store>,
+) -> Result<Router, ProxyError> {
+    for carrier in config.publicly_exposed() {
+        tracing::warn!(
+            carrier = carrier.as_str(),
+            "carriers.{carrier}.access = \"public\": anyone who knows or guesses a reference reads \
+             these shipments (consumers' addresses, merchants' delivery notes) through this proxy; \
+             use \"signed\" or \"key\" unless that is what you want"
+        );
+    }
     let client = upstream::http_client(config.connect_timeout, config.total_timeout)
         .map_err(ProxyError::Client)?;
     let carriers = config
@@ -121,11 +157,10 @@ pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
         .values()
         .map(|carrier| (carrier.carrier, CarrierUpstream::new(carrier.clone())))
         .collect();
-    let keys = config
-        .access_keys_file
-        .clone()
-        .map(KeyStore::open)
-        .transpose()?;
+    let admin = admin::router(admin::AdminState {
+        store: Arc::clone(&store),
+        token: config.admin_token.clone(),
+    });
     let state = Arc::new(ProxyState {
         per_ip: RateLimiter::new(config.per_ip_per_minute, config.per_ip_burst),
         per_key: RateLimiter::new(config.per_key_per_minute, config.per_key_burst),
@@ -133,16 +168,17 @@ pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
         metrics: Metrics::default(),
         client,
         carriers,
-        keys,
+        store,
         config,
     });
     let mut router = Router::new()
         .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
+        .route(SHIPMENTS_ROUTE, any(handle))
         .route("/healthz", get(healthz));
     if state.config.expose_metrics {
         router = router.route("/metrics", get(render_metrics));
     }
-    Ok(router.with_state(state))
+    Ok(router.with_state(state).merge(admin))
 }
 
 /// As [`try_app`]; panics only if the configuration's key file is unreadable or the TLS backend
@@ -173,6 +209,12 @@ async fn serve(args: Args) -> Result<(), ProxyError> {
         .keys()
         .map(|carrier| carrier.as_str())
         .collect();
+    for carrier in config.publicly_exposed() {
+        eprintln!(
+            "WARNING: carriers.{carrier}.access = \"public\" exposes every {carrier} shipment to anyone \
+             who knows or guesses its reference. Set \"signed\" or \"key\" unless you mean it."
+        );
+    }
     let router = try_app(config)?.fallback(not_found);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -192,6 +234,125 @@ async fn serve(args: Args) -> Result<(), ProxyError> {
     .map_err(|source| ProxyError::Bind { addr, source })?;
     tracing::info!("proxy stopped after draining in-flight requests");
     Ok(())
+}
+
+/// The route of a key's own shipments: what the widget's overview lists.
+pub const SHIPMENTS_ROUTE: &str = "/access/v1/shipments";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShipmentsQuery {
+    page: Option<u32>,
+    per_page: Option<u32>,
+    search: Option<String>,
+}
+
+/// `GET /access/v1/shipments?page=1&per_page=20&search=…` with `X-Trackline-Key`: the shipments
+/// in the key's user's scope (registered to the user, or with a partner id bound to the user),
+/// newest first, with the carrier the proxy routes a partner's numbers to.
+async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOwner>) -> Response {
+    let Some(owner) = owner else {
+        return Problem::new(
+            ProblemKind::Unauthorized,
+            "the overview needs an access key in the X-Trackline-Key header",
+        )
+        .into_response();
+    };
+    let query = match axum::extract::Query::<ShipmentsQuery>::try_from_uri(&request.uri) {
+        Ok(axum::extract::Query(query)) => query,
+        Err(error) => {
+            return Problem::new(
+                ProblemKind::InvalidReference,
+                format!("the query takes page, per_page and search: {error}"),
+            )
+            .into_response()
+        }
+    };
+    let query = store::ShipmentQuery {
+        page: query.page.unwrap_or(1).max(1),
+        per_page: query.per_page.unwrap_or(20).clamp(1, 100),
+        search: query
+            .search
+            .map(|search| search.trim().to_owned())
+            .filter(|search| !search.is_empty()),
+    };
+    let store = Arc::clone(&state.store);
+    let user = owner.user.clone();
+    let page =
+        match tokio::task::spawn_blocking(move || store.visible_shipments(&user, &query)).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(error)) => {
+                tracing::error!(%error, "the access database failed on the overview");
+                return Problem::new(
+                    ProblemKind::AccessUnavailable,
+                    "the shipments cannot be listed right now",
+                )
+                .retry_after(std::time::Duration::from_secs(5))
+                .into_response();
+            }
+            Err(_) => {
+                return Problem::new(
+                    ProblemKind::AccessUnavailable,
+                    "the shipments cannot be listed right now",
+                )
+                .into_response()
+            }
+        };
+    let shipments: Vec<serde_json::Value> = page
+        .shipments
+        .iter()
+        .map(|shipment| {
+            let carrier = match &shipment.reference {
+                trackline_core::reference::Reference::PartnerReference { partner_id, .. } => state
+                    .config
+                    .partners
+                    .get(partner_id)
+                    .map(|carrier| carrier.as_str()),
+                _ => None,
+            };
+            serde_json::json!({
+                "reference": shipment.reference,
+                "carrier": carrier,
+                "added_unix": shipment.added_unix,
+            })
+        })
+        .collect();
+    let mut response = axum::Json(serde_json::json!({
+        "user": owner.user,
+        "shipments": shipments,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Whose key this is; the database is asked off the async threads. A failing database refuses
+/// (fails closed).
+async fn verify_key(store: &Arc<dyn Store>, key: String) -> Result<Option<KeyOwner>, Problem> {
+    let store = Arc::clone(store);
+    match tokio::task::spawn_blocking(move || store.verify_key(&key)).await {
+        Ok(Ok(owner)) => Ok(owner),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "the access database failed; refusing the key");
+            Err(Problem::new(
+                ProblemKind::AccessUnavailable,
+                "access keys cannot be checked right now",
+            )
+            .retry_after(std::time::Duration::from_secs(5)))
+        }
+        Err(error) => {
+            tracing::error!(%error, "the key check did not finish; refusing the key");
+            Err(Problem::new(
+                ProblemKind::AccessUnavailable,
+                "access keys cannot be checked right now",
+            ))
+        }
+    }
 }
 
 async fn not_found() -> Response {
@@ -248,8 +409,7 @@ async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Respo
         let response = cors::preflight(&state.config, &decision, &request.headers);
         return finish(&state, &request, None, None, response, started);
     }
-    let (carrier, mut response, target) =
-        answer(&state, &request, decision.require_access_key).await;
+    let (carrier, mut response, target) = answer(&state, &request).await;
     cors::decorate(&mut response, allow_origin.as_ref());
     finish(
         &state,
@@ -264,7 +424,6 @@ async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Respo
 async fn answer(
     state: &ProxyState,
     request: &Parts,
-    require_access_key: bool,
 ) -> (Option<&'static str>, Response, Option<UpstreamTarget>) {
     let refuse = |problem: Problem| (problem.carrier, problem.into_response(), None);
     if request.method != Method::GET {
@@ -306,21 +465,25 @@ async fn answer(
     let presented = request
         .headers
         .get(KEY_HEADER)
-        .and_then(|value| value.to_str().ok());
-    let key_name = match (presented, &state.keys) {
-        (Some(key), Some(store)) => store.verify(key),
-        _ => None,
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let key_owner = match presented {
+        Some(key) => match verify_key(&state.store, key).await {
+            Ok(Some(owner)) => Some(owner),
+            // A key that is wrong or revoked is said so, whatever is asked: its holder must learn
+            // that the link no longer works, and it reveals nothing about any shipment.
+            Ok(None) => {
+                return refuse(Problem::new(
+                    ProblemKind::Unauthorized,
+                    "the access key is unknown or revoked",
+                ))
+            }
+            Err(problem) => return refuse(problem),
+        },
+        None => None,
     };
-    if require_access_key && key_name.is_none() {
-        let detail = if presented.is_some() {
-            "the access key is unknown or revoked"
-        } else {
-            "this site requires an access key in the X-Trackline-Key header"
-        };
-        return refuse(Problem::new(ProblemKind::Unauthorized, detail));
-    }
-    if let Some(name) = &key_name {
-        if let Err(wait) = state.per_key.check(name, Instant::now()) {
+    if let Some(owner) = &key_owner {
+        if let Err(wait) = state.per_key.check(&owner.key, Instant::now()) {
             state.metrics.rate_limited(LimitScope::AccessKey);
             return refuse(
                 Problem::new(
@@ -330,6 +493,13 @@ async fn answer(
                 .retry_after(wait),
             );
         }
+    }
+    if request.uri.path() == SHIPMENTS_ROUTE {
+        return (
+            None,
+            own_shipments(state, request, key_owner.as_ref()).await,
+            None,
+        );
     }
     let route = match routes::parse(request.uri.path(), request.uri.query(), core_check) {
         Ok(route) => route,
@@ -359,6 +529,26 @@ async fn answer(
             format!("{carrier_name} is not configured on this proxy"),
         ));
     };
+    let mode = carrier.config().access;
+    let link = request
+        .headers
+        .get(LINK_HEADER)
+        .and_then(|value| value.to_str().ok());
+    let presented = Presented {
+        key_owner: key_owner.as_ref(),
+        link,
+    };
+    if let Err(problem) = access::decide(
+        &state.store,
+        state.config.link_secret.as_ref(),
+        mode,
+        &target,
+        presented,
+    )
+    .await
+    {
+        return (Some(carrier_name), problem.into_response(), Some(target));
+    }
     let (result, source) = carrier
         .fetch(
             &state.client,
@@ -367,9 +557,22 @@ async fn answer(
             &state.metrics,
         )
         .await;
+    let protected = mode != AccessMode::Public;
     let mut response = match result {
         Ok(answer) => {
-            let mut response = Response::new(Body::from(answer.body));
+            // Only what was asked for, never what a carrier's partial match adds.
+            let body = access::exact_matches(&target, &answer.body)
+                .map(bytes::Bytes::from)
+                .unwrap_or(answer.body);
+            // On a protected carrier, "unknown" is answered exactly as "not yours" is.
+            if protected && access::says_nothing_found(answer.status.as_u16(), &body) {
+                return (
+                    Some(carrier_name),
+                    access::nothing_found(carrier_name).into_response(),
+                    Some(target),
+                );
+            }
+            let mut response = Response::new(Body::from(body));
             *response.status_mut() = answer.status;
             let headers = response.headers_mut();
             headers.insert(
@@ -411,7 +614,7 @@ fn finish(
         HeaderValue::from_static("nosniff"),
     );
     if !headers.contains_key(header::VARY) {
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        headers.insert(header::VARY, HeaderValue::from_static(cors::VARY));
     }
     let status = response.status();
     state.metrics.request(carrier, status.as_u16());

@@ -31,10 +31,27 @@ pub enum ProblemKind {
     ForbiddenOrigin,
     /// The proxy is at its concurrency limit and shed the request.
     Overloaded,
+    /// The carrier's shipments need a signed link or an access key, and neither came.
+    SignatureRequired,
+    /// The signed link's signature does not match (changed, or signed with another secret), or
+    /// the link is not a signed link at all.
+    LinkInvalid,
+    /// The signed link has expired: the consumer should ask the shop for a new one.
+    LinkExpired,
+    /// The access database cannot be reached; keys and scopes fail closed.
+    AccessUnavailable,
+    /// The admin API was called without the admin token, or with a wrong one.
+    AdminUnauthorized,
+    /// The request body is not what the admin API takes.
+    InvalidRequest,
+    /// The request body is larger than the admin API takes.
+    PayloadTooLarge,
+    /// The name is taken (a key name must be unique).
+    Conflict,
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 11] = [
+    pub const ALL: [ProblemKind; 19] = [
         ProblemKind::NotFound,
         ProblemKind::InvalidReference,
         ProblemKind::MethodNotAllowed,
@@ -46,6 +63,14 @@ impl ProblemKind {
         ProblemKind::Unauthorized,
         ProblemKind::ForbiddenOrigin,
         ProblemKind::Overloaded,
+        ProblemKind::SignatureRequired,
+        ProblemKind::LinkInvalid,
+        ProblemKind::LinkExpired,
+        ProblemKind::AccessUnavailable,
+        ProblemKind::AdminUnauthorized,
+        ProblemKind::InvalidRequest,
+        ProblemKind::PayloadTooLarge,
+        ProblemKind::Conflict,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -61,6 +86,14 @@ impl ProblemKind {
             ProblemKind::Unauthorized => "unauthorized",
             ProblemKind::ForbiddenOrigin => "forbidden-origin",
             ProblemKind::Overloaded => "overloaded",
+            ProblemKind::SignatureRequired => "signature-required",
+            ProblemKind::LinkInvalid => "link-invalid",
+            ProblemKind::LinkExpired => "link-expired",
+            ProblemKind::AccessUnavailable => "access-unavailable",
+            ProblemKind::AdminUnauthorized => "admin-unauthorized",
+            ProblemKind::InvalidRequest => "invalid-request",
+            ProblemKind::PayloadTooLarge => "payload-too-large",
+            ProblemKind::Conflict => "conflict",
         }
     }
 
@@ -87,7 +120,16 @@ impl ProblemKind {
             ProblemKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ProblemKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ProblemKind::ForbiddenOrigin => StatusCode::FORBIDDEN,
-            ProblemKind::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Overloaded | ProblemKind::AccessUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ProblemKind::SignatureRequired | ProblemKind::AdminUnauthorized => {
+                StatusCode::UNAUTHORIZED
+            }
+            ProblemKind::LinkInvalid | ProblemKind::LinkExpired => StatusCode::FORBIDDEN,
+            ProblemKind::InvalidRequest => StatusCode::BAD_REQUEST,
+            ProblemKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemKind::Conflict => StatusCode::CONFLICT,
         }
     }
 
@@ -104,6 +146,14 @@ impl ProblemKind {
             ProblemKind::Unauthorized => "Access key required",
             ProblemKind::ForbiddenOrigin => "Origin not allowed",
             ProblemKind::Overloaded => "Proxy overloaded",
+            ProblemKind::SignatureRequired => "Signed link or access key required",
+            ProblemKind::LinkInvalid => "Link not valid",
+            ProblemKind::LinkExpired => "Link expired",
+            ProblemKind::AccessUnavailable => "Access check unavailable",
+            ProblemKind::AdminUnauthorized => "Admin token required",
+            ProblemKind::InvalidRequest => "Invalid request",
+            ProblemKind::PayloadTooLarge => "Request too large",
+            ProblemKind::Conflict => "Conflict",
         }
     }
 }

@@ -53,7 +53,7 @@ use faults::FaultBook;
 use rate_limit::RateLimiter;
 use stats::RequestStats;
 
-/// Where registered events are kept when `--store` is not given.
+/// The file in the data directory where registered events are kept when `--store` is not given.
 pub const DEFAULT_STORE: &str = "trackline-sandbox-events.jsonl";
 
 #[derive(Debug, clap::Args)]
@@ -68,9 +68,12 @@ pub struct Args {
     #[arg(long, env = "TRACKLINE_SANDBOX_DATA")]
     pub data: Option<PathBuf>,
     /// Append-only file of events registered through Di's Register Event; `none` keeps them in
-    /// memory only.
-    #[arg(long, env = "TRACKLINE_SANDBOX_STORE", default_value = DEFAULT_STORE)]
-    pub store: String,
+    /// memory only. By default trackline-sandbox-events.jsonl in the data directory.
+    #[arg(long, env = "TRACKLINE_SANDBOX_STORE")]
+    pub store: Option<String>,
+    /// Where the sandbox keeps its files (by default `trackline` in the user's data directory).
+    #[arg(long, env = crate::data_dir::ENV_DATA_DIR)]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -107,6 +110,8 @@ pub enum SandboxError {
     Store(#[from] EventStoreError),
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind { port: u16, source: std::io::Error },
+    #[error(transparent)]
+    DataDir(#[from] crate::data_dir::DataDirError),
 }
 
 impl SandboxConfig {
@@ -123,10 +128,13 @@ impl SandboxConfig {
             Some(path) => DataSet::load(path)?,
             None => DataSet::builtin(),
         };
-        let events = if args.store.eq_ignore_ascii_case("none") {
-            EventStore::in_memory()
-        } else {
-            EventStore::open(std::path::Path::new(&args.store))?
+        let events = match args.store.as_deref() {
+            Some(store) if store.eq_ignore_ascii_case("none") => EventStore::in_memory(),
+            Some(store) => EventStore::open(std::path::Path::new(store))?,
+            None => {
+                let folder = crate::data_dir::resolve(args.data_dir.as_deref())?;
+                EventStore::open(&folder.join(DEFAULT_STORE))?
+            }
         };
         Ok(SandboxConfig { data, events })
     }
