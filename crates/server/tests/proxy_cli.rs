@@ -202,15 +202,24 @@ fn slow_upstream(delay: Duration) -> String {
                 let mut request = [0u8; 4096];
                 let _ = std::io::Read::read(&mut stream, &mut request);
                 std::thread::sleep(delay);
+                // An InPost answer the proxy reads as found, as the widget would.
+                let body = SLOW_BODY;
                 let _ = std::io::Write::write_all(
                     &mut stream,
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"slow\":true}",
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
                 );
             });
         }
     });
     format!("http://{addr}")
 }
+
+/// What the slow carrier answers: a minimal InPost tracking answer.
+const SLOW_BODY: &str = r#"{"tracking_number":"520000011395200025009871","status":"delivered","tracking_details":[]}"#;
 
 #[test]
 fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
@@ -259,7 +268,7 @@ fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
     assert!(killed.success());
     let answer = in_flight.join().unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.ends_with("{\"slow\":true}"), "{answer}");
+    assert!(answer.ends_with(SLOW_BODY), "{answer}");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
