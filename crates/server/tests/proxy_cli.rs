@@ -219,7 +219,8 @@ fn slow_upstream(delay: Duration) -> String {
 }
 
 /// What the slow carrier answers: a minimal InPost tracking answer.
-const SLOW_BODY: &str = r#"{"tracking_number":"520000011395200025009871","status":"delivered","tracking_details":[]}"#;
+const SLOW_BODY: &str =
+    r#"{"tracking_number":"520000011395200025009871","status":"delivered","tracking_details":[]}"#;
 
 #[test]
 fn a_request_in_flight_at_sigterm_is_answered_before_the_proxy_exits() {
