@@ -822,7 +822,10 @@ mod tests {
     fn a_minimal_file_gets_production_hosts_and_safe_defaults() {
         let config = parse("[carriers.inpost]\n").unwrap();
         let inpost = &config.carriers[&Carrier::Inpost];
-        assert_eq!(inpost.base_url, "https://api-shipx-pl.easypack24.net");
+        assert_eq!(
+            Some(inpost.base_url.as_str()),
+            Carrier::Inpost.production_base_url()
+        );
         assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
         assert!(!config.allow_any_origin);
         assert_eq!(config.without_origin, WithoutOrigin::Allow);

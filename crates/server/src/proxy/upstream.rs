@@ -390,10 +390,8 @@ pub fn interpret(
     let (state, result) = classify(call.kind, call.carrier, &response, call.reference);
     let wait = retry_after_wait(retry_after, now_unix_seconds);
     let error = result.err();
+    // Core's own words only: a carrier's message text is upstream body and stays out of details.
     let reason = |fallback: String| match &error {
-        Some(TrackingError::InvalidReference { reason, .. }) => {
-            format!("{carrier} refused the reference: {reason}")
-        }
         Some(TrackingError::MalformedResponse { reason, .. }) => {
             format!("{carrier} answered with something unusable: {reason}")
         }

@@ -10,13 +10,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
+use trackline_core::carrier::di::TOKEN_MINUTES;
 
 use super::carrier::{di_error, json_response};
 use super::clock::Timestamp;
 use super::masking::mask;
 use super::SandboxState;
-
-pub const LONGEST_VALIDITY_MINUTES: i64 = 1_440;
 
 #[derive(Debug, Default)]
 pub struct TokenBook {
@@ -119,12 +118,16 @@ pub async fn login(
     Path(minutes): Path<String>,
     body: Bytes,
 ) -> Response {
-    let minutes = match minutes.parse::<i64>() {
-        Ok(minutes) if (1..=LONGEST_VALIDITY_MINUTES).contains(&minutes) => minutes,
+    let minutes = match minutes.parse::<u32>() {
+        Ok(minutes) if TOKEN_MINUTES.contains(&minutes) => i64::from(minutes),
         _ => {
             return di_error(
                 StatusCode::BAD_REQUEST,
-                &format!("minutesValid must be a whole number from 1 to {LONGEST_VALIDITY_MINUTES}, not `{minutes}`."),
+                &format!(
+                    "minutesValid must be a whole number from {} to {}, not `{minutes}`.",
+                    TOKEN_MINUTES.start(),
+                    TOKEN_MINUTES.end()
+                ),
                 None,
             )
         }
