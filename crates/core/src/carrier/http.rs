@@ -1,7 +1,7 @@
 //! What an HTTP status means to a consumer, shared by every adapter.
 
 use crate::model::{Carrier, RetryAfter, TrackingError};
-use crate::time::{CivilDateTime, OffsetSource, Timestamp};
+use crate::time::Timestamp;
 
 /// A carrier's answer as the proxy or widget received it: the adapters parse its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,32 +58,10 @@ pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
     if let Ok(seconds) = header.parse::<u64>() {
         return Some(RetryAfter::Seconds(seconds));
     }
-    let parts: Vec<&str> = header.split_whitespace().collect();
-    let [_weekday, day, month, year, clock, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|name| name == month)? as u8
-        + 1;
-    let mut clock = clock.split(':').map(|part| part.parse::<u8>().ok());
-    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
-    let local = CivilDateTime {
-        year: year.parse().ok()?,
-        month,
-        day: day.parse().ok()?,
-        hour,
-        minute,
-        second,
-        millisecond: 0,
-    };
-    let checked = crate::time::parse_with_offset(&format!("{local}Z")).ok()?;
-    Some(RetryAfter::At(Timestamp {
-        offset_source: OffsetSource::Carrier,
-        ..checked
-    }))
+    // An HTTP date is RFC 2822's form with `GMT`; chrono checks the day exists.
+    chrono::DateTime::parse_from_rfc2822(header)
+        .ok()
+        .map(|at| RetryAfter::At(Timestamp::given(at)))
 }
 
 #[cfg(test)]
