@@ -41,6 +41,12 @@ pub(crate) fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, String>
     }
 }
 
+/// Parses a member's raw JSON text. Through `from_slice`, like whole bodies, so that the widget
+/// carries one instance of serde_json's parser, not one for bytes and one for text.
+pub fn from_raw<T: DeserializeOwned>(raw: &str) -> serde_json::Result<T> {
+    serde_json::from_slice(raw.as_bytes())
+}
+
 /// The body of an answer as JSON.
 pub(crate) fn body(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
     parse_typed(carrier, body)
@@ -51,7 +57,7 @@ pub(crate) fn body(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError
 pub fn raw_text(raw: &str) -> Option<String> {
     let raw = raw.trim();
     let text = match raw.as_bytes().first()? {
-        b'"' => serde_json::from_str::<String>(raw).ok()?.trim().to_owned(),
+        b'"' => from_raw::<String>(raw).ok()?.trim().to_owned(),
         b'{' | b'[' | b'n' => return None,
         _ => raw.to_owned(),
     };
@@ -86,12 +92,12 @@ pub fn lenient_list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 /// The elements of a raw JSON list that read as `T` (see [`lenient_list`]).
 pub fn list_of<T: DeserializeOwned>(raw: &str) -> Vec<T> {
     match raw.trim_start().as_bytes().first() {
-        Some(b'[') => serde_json::from_str::<Vec<Box<RawValue>>>(raw)
+        Some(b'[') => from_raw::<Vec<Box<RawValue>>>(raw)
             .unwrap_or_default()
             .iter()
-            .filter_map(|item| serde_json::from_str(item.get()).ok())
+            .filter_map(|item| from_raw(item.get()).ok())
             .collect(),
-        Some(b'{') => serde_json::from_str(raw).ok().into_iter().collect(),
+        Some(b'{') => from_raw(raw).ok().into_iter().collect(),
         _ => Vec::new(),
     }
 }
