@@ -258,7 +258,7 @@ fn object(response: &CarrierResponse) -> Result<Value, TrackingError> {
 }
 
 fn timestamp(value: &Value, key: &str) -> Option<Timestamp> {
-    // ShipX writes offsets; a bare time would be Polish time, which follows the same EU rule.
+    // ShipX writes offsets; a bare time would be Polish time.
     text(value, key).and_then(|t| time::parse_with_fallback_zone(&t, time::EUROPE_WARSAW).ok())
 }
 

@@ -76,7 +76,7 @@ pub fn exact_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
 /// anything else. For `#[serde(default, deserialize_with = "json::lenient_number")]`.
 pub fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     let raw = <Box<RawValue>>::deserialize(deserializer)?;
-    Ok(raw_text(raw.get()).and_then(|text| parse_decimal(&text)))
+    Ok(raw_text(raw.get()).and_then(|text| number_text(&text)))
 }
 
 /// A member as a list of `T`: elements that are not a `T` are left out, a single object counts
@@ -202,7 +202,7 @@ pub fn text_any(value: &Value, keys: &[&str]) -> Option<String> {
 pub fn number(value: &Value, key: &str) -> Option<f64> {
     match field(value, key)? {
         Value::Number(number) => number.as_f64(),
-        Value::String(text) => parse_decimal(text.trim()),
+        Value::String(text) => number_text(text.trim()),
         _ => None,
     }
 }
@@ -227,7 +227,7 @@ pub fn decimal(number: f64) -> String {
 /// Reads a decimal number as carriers write them in strings: `59.91`, `59,91`, `-7`, `1e3`,
 /// with `str::parse` (correctly rounded, and quick for any exponent). Infinity and NaN are not
 /// numbers a carrier means.
-pub fn parse_decimal(text: &str) -> Option<f64> {
+pub fn number_text(text: &str) -> Option<f64> {
     let text = text.trim();
     // `str::parse` also reads `inf` and `NaN`; a carrier's number starts with a sign, a digit or
     // a point.
@@ -309,9 +309,9 @@ mod tests {
             "4.5",
             "1234567.891",
         ] {
-            assert_eq!(parse_decimal(text), text.parse::<f64>().ok(), "{text}");
+            assert_eq!(number_text(text), text.parse::<f64>().ok(), "{text}");
         }
-        assert_eq!(parse_decimal("59,91"), Some(59.91));
+        assert_eq!(number_text("59,91"), Some(59.91));
         for junk in [
             "",
             "-",
@@ -327,7 +327,7 @@ mod tests {
             "--1",
             "1e400",
         ] {
-            assert_eq!(parse_decimal(junk), None, "{junk:?}");
+            assert_eq!(number_text(junk), None, "{junk:?}");
         }
     }
 
@@ -335,11 +335,11 @@ mod tests {
     fn extreme_exponents_neither_panic_nor_take_long() {
         // The hand-written reader this replaced overflowed on the first in debug builds and
         // looped for seconds on the others.
-        assert_eq!(parse_decimal("1e-2147483648"), Some(0.0));
-        assert_eq!(parse_decimal("-1e-2147483649"), Some(-0.0));
-        assert_eq!(parse_decimal("1e2147483647"), None);
-        assert_eq!(parse_decimal("0e999999999999999999"), Some(0.0));
-        assert_eq!(parse_decimal("59,91e-99999999"), Some(0.0));
+        assert_eq!(number_text("1e-2147483648"), Some(0.0));
+        assert_eq!(number_text("-1e-2147483649"), Some(-0.0));
+        assert_eq!(number_text("1e2147483647"), None);
+        assert_eq!(number_text("0e999999999999999999"), Some(0.0));
+        assert_eq!(number_text("59,91e-99999999"), Some(0.0));
     }
 
     #[test]
