@@ -2,7 +2,7 @@
 //! weekly hours and the clock, in the point's own zone (the hours are its wall times).
 
 use trackline_core::model::{Carrier, OpeningHours, OpeningPeriod, Weekday};
-use trackline_core::time::{EuZone, EUROPE_AMSTERDAM};
+use trackline_core::time::{offset_at, Zone, EUROPE_AMSTERDAM};
 
 /// Whether a point is open at a moment, and when that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum OpeningState {
 
 /// The zone of a carrier's points, as core knows it. Only carriers without an adapter, whose
 /// parcels the widget never shows, have none; Central European time stands in for them.
-pub fn point_zone(carrier: Carrier) -> EuZone {
+pub fn point_zone(carrier: Carrier) -> Zone {
     carrier.home_zone().unwrap_or(EUROPE_AMSTERDAM)
 }
 
@@ -31,14 +31,14 @@ fn minutes(time: &str) -> Option<u32> {
 }
 
 /// The opening state at `utc_millis`, or `None` for hours kept as raw text.
-pub fn opening_state(hours: &OpeningHours, utc_millis: i64, zone: EuZone) -> Option<OpeningState> {
+pub fn opening_state(hours: &OpeningHours, utc_millis: i64, zone: Zone) -> Option<OpeningState> {
     let periods = match hours {
         OpeningHours::AlwaysOpen { .. } => return Some(OpeningState::AlwaysOpen),
         OpeningHours::Weekly { periods, .. } => periods,
         OpeningHours::Raw { .. } => return None,
     };
     let utc_seconds = utc_millis.div_euclid(1000);
-    let local_seconds = utc_seconds + i64::from(zone.offset_at_utc(utc_seconds)) * 60;
+    let local_seconds = utc_seconds + i64::from(offset_at(zone, utc_seconds));
     let days = local_seconds.div_euclid(86_400);
     let now = (local_seconds.rem_euclid(86_400) / 60) as u32;
     // 1970-01-01 was a Thursday, index 3 counting from Monday.
@@ -112,10 +112,11 @@ mod tests {
 
     /// Milliseconds of a UTC date and time.
     fn utc(year: i32, month: u8, day: u8, hour: i64, minute: i64) -> i64 {
-        (trackline_core::time::days_from_civil(year, month, day) * 86_400
-            + hour * 3600
-            + minute * 60)
-            * 1000
+        trackline_core::time::parse_with_offset(&format!(
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:00Z"
+        ))
+        .unwrap()
+        .unix_millis()
     }
 
     #[test]

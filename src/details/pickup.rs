@@ -95,9 +95,8 @@ fn named_place_at(shipment: &Shipment, marker: &Marker) -> Option<String> {
         .iter()
         .filter_map(|e| e.location.as_ref())
         .find(|l| {
-            l.coordinates.is_some_and(|c| {
-                c.latitude == marker.latitude && c.longitude == marker.longitude
-            })
+            l.coordinates
+                .is_some_and(|c| c.latitude == marker.latitude && c.longitude == marker.longitude)
         })
         .map(place_text)
         .filter(|place| !place.is_empty())
@@ -162,7 +161,7 @@ fn links(locale: Locale, coordinates: Option<Coordinates>, address: String) -> i
 fn point_card(
     point: PickupPoint,
     markers: Vec<Marker>,
-    zone: trackline_core::time::EuZone,
+    zone: trackline_core::time::Zone,
     locale: Locale,
     map: MapConfig,
 ) -> impl IntoView {

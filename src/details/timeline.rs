@@ -46,7 +46,12 @@ pub fn event_title(event: &TrackingEvent, locale: Locale) -> String {
 
 /// Compares two texts as a reader would: case, surrounding space and a final full stop aside.
 fn same_words(a: &str, b: &str) -> bool {
-    let plain = |text: &str| text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    let plain = |text: &str| {
+        text.trim()
+            .trim_end_matches(['.', '!'])
+            .trim()
+            .to_lowercase()
+    };
     plain(a) == plain(b)
 }
 
@@ -175,5 +180,62 @@ pub fn timeline(events: &[TrackingEvent], locale: Locale, now: ReadSignal<f64>) 
             {list}
             {toggle}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trackline_core::model::{CarrierStatus, Notice};
+    use trackline_core::status::Status;
+
+    fn event(status: Status, text: Option<&str>, detail: Option<&str>) -> TrackingEvent {
+        TrackingEvent {
+            time: None,
+            status,
+            carrier_status: CarrierStatus::new("011", text.map(str::to_owned)),
+            detail: detail.map(str::to_owned),
+            location: None,
+            destination: None,
+            source: None,
+            notice: None,
+        }
+    }
+
+    #[test]
+    fn a_text_that_repeats_the_headline_is_shown_once() {
+        let ready = event(Status::ReadyForPickup, Some("Ready for pickup."), None);
+        let title = event_title(&ready, Locale::En);
+        assert_eq!(title, "Ready for pickup");
+        assert_eq!(event_text(&ready, &title), None);
+        let more = event(
+            Status::Delivered,
+            Some("Delivered"),
+            Some("Left at the door"),
+        );
+        assert_eq!(
+            event_text(&more, "Delivered").as_deref(),
+            Some("Left at the door")
+        );
+        let twice = event(Status::Delivered, Some("Levert"), Some(" levert "));
+        assert_eq!(event_text(&twice, "Delivered").as_deref(), Some("Levert"));
+    }
+
+    #[test]
+    fn a_notice_reads_as_a_notice_by_its_channel_never_as_an_unknown_status() {
+        let mut notified = event(Status::Unknown, Some("Consignee notified"), None);
+        for (channel, words) in [
+            (Some("EMAIL"), "You were notified by e-mail"),
+            (Some("SMS"), "You were notified by SMS"),
+            (None, "You were notified"),
+            (Some("PUSH"), "You were notified"),
+        ] {
+            notified.notice = Some(Notice::by(channel));
+            assert_eq!(event_title(&notified, Locale::En), words);
+        }
+        assert_ne!(
+            event_title(&notified, Locale::En),
+            tr(Locale::En, "status.unknown")
+        );
     }
 }

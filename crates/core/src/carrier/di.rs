@@ -425,7 +425,7 @@ struct KeyedObject {
 fn keyed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::Error> {
     let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
     Ok(if raw.get().trim_start().starts_with('{') {
-        let object: KeyedObject = serde_json::from_str(raw.get()).unwrap_or_default();
+        let object: KeyedObject = json::from_raw(raw.get()).unwrap_or_default();
         Keyed {
             id: object.api_key.or(object.id),
             description: object.description,
@@ -656,7 +656,7 @@ fn collect_parcels(
             true
         }
         Some(b'{') => {
-            let Ok(record) = serde_json::from_str::<Record>(raw) else {
+            let Ok(record) = json::from_raw::<Record>(raw) else {
                 return false;
             };
             if record.tracking_number.is_some() {
@@ -908,7 +908,7 @@ pub fn parse_fetch_v1(
     let body: Box<RawValue> = json::parse_typed(CARRIER, response.body)?;
     let list = match body.get().trim_start().as_bytes().first() {
         Some(b'[') => Some(body),
-        Some(b'{') => serde_json::from_str::<EventsWrapper>(body.get())
+        Some(b'{') => json::from_raw::<EventsWrapper>(body.get())
             .ok()
             .and_then(|w| {
                 w.events

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{EuZone, EUROPE_AMSTERDAM, EUROPE_OSLO, EUROPE_WARSAW};
+use crate::time::{Zone, EUROPE_AMSTERDAM, EUROPE_OSLO, EUROPE_WARSAW};
 
 /// A carrier. Its JSON, configuration and command-line name is [`Carrier::as_str`]
 /// (`inpost`, `di`, `trackonline`, `dpd`, …); [`Carrier::has_adapter`] tells whether Trackline
@@ -151,7 +151,7 @@ impl Carrier {
     }
 
     /// The zone the carrier's points keep their hours in and its systems write local times in.
-    pub fn home_zone(self) -> Option<EuZone> {
+    pub fn home_zone(self) -> Option<Zone> {
         match self {
             Carrier::Inpost => Some(EUROPE_WARSAW),
             Carrier::Di | Carrier::Bring => Some(EUROPE_OSLO),

@@ -41,6 +41,12 @@ pub(crate) fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, String>
     }
 }
 
+/// Parses a member's raw JSON text. Through `from_slice`, like whole bodies, so that the widget
+/// carries one instance of serde_json's parser, not one for bytes and one for text.
+pub fn from_raw<T: DeserializeOwned>(raw: &str) -> serde_json::Result<T> {
+    serde_json::from_slice(raw.as_bytes())
+}
+
 /// The body of an answer as JSON.
 pub(crate) fn body(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError> {
     parse_typed(carrier, body)
@@ -51,7 +57,7 @@ pub(crate) fn body(carrier: Carrier, body: &[u8]) -> Result<Value, TrackingError
 pub fn raw_text(raw: &str) -> Option<String> {
     let raw = raw.trim();
     let text = match raw.as_bytes().first()? {
-        b'"' => serde_json::from_str::<String>(raw).ok()?.trim().to_owned(),
+        b'"' => from_raw::<String>(raw).ok()?.trim().to_owned(),
         b'{' | b'[' | b'n' => return None,
         _ => raw.to_owned(),
     };
@@ -68,11 +74,9 @@ pub fn exact_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
 
 /// A member as a number, from a JSON number or a numeric string (`"59,91"` too); `None` for
 /// anything else. For `#[serde(default, deserialize_with = "json::lenient_number")]`.
-pub fn lenient_number<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<f64>, D::Error> {
+pub fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     let raw = <Box<RawValue>>::deserialize(deserializer)?;
-    Ok(raw_text(raw.get()).and_then(|text| parse_decimal(&text)))
+    Ok(raw_text(raw.get()).and_then(|text| number_text(&text)))
 }
 
 /// A member as a list of `T`: elements that are not a `T` are left out, a single object counts
@@ -88,12 +92,12 @@ pub fn lenient_list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 /// The elements of a raw JSON list that read as `T` (see [`lenient_list`]).
 pub fn list_of<T: DeserializeOwned>(raw: &str) -> Vec<T> {
     match raw.trim_start().as_bytes().first() {
-        Some(b'[') => serde_json::from_str::<Vec<Box<RawValue>>>(raw)
+        Some(b'[') => from_raw::<Vec<Box<RawValue>>>(raw)
             .unwrap_or_default()
             .iter()
-            .filter_map(|item| serde_json::from_str(item.get()).ok())
+            .filter_map(|item| from_raw(item.get()).ok())
             .collect(),
-        Some(b'{') => serde_json::from_str(raw).ok().into_iter().collect(),
+        Some(b'{') => from_raw(raw).ok().into_iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -198,7 +202,7 @@ pub fn text_any(value: &Value, keys: &[&str]) -> Option<String> {
 pub fn number(value: &Value, key: &str) -> Option<f64> {
     match field(value, key)? {
         Value::Number(number) => number.as_f64(),
-        Value::String(text) => parse_decimal(text.trim()),
+        Value::String(text) => number_text(text.trim()),
         _ => None,
     }
 }
@@ -223,7 +227,7 @@ pub fn decimal(number: f64) -> String {
 /// Reads a decimal number as carriers write them in strings: `59.91`, `59,91`, `-7`, `1e3`,
 /// with `str::parse` (correctly rounded, and quick for any exponent). Infinity and NaN are not
 /// numbers a carrier means.
-pub fn parse_decimal(text: &str) -> Option<f64> {
+pub fn number_text(text: &str) -> Option<f64> {
     let text = text.trim();
     // `str::parse` also reads `inf` and `NaN`; a carrier's number starts with a sign, a digit or
     // a point.
@@ -305,14 +309,25 @@ mod tests {
             "4.5",
             "1234567.891",
         ] {
-            assert_eq!(parse_decimal(text), text.parse::<f64>().ok(), "{text}");
+            assert_eq!(number_text(text), text.parse::<f64>().ok(), "{text}");
         }
-        assert_eq!(parse_decimal("59,91"), Some(59.91));
+        assert_eq!(number_text("59,91"), Some(59.91));
         for junk in [
-            "", "-", ".", "1.2.3", "abc", "1e", "inf", "NaN", "+inf", "-infinity", "1 2", "--1",
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "abc",
+            "1e",
+            "inf",
+            "NaN",
+            "+inf",
+            "-infinity",
+            "1 2",
+            "--1",
             "1e400",
         ] {
-            assert_eq!(parse_decimal(junk), None, "{junk:?}");
+            assert_eq!(number_text(junk), None, "{junk:?}");
         }
     }
 
@@ -320,11 +335,11 @@ mod tests {
     fn extreme_exponents_neither_panic_nor_take_long() {
         // The hand-written reader this replaced overflowed on the first in debug builds and
         // looped for seconds on the others.
-        assert_eq!(parse_decimal("1e-2147483648"), Some(0.0));
-        assert_eq!(parse_decimal("-1e-2147483649"), Some(-0.0));
-        assert_eq!(parse_decimal("1e2147483647"), None);
-        assert_eq!(parse_decimal("0e999999999999999999"), Some(0.0));
-        assert_eq!(parse_decimal("59,91e-99999999"), Some(0.0));
+        assert_eq!(number_text("1e-2147483648"), Some(0.0));
+        assert_eq!(number_text("-1e-2147483649"), Some(-0.0));
+        assert_eq!(number_text("1e2147483647"), None);
+        assert_eq!(number_text("0e999999999999999999"), Some(0.0));
+        assert_eq!(number_text("59,91e-99999999"), Some(0.0));
     }
 
     #[test]
@@ -350,9 +365,11 @@ mod tests {
         assert_eq!(parcel.lat, Some(59.91));
         let linked: Vec<&str> = parcel.linked.iter().map(|n| n.0.as_str()).collect();
         assert_eq!(linked, ["1", "B2", "123456789012345678901234567890"]);
-        let odd: Parcel =
-            parse_typed(Carrier::Di, br#"{"number": {"x": []}, "lat": [1], "linked": {"a": 1}}"#)
-                .unwrap();
+        let odd: Parcel = parse_typed(
+            Carrier::Di,
+            br#"{"number": {"x": []}, "lat": [1], "linked": {"a": 1}}"#,
+        )
+        .unwrap();
         assert_eq!((odd.number, odd.lat, odd.linked.len()), (None, None, 0));
     }
 

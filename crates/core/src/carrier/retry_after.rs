@@ -5,8 +5,10 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use chrono::DateTime;
+
 use crate::model::RetryAfter;
-use crate::time::{civil_from_days, CivilDateTime, OffsetSource, Timestamp};
+use crate::time::Timestamp;
 
 /// Reads a `Retry-After` header value; `None` when it is neither seconds nor an HTTP date.
 pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
@@ -19,26 +21,9 @@ pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
         Ok(since) => i64::try_from(since.as_secs()).ok()?,
         Err(before) => -i64::try_from(before.duration().as_secs()).ok()?,
     };
-    Some(RetryAfter::At(utc(unix_seconds)))
-}
-
-/// A UTC instant as a [`Timestamp`] whose offset the sender wrote (HTTP dates are GMT).
-fn utc(unix_seconds: i64) -> Timestamp {
-    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
-    let rest = unix_seconds.rem_euclid(86_400);
-    Timestamp {
-        local: CivilDateTime {
-            year,
-            month,
-            day,
-            hour: (rest / 3600) as u8,
-            minute: (rest % 3600 / 60) as u8,
-            second: (rest % 60) as u8,
-            millisecond: 0,
-        },
-        offset_minutes: 0,
-        offset_source: OffsetSource::Carrier,
-    }
+    // HTTP dates are GMT: the sender wrote the offset.
+    let at = DateTime::from_timestamp(unix_seconds, 0)?.fixed_offset();
+    Some(RetryAfter::At(Timestamp::given(at)))
 }
 
 impl RetryAfter {

@@ -8,8 +8,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
-use trackline_core::time::{civil_from_days, EuZone, EUROPE_OSLO, EUROPE_WARSAW};
+use trackline_core::time::{EUROPE_OSLO, EUROPE_WARSAW};
 
 /// A point in time, in whole seconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,75 +135,35 @@ impl fmt::Display for RelativeTime {
     }
 }
 
-/// A wall-clock reading at `offset_seconds` from UTC.
-struct WallClock {
-    year: i32,
-    month: u8,
-    day: u8,
-    hour: i64,
-    minute: i64,
-    second: i64,
-}
-
-fn wall_clock(timestamp: Timestamp, offset_seconds: i64) -> WallClock {
-    let local = timestamp.0 + offset_seconds;
-    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
-    let second_of_day = local.rem_euclid(86_400);
-    WallClock {
-        year,
-        month,
-        day,
-        hour: second_of_day / 3_600,
-        minute: second_of_day % 3_600 / 60,
-        second: second_of_day % 60,
-    }
-}
-
-fn offset_seconds(zone: EuZone, timestamp: Timestamp) -> i64 {
-    i64::from(zone.offset_at_utc(timestamp.0)) * 60
+/// The moment as chrono's UTC time.
+fn utc(timestamp: Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp(timestamp.0, 0).unwrap_or_default()
 }
 
 /// InPost: ISO-8601 with milliseconds and the Polish offset, `2015-09-17T11:28:00.000+02:00`.
 pub fn inpost_time(timestamp: Timestamp) -> String {
-    let offset = offset_seconds(EUROPE_WARSAW, timestamp);
-    let time = wall_clock(timestamp, offset);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000+{:02}:00",
-        time.year,
-        time.month,
-        time.day,
-        time.hour,
-        time.minute,
-        time.second,
-        offset / 3_600
-    )
+    utc(timestamp)
+        .with_timezone(&EUROPE_WARSAW)
+        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }
 
 /// Di: Norwegian wall-clock time without an offset, `2017-08-22 13:55:13`.
 pub fn di_time(timestamp: Timestamp) -> String {
-    let time = wall_clock(timestamp, offset_seconds(EUROPE_OSLO, timestamp));
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        time.year, time.month, time.day, time.hour, time.minute, time.second
-    )
+    utc(timestamp)
+        .with_timezone(&EUROPE_OSLO)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// TrackOnline: UTC with milliseconds, `2020-01-01T00:00:00.000Z`, as in the seed's examples.
 pub fn trackonline_time(timestamp: Timestamp) -> String {
-    let time = wall_clock(timestamp, 0);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-        time.year, time.month, time.day, time.hour, time.minute, time.second
-    )
+    utc(timestamp).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// ISO-8601 in UTC with an explicit offset, `2022-08-04T11:51:00+00:00`, as Register Event asks.
 pub fn iso8601_utc(timestamp: Timestamp) -> String {
-    let time = wall_clock(timestamp, 0);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-        time.year, time.month, time.day, time.hour, time.minute, time.second
-    )
+    utc(timestamp).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
 
 /// Reads an ISO-8601 date-time that carries `Z` or an offset (Register Event's `eventTime`,
