@@ -23,12 +23,23 @@ const INPOST: &str = "520000011395200025009871";
 /// What the stub answers: a status, a content type and a body.
 type Reply = (u16, &'static str, String);
 
+/// An InPost parcel in `status` with six events: more than the timeline shows before "show all".
 fn found_inpost(number: &str, status: &str) -> Reply {
+    let events: Vec<String> = (10..16)
+        .rev()
+        .map(|day| {
+            let status = if day == 15 { status } else { "confirmed" };
+            format!(
+                r#"{{"status":"{status}","datetime":"2026-11-{day}T07:49:12.000+01:00","agency":null}}"#
+            )
+        })
+        .collect();
     (
         200,
         "application/json",
         format!(
-            r#"{{"tracking_number":"{number}","service":"inpost_locker_standard","status":"{status}","tracking_details":[{{"status":"{status}","datetime":"2026-11-21T07:49:12.000+01:00","agency":null}},{{"status":"confirmed","datetime":"2026-11-20T07:49:12.000+01:00","agency":null}}]}}"#
+            r#"{{"tracking_number":"{number}","service":"inpost_locker_standard","status":"{status}","tracking_details":[{}]}}"#,
+            events.join(",")
         ),
     )
 }
@@ -114,8 +125,11 @@ async fn another_references_countdown_leaves_the_shown_parcel_untouched() {
         3_000,
     )
     .await;
-    let details = wait_for(&element, "[data-testid=details]", 3_000).await;
-    details.set_attribute("data-kept", "yes").unwrap();
+    // The consumer opens the whole history.
+    let toggle = wait_for(&element, "[data-testid=timeline-toggle]", 3_000).await;
+    toggle.unchecked_ref::<HtmlElement>().click();
+    let events = || support::all_in_shadow(&element, "[data-testid=event]").len();
+    until("every event shown", 1_000, || events() == 6).await;
     let mut ticks: Vec<String> = Vec::new();
     until("three ticks of the other parcel's countdown", 6_000, || {
         if let Some(left) = tab.get_attribute("data-seconds-left") {
@@ -126,11 +140,12 @@ async fn another_references_countdown_leaves_the_shown_parcel_untouched() {
         ticks.len() >= 4
     })
     .await;
-    let shown = in_shadow(&element, "[data-testid=details]").unwrap();
+    let expanded = in_shadow(&element, "[data-testid=timeline-toggle]")
+        .and_then(|toggle| toggle.get_attribute("aria-expanded"));
     assert_eq!(
-        shown.get_attribute("data-kept").as_deref(),
-        Some("yes"),
-        "the details view was rebuilt by the other parcel's countdown"
+        (expanded.as_deref(), events()),
+        (Some("true"), 6),
+        "the other parcel's countdown folded the history up again"
     );
     element.remove();
 }
