@@ -906,10 +906,7 @@ mod tests {
     fn private_carriers_need_a_signature_by_default_and_are_public_only_when_the_file_says_so() {
         let base = "[carriers.inpost]\n[carriers.trackonline]\napi_key = \"k\"\n";
         let config = parse(base).unwrap();
-        assert_eq!(
-            config.carriers[&Carrier::Inpost].access,
-            AccessMode::Public
-        );
+        assert_eq!(config.carriers[&Carrier::Inpost].access, AccessMode::Public);
         assert_eq!(
             config.carriers[&Carrier::Trackonline].access,
             AccessMode::Signed
