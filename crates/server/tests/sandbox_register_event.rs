@@ -86,7 +86,21 @@ async fn an_invalid_event_gets_400_naming_every_violation_and_stores_nothing() {
     for field in ["eventTime", "eventType", "message"] {
         assert!(fields.contains(&field), "{field} not named in {answer}");
     }
-    assert_eq!(events_of(&sandbox, &token).await, before);
+    assert_eq!(
+        without_times(events_of(&sandbox, &token).await),
+        without_times(before)
+    );
+}
+
+/// Events without their times: the data set's events are relative to the moment of each fetch,
+/// so two fetches a second boundary apart write them a second apart.
+fn without_times(mut events: Vec<Value>) -> Vec<Value> {
+    for event in &mut events {
+        if let Some(event) = event.as_object_mut() {
+            event.remove("eventTime");
+        }
+    }
+    events
 }
 
 #[tokio::test]
