@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use trackline_core::carrier::consumer_words::explanation_variant;
 use trackline_core::model::{EstimatedDelivery, Shipment};
 
 use super::{carrier_name, copy_text, icons, tr_around};
@@ -67,6 +68,16 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
             }
         });
 
+    // What the status means for the consumer, in their words, under the headline.
+    let explanation = {
+        let key = format!("explain.{status}");
+        let key = match explanation_variant(shipment.carrier, shipment.status).suffix() {
+            Some(suffix) => format!("{key}.{suffix}"),
+            None => key,
+        };
+        tr(locale, &key)
+    };
+
     let estimate = shipment
         .estimate_to_show()
         .map(|estimate| estimated_delivery(estimate, locale));
@@ -83,6 +94,7 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
                     {tr(locale, &format!("status.{status}"))}
                 </h2>
             </div>
+            <p class="tl-status-explanation" data-testid="status-explanation">{explanation}</p>
             {estimate}
             {updated}
             <dl class="tl-facts" part="facts">

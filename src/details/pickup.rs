@@ -95,9 +95,8 @@ fn named_place_at(shipment: &Shipment, marker: &Marker) -> Option<String> {
         .iter()
         .filter_map(|e| e.location.as_ref())
         .find(|l| {
-            l.coordinates.is_some_and(|c| {
-                c.latitude == marker.latitude && c.longitude == marker.longitude
-            })
+            l.coordinates
+                .is_some_and(|c| c.latitude == marker.latitude && c.longitude == marker.longitude)
         })
         .map(place_text)
         .filter(|place| !place.is_empty())

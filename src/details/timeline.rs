@@ -46,7 +46,12 @@ pub fn event_title(event: &TrackingEvent, locale: Locale) -> String {
 
 /// Compares two texts as a reader would: case, surrounding space and a final full stop aside.
 fn same_words(a: &str, b: &str) -> bool {
-    let plain = |text: &str| text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    let plain = |text: &str| {
+        text.trim()
+            .trim_end_matches(['.', '!'])
+            .trim()
+            .to_lowercase()
+    };
     plain(a) == plain(b)
 }
 

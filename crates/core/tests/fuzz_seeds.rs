@@ -19,7 +19,11 @@ fn seed_body(path: &Path) -> Vec<u8> {
 fn every_adapter_fuzz_target_is_seeded_with_di_flat_and_nested_answers_that_read() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
     for target in ["adapter_di", "adapter_inpost", "adapter_trackonline"] {
-        for (name, nested) in [("di_flat", false), ("di_nested", true), ("di_nested_35_digits", true)] {
+        for (name, nested) in [
+            ("di_flat", false),
+            ("di_nested", true),
+            ("di_nested_35_digits", true),
+        ] {
             let body = seed_body(&seeds.join(target).join(name));
             let shipments = di::parse_fetch(&CarrierResponse::new(200, &body), None)
                 .unwrap_or_else(|error| panic!("{target}/{name}: {error}"));

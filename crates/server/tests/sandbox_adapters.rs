@@ -327,10 +327,11 @@ async fn di_linked_parcels_merge_and_v1_and_registered_events_read_into_the_mode
         notice.channel,
         Some(trackline_core::model::NoticeChannel::Email)
     );
-    assert!(parcel
-        .events
-        .iter()
-        .all(|e| !e.detail.as_deref().unwrap_or_default().contains("Channel")));
+    assert!(parcel.events.iter().all(|e| !e
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("Channel")));
 
     let v1 = fetch_request(
         "370724760010119815",

@@ -656,7 +656,9 @@ async fn di_answers_in_the_nested_shape_for_a_nested_parcel_or_when_the_request_
     assert!(events
         .iter()
         .all(|event| event["eventTimeUtc"].as_str().unwrap().ends_with('Z')));
-    assert!(events.iter().any(|event| event["comChannelType"] == "EMAIL"));
+    assert!(events
+        .iter()
+        .any(|event| event["comChannelType"] == "EMAIL"));
 
     // Any parcel, by header; and a nested parcel flat again.
     for (number, shape, nested) in [
@@ -675,7 +677,11 @@ async fn di_answers_in_the_nested_shape_for_a_nested_parcel_or_when_the_request_
             .unwrap();
         let body: Value = response.json().await.unwrap();
         assert_eq!(body[0].get("items").is_some(), nested, "{shape}: {body}");
-        assert_eq!(body[0].get("trackingNumber").is_some(), !nested, "{shape}: {body}");
+        assert_eq!(
+            body[0].get("trackingNumber").is_some(),
+            !nested,
+            "{shape}: {body}"
+        );
     }
     let refused = sandbox
         .client

@@ -111,7 +111,9 @@ pub fn status_of(name: &str) -> Status {
 /// still reads what InPost said.
 fn status_text(name: &str) -> Option<String> {
     match status_entry(name) {
-        Some(entry) => Some(entry.text).filter(|t| !t.is_empty()).map(str::to_owned),
+        Some(entry) => Some(entry.text)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
         None => Some(name.replace('_', " ").trim().to_owned()).filter(|t| !t.is_empty()),
     }
 }
@@ -322,10 +324,7 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
     });
     if let Some(name) = &current {
         shipment.status = status_of(name);
-        shipment.carrier_status = Some(CarrierStatus::new(
-            name.clone(),
-            status_text(name),
-        ));
+        shipment.carrier_status = Some(CarrierStatus::new(name.clone(), status_text(name)));
     }
 
     if let Some(attributes) = field(&body, "custom_attributes") {

@@ -68,9 +68,7 @@ pub fn exact_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
 
 /// A member as a number, from a JSON number or a numeric string (`"59,91"` too); `None` for
 /// anything else. For `#[serde(default, deserialize_with = "json::lenient_number")]`.
-pub fn lenient_number<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<f64>, D::Error> {
+pub fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     let raw = <Box<RawValue>>::deserialize(deserializer)?;
     Ok(raw_text(raw.get()).and_then(|text| parse_decimal(&text)))
 }
@@ -309,7 +307,18 @@ mod tests {
         }
         assert_eq!(parse_decimal("59,91"), Some(59.91));
         for junk in [
-            "", "-", ".", "1.2.3", "abc", "1e", "inf", "NaN", "+inf", "-infinity", "1 2", "--1",
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "abc",
+            "1e",
+            "inf",
+            "NaN",
+            "+inf",
+            "-infinity",
+            "1 2",
+            "--1",
             "1e400",
         ] {
             assert_eq!(parse_decimal(junk), None, "{junk:?}");
@@ -350,9 +359,11 @@ mod tests {
         assert_eq!(parcel.lat, Some(59.91));
         let linked: Vec<&str> = parcel.linked.iter().map(|n| n.0.as_str()).collect();
         assert_eq!(linked, ["1", "B2", "123456789012345678901234567890"]);
-        let odd: Parcel =
-            parse_typed(Carrier::Di, br#"{"number": {"x": []}, "lat": [1], "linked": {"a": 1}}"#)
-                .unwrap();
+        let odd: Parcel = parse_typed(
+            Carrier::Di,
+            br#"{"number": {"x": []}, "lat": [1], "linked": {"a": 1}}"#,
+        )
+        .unwrap();
         assert_eq!((odd.number, odd.lat, odd.linked.len()), (None, None, 0));
     }
 
