@@ -101,7 +101,8 @@ pub enum Notice {
     Loaded(Vec<Shipment>),
     /// `trackline:status`: a parcel's status is known for the first time, or changed.
     Status {
-        shipment: Shipment,
+        /// Boxed: a shipment is far larger than the other notices.
+        shipment: Box<Shipment>,
         previous: Option<Status>,
     },
     /// `trackline:error` with the state's name and the seconds until the next attempt.
@@ -132,14 +133,14 @@ pub fn notices(previous: Option<&LoadState>, current: &LoadState) -> Vec<Notice>
                     })
                     .map(|s| s.status)?;
                 (previous != shipment.status).then(|| Notice::Status {
-                    shipment: shipment.clone(),
+                    shipment: Box::new(shipment.clone()),
                     previous: Some(previous),
                 })
             })
             .collect(),
         (_, LoadState::Found(now)) => std::iter::once(Notice::Loaded(now.clone()))
             .chain(now.iter().map(|shipment| Notice::Status {
-                shipment: shipment.clone(),
+                shipment: Box::new(shipment.clone()),
                 previous: None,
             }))
             .collect(),
@@ -214,7 +215,7 @@ mod tests {
         assert_eq!(
             notices(Some(&before), &after),
             vec![Notice::Status {
-                shipment: parcel(Status::Delivered),
+                shipment: Box::new(parcel(Status::Delivered)),
                 previous: Some(Status::OutForDelivery)
             }]
         );
