@@ -91,12 +91,15 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
             Outcome::Cancelled => return Outcome::Cancelled,
             Outcome::Found(shipments) => {
                 for shipment in shipments {
-                    let known = found.iter().any(|f| {
+                    // Two answers about one shipment (a unique item and its measurements) are
+                    // one parcel: the first keeps what it said and takes in the other's trail.
+                    let known = found.iter_mut().find(|f| {
                         f.carrier == shipment.carrier
                             && f.tracking_number == shipment.tracking_number
                     });
-                    if !known {
-                        found.push(shipment.clone());
+                    match known {
+                        Some(known) => known.absorb(shipment.clone()),
+                        None => found.push(shipment.clone()),
                     }
                 }
                 continue;

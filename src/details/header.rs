@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use trackline_core::carrier::consumer_words::explanation_variant;
 use trackline_core::model::{EstimatedDelivery, Shipment};
+use trackline_core::status::Status;
 
 use super::{carrier_name, copy_text, icons, tr_around};
 use crate::format::{date_range, date_time, relative_time, DateStyle};
@@ -67,6 +69,25 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
             }
         });
 
+    // What the status means for the consumer, in their words, under the headline.
+    let explanation = {
+        let key = format!("explain.{status}");
+        let key = match explanation_variant(shipment.carrier, shipment.status).suffix() {
+            Some(suffix) => format!("{key}.{suffix}"),
+            None => key,
+        };
+        tr(locale, &key)
+    };
+
+    let last_seen = last_seen(shipment, locale, now);
+    let explanation = last_seen.is_none().then(|| {
+        view! { <p class="tl-status-explanation" data-testid="status-explanation">{explanation}</p> }
+    });
+    let title = match last_seen {
+        Some(last_seen) => last_seen.into_any(),
+        None => tr(locale, &format!("status.{status}")).into_any(),
+    };
+
     let estimate = shipment
         .estimate_to_show()
         .map(|estimate| estimated_delivery(estimate, locale));
@@ -79,10 +100,9 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
                         <path d=icons::status_path(shipment.status) />
                     </svg>
                 </span>
-                <h2 class="tl-status-title" data-testid="status-title">
-                    {tr(locale, &format!("status.{status}"))}
-                </h2>
+                <h2 class="tl-status-title" data-testid="status-title">{title}</h2>
             </div>
+            {explanation}
             {estimate}
             {updated}
             <dl class="tl-facts" part="facts">
@@ -117,6 +137,55 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
                 </div>
             </dl>
         </header>
+    }
+}
+
+/// For a thing that has positions rather than a delivery status (a TrackOnline load carrier):
+/// where and when it was last seen ("Last seen at Cross-dock Utrecht, 2 hours ago"), the time
+/// relative and ageing. `None` when the status is known or nothing tells where it was.
+fn last_seen(
+    shipment: &Shipment,
+    locale: Locale,
+    now: ReadSignal<f64>,
+) -> Option<impl IntoView + use<>> {
+    if shipment.status != Status::Unknown {
+        return None;
+    }
+    let place = shipment
+        .last_location
+        .as_ref()
+        .and_then(|l| l.name.clone().or_else(|| l.id.clone()))
+        .filter(|name| !name.trim().is_empty());
+    let time = shipment
+        .last_update
+        .or_else(|| shipment.trail.last().and_then(|p| p.time));
+    if place.is_none() && shipment.trail.is_empty() {
+        return None;
+    }
+    let time = time?;
+    let millis = time.unix_millis() as f64;
+    let (before, after) = match &place {
+        Some(place) => tr_around_with(locale, "header.last_seen_at", "time", ("place", place)),
+        None => tr_around(locale, "header.last_seen", "time"),
+    };
+    Some(view! {
+        <span data-testid="last-seen">
+            {before}
+            <time datetime=time.to_string() title=date_time(locale, millis, DateStyle::Full)>
+                {move || relative_time(locale, millis, now.get())}
+            </time>
+            {after}
+        </span>
+    })
+}
+
+/// [`tr_around`] for a sentence with one more placeholder filled in.
+fn tr_around_with(locale: Locale, key: &str, name: &str, other: (&str, &str)) -> (String, String) {
+    const MARK: &str = "\u{1}";
+    let text = tr_args(locale, key, &[(name, MARK), other]);
+    match text.split_once(MARK) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text, String::new()),
     }
 }
 

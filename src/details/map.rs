@@ -91,6 +91,42 @@ pub fn tiles_in_view(center: (f64, f64), z: u8, width: f64) -> Vec<(i64, i64)> {
         .collect()
 }
 
+/// The zoom at which every point fits a view `width` × [`HEIGHT`] pixels (with a margin), and
+/// the centre of their bounds; `None` for fewer than two distinct points.
+pub fn fit(points: &[(f64, f64)], width: f64) -> Option<((f64, f64), u8)> {
+    let positions: Vec<(f64, f64)> = points
+        .iter()
+        .map(|&(latitude, longitude)| world_position(latitude, longitude))
+        .collect();
+    let (first, rest) = positions.split_first()?;
+    let (mut x0, mut y0, mut x1, mut y1) = (first.0, first.1, first.0, first.1);
+    for &(x, y) in rest {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if x0 == x1 && y0 == y1 {
+        return None;
+    }
+    // A fifth of the view stays free around the points.
+    let (room_x, room_y) = (width * 0.8, HEIGHT * 0.8);
+    let zoom = (MIN_ZOOM..=15)
+        .rev()
+        .find(|&z| {
+            let size = TILE * f64::from(1u32 << z);
+            (x1 - x0) * size <= room_x && (y1 - y0) * size <= room_y
+        })
+        .unwrap_or(MIN_ZOOM);
+    Some((((x0 + x1) / 2.0, (y0 + y1) / 2.0), zoom))
+}
+
+/// The trail's line as SVG `points`, in pixels from the view's centre.
+fn polyline_points(pixels: &[(f64, f64)]) -> String {
+    pixels
+        .iter()
+        .map(|(x, y)| format!("{},{}", x.round() as i64, y.round() as i64))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[component]
 pub fn Map(
     markers: Vec<Marker>,
@@ -99,13 +135,21 @@ pub fn Map(
     zoom: u8,
     config: MapConfig,
     locale: Locale,
+    /// Where the thing has been, `(latitude, longitude)` oldest first: drawn as a line, its
+    /// newest point marked. The map starts on the whole trail.
+    #[prop(optional)]
+    trail: Vec<(f64, f64)>,
 ) -> impl IntoView {
-    let start = markers
-        .iter()
-        .find(|m| m.primary)
-        .or(markers.first())
-        .map(|m| world_position(m.latitude, m.longitude))
-        .unwrap_or((0.5, 0.5));
+    let fitted = fit(&trail, 480.0);
+    let start = fitted.map(|(centre, _)| centre).unwrap_or_else(|| {
+        markers
+            .iter()
+            .find(|m| m.primary)
+            .or(markers.first())
+            .map(|m| world_position(m.latitude, m.longitude))
+            .unwrap_or((0.5, 0.5))
+    });
+    let zoom = fitted.map_or(zoom, |(_, fitted)| fitted.min(zoom));
     let center = RwSignal::new(start);
     let zoom = RwSignal::new(zoom.clamp(MIN_ZOOM, MAX_ZOOM));
     let visible = RwSignal::new(false);
@@ -224,6 +268,28 @@ pub fn Map(
             }
         })
         .collect_view();
+    let trail_view = (!trail.is_empty()).then(|| {
+        let positions: Vec<(f64, f64)> = trail
+            .iter()
+            .map(|&(latitude, longitude)| world_position(latitude, longitude))
+            .collect();
+        let newest = positions[positions.len() - 1];
+        let count = positions.len();
+        let points = move || {
+            let pixels: Vec<(f64, f64)> = positions.iter().map(|&p| offset(p)).collect();
+            polyline_points(&pixels)
+        };
+        let newest_style = move || {
+            let (l, t) = offset(newest);
+            css_position(l, t)
+        };
+        view! {
+            <svg class="tl-trail" data-testid="trail" data-points=count.to_string() width="1" height="1">
+                <polyline points=points />
+            </svg>
+            <span class="tl-trail-newest" data-testid="trail-newest" style=newest_style></span>
+        }
+    });
     let attribution = match config.attribution {
         Some(text) => view! { <span>{text}</span> }.into_any(),
         None => view! {
@@ -249,6 +315,7 @@ pub fn Map(
             >
                 <div class="tl-map-layer" aria-hidden="true">
                     <For each=shown_tiles key=|(z, x, y, _)| (*z, *x, *y) children=tile_view />
+                    {trail_view}
                     {marker_views}
                 </div>
                 <p class="tl-sr" id="tl-map-keys">{tr(locale, "map.keys")}</p>
@@ -305,6 +372,21 @@ mod tests {
         // Oslo at zoom 10 is tile 540/297, as every slippy map has it.
         let (x, y) = world_position(59.9139, 10.7522);
         assert_eq!(((x * 1024.0) as i64, (y * 1024.0) as i64), (542, 297));
+    }
+
+    #[test]
+    fn a_trail_is_fitted_into_the_view_around_its_middle() {
+        // Venlo to Amsterdam: about 150 km, a regional zoom.
+        let trail = [(51.393, 6.155), (52.042, 5.103), (52.21, 4.98)];
+        let ((x, y), zoom) = fit(&trail, 480.0).unwrap();
+        assert!((7..=9).contains(&zoom), "{zoom}");
+        let size = TILE * f64::from(1u32 << zoom);
+        for (latitude, longitude) in trail {
+            let (px, py) = world_position(latitude, longitude);
+            assert!(((px - x) * size).abs() <= 240.0 && ((py - y) * size).abs() <= HEIGHT / 2.0);
+        }
+        assert_eq!(fit(&[(52.0, 5.0)], 480.0), None);
+        assert_eq!(fit(&[(52.0, 5.0), (52.0, 5.0)], 480.0), None);
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod timeline;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use trackline_core::carrier::consumer_words;
 use trackline_core::model::{Carrier, Location, Shipment};
 
 use crate::format::now_millis;
@@ -72,6 +73,9 @@ pub fn ShipmentDetails(
         attribution: tile_attribution.get_untracked().filter(|t| !t.is_empty()),
     };
     let now = now.read_only();
+    // Carrier texts in a language the reader does not read stay out where they only repeat
+    // the headline.
+    let events = consumer_words::events_for_reader(&shipment, locale.tag());
     view! {
         <article
             class="tl-details"
@@ -83,7 +87,7 @@ pub fn ShipmentDetails(
             {header::status_header(&shipment, locale, now)}
             {progress::progress(&shipment, locale)}
             {pickup::places(&shipment, locale, map)}
-            {timeline::timeline(&shipment.events, locale, now)}
+            {timeline::timeline(&events, locale, now)}
         </article>
     }
 }

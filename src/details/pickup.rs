@@ -115,7 +115,12 @@ pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<Any
             .filter(|place| !place.is_empty())
             .or_else(|| named_place_at(shipment, markers.first()?))
             .unwrap_or_default();
-        Some(position_card(place, markers, locale, map).into_any())
+        let trail = shipment
+            .trail
+            .iter()
+            .map(|p| (p.coordinates.latitude, p.coordinates.longitude))
+            .collect();
+        Some(position_card(place, markers, trail, locale, map).into_any())
     } else {
         None
     }
@@ -237,6 +242,7 @@ fn point_card(
 fn position_card(
     place: String,
     markers: Vec<Marker>,
+    trail: Vec<(f64, f64)>,
     locale: Locale,
     map: MapConfig,
 ) -> impl IntoView {
@@ -261,7 +267,7 @@ fn position_card(
         <section class="tl-place" part="position" data-testid="position" aria-labelledby="tl-place-title">
             <h3 class="tl-section-title" id="tl-place-title">{tr(locale, "pickup.last_seen")}</h3>
             <p class="tl-place-name" data-testid="position-name">{label.clone()}</p>
-            <Map markers label=label.clone() zoom=13 config=map locale />
+            <Map markers label=label.clone() zoom=13 config=map locale trail />
             {links(locale, coordinates, label)}
         </section>
     }

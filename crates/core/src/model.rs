@@ -57,6 +57,14 @@ impl Coordinates {
     }
 }
 
+/// One place a tracked thing was measured at (TrackOnline IoT measurements).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrailPoint {
+    /// When it was there; `None` when the carrier sent no readable time.
+    pub time: Option<Timestamp>,
+    pub coordinates: Coordinates,
+}
+
 /// Where something happened or is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Location {
@@ -382,6 +390,9 @@ pub struct Shipment {
     /// Where it was last seen (TrackOnline items and transactions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_location: Option<Location>,
+    /// Where it has been, oldest first: the positions its tracker measured (TrackOnline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trail: Vec<TrailPoint>,
     /// Passed, current and upcoming steps.
     pub expected_flow: Vec<ExpectedStep>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,6 +425,7 @@ impl Shipment {
             pickup_point: None,
             dropoff_point: None,
             last_location: None,
+            trail: Vec::new(),
             expected_flow: Vec::new(),
             created_at: None,
             last_update: None,
@@ -444,6 +456,27 @@ impl Shipment {
         };
         if !reference.value.is_empty() && !self.references.contains(&reference) {
             self.references.push(reference);
+        }
+    }
+
+    /// Adds positions to the trail and keeps it in order of time, oldest first (points without
+    /// a time first, in their given order), each point once.
+    pub fn extend_trail(&mut self, points: impl IntoIterator<Item = TrailPoint>) {
+        for point in points {
+            if !self.trail.contains(&point) {
+                self.trail.push(point);
+            }
+        }
+        self.trail
+            .sort_by_key(|point| point.time.map_or(i64::MIN, |t| t.unix_millis()));
+    }
+
+    /// Takes in what another answer about the same shipment knows and this one does not: the
+    /// trail of an IoT measurement history beside the unique item's record.
+    pub fn absorb(&mut self, other: Shipment) {
+        self.extend_trail(other.trail);
+        if self.last_location.is_none() {
+            self.last_location = other.last_location;
         }
     }
 
@@ -532,6 +565,31 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         parse_with_offset(text).unwrap()
+    }
+
+    #[test]
+    fn a_trail_is_kept_oldest_first_with_each_point_once() {
+        let point = |time: &str, latitude: f64| TrailPoint {
+            time: Some(at(time)),
+            coordinates: Coordinates::checked(latitude, 5.0).unwrap(),
+        };
+        let mut shipment = Shipment::new(Carrier::Trackonline, "CC000123");
+        shipment.extend_trail([
+            point("2024-06-30T12:00:00Z", 52.0),
+            point("2024-06-29T12:00:00Z", 51.0),
+        ]);
+        let mut other = Shipment::new(Carrier::Trackonline, "CC000123");
+        other.extend_trail([
+            point("2024-06-30T12:00:00Z", 52.0),
+            point("2024-07-01T12:00:00Z", 53.0),
+        ]);
+        shipment.absorb(other);
+        let latitudes: Vec<f64> = shipment
+            .trail
+            .iter()
+            .map(|p| p.coordinates.latitude)
+            .collect();
+        assert_eq!(latitudes, [51.0, 52.0, 53.0]);
     }
 
     #[test]

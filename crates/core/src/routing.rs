@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::carrier::di::{self, EventLogVersion, Locale};
-use crate::carrier::trackonline::{self, ItemKey, TransactionKey};
+use crate::carrier::trackonline::{self, ItemKey, MeasurementSubject, TransactionKey};
 use crate::carrier::{inpost, CarrierRequest, ResponseKind};
 use crate::model::Carrier;
 use crate::reference::{PartnerRole, Reference};
@@ -82,11 +82,23 @@ fn tracking_requests(
             ResponseKind::DiFetch,
             di::fetch_request(number, config.di_locale, false, EventLogVersion::V2),
         )],
-        Carrier::Trackonline => vec![(
-            carrier,
-            ResponseKind::TrackonlineUniqueItems,
-            trackonline::unique_item_request(ItemKey::Number, number, 1),
-        )],
+        // A unique item (a load carrier) and the positions its tracker measured: the trail.
+        Carrier::Trackonline => vec![
+            (
+                carrier,
+                ResponseKind::TrackonlineUniqueItems,
+                trackonline::unique_item_request(ItemKey::Number, number, 1),
+            ),
+            (
+                carrier,
+                ResponseKind::TrackonlineMeasurements,
+                trackonline::measurements_request(
+                    &MeasurementSubject::Item(number.to_owned()),
+                    None,
+                    None,
+                ),
+            ),
+        ],
         // Carriers without an adapter cannot be asked.
         _ => Vec::new(),
     }

@@ -3,6 +3,7 @@
 //! anything; the proxy and the widget do the IO.
 
 pub mod answer;
+pub mod consumer_words;
 pub mod di;
 pub mod endpoint;
 pub mod http;

@@ -16,7 +16,7 @@ use crate::carrier::{CarrierRequest, StatusMapping};
 use crate::flow::{self, FlowInput, Journey};
 use crate::model::{
     Carrier, CarrierStatus, Coordinates, EstimatedDelivery, Location, ReferenceKind, Shipment,
-    TrackingError, TrackingEvent,
+    TrackingError, TrackingEvent, TrailPoint,
 };
 use crate::status::Status;
 use crate::time::{self, Timestamp};
@@ -398,6 +398,12 @@ fn unique_item(value: &Value) -> Option<Shipment> {
             .push(record_event("first_seen", Some(first_seen)));
     }
     shipment.sort_and_collapse_events();
+    if let Some(coordinates) = position {
+        shipment.extend_trail([TrailPoint {
+            time: last_seen,
+            coordinates,
+        }]);
+    }
     shipment.last_location = location;
     shipment.created_at = timestamp_of(text(value, "createdOn"));
     shipment.last_update = last_seen.or_else(|| timestamp_of(text(value, "modifiedOn")));
@@ -459,6 +465,9 @@ pub fn parse_measurements(response: &CarrierResponse) -> Result<Vec<Shipment>, T
         let shipment = &mut shipments[index];
         if let Some(device) = device {
             shipment.add_reference(ReferenceKind::DeviceId, device);
+        }
+        if let Some(coordinates) = event.location.as_ref().and_then(|l| l.coordinates) {
+            shipment.extend_trail([TrailPoint { time, coordinates }]);
         }
         shipment.events.push(event);
     }
