@@ -2,9 +2,9 @@
 //! dispatched on the widget's element as `CustomEvent`s that bubble and are composed (they cross
 //! shadow roots). Their `detail` is documented in `docs/embedding.md`.
 
+use serde::Serialize;
 use trackline_core::model::Shipment;
 use trackline_core::status::Status;
-use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use crate::states::LoadState;
@@ -13,34 +13,59 @@ pub const LOADED: &str = "trackline:loaded";
 pub const STATUS: &str = "trackline:status";
 pub const ERROR: &str = "trackline:error";
 
-/// A plain JS object built field by field: no serializer is linked for three small events.
-struct Detail(js_sys::Object);
+/// One parcel as the host page reads it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ParcelDetail<'a> {
+    carrier: &'a str,
+    tracking_number: &'a str,
+    status: &'a str,
+}
 
-impl Detail {
-    fn new() -> Self {
-        Detail(js_sys::Object::new())
-    }
-
-    fn set(self, key: &str, value: impl Into<JsValue>) -> Self {
-        let _ = js_sys::Reflect::set(&self.0, &JsValue::from_str(key), &value.into());
-        self
+impl<'a> ParcelDetail<'a> {
+    fn of(shipment: &'a Shipment) -> Self {
+        ParcelDetail {
+            carrier: shipment.carrier.as_str(),
+            tracking_number: &shipment.tracking_number,
+            status: shipment.status.as_str(),
+        }
     }
 }
 
-fn parcel(shipment: &Shipment) -> JsValue {
-    Detail::new()
-        .set("carrier", shipment.carrier.as_str())
-        .set("trackingNumber", shipment.tracking_number.as_str())
-        .set("status", shipment.status.as_str())
-        .0
-        .into()
+#[derive(Serialize)]
+struct LoadedDetail<'a> {
+    reference: &'a str,
+    parcels: Vec<ParcelDetail<'a>>,
 }
 
-fn dispatch(host: &HtmlElement, name: &str, detail: Detail) {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusDetail<'a> {
+    carrier: &'a str,
+    tracking_number: &'a str,
+    status: &'a str,
+    previous_status: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorDetail<'a> {
+    kind: &'a str,
+    reference: Option<&'a str>,
+    retry_in_seconds: Option<u64>,
+}
+
+/// Dispatches `name` with `detail` written by serde-wasm-bindgen as a plain object, absent
+/// values as `null` (the documented shape, which `undefined` would not be).
+fn dispatch(host: &HtmlElement, name: &str, detail: &impl Serialize) {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+    let Ok(detail) = detail.serialize(&serializer) else {
+        return;
+    };
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
-    init.set_detail(&detail.0);
+    init.set_detail(&detail);
     if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
         let _ = host.dispatch_event(&event);
     }
@@ -48,50 +73,34 @@ fn dispatch(host: &HtmlElement, name: &str, detail: Detail) {
 
 /// A reference's parcels are shown for the first time.
 pub fn loaded(host: &HtmlElement, reference: &str, shipments: &[Shipment]) {
-    let parcels: js_sys::Array = shipments.iter().map(parcel).collect();
-    dispatch(
-        host,
-        LOADED,
-        Detail::new()
-            .set("reference", reference)
-            .set("parcels", parcels),
-    );
+    let detail = LoadedDetail {
+        reference,
+        parcels: shipments.iter().map(ParcelDetail::of).collect(),
+    };
+    dispatch(host, LOADED, &detail);
 }
 
 /// A parcel's status is known for the first time, or changed on a refresh.
 pub fn status(host: &HtmlElement, shipment: &Shipment, previous: Option<Status>) {
-    dispatch(
-        host,
-        STATUS,
-        Detail::new()
-            .set("carrier", shipment.carrier.as_str())
-            .set("trackingNumber", shipment.tracking_number.as_str())
-            .set("status", shipment.status.as_str())
-            .set(
-                "previousStatus",
-                previous.map_or(JsValue::NULL, |s| JsValue::from_str(s.as_str())),
-            ),
-    );
+    let detail = StatusDetail {
+        carrier: shipment.carrier.as_str(),
+        tracking_number: &shipment.tracking_number,
+        status: shipment.status.as_str(),
+        previous_status: previous.map(Status::as_str),
+    };
+    dispatch(host, STATUS, &detail);
 }
 
 /// A reference ended in (or passes through) a state other than found. `kind` is the state's
 /// name (`not_found`, `invalid`, `rate_limited`, `offline`, `retrying`, `failed`,
 /// `misconfigured`, `malformed`); `retry_in` the seconds until the widget asks again, if it will.
 pub fn error(host: &HtmlElement, kind: &str, reference: Option<&str>, retry_in: Option<u64>) {
-    dispatch(
-        host,
-        ERROR,
-        Detail::new()
-            .set("kind", kind)
-            .set(
-                "reference",
-                reference.map_or(JsValue::NULL, JsValue::from_str),
-            )
-            .set(
-                "retryInSeconds",
-                retry_in.map_or(JsValue::NULL, |s| JsValue::from_f64(s as f64)),
-            ),
-    );
+    let detail = ErrorDetail {
+        kind,
+        reference,
+        retry_in_seconds: retry_in,
+    };
+    dispatch(host, ERROR, &detail);
 }
 
 /// What the host page is told when a reference moves from one state to another.

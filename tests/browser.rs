@@ -879,6 +879,33 @@ mod flow {
     }
 
     #[wasm_bindgen_test]
+    async fn trackline_mount_reads_attribute_names_and_leaves_out_only_an_unusable_option() {
+        let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&target).unwrap();
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"number".into(), &"KD-REF-10001".into()).unwrap();
+        // The attribute's own name works as well as `referenceKind`.
+        js_sys::Reflect::set(&options, &"reference-kind".into(), &"cref".into()).unwrap();
+        // A fraction is no refresh interval: it alone is left out, the rest still applies.
+        js_sys::Reflect::set(&options, &"refresh".into(), &JsValue::from_f64(1.5)).unwrap();
+        js_sys::Reflect::set(&options, &"theme".into(), &js_sys::Object::new()).unwrap();
+        let handle = loader::with_network(network, || {
+            trackline_widget::api::mount(target.clone(), options.into())
+        });
+        wait_for(&target, "[data-testid=state-not-found]", 3_000).await;
+        let urls = seen.borrow().urls.clone();
+        assert_eq!(urls.len(), 1);
+        assert!(
+            urls[0].starts_with("/carriers/trackonline/api/v1/transaction?")
+                && urls[0].contains("ReferenceNumber=KD-REF-10001"),
+            "{urls:?}"
+        );
+        handle.unmount();
+        target.remove();
+    }
+
+    #[wasm_bindgen_test]
     async fn elements_with_data_trackline_are_mounted_with_their_data_options() {
         let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
         let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
