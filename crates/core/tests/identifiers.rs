@@ -363,3 +363,39 @@ fn a_mistyped_dpd_label_fails_its_check_and_is_suggested_corrected() {
         Some("007037401505005080007327276V")
     );
 }
+
+#[test]
+fn a_dpd_label_s_shape_is_read_before_its_check_character() {
+    // 13 digits before the check position and a digit there: not a label, since a corrected
+    // check character (here `M`) would make the same value stop looking like one (found by
+    // fuzzing: the suggestion was no valid number of its format).
+    let value = "1Z45Z1455900z02uLuuuuuuuuu40";
+    let detection = detect(value, DetectMode::Eager);
+    assert!(detection
+        .candidates
+        .iter()
+        .all(|candidate| candidate.format != Format::DpdLabel));
+    for candidate in &detection.candidates {
+        for suggestion in &candidate.suggestions {
+            let corrected = detect(suggestion, DetectMode::Eager);
+            assert!(
+                corrected.candidates.iter().any(|other| {
+                    other.format == candidate.format && other.check_digit == CheckDigit::Valid
+                }),
+                "{suggestion} suggested for {value} is no valid {:?}",
+                candidate.format
+            );
+        }
+    }
+    // A label whose check character is a letter, mistyped there, is corrected to that letter.
+    let detection = detect("007037401505005080007327276A", DetectMode::Standard);
+    let label = detection
+        .candidates
+        .iter()
+        .find(|candidate| candidate.format == Format::DpdLabel)
+        .expect("listed as a label");
+    assert_eq!(
+        label.suggestions.last().map(String::as_str),
+        Some("007037401505005080007327276V")
+    );
+}

@@ -193,8 +193,16 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
             70,
         )),
         // The label: destination postcode (7), parcel number (14), service (3) and country (3),
-        // then the same ISO 7064 MOD 37,36 check character over those 27.
-        (28, _) if text.iter().filter(|byte| byte.is_ascii_digit()).count() >= 14 => {
+        // then the same ISO 7064 MOD 37,36 check character over those 27. The shape is read
+        // from those 27 alone: the check character may be a letter or a digit, and a corrected
+        // one must not change whether the value looks like a label.
+        (28, _)
+            if text[..27]
+                .iter()
+                .filter(|byte| byte.is_ascii_digit())
+                .count()
+                >= 14 =>
+        {
             let strength = Strength::strong(85, 15);
             checked(
                 Some(Carrier::Dpd),
