@@ -1,11 +1,13 @@
 //! InPost ShipX (Poland): tracking, status titles, points and service history. Tracking needs
 //! no token.
 
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::carrier::http::{common_error, CarrierResponse};
-use crate::carrier::json::{self, field, list, number, text};
+use crate::carrier::json;
 use crate::carrier::{endpoint, opening_hours, CarrierRequest, StatusMapping};
 use crate::flow::{self, AnnouncedStep, FlowInput, Journey};
 use crate::model::{
@@ -120,20 +122,24 @@ fn status_text(name: &str) -> Option<String> {
 
 /// Where a history entry happened: its `location` (text, or an object with a name and
 /// coordinates, in newer answers), else its `agency`; both may be `null`.
-fn history_location(detail: &Value) -> Option<Location> {
-    let (name, coordinates) = match field(detail, "location") {
-        Some(place @ Value::Object(_)) => (
-            json::text_any(place, &["name", "description", "city"]),
+fn history_location(detail: &HistoryEntry) -> Option<Location> {
+    let (name, coordinates) = match &detail.location {
+        Some(HistoryPlace::Place(place)) => (
+            place
+                .name
+                .clone()
+                .or_else(|| place.description.clone())
+                .or_else(|| place.city.clone()),
             Coordinates::checked(
-                number(place, "latitude").unwrap_or(f64::NAN),
-                number(place, "longitude").unwrap_or(f64::NAN),
+                place.latitude.unwrap_or(f64::NAN),
+                place.longitude.unwrap_or(f64::NAN),
             ),
         ),
-        Some(other) => (json::as_text(other), None),
+        Some(HistoryPlace::Text(text)) => (text.clone(), None),
         None => (None, None),
     };
     Location {
-        name: name.or_else(|| text(detail, "agency")),
+        name: name.or_else(|| detail.agency.clone()),
         coordinates,
         ..Location::default()
     }
@@ -191,6 +197,277 @@ fn get(request: CarrierRequest) -> CarrierRequest {
     request.with_header("Accept", "application/json")
 }
 
+/// `T` read from a JSON object only: a list, text or number in its place is not one (a derived
+/// struct would otherwise read a list as its members in order).
+fn object_of<T: DeserializeOwned>(raw: &str) -> Option<T> {
+    if raw.trim_start().starts_with('{') {
+        json::from_raw(raw).ok()
+    } else {
+        None
+    }
+}
+
+/// A member that is an object, read as `T`; `None` for `null`, for anything else in its place
+/// and for an object that does not read. For `#[serde(default, deserialize_with = "…")]`.
+fn lenient_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    Ok(object_of(raw.get()))
+}
+
+/// A flag that counts only when it is JSON `true`: `"true"`, `1` or `null` do not.
+fn json_true<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    Ok(raw.get().trim() == "true")
+}
+
+/// An element of a [`json::lenient_list`] that must be an object: anything else is left out.
+struct ListedObject<T>(T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ListedObject<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <Box<RawValue>>::deserialize(deserializer)?;
+        object_of(raw.get())
+            .map(ListedObject)
+            .ok_or_else(|| D::Error::custom("expected an object"))
+    }
+}
+
+/// A whole number as InPost writes an error's `status`: a JSON number (`404`, `404.0`) or
+/// whole-number text (`"404"`).
+fn whole_number(raw: &RawValue) -> Option<i64> {
+    let raw = raw.get().trim();
+    if raw.starts_with('"') {
+        return json::from_raw::<String>(raw).ok()?.trim().parse().ok();
+    }
+    let number = json::from_raw::<serde_json::Number>(raw).ok()?;
+    number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0)
+            .map(|f| f as i64)
+    })
+}
+
+/// An error answer: `{status, error, message, details: {}}` or
+/// `{status, error, description, details: null}`; `details` is not read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorBody {
+    #[serde(deserialize_with = "json::exact_text")]
+    message: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    description: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    error: Option<String>,
+}
+
+/// The answer to [`tracking_request`].
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrackingAnswer {
+    #[serde(deserialize_with = "json::exact_text")]
+    tracking_number: Option<String>,
+    /// The current status name, or an error's HTTP status in an error body sent with 200.
+    status: Option<Box<RawValue>>,
+    #[serde(deserialize_with = "json::exact_text")]
+    error: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    service: Option<String>,
+    #[serde(rename = "type", deserialize_with = "json::exact_text")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    created_at: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    updated_at: Option<String>,
+    #[serde(deserialize_with = "json::lenient_list")]
+    tracking_details: Vec<ListedObject<HistoryEntry>>,
+    #[serde(deserialize_with = "json::lenient_list")]
+    expected_flow: Vec<FlowStep>,
+    #[serde(deserialize_with = "lenient_object")]
+    custom_attributes: Option<CustomAttributes>,
+}
+
+/// One entry of `tracking_details`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HistoryEntry {
+    #[serde(deserialize_with = "json::exact_text")]
+    status: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    origin_status: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    datetime: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    agency: Option<String>,
+    #[serde(deserialize_with = "history_place")]
+    location: Option<HistoryPlace>,
+}
+
+/// A history entry's `location`: text in older answers, an object in newer ones.
+enum HistoryPlace {
+    Text(Option<String>),
+    Place(Place),
+}
+
+fn history_place<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<HistoryPlace>, D::Error> {
+    let raw = <Box<RawValue>>::deserialize(deserializer)?;
+    let raw = raw.get().trim();
+    Ok(match raw.as_bytes().first() {
+        None | Some(b'n') => None,
+        Some(b'{') => Some(HistoryPlace::Place(json::from_raw(raw).unwrap_or_default())),
+        Some(_) => Some(HistoryPlace::Text(json::raw_text(raw))),
+    })
+}
+
+/// A named place with coordinates: a history entry's `location` object, or a point's.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Place {
+    #[serde(deserialize_with = "json::exact_text")]
+    name: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    description: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    city: Option<String>,
+    #[serde(deserialize_with = "json::lenient_number")]
+    latitude: Option<f64>,
+    #[serde(deserialize_with = "json::lenient_number")]
+    longitude: Option<f64>,
+}
+
+/// A step of `expected_flow`: a status name, or an object with a `status` or `name`.
+struct FlowStep(String);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FlowStepObject {
+    #[serde(deserialize_with = "json::exact_text")]
+    status: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for FlowStep {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <Box<RawValue>>::deserialize(deserializer)?;
+        let name = match object_of::<FlowStepObject>(raw.get()) {
+            Some(step) => step.status.or(step.name),
+            None => json::raw_text(raw.get()),
+        };
+        name.map(FlowStep)
+            .ok_or_else(|| D::Error::custom("expected a status name"))
+    }
+}
+
+/// `custom_attributes`: the target and drop-off points, by ID (`…_machine_id` or the newer
+/// `…_point_id`) and in detail. Newer members such as `end_of_week_collection` are not read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CustomAttributes {
+    #[serde(deserialize_with = "json::exact_text")]
+    target_machine_id: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    target_point_id: Option<String>,
+    #[serde(deserialize_with = "lenient_object")]
+    target_machine_detail: Option<PointDetail>,
+    #[serde(deserialize_with = "json::exact_text")]
+    dropoff_machine_id: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    dropoff_point_id: Option<String>,
+    #[serde(deserialize_with = "lenient_object")]
+    dropoff_machine_detail: Option<PointDetail>,
+}
+
+/// A locker or service point: a machine detail, or the answer to [`point_request`].
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PointDetail {
+    #[serde(deserialize_with = "json::exact_text")]
+    name: Option<String>,
+    #[serde(deserialize_with = "lenient_object")]
+    address: Option<Address>,
+    #[serde(deserialize_with = "lenient_object")]
+    address_details: Option<AddressDetails>,
+    #[serde(deserialize_with = "lenient_object")]
+    location: Option<Place>,
+    #[serde(deserialize_with = "json::exact_text")]
+    opening_hours: Option<String>,
+    /// Kept raw, read only when the opening hours are not plain text.
+    operating_hours_extended: Option<Box<RawValue>>,
+    /// `location_247` in older answers, `location247` in newer ones.
+    #[serde(deserialize_with = "json_true")]
+    location_247: bool,
+    #[serde(deserialize_with = "json_true")]
+    location247: bool,
+    #[serde(deserialize_with = "json::exact_text")]
+    location_description: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    location_description_1: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    location_description_2: Option<String>,
+    #[serde(rename = "type", deserialize_with = "json::lenient_list")]
+    kinds: Vec<json::ExactText>,
+    #[serde(deserialize_with = "json::exact_text")]
+    image_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Address {
+    #[serde(deserialize_with = "json::exact_text")]
+    line1: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    line2: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AddressDetails {
+    #[serde(deserialize_with = "json::exact_text")]
+    street: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    building_number: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    post_code: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    city: Option<String>,
+}
+
+/// The answer to [`statuses_request`]: `{href, items: [{name, title, description}]}`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusesAnswer {
+    #[serde(deserialize_with = "json::lenient_list")]
+    items: Vec<ListedObject<StatusItem>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusItem {
+    #[serde(deserialize_with = "json::exact_text")]
+    name: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    title: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    description: Option<String>,
+}
+
+/// The answer to [`service_history_request`]: its members at the top, or under
+/// `service_history`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ServiceHistoryAnswer {
+    service_history: Option<Box<RawValue>>,
+    #[serde(deserialize_with = "json::exact_text")]
+    last_service: Option<String>,
+    #[serde(deserialize_with = "json::exact_text")]
+    updated_at: Option<String>,
+}
+
 /// Reads an error answer (`{status, error, message|description, details}`) or a common status.
 fn error_of(response: &CarrierResponse) -> Option<TrackingError> {
     if let Some(error) = common_error(CARRIER, response) {
@@ -199,9 +476,12 @@ fn error_of(response: &CarrierResponse) -> Option<TrackingError> {
     if (200..300).contains(&response.status) {
         return None;
     }
-    let body = json::body(CARRIER, response.body).unwrap_or(Value::Null);
-    let message = text(&body, "message").or_else(|| text(&body, "description"));
-    let code = text(&body, "error").unwrap_or_default();
+    let body: ErrorBody = json::parse_typed::<Box<RawValue>>(CARRIER, response.body)
+        .ok()
+        .and_then(|raw| object_of(raw.get()))
+        .unwrap_or_default();
+    let message = body.message.or(body.description);
+    let code = body.error.unwrap_or_default();
     let reference = message.as_deref().and_then(long_number);
     Some(match response.status {
         404 => TrackingError::NotFound {
@@ -248,32 +528,44 @@ fn long_number(message: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn object(response: &CarrierResponse) -> Result<Value, TrackingError> {
+/// A successful answer's body: a JSON object, read as `T`.
+fn answer<T: DeserializeOwned>(response: &CarrierResponse) -> Result<T, TrackingError> {
     if let Some(error) = error_of(response) {
         return Err(error);
     }
-    let value = json::body(CARRIER, response.body)?;
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err(TrackingError::MalformedResponse {
+    let body: Box<RawValue> = json::parse_typed(CARRIER, response.body).map_err(|error| {
+        // Skipping a bad string stops before its bad character, reading one stops after it:
+        // name the place where reading the whole value stops, as these errors always have.
+        json::parse_typed::<Value>(CARRIER, response.body)
+            .err()
+            .unwrap_or(error)
+    })?;
+    if !body.get().trim_start().starts_with('{') {
+        return Err(TrackingError::MalformedResponse {
             carrier: CARRIER,
             reason: "expected a JSON object".into(),
-        })
+        });
     }
+    json::from_raw(body.get()).map_err(|error| TrackingError::MalformedResponse {
+        carrier: CARRIER,
+        reason: format!("unreadable object: {error}"),
+    })
 }
 
-fn timestamp(value: &Value, key: &str) -> Option<Timestamp> {
+fn timestamp(text: Option<&str>) -> Option<Timestamp> {
     // ShipX writes offsets; a bare time would be Polish time.
-    text(value, key).and_then(|t| time::parse_with_fallback_zone(&t, time::EUROPE_WARSAW).ok())
+    text.and_then(|t| time::parse_with_fallback_zone(t, time::EUROPE_WARSAW).ok())
 }
 
 /// Turns the answer to [`tracking_request`] into a shipment.
 pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingError> {
-    let body = object(response)?;
-    if text(&body, "tracking_number").is_none() && text(&body, "error").is_some() {
+    let body: TrackingAnswer = answer(response)?;
+    if body.tracking_number.is_none() && body.error.is_some() {
         // An error body delivered with 200: read it with the status it names.
-        let status = json::integer(&body, "status")
+        let status = body
+            .status
+            .as_deref()
+            .and_then(whole_number)
             .and_then(|s| u16::try_from(s).ok())
             .unwrap_or(400);
         let named = CarrierResponse {
@@ -284,27 +576,27 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
             return Err(error);
         }
     }
-    let Some(number) = text(&body, "tracking_number") else {
+    let Some(number) = body.tracking_number else {
         return Err(TrackingError::MalformedResponse {
             carrier: CARRIER,
             reason: "no tracking_number".into(),
         });
     };
     let mut shipment = Shipment::new(CARRIER, number);
-    shipment.service = text(&body, "service").or_else(|| text(&body, "type"));
-    shipment.created_at = timestamp(&body, "created_at");
-    shipment.last_update = timestamp(&body, "updated_at");
+    shipment.service = body.service.or(body.kind);
+    shipment.created_at = timestamp(body.created_at.as_deref());
+    shipment.last_update = timestamp(body.updated_at.as_deref());
 
-    for detail in list(&body, "tracking_details") {
-        let Some(name) = text(detail, "status") else {
+    for ListedObject(detail) in &body.tracking_details {
+        let Some(name) = detail.status.clone() else {
             continue;
         };
         shipment.events.push(TrackingEvent {
-            time: timestamp(detail, "datetime"),
+            time: timestamp(detail.datetime.as_deref()),
             status: status_of(&name),
             carrier_status: CarrierStatus {
                 text: status_text(&name),
-                origin_code: text(detail, "origin_status"),
+                origin_code: detail.origin_status.clone(),
                 code: name,
             },
             detail: None,
@@ -316,24 +608,28 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
     }
     shipment.sort_and_collapse_events();
 
-    let current = text(&body, "status").or_else(|| {
-        shipment
-            .events
-            .first()
-            .map(|e| e.carrier_status.code.clone())
-    });
+    let current = body
+        .status
+        .as_deref()
+        .and_then(|raw| json::raw_text(raw.get()))
+        .or_else(|| {
+            shipment
+                .events
+                .first()
+                .map(|e| e.carrier_status.code.clone())
+        });
     if let Some(name) = &current {
         shipment.status = status_of(name);
         shipment.carrier_status = Some(CarrierStatus::new(name.clone(), status_text(name)));
     }
 
-    if let Some(attributes) = field(&body, "custom_attributes") {
-        let target_id =
-            text(attributes, "target_machine_id").or_else(|| text(attributes, "target_point_id"));
-        shipment.pickup_point = point_of(field(attributes, "target_machine_detail"), target_id);
-        let dropoff_id =
-            text(attributes, "dropoff_machine_id").or_else(|| text(attributes, "dropoff_point_id"));
-        shipment.dropoff_point = point_of(field(attributes, "dropoff_machine_detail"), dropoff_id);
+    if let Some(attributes) = body.custom_attributes {
+        let target_id = attributes.target_machine_id.or(attributes.target_point_id);
+        shipment.pickup_point = point_of(attributes.target_machine_detail, target_id);
+        let dropoff_id = attributes
+            .dropoff_machine_id
+            .or(attributes.dropoff_point_id);
+        shipment.dropoff_point = point_of(attributes.dropoff_machine_detail, dropoff_id);
     }
 
     let service = shipment.service.clone().unwrap_or_default();
@@ -344,14 +640,10 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
     } else {
         Journey::Courier
     };
-    let announced = list(&body, "expected_flow")
+    let announced = body
+        .expected_flow
         .into_iter()
-        .filter_map(|step| {
-            json::as_text(step)
-                .or_else(|| text(step, "status"))
-                .or_else(|| text(step, "name"))
-        })
-        .map(|name| AnnouncedStep {
+        .map(|FlowStep(name)| AnnouncedStep {
             status: status_of(&name),
             step: step_of(&name),
             carrier_code: name,
@@ -368,8 +660,8 @@ pub fn parse_tracking(response: &CarrierResponse) -> Result<Shipment, TrackingEr
 }
 
 /// A pickup point from a machine detail or a points answer; `fallback_id` when it has no name.
-fn point_of(detail: Option<&Value>, fallback_id: Option<String>) -> Option<PickupPoint> {
-    let Some(detail) = detail.filter(|d| d.is_object()) else {
+fn point_of(detail: Option<PointDetail>, fallback_id: Option<String>) -> Option<PickupPoint> {
+    let Some(detail) = detail else {
         return fallback_id.map(|id| PickupPoint {
             id,
             name: None,
@@ -381,23 +673,19 @@ fn point_of(detail: Option<&Value>, fallback_id: Option<String>) -> Option<Picku
             image_url: None,
         });
     };
-    let id = text(detail, "name").or(fallback_id)?;
+    let id = detail.name.or(fallback_id)?;
     let mut address_lines: Vec<String> = Vec::new();
-    if let Some(address) = field(detail, "address") {
-        address_lines.extend(
-            ["line1", "line2"]
-                .iter()
-                .filter_map(|key| text(address, key)),
-        );
+    if let Some(address) = detail.address {
+        address_lines.extend([address.line1, address.line2].into_iter().flatten());
     }
     if address_lines.is_empty() {
-        if let Some(details) = field(detail, "address_details") {
-            let street = [text(details, "street"), text(details, "building_number")]
+        if let Some(details) = detail.address_details {
+            let street = [details.street, details.building_number]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let town = [text(details, "post_code"), text(details, "city")]
+            let town = [details.post_code, details.city]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -405,23 +693,19 @@ fn point_of(detail: Option<&Value>, fallback_id: Option<String>) -> Option<Picku
             address_lines.extend([street, town].into_iter().filter(|line| !line.is_empty()));
         }
     }
-    let coordinates = field(detail, "location").and_then(|location| {
-        Coordinates::checked(
-            number(location, "latitude")?,
-            number(location, "longitude")?,
-        )
-    });
-    let raw_hours = text(detail, "opening_hours");
-    // `location_247` in older answers, `location247` in newer ones.
-    let always_open = ["location_247", "location247"]
-        .iter()
-        .any(|key| field(detail, key).and_then(Value::as_bool) == Some(true));
-    let opening_hours = if always_open {
+    let coordinates = detail
+        .location
+        .and_then(|location| Coordinates::checked(location.latitude?, location.longitude?));
+    let raw_hours = detail.opening_hours;
+    let extended: Option<Value> = detail
+        .operating_hours_extended
+        .and_then(|raw| json::from_raw(raw.get()).ok());
+    let opening_hours = if detail.location_247 || detail.location247 {
         Some(crate::model::OpeningHours::AlwaysOpen {
             raw: raw_hours.unwrap_or_else(|| "24/7".into()),
         })
     } else {
-        match (raw_hours, field(detail, "operating_hours_extended")) {
+        match (raw_hours, extended.as_ref()) {
             (Some(raw), extended) => match opening_hours::parse(&raw) {
                 crate::model::OpeningHours::Raw { .. } => extended
                     .and_then(|e| opening_hours::from_extended(Some(raw.clone()), e))
@@ -433,32 +717,29 @@ fn point_of(detail: Option<&Value>, fallback_id: Option<String>) -> Option<Picku
         }
     };
     let description = [
-        "location_description",
-        "location_description_1",
-        "location_description_2",
+        detail.location_description,
+        detail.location_description_1,
+        detail.location_description_2,
     ]
-    .iter()
-    .filter_map(|key| text(detail, key))
+    .into_iter()
+    .flatten()
     .collect::<Vec<_>>();
     Some(PickupPoint {
         id: id.clone(),
         name: Some(id),
-        kinds: list(detail, "type")
-            .into_iter()
-            .filter_map(json::as_text)
-            .collect(),
+        kinds: detail.kinds.into_iter().map(|kind| kind.0).collect(),
         address_lines,
         coordinates,
         opening_hours,
         description: (!description.is_empty()).then(|| description.join("\n")),
-        image_url: text(detail, "image_url"),
+        image_url: detail.image_url,
     })
 }
 
 /// Turns the answer to [`point_request`] into a pickup point.
 pub fn parse_point(response: &CarrierResponse) -> Result<PickupPoint, TrackingError> {
-    let body = object(response)?;
-    point_of(Some(&body), None).ok_or_else(|| TrackingError::MalformedResponse {
+    let body: PointDetail = answer(response)?;
+    point_of(Some(body), None).ok_or_else(|| TrackingError::MalformedResponse {
         carrier: CARRIER,
         reason: "the point has no name".into(),
     })
@@ -476,15 +757,16 @@ pub struct StatusTitle {
 
 /// Turns the answer to [`statuses_request`] (`{href, items: [{name, title, description}]}`) into titles.
 pub fn parse_statuses(response: &CarrierResponse) -> Result<Vec<StatusTitle>, TrackingError> {
-    let body = object(response)?;
-    Ok(list(&body, "items")
+    let body: StatusesAnswer = answer(response)?;
+    Ok(body
+        .items
         .into_iter()
-        .filter_map(|item| {
-            let name = text(item, "name")?;
+        .filter_map(|ListedObject(item)| {
+            let name = item.name?;
             Some(StatusTitle {
                 status: status_of(&name),
-                title: text(item, "title").unwrap_or_else(|| name.clone()),
-                description: text(item, "description"),
+                title: item.title.unwrap_or_else(|| name.clone()),
+                description: item.description,
                 name,
             })
         })
@@ -521,16 +803,20 @@ pub struct ServiceHistory {
 
 /// Turns the answer to [`service_history_request`] into the last service.
 pub fn parse_service_history(response: &CarrierResponse) -> Result<ServiceHistory, TrackingError> {
-    let body = object(response)?;
-    let history = field(&body, "service_history").unwrap_or(&body);
-    let last_service =
-        text(history, "last_service").ok_or_else(|| TrackingError::MalformedResponse {
+    let body: ServiceHistoryAnswer = answer(response)?;
+    let history = match &body.service_history {
+        Some(nested) => object_of::<ServiceHistoryAnswer>(nested.get()).unwrap_or_default(),
+        None => body,
+    };
+    let last_service = history
+        .last_service
+        .ok_or_else(|| TrackingError::MalformedResponse {
             carrier: CARRIER,
             reason: "no last_service".into(),
         })?;
     Ok(ServiceHistory {
         last_service,
-        updated_at: timestamp(history, "updated_at"),
+        updated_at: timestamp(history.updated_at.as_deref()),
     })
 }
 
@@ -575,6 +861,88 @@ mod tests {
     fn a_not_found_answer_names_the_number() {
         let body = br#"{"status":404,"error":"resource_not_found","description":"Tracking information about 612345678901234567890123 InPost Locker shipment has not been found.","details":null}"#;
         let error = parse_tracking(&CarrierResponse::new(404, body)).unwrap_err();
+        assert!(matches!(
+            error,
+            TrackingError::NotFound { reference: Some(ref r), .. } if r == "612345678901234567890123"
+        ));
+    }
+
+    #[test]
+    fn a_history_location_may_be_an_object_text_or_null_and_numbers_may_be_strings() {
+        let body = r#"{
+            "tracking_number": 620000000000000000000022,
+            "status": "delivered",
+            "tracking_details": [
+                {"status": "delivered", "datetime": "2026-05-12T10:00:00+02:00",
+                 "location": {"name": null, "city": "Gdańsk", "latitude": "54,352", "longitude": 18.6466, "extra": [1]}},
+                {"status": "out_for_delivery", "datetime": "2026-05-12T08:00:00+02:00",
+                 "location": "Sortownia Gdańsk", "agency": null},
+                {"status": "adopted_at_sorting_center", "datetime": "2026-05-11T20:00:00+02:00",
+                 "location": null, "agency": "GDA"},
+                ["not", "an", "entry"],
+                {"status": null}
+            ],
+            "custom_attributes": "not an object",
+            "expected_flow": ["created", {"name": "delivered"}, null, [1]]
+        }"#;
+        let shipment = parse_tracking(&CarrierResponse::new(200, body.as_bytes())).unwrap();
+        assert_eq!(shipment.tracking_number, "620000000000000000000022");
+        let places: Vec<_> = shipment
+            .events
+            .iter()
+            .map(|event| {
+                let location = event.location.as_ref();
+                (
+                    event.carrier_status.code.as_str(),
+                    location.and_then(|l| l.name.clone()),
+                    location.and_then(|l| l.coordinates),
+                )
+            })
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (
+                    "delivered",
+                    Some("Gdańsk".to_owned()),
+                    Coordinates::checked(54.352, 18.6466)
+                ),
+                (
+                    "out_for_delivery",
+                    Some("Sortownia Gdańsk".to_owned()),
+                    None
+                ),
+                ("adopted_at_sorting_center", Some("GDA".to_owned()), None),
+            ]
+        );
+        assert_eq!(shipment.pickup_point, None);
+    }
+
+    #[test]
+    fn a_point_reads_coordinates_written_as_text_and_either_always_open_spelling() {
+        for key in ["location247", "location_247"] {
+            let body = format!(
+                r#"{{"name": "GDA08M", "{key}": true, "opening_hours": null,
+                    "location": {{"latitude": "54.35205", "longitude": "18,64637"}},
+                    "type": ["parcel_locker", null, 7], "address": null,
+                    "address_details": {{"street": "Długa", "building_number": 1, "post_code": "80-827", "city": "Gdańsk"}}}}"#
+            );
+            let point = parse_point(&CarrierResponse::new(200, body.as_bytes())).unwrap();
+            assert_eq!(point.id, "GDA08M");
+            assert_eq!(point.coordinates, Coordinates::checked(54.35205, 18.64637));
+            assert!(matches!(
+                point.opening_hours,
+                Some(crate::model::OpeningHours::AlwaysOpen { ref raw }) if raw == "24/7"
+            ));
+            assert_eq!(point.kinds, ["parcel_locker", "7"]);
+            assert_eq!(point.address_lines, ["Długa 1", "80-827 Gdańsk"]);
+        }
+    }
+
+    #[test]
+    fn an_error_status_sent_as_text_names_the_error() {
+        let body = br#"{"status":"404","error":"resource_not_found","message":"Tracking 612345678901234567890123 not found.","details":{}}"#;
+        let error = parse_tracking(&CarrierResponse::new(200, body)).unwrap_err();
         assert!(matches!(
             error,
             TrackingError::NotFound { reference: Some(ref r), .. } if r == "612345678901234567890123"
