@@ -368,6 +368,41 @@ async fn a_wrong_di_password_costs_one_login_not_one_per_request() {
 }
 
 #[tokio::test]
+async fn one_deadline_covers_a_whole_di_exchange_with_its_second_login() {
+    let sandbox = Sandbox::start().await;
+    let number = "370724760010119754";
+    // Each fetch of this number takes 700 ms of the 1000 ms deadline; a login is quick.
+    sandbox.arm_fault(number, "latency:700").await;
+    let text = config_text(&sandbox.base).replace("timeout_ms = 3000", "timeout_ms = 1000");
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = |language: &str| {
+        format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{number}/{language}/true")
+    };
+    // Login and one fetch fit in the deadline.
+    let first = proxy.get(&path("EN")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // Past the token's life on Di's side: fetch (refused), login, fetch again would take longer
+    // than the deadline, each call alone would not.
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/_sandbox/clock", sandbox.base))
+        .json(&serde_json::json!({ "advanceSeconds": 600 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(advanced.status().is_success());
+    let late = proxy.get(&path("NO")).await;
+    assert_eq!(late.status, StatusCode::GATEWAY_TIMEOUT, "{}", late.body);
+    assert_eq!(
+        late.json()["type"],
+        "https://trackline.dev/problems/upstream-timeout"
+    );
+    assert!(proxy
+        .metrics()
+        .await
+        .contains("trackline_proxy_di_logins_total 2\n"));
+}
+
+#[tokio::test]
 async fn a_carrier_503_with_retry_after_is_waited_out_like_a_429() {
     let sandbox = Sandbox::start().await;
     let proxy = Proxy::start(parse_config(&config_text(&sandbox.base))).await;
