@@ -489,20 +489,22 @@ async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_anothe
     assert_eq!(allowed.header("access-control-allow-methods"), Some("GET"));
     assert!(allowed.header("access-control-allow-credentials").is_none());
 
-    let refused = proxy
+    // Another site's preflight passes only so that its request can read the refusal.
+    let other = proxy
         .preflight("https://evil.example", "x-trackline-key")
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(refused.header("access-control-allow-origin").is_none());
+    assert_eq!(other.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        refused.problem_type(),
-        "https://trackline.dev/problems/forbidden-origin"
+        other.header("access-control-allow-origin"),
+        Some("https://evil.example")
     );
-
-    let sneaky = proxy
-        .preflight("https://shop.example.evil.example", "")
+    let bad_header = proxy
+        .preflight("https://evil.example", "x-secret-header")
         .await;
-    assert_eq!(sneaky.status, StatusCode::FORBIDDEN);
+    assert_eq!(bad_header.status, StatusCode::FORBIDDEN);
+    let null = proxy.preflight("null", "x-trackline-key").await;
+    assert_eq!(null.status, StatusCode::FORBIDDEN);
+    assert!(null.header("access-control-allow-origin").is_none());
 
     let actual = proxy
         .get_with(
@@ -526,6 +528,26 @@ async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_anothe
         )
         .await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        foreign.problem_type(),
+        "https://trackline.dev/problems/forbidden-origin"
+    );
+    assert_eq!(
+        foreign.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    assert!(
+        !foreign.body.contains("tracking_number"),
+        "{}",
+        foreign.body
+    );
+    let sneaky = proxy
+        .get_with(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[("Origin", "https://shop.example.evil.example")],
+        )
+        .await;
+    assert_eq!(sneaky.status, StatusCode::FORBIDDEN);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -847,12 +869,6 @@ async fn each_sandbox_fault_becomes_its_problem_type() {
             "upstream-unavailable",
         ),
         (
-            "520000011395200025009901",
-            "503:30",
-            StatusCode::BAD_GATEWAY,
-            "upstream-unavailable",
-        ),
-        (
             "520000011395200025009918",
             "malformed-json",
             StatusCode::BAD_GATEWAY,
@@ -882,10 +898,24 @@ async fn each_sandbox_fault_becomes_its_problem_type() {
             StatusCode::GATEWAY_TIMEOUT,
             "upstream-timeout",
         ),
+        // Last: a 503 with Retry-After holds the carrier's other requests back for its wait.
+        (
+            "520000011395200025009901",
+            "503:30",
+            StatusCode::BAD_GATEWAY,
+            "upstream-unavailable",
+        ),
     ];
     for (number, fault, _, _) in &cases {
         sandbox.arm_fault(number, fault).await;
     }
+    let unknown = proxy
+        .get("/carriers/inpost/v1/tracking/520000011395211111111111")
+        .await;
+    assert_eq!(
+        unknown.problem_type(),
+        "https://trackline.dev/problems/not-found"
+    );
     for (number, fault, status, slug) in cases {
         let answer = proxy
             .get(&format!("/carriers/inpost/v1/tracking/{number}"))
@@ -902,13 +932,6 @@ async fn each_sandbox_fault_becomes_its_problem_type() {
         );
         assert_eq!(answer.json()["carrier"], "inpost", "{fault}");
     }
-    let unknown = proxy
-        .get("/carriers/inpost/v1/tracking/520000011395211111111111")
-        .await;
-    assert_eq!(
-        unknown.problem_type(),
-        "https://trackline.dev/problems/not-found"
-    );
     let dropped_di = proxy
         .get("/carriers/di/ws/json/parcel/tracking/v-2/fetch/370724760010199992/EN/false")
         .await;
@@ -1055,9 +1078,10 @@ async fn requests_over_the_concurrency_limit_are_shed_with_503() {
 #[tokio::test]
 async fn the_proxy_s_own_carrier_budget_stops_calls_before_the_carrier_quota() {
     let sandbox = Sandbox::start().await;
+    // The whole budget open to one client: this is about the budget, not a client's share.
     let text = config_text(&sandbox.base).replacen(
         "requests_per_minute = 6000",
-        "requests_per_minute = 2",
+        "requests_per_minute = 2\nclient_share = 1.0",
         1,
     );
     let proxy = Proxy::start(parse_config(&text)).await;
@@ -1156,7 +1180,7 @@ async fn health_and_metrics_are_served() {
     assert!(metrics
         .header("content-type")
         .unwrap()
-        .starts_with("text/plain"));
+        .starts_with("application/openmetrics-text"));
     assert!(
         metrics
             .body

@@ -1,9 +1,16 @@
-//! The response cache of one carrier: bounded in bytes, entries expire after the carrier's TTL,
-//! and only answers that will not change on a retry (success and not-found) are stored.
+//! The response cache of one carrier, on `moka`: bounded in bytes (a weigher counts each
+//! entry's body and key), entries expire after the carrier's time-to-live, and only answers that
+//! will not change on a retry (success and not-found) are stored.
+//!
+//! The cache also does the single-flight loading: identical requests in flight at the same time
+//! share one upstream call (fifty browsers opening the same tracking link cost the carrier quota
+//! one request). moka keeps the waiters, and when the caller running the load goes away (its
+//! client disconnected), a waiting caller takes over and nothing is left behind.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -27,122 +34,145 @@ impl UpstreamAnswer {
     }
 }
 
-struct Entry {
-    answer: UpstreamAnswer,
-    expires: Instant,
-    generation: u64,
+/// What an entry costs: the body plus the key and a fixed overhead, so that many tiny entries
+/// cannot grow the map without bound either.
+fn cost(key: &str, answer: &UpstreamAnswer) -> u32 {
+    u32::try_from(key.len() + answer.body.len() + 128).unwrap_or(u32::MAX)
 }
 
-#[derive(Default)]
-struct Store {
-    entries: HashMap<String, Entry>,
-    /// Insertion order, for eviction; stale generations are skipped.
-    order: VecDeque<(String, u64)>,
-    bytes: usize,
-    next_generation: u64,
+/// How an answer was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// This caller made the call.
+    Here,
+    /// Shared the result of an identical call that was already in flight.
+    Shared,
+}
+
+/// A load that did not end in a cacheable answer: shared with the callers that waited for it,
+/// never stored.
+#[derive(Debug)]
+enum Uncached<E> {
+    Answer(UpstreamAnswer),
+    Failed(E),
+}
+
+/// Where the answers of one carrier are kept between requests. The process's own cache is
+/// [`ResponseCache`]; a cache shared by several replicas implements the same calls.
+pub trait AnswerCache: Send + Sync {
+    /// A fresh answer, if one is stored.
+    fn get(&self, key: &str) -> impl Future<Output = Option<UpstreamAnswer>> + Send;
+    /// The stored answer, or the result of `load`, run once however many callers ask at once.
+    fn get_or_load<E, F>(
+        &self,
+        key: &str,
+        load: F,
+    ) -> impl Future<Output = (Result<UpstreamAnswer, E>, Loaded)> + Send
+    where
+        E: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<UpstreamAnswer, E>> + Send;
 }
 
 pub struct ResponseCache {
-    ttl: Duration,
-    max_bytes: usize,
-    store: Mutex<Store>,
+    enabled: bool,
+    entries: moka::future::Cache<String, UpstreamAnswer>,
+    /// Loads running now (for metrics and the proof that none is left behind).
+    loading: Arc<AtomicUsize>,
 }
 
-/// What an entry costs: the body plus the key and a fixed overhead, so that many tiny entries
-/// cannot grow the map without bound either.
-fn cost(key: &str, answer: &UpstreamAnswer) -> usize {
-    key.len() + answer.body.len() + 128
+/// Counts one running load while it lives, whether it ends or is dropped.
+struct LoadGuard(Arc<AtomicUsize>);
+
+impl LoadGuard {
+    fn new(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        LoadGuard(Arc::clone(counter))
+    }
+}
+
+impl Drop for LoadGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl ResponseCache {
+    /// A zero `ttl` stores nothing (identical calls in flight are still shared).
     pub fn new(ttl: Duration, max_bytes: usize) -> Self {
+        let entries = moka::future::Cache::builder()
+            .max_capacity(max_bytes as u64)
+            .weigher(|key: &String, answer: &UpstreamAnswer| cost(key, answer))
+            .time_to_live(ttl.max(Duration::from_millis(1)))
+            .build();
         ResponseCache {
-            ttl,
-            max_bytes,
-            store: Mutex::new(Store::default()),
+            enabled: !ttl.is_zero(),
+            entries,
+            loading: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    pub fn get(&self, key: &str, now: Instant) -> Option<UpstreamAnswer> {
-        let mut store = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let fresh = store
-            .entries
-            .get(key)
-            .filter(|entry| entry.expires > now)
-            .map(|entry| entry.answer.clone());
-        if fresh.is_none() {
-            if let Some(entry) = store.entries.remove(key) {
-                store.bytes -= cost(key, &entry.answer);
-            }
-        }
-        fresh
+    /// Loads in flight now.
+    pub fn loading(&self) -> usize {
+        self.loading.load(Ordering::SeqCst)
     }
 
-    /// Stores a cacheable answer; returns whether it was stored.
-    pub fn put(&self, key: &str, answer: &UpstreamAnswer, now: Instant) -> bool {
-        let size = cost(key, answer);
-        if self.ttl.is_zero() || !answer.is_cacheable() || size > self.max_bytes {
-            return false;
-        }
-        let mut store = self
-            .store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let store = &mut *store;
-        if let Some(old) = store.entries.remove(key) {
-            store.bytes -= cost(key, &old.answer);
-        }
-        while store.bytes + size > self.max_bytes {
-            let Some((oldest, generation)) = store.order.pop_front() else {
-                break;
-            };
-            if store
-                .entries
-                .get(&oldest)
-                .is_some_and(|entry| entry.generation == generation)
-            {
-                let entry = store.entries.remove(&oldest).expect("checked above");
-                store.bytes -= cost(&oldest, &entry.answer);
+    /// The bytes the stored entries weigh (after pending evictions are applied).
+    pub async fn bytes(&self) -> u64 {
+        self.entries.run_pending_tasks().await;
+        self.entries.weighted_size()
+    }
+}
+
+impl AnswerCache for ResponseCache {
+    async fn get(&self, key: &str) -> Option<UpstreamAnswer> {
+        self.entries.get(key).await
+    }
+
+    async fn get_or_load<E, F>(&self, key: &str, load: F) -> (Result<UpstreamAnswer, E>, Loaded)
+    where
+        E: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<UpstreamAnswer, E>> + Send,
+    {
+        let ran_here = AtomicBool::new(false);
+        let enabled = self.enabled;
+        let loading = &self.loading;
+        let max_bytes = self.entries.policy().max_capacity().unwrap_or(u64::MAX);
+        let init = async {
+            ran_here.store(true, Ordering::SeqCst);
+            let _guard = LoadGuard::new(loading);
+            match load.await {
+                Ok(answer)
+                    if enabled
+                        && answer.is_cacheable()
+                        && u64::from(cost(key, &answer)) <= max_bytes =>
+                {
+                    Ok(answer)
+                }
+                Ok(answer) => Err(Uncached::Answer(answer)),
+                Err(error) => Err(Uncached::Failed(error)),
             }
-        }
-        store.next_generation += 1;
-        let generation = store.next_generation;
-        store.order.push_back((key.to_owned(), generation));
-        store.entries.insert(
-            key.to_owned(),
-            Entry {
-                answer: answer.clone(),
-                expires: now + self.ttl,
-                generation,
+        };
+        let result = self.entries.try_get_with_by_ref(key, init).await;
+        let loaded = if ran_here.load(Ordering::SeqCst) {
+            Loaded::Here
+        } else {
+            Loaded::Shared
+        };
+        let result = match result {
+            Ok(answer) => Ok(answer),
+            Err(uncached) => match uncached.as_ref() {
+                Uncached::Answer(answer) => Ok(answer.clone()),
+                Uncached::Failed(error) => Err(error.clone()),
             },
-        );
-        store.bytes += size;
-        // Keys replaced or expired leave stale order records; drop them once they dominate.
-        if store.order.len() > 2 * store.entries.len() + 64 {
-            let entries = &store.entries;
-            store.order.retain(|(key, generation)| {
-                entries
-                    .get(key)
-                    .is_some_and(|entry| entry.generation == *generation)
-            });
-        }
-        true
-    }
-
-    pub fn bytes(&self) -> usize {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .bytes
+        };
+        (result, loaded)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
 
     fn answer(status: u16, body: &str) -> UpstreamAnswer {
         UpstreamAnswer {
@@ -153,49 +183,123 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_entry_is_served_until_its_ttl_ends() {
-        let cache = ResponseCache::new(Duration::from_secs(60), 1 << 20);
-        let start = Instant::now();
-        assert!(cache.put("/v1/tracking/1", &answer(200, "{}"), start));
-        assert_eq!(
-            cache.get("/v1/tracking/1", start + Duration::from_secs(59)),
-            Some(answer(200, "{}"))
-        );
-        assert_eq!(
-            cache.get("/v1/tracking/1", start + Duration::from_secs(60)),
-            None
-        );
-        assert_eq!(cache.bytes(), 0);
+    async fn load(
+        cache: &ResponseCache,
+        key: &str,
+        value: UpstreamAnswer,
+    ) -> Result<UpstreamAnswer, String> {
+        cache
+            .get_or_load(key, async move { Ok::<_, String>(value) })
+            .await
+            .0
     }
 
-    #[test]
-    fn only_success_and_not_found_are_cached() {
+    #[tokio::test]
+    async fn only_success_and_not_found_are_cached() {
         let cache = ResponseCache::new(Duration::from_secs(60), 1 << 20);
-        let now = Instant::now();
-        assert!(cache.put("a", &answer(404, "{}"), now));
-        assert!(cache.put("b", &answer(204, ""), now));
+        load(&cache, "a", answer(404, "{}")).await.unwrap();
+        load(&cache, "b", answer(204, "")).await.unwrap();
+        assert!(cache.get("a").await.is_some());
+        assert!(cache.get("b").await.is_some());
         for status in [400, 401, 429, 500, 502] {
-            assert!(!cache.put("c", &answer(status, "{}"), now), "{status}");
+            assert_eq!(
+                load(&cache, "c", answer(status, "{}"))
+                    .await
+                    .unwrap()
+                    .status,
+                status
+            );
+            assert!(cache.get("c").await.is_none(), "{status}");
         }
     }
 
-    #[test]
-    fn the_oldest_entries_make_room_when_the_byte_bound_is_reached() {
+    #[tokio::test]
+    async fn the_cache_stays_within_its_byte_bound() {
         let body = "x".repeat(300);
         let cache = ResponseCache::new(Duration::from_secs(60), 1_000);
-        let now = Instant::now();
-        for key in ["k1", "k2", "k3", "k4"] {
-            cache.put(key, &answer(200, &body), now);
+        for key in ["k1", "k2", "k3", "k4", "k5", "k6"] {
+            load(&cache, key, answer(200, &body)).await.unwrap();
         }
-        assert!(cache.bytes() <= 1_000);
-        assert_eq!(cache.get("k1", now), None);
-        assert!(cache.get("k4", now).is_some());
+        let bytes = cache.bytes().await;
+        assert!(bytes <= 1_000, "{bytes}");
+        assert!(bytes > 0);
     }
 
-    #[test]
-    fn a_zero_ttl_disables_the_cache() {
+    #[tokio::test]
+    async fn a_zero_ttl_disables_the_cache() {
         let cache = ResponseCache::new(Duration::ZERO, 1 << 20);
-        assert!(!cache.put("a", &answer(200, "{}"), Instant::now()));
+        load(&cache, "a", answer(200, "{}")).await.unwrap();
+        assert!(cache.get("a").await.is_none());
+    }
+
+    #[tokio::test]
+    async fn concurrent_identical_loads_run_once_and_all_get_the_result() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(60), 1 << 20));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (cache, calls, mut released) = (cache.clone(), calls.clone(), released.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_load("k", async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        released.wait_for(|released| *released).await.unwrap();
+                        Ok::<_, String>(answer(200, "{\"n\":7}"))
+                    })
+                    .await
+            }));
+        }
+        while cache.loading() == 0 {
+            tokio::task::yield_now().await;
+        }
+        release.send(true).unwrap();
+        let mut here = 0;
+        for task in tasks {
+            let (result, loaded) = task.await.unwrap();
+            assert_eq!(result.unwrap().body, "{\"n\":7}");
+            here += usize::from(loaded == Loaded::Here);
+        }
+        assert_eq!(here, 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.loading(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_is_shared_by_its_waiters_and_not_stored() {
+        let cache = ResponseCache::new(Duration::from_secs(60), 1 << 20);
+        let (result, loaded) = cache
+            .get_or_load("k", async { Err::<UpstreamAnswer, _>("down".to_owned()) })
+            .await;
+        assert_eq!(result, Err("down".to_owned()));
+        assert_eq!(loaded, Loaded::Here);
+        assert!(cache.get("k").await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_load_abandoned_by_its_caller_leaves_nothing_behind_and_the_next_caller_loads() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(60), 1 << 20));
+        let first = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load(
+                        "k",
+                        std::future::pending::<Result<UpstreamAnswer, String>>(),
+                    )
+                    .await
+            })
+        };
+        while cache.loading() == 0 {
+            tokio::task::yield_now().await;
+        }
+        first.abort();
+        let _ = first.await;
+        assert_eq!(cache.loading(), 0);
+        let (result, loaded) = cache
+            .get_or_load("k", async { Ok::<_, String>(answer(200, "{}")) })
+            .await;
+        assert_eq!(result.unwrap().status, StatusCode::OK);
+        assert_eq!(loaded, Loaded::Here);
     }
 }

@@ -72,6 +72,9 @@ pub struct CarrierConfig {
     pub cache_max_bytes: usize,
     /// Upstream calls per minute across all clients: protects the merchant's carrier quota.
     pub requests_per_minute: u32,
+    /// The share of `requests_per_minute` one client (an address, or an IPv6 /64) may spend,
+    /// so that no single client drains the budget for everybody.
+    pub client_share: f64,
     pub max_concurrent_requests: usize,
     pub credentials: Credentials,
     /// Who may read this carrier's shipments.
@@ -250,6 +253,7 @@ struct FileCarrier {
     cache_ttl_secs: Option<u64>,
     cache_max_bytes: Option<usize>,
     requests_per_minute: Option<u32>,
+    client_share: Option<f64>,
     max_concurrent_requests: Option<usize>,
     // Di
     username: Option<String>,
@@ -718,6 +722,13 @@ fn check_carrier(
         other => return Err(invalid(&section, format!("{other} has no adapter"))),
     };
 
+    let client_share = carrier.client_share.unwrap_or(DEFAULT_CLIENT_SHARE);
+    if !(client_share > 0.0 && client_share <= 1.0) {
+        return Err(invalid(
+            format!("{section}.client_share"),
+            "the share of the budget one client may spend is above 0 and at most 1 (e.g. 0.5)",
+        ));
+    }
     let access_explicit = carrier.access.is_some();
     let access = carrier.access.unwrap_or(AccessMode::default_for(id));
     Ok(CarrierConfig {
@@ -736,6 +747,7 @@ fn check_carrier(
             id.default_requests_per_minute().unwrap_or(60),
             &format!("{section}.requests_per_minute"),
         )?,
+        client_share,
         max_concurrent_requests: positive(
             carrier.max_concurrent_requests,
             32,
@@ -744,6 +756,9 @@ fn check_carrier(
         credentials,
     })
 }
+
+/// One client may spend half a carrier's budget unless the file says otherwise.
+pub const DEFAULT_CLIENT_SHARE: f64 = 0.5;
 
 fn refuse_key(section: &str, name: &str, present: bool) -> Result<(), ConfigError> {
     if present {

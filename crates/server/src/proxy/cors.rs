@@ -41,7 +41,21 @@ pub fn decide(config: &ProxyConfig, headers: &HeaderMap) -> Result<OriginDecisio
             allow_origin: Some(origin.clone()),
         });
     }
-    Err(forbidden("this origin is not allowed"))
+    Err(forbidden(
+        "this site is not set up for tracking on this proxy: its origin is not configured",
+    ))
+}
+
+/// The origin of a refused request, echoed so that the page can read why it was refused (its
+/// site is not set up) instead of a bare network error. Only the refusal is readable: the
+/// request is answered with the problem and nothing else. `null` and malformed origins get
+/// nothing.
+pub fn refused_origin(headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(header::ORIGIN)?;
+    let text = origin.to_str().ok()?;
+    let url = url::Url::parse(text).ok()?;
+    let serialized = url.origin().ascii_serialization();
+    (matches!(url.scheme(), "http" | "https") && serialized == text).then(|| origin.clone())
 }
 
 fn forbidden(detail: &str) -> Problem {

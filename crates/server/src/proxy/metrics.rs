@@ -1,40 +1,34 @@
-//! Counters and the upstream latency histogram, rendered in the Prometheus text format. The
-//! figures are per replica: a load balancer in front of several proxies means summing them.
+//! Counters, gauges and the upstream latency histogram, on `prometheus-client`, rendered in the
+//! OpenMetrics text format. The figures are per replica: a load balancer in front of several
+//! proxies means summing them.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
+
+use std::fmt::Write;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; LATENCY_BUCKETS.len()],
-    sum: f64,
-    count: u64,
-}
-
-#[derive(Default)]
-struct Figures {
-    /// (metric name, rendered labels) to value.
-    counters: BTreeMap<(&'static str, String), u64>,
-    latency: BTreeMap<&'static str, Histogram>,
-}
-
-#[derive(Default)]
-pub struct Metrics {
-    figures: Mutex<Figures>,
-}
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Why a request was refused by a limit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LimitScope {
     ClientIp,
     AccessKey,
-    /// The carrier quota the proxy keeps for the merchant.
+    /// The carrier budget the proxy keeps for the merchant.
     CarrierQuota,
-    /// The carrier answered 429 and the proxy is waiting out its `Retry-After`.
+    /// One client's share of a carrier budget.
+    ClientShare,
+    /// The carrier answered 429 (or 503 with `Retry-After`) and the proxy waits it out.
     CarrierBackoff,
     /// Too many requests in flight: shed.
     Concurrency,
@@ -46,158 +40,189 @@ impl LimitScope {
             LimitScope::ClientIp => "client_ip",
             LimitScope::AccessKey => "access_key",
             LimitScope::CarrierQuota => "carrier_quota",
+            LimitScope::ClientShare => "client_share",
             LimitScope::CarrierBackoff => "carrier_backoff",
             LimitScope::Concurrency => "concurrency",
         }
     }
 }
 
-const HELP: [(&str, &str); 7] = [
-    (
-        "trackline_proxy_requests_total",
-        "Requests answered, by carrier (or none) and HTTP status.",
-    ),
-    (
-        "trackline_proxy_cache_hits_total",
-        "Requests answered from the response cache.",
-    ),
-    (
-        "trackline_proxy_coalesced_total",
-        "Requests that shared an identical in-flight upstream call.",
-    ),
-    (
-        "trackline_proxy_upstream_requests_total",
-        "Calls made to carriers.",
-    ),
-    (
-        "trackline_proxy_upstream_errors_total",
-        "Upstream calls that failed, by problem type.",
-    ),
-    (
-        "trackline_proxy_rate_limited_total",
-        "Requests refused by a limit, by scope.",
-    ),
-    (
-        "trackline_proxy_di_logins_total",
-        "Logins to Di made to obtain a token.",
-    ),
-];
+impl EncodeLabelValue for LimitScope {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    carrier: &'static str,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CarrierLabels {
+    carrier: &'static str,
+}
+
+/// `carrier` and `type` (a problem type's slug).
+type ErrorLabels = [(&'static str, &'static str); 2];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ScopeLabels {
+    scope: LimitScope,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    cache_hits: Family<CarrierLabels, Counter>,
+    coalesced: Family<CarrierLabels, Counter>,
+    upstream_requests: Family<CarrierLabels, Counter>,
+    upstream_errors: Family<ErrorLabels, Counter>,
+    rate_limited: Family<ScopeLabels, Counter>,
+    di_logins: Counter,
+    upstream_latency: Family<CarrierLabels, Histogram, fn() -> Histogram>,
+    upstream_loading: Family<CarrierLabels, Gauge<i64, std::sync::atomic::AtomicI64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::default();
+        let cache_hits = Family::default();
+        let coalesced = Family::default();
+        let upstream_requests = Family::default();
+        let upstream_errors = Family::default();
+        let rate_limited = Family::default();
+        let di_logins: Counter<u64, AtomicU64> = Counter::default();
+        let upstream_latency =
+            Family::<CarrierLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        let upstream_loading = Family::default();
+        registry.register(
+            "trackline_proxy_requests",
+            "Requests answered, by carrier (or none) and HTTP status",
+            requests.clone(),
+        );
+        registry.register(
+            "trackline_proxy_cache_hits",
+            "Requests answered from the response cache",
+            cache_hits.clone(),
+        );
+        registry.register(
+            "trackline_proxy_coalesced",
+            "Requests that shared an identical in-flight upstream call",
+            coalesced.clone(),
+        );
+        registry.register(
+            "trackline_proxy_upstream_requests",
+            "Calls made to carriers",
+            upstream_requests.clone(),
+        );
+        registry.register(
+            "trackline_proxy_upstream_errors",
+            "Upstream calls that failed, by problem type",
+            upstream_errors.clone(),
+        );
+        registry.register(
+            "trackline_proxy_rate_limited",
+            "Requests refused by a limit, by scope",
+            rate_limited.clone(),
+        );
+        registry.register(
+            "trackline_proxy_di_logins",
+            "Logins to Di made to obtain a token",
+            di_logins.clone(),
+        );
+        registry.register_with_unit(
+            "trackline_proxy_upstream_latency",
+            "Time to a complete upstream answer",
+            prometheus_client::registry::Unit::Seconds,
+            upstream_latency.clone(),
+        );
+        registry.register(
+            "trackline_proxy_upstream_loading",
+            "Upstream loads in flight now (shared by identical requests)",
+            upstream_loading.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            cache_hits,
+            coalesced,
+            upstream_requests,
+            upstream_errors,
+            rate_limited,
+            di_logins,
+            upstream_latency,
+            upstream_loading,
+        }
+    }
+}
 
 impl Metrics {
-    fn add(&self, name: &'static str, labels: String) {
-        let mut figures = self
-            .figures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *figures.counters.entry((name, labels)).or_default() += 1;
+    pub fn request(&self, carrier: Option<&'static str>, status: u16) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                carrier: carrier.unwrap_or("none"),
+                status,
+            })
+            .inc();
     }
 
-    pub fn request(&self, carrier: Option<&str>, status: u16) {
-        self.add(
-            "trackline_proxy_requests_total",
-            format!(
-                "carrier=\"{}\",status=\"{status}\"",
-                carrier.unwrap_or("none")
-            ),
-        );
+    pub fn cache_hit(&self, carrier: &'static str) {
+        self.cache_hits
+            .get_or_create(&CarrierLabels { carrier })
+            .inc();
     }
 
-    pub fn cache_hit(&self, carrier: &str) {
-        self.add(
-            "trackline_proxy_cache_hits_total",
-            format!("carrier=\"{carrier}\""),
-        );
-    }
-
-    pub fn coalesced(&self, carrier: &str) {
-        self.add(
-            "trackline_proxy_coalesced_total",
-            format!("carrier=\"{carrier}\""),
-        );
+    pub fn coalesced(&self, carrier: &'static str) {
+        self.coalesced
+            .get_or_create(&CarrierLabels { carrier })
+            .inc();
     }
 
     pub fn upstream_call(&self, carrier: &'static str, latency: Duration) {
-        self.add(
-            "trackline_proxy_upstream_requests_total",
-            format!("carrier=\"{carrier}\""),
-        );
-        let seconds = latency.as_secs_f64();
-        let mut figures = self
-            .figures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let histogram = figures.latency.entry(carrier).or_default();
-        for (count, bound) in histogram.counts.iter_mut().zip(LATENCY_BUCKETS) {
-            if seconds <= bound {
-                *count += 1;
-            }
-        }
-        histogram.sum += seconds;
-        histogram.count += 1;
+        self.upstream_requests
+            .get_or_create(&CarrierLabels { carrier })
+            .inc();
+        self.upstream_latency
+            .get_or_create(&CarrierLabels { carrier })
+            .observe(latency.as_secs_f64());
     }
 
-    pub fn upstream_error(&self, carrier: &str, problem_slug: &str) {
-        self.add(
-            "trackline_proxy_upstream_errors_total",
-            format!("carrier=\"{carrier}\",type=\"{problem_slug}\""),
-        );
+    pub fn upstream_error(&self, carrier: &'static str, problem_slug: &'static str) {
+        self.upstream_errors
+            .get_or_create(&[("carrier", carrier), ("type", problem_slug)])
+            .inc();
     }
 
     pub fn rate_limited(&self, scope: LimitScope) {
-        self.add(
-            "trackline_proxy_rate_limited_total",
-            format!("scope=\"{}\"", scope.label()),
-        );
+        self.rate_limited
+            .get_or_create(&ScopeLabels { scope })
+            .inc();
     }
 
     pub fn di_login(&self) {
-        self.add("trackline_proxy_di_logins_total", String::new());
+        self.di_logins.inc();
+    }
+
+    /// Sets how many upstream loads of `carrier` are running now.
+    pub fn upstream_loading(&self, carrier: &'static str, loading: usize) {
+        self.upstream_loading
+            .get_or_create(&CarrierLabels { carrier })
+            .set(i64::try_from(loading).unwrap_or(i64::MAX));
     }
 
     pub fn render(&self) -> String {
-        let figures = self
-            .figures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
-        for (name, help) in HELP {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for ((_, labels), value) in figures
-                .counters
-                .range((name, String::new())..)
-                .take_while(|((n, _), _)| *n == name)
-            {
-                if labels.is_empty() {
-                    let _ = writeln!(out, "{name} {value}");
-                } else {
-                    let _ = writeln!(out, "{name}{{{labels}}} {value}");
-                }
-            }
-        }
-        let name = "trackline_proxy_upstream_latency_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time to a complete upstream answer.\n# TYPE {name} histogram"
-        );
-        for (carrier, histogram) in &figures.latency {
-            for (count, bound) in histogram.counts.iter().zip(LATENCY_BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{{carrier=\"{carrier}\",le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{carrier=\"{carrier}\",le=\"+Inf\"}} {}",
-                histogram.count
-            );
-            let _ = writeln!(out, "{name}_sum{{carrier=\"{carrier}\"}} {}", histogram.sum);
-            let _ = writeln!(
-                out,
-                "{name}_count{{carrier=\"{carrier}\"}} {}",
-                histogram.count
-            );
-        }
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
         out
     }
 }
@@ -207,7 +232,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_and_the_histogram_render_in_prometheus_text_format() {
+    fn counters_and_the_histogram_render_in_the_openmetrics_text_format() {
         let metrics = Metrics::default();
         metrics.request(Some("inpost"), 200);
         metrics.request(Some("inpost"), 200);
@@ -215,33 +240,16 @@ mod tests {
         metrics.rate_limited(LimitScope::ClientIp);
         metrics.upstream_call("di", Duration::from_millis(30));
         let text = metrics.render();
-        assert!(
-            text.contains("trackline_proxy_requests_total{carrier=\"inpost\",status=\"200\"} 2\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("trackline_proxy_cache_hits_total{carrier=\"inpost\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("trackline_proxy_rate_limited_total{scope=\"client_ip\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "trackline_proxy_upstream_latency_seconds_bucket{carrier=\"di\",le=\"0.025\"} 0\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "trackline_proxy_upstream_latency_seconds_bucket{carrier=\"di\",le=\"0.05\"} 1\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("trackline_proxy_upstream_latency_seconds_count{carrier=\"di\"} 1\n"),
-            "{text}"
-        );
+        for line in [
+            "trackline_proxy_requests_total{carrier=\"inpost\",status=\"200\"} 2\n",
+            "trackline_proxy_cache_hits_total{carrier=\"inpost\"} 1\n",
+            "trackline_proxy_rate_limited_total{scope=\"client_ip\"} 1\n",
+            "trackline_proxy_upstream_latency_seconds_bucket{le=\"0.025\",carrier=\"di\"} 0\n",
+            "trackline_proxy_upstream_latency_seconds_bucket{le=\"0.05\",carrier=\"di\"} 1\n",
+            "trackline_proxy_upstream_latency_seconds_count{carrier=\"di\"} 1\n",
+            "# EOF\n",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 }

@@ -6,7 +6,6 @@ pub mod access;
 pub mod admin;
 pub mod cache;
 pub mod client_ip;
-pub mod coalesce;
 pub mod config;
 pub mod cors;
 pub mod keys;
@@ -19,7 +18,7 @@ pub mod store;
 pub mod upstream;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,7 +38,7 @@ pub use config::{Carrier, ConfigError, ProxyConfig};
 use keys::KEY_HEADER;
 use metrics::{LimitScope, Metrics};
 use problem::{Problem, ProblemKind};
-use rate_limit::RateLimiter;
+use rate_limit::{ClientKey, Limit, RateLimiter};
 use routes::{ProxyRoute, UpstreamTarget};
 use signed::LINK_HEADER;
 use store::{KeyOwner, SqliteStore, Store};
@@ -111,8 +110,8 @@ struct ProxyState {
     client: reqwest::Client,
     carriers: BTreeMap<Carrier, CarrierUpstream>,
     store: Arc<dyn Store>,
-    per_ip: RateLimiter<IpAddr>,
-    per_key: RateLimiter<String>,
+    per_ip: Arc<RateLimiter<ClientKey>>,
+    per_key: Arc<RateLimiter<String>>,
     in_flight: Semaphore,
     metrics: Metrics,
 }
@@ -130,7 +129,7 @@ pub fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
     Ok(store)
 }
 
-/// The proxy's routes (`/carriers/...`, `/admin/v1/...`, `/healthz`, `/metrics`), without a
+/// The proxy's routes (`/carriers/...`, `/admin/v1/...`, `/healthz`, `/readyz`, `/metrics`), without a
 /// fallback so that the demo can merge them into its own router.
 pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
     let store = open_store(&config)?;
@@ -155,15 +154,26 @@ pub fn try_app_with_store(
     let carriers = config
         .carriers
         .values()
-        .map(|carrier| (carrier.carrier, CarrierUpstream::new(carrier.clone())))
+        .map(|carrier| {
+            (
+                carrier.carrier,
+                CarrierUpstream::new(carrier.clone(), config.total_timeout),
+            )
+        })
         .collect();
     let admin = admin::router(admin::AdminState {
         store: Arc::clone(&store),
         token: config.admin_token.clone(),
     });
     let state = Arc::new(ProxyState {
-        per_ip: RateLimiter::new(config.per_ip_per_minute, config.per_ip_burst),
-        per_key: RateLimiter::new(config.per_key_per_minute, config.per_key_burst),
+        per_ip: Arc::new(RateLimiter::new(
+            config.per_ip_per_minute,
+            config.per_ip_burst,
+        )),
+        per_key: Arc::new(RateLimiter::new(
+            config.per_key_per_minute,
+            config.per_key_burst,
+        )),
         in_flight: Semaphore::new(config.max_concurrent_requests),
         metrics: Metrics::default(),
         client,
@@ -171,10 +181,13 @@ pub fn try_app_with_store(
         store,
         config,
     });
+    rate_limit::forget_idle_periodically(&state.per_ip);
+    rate_limit::forget_idle_periodically(&state.per_key);
     let mut router = Router::new()
         .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
         .route(SHIPMENTS_ROUTE, any(handle))
-        .route("/healthz", get(healthz));
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
     if state.config.expose_metrics {
         router = router.route("/metrics", get(render_metrics));
     }
@@ -367,11 +380,48 @@ async fn healthz() -> Response {
     response
 }
 
+/// Readiness: whether this replica can decide access, i.e. its access database is readable.
+/// A load balancer sends requests only to ready replicas; liveness is `/healthz`.
+async fn readyz(State(state): State<Arc<ProxyState>>) -> Response {
+    let store = Arc::clone(&state.store);
+    let database = match tokio::task::spawn_blocking(move || store.marker("readiness")).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    let (status, body) = match database {
+        Ok(()) => (
+            StatusCode::OK,
+            serde_json::json!({ "status": "ready", "checks": { "access_database": "ok" } }),
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "not ready: the access database cannot be read");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({
+                    "status": "not-ready",
+                    "checks": { "access_database": "unreadable" },
+                }),
+            )
+        }
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 async fn render_metrics(State(state): State<Arc<ProxyState>>) -> Response {
+    for (carrier, upstream) in &state.carriers {
+        state
+            .metrics
+            .upstream_loading(carrier.as_str(), upstream.loading());
+    }
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            HeaderValue::from_static(metrics::CONTENT_TYPE),
         )],
         state.metrics.render(),
     )
@@ -394,14 +444,23 @@ async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Respo
     let decision = match cors::decide(&state.config, &request.headers) {
         Ok(decision) => decision,
         Err(problem) => {
-            return finish(
-                &state,
-                &request,
-                None,
-                None,
-                problem.into_response(),
-                started,
-            )
+            // A site that is not set up must be able to say so: the preflight passes and the
+            // request itself gets the problem with CORS headers, never an unreadable 403.
+            let origin = cors::refused_origin(&request.headers);
+            let response = match &origin {
+                Some(origin) if request.method == Method::OPTIONS => {
+                    let decision = cors::OriginDecision {
+                        allow_origin: Some(origin.clone()),
+                    };
+                    cors::preflight(&state.config, &decision, &request.headers)
+                }
+                _ => {
+                    let mut response = problem.into_response();
+                    cors::decorate(&mut response, origin.as_ref());
+                    response
+                }
+            };
+            return finish(&state, &request, None, None, response, started);
         }
     };
     let allow_origin = decision.allow_origin.clone();
@@ -443,8 +502,9 @@ async fn answer(
             .retry_after(std::time::Duration::from_secs(1)),
         );
     };
-    if let Some(ip) = client_ip::client_ip(request, &state.config.trusted_proxies) {
-        if let Err(wait) = state.per_ip.check(&ip, Instant::now()) {
+    let requester = client_ip::client_ip(request, &state.config.trusted_proxies).map(ClientKey::of);
+    if let Some(requester) = requester {
+        if let Err(wait) = state.per_ip.check(&requester) {
             state.metrics.rate_limited(LimitScope::ClientIp);
             return refuse(
                 Problem::new(
@@ -483,7 +543,7 @@ async fn answer(
         None => None,
     };
     if let Some(owner) = &key_owner {
-        if let Err(wait) = state.per_key.check(&owner.key, Instant::now()) {
+        if let Err(wait) = state.per_key.check(&owner.key) {
             state.metrics.rate_limited(LimitScope::AccessKey);
             return refuse(
                 Problem::new(
@@ -554,6 +614,7 @@ async fn answer(
             &state.client,
             state.config.max_response_bytes,
             &target,
+            requester,
             &state.metrics,
         )
         .await;

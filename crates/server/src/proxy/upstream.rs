@@ -15,18 +15,21 @@ use trackline_core::carrier::{
 };
 use trackline_core::model::TrackingError;
 
-use super::cache::{ResponseCache, UpstreamAnswer};
-use super::coalesce::Coalescer;
+use super::cache::{AnswerCache, Loaded, ResponseCache, UpstreamAnswer};
 use super::config::{CarrierConfig, Credentials, Secret};
 use super::metrics::{LimitScope, Metrics};
 use super::problem::{Problem, ProblemKind};
-use super::rate_limit::RateLimiter;
+use super::rate_limit::{ClientKey, Limit, RateLimiter};
 use super::routes::UpstreamTarget;
 
 /// How long to stay away from a carrier that said 429 without a usable `Retry-After`.
 const DEFAULT_BACKOFF: Duration = Duration::from_secs(30);
 /// A carrier asking for more than this is capped: the widget should not stall for hours.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// After a failed Di login the next one waits this long, doubling per failure up to
+/// [`MAX_LOGIN_BACKOFF`]: a wrong password must not cost a login per request.
+const FIRST_LOGIN_BACKOFF: Duration = Duration::from_secs(5);
+const MAX_LOGIN_BACKOFF: Duration = Duration::from_secs(300);
 
 /// How an answer was obtained, for the `X-Trackline-Cache` header, metrics and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,31 +55,66 @@ struct DiToken {
     refresh_after: Instant,
 }
 
+/// A failed Di login, remembered so that the next attempt waits.
+struct LoginFailure {
+    problem: Problem,
+    failures: u32,
+    retry_at: Instant,
+}
+
+/// The proxy's session with Di: its token, or its last failure to get one.
+#[derive(Default)]
+struct DiSession {
+    token: Option<DiToken>,
+    failure: Option<LoginFailure>,
+}
+
+/// Why the proxy stays away from a carrier for a while.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    until: Instant,
+    /// A 503 with `Retry-After` (unavailable) rather than a 429 (rate limited).
+    unavailable: bool,
+}
+
 pub struct CarrierUpstream {
     config: CarrierConfig,
+    /// Answers, and the single-flight loading of identical calls.
     cache: ResponseCache,
-    coalescer: Coalescer<Result<UpstreamAnswer, Problem>>,
     quota: RateLimiter<()>,
-    backoff_until: Mutex<Option<Instant>>,
+    /// Each client's share of `quota`.
+    per_client: std::sync::Arc<RateLimiter<ClientKey>>,
+    backoff_until: Mutex<Option<Backoff>>,
     concurrency: Semaphore,
+    /// The deadline of one whole exchange with the carrier.
+    exchange_timeout: Duration,
     /// One login at a time: concurrent requests wait for it and share the token.
-    di_token: tokio::sync::Mutex<Option<DiToken>>,
+    di_session: tokio::sync::Mutex<DiSession>,
 }
 
 impl CarrierUpstream {
-    pub fn new(config: CarrierConfig) -> Self {
+    /// `exchange_timeout` bounds a whole exchange (a Di login, the fetch, a new login and the
+    /// fetch again), not each call of it.
+    pub fn new(config: CarrierConfig, exchange_timeout: Duration) -> Self {
         // A spike may spend a tenth of a minute's allowance at once (at least a handful of
         // calls, never more than the whole allowance).
         let burst = (config.requests_per_minute / 10)
             .max(5)
             .min(config.requests_per_minute);
+        let share = |figure: u32| ((f64::from(figure) * config.client_share).ceil() as u32).max(1);
+        let per_client = std::sync::Arc::new(RateLimiter::new(
+            share(config.requests_per_minute),
+            share(burst),
+        ));
+        super::rate_limit::forget_idle_periodically(&per_client);
         CarrierUpstream {
             cache: ResponseCache::new(config.cache_ttl, config.cache_max_bytes),
-            coalescer: Coalescer::default(),
             quota: RateLimiter::new(config.requests_per_minute, burst),
+            per_client,
             backoff_until: Mutex::new(None),
             concurrency: Semaphore::new(config.max_concurrent_requests),
-            di_token: tokio::sync::Mutex::new(None),
+            di_session: tokio::sync::Mutex::new(DiSession::default()),
+            exchange_timeout,
             config,
         }
     }
@@ -89,62 +127,100 @@ impl CarrierUpstream {
         self.config.carrier.as_str()
     }
 
-    /// Answers from the cache, or makes (or joins) the upstream call.
+    /// Answers from the cache, or makes (or joins) the upstream call. `requester` is the client
+    /// asking (unknown only for a router served without connection info); a client may spend at
+    /// most its share of the carrier's budget.
     pub async fn fetch(
         &self,
         client: &reqwest::Client,
         max_response_bytes: usize,
         target: &UpstreamTarget,
+        requester: Option<ClientKey>,
         metrics: &Metrics,
     ) -> (Result<UpstreamAnswer, Problem>, Source) {
         let key = target.path_and_query.as_str();
-        if let Some(answer) = self.cache.get(key, Instant::now()) {
+        if let Some(answer) = self.cache.get(key).await {
             metrics.cache_hit(self.carrier());
             return (Ok(answer), Source::Cache);
         }
-        if let Some(wait) = self.backoff_remaining(Instant::now()) {
+        if let Some((wait, unavailable)) = self.backoff_remaining(Instant::now()) {
             metrics.rate_limited(LimitScope::CarrierBackoff);
-            return (Err(self.rate_limited(wait)), Source::Upstream);
+            let problem = if unavailable {
+                Problem::new(
+                    ProblemKind::UpstreamUnavailable,
+                    format!("{} is temporarily unavailable", self.carrier()),
+                )
+                .for_carrier(self.carrier())
+                .retry_after(wait)
+            } else {
+                self.rate_limited(wait)
+            };
+            return (Err(problem), Source::Upstream);
         }
-        let mut ran_here = false;
-        let result = self
-            .coalescer
-            .run(key, || {
-                ran_here = true;
-                self.call_and_cache(client, max_response_bytes, target, metrics)
-            })
+        if let Some(requester) = requester {
+            if let Err(wait) = self.per_client.check(&requester) {
+                metrics.rate_limited(LimitScope::ClientShare);
+                let problem = Problem::new(
+                    ProblemKind::RateLimited,
+                    format!(
+                        "this address has used its share of the proxy's budget for {}",
+                        self.carrier()
+                    ),
+                )
+                .for_carrier(self.carrier())
+                .retry_after(wait);
+                return (Err(problem), Source::Upstream);
+            }
+        }
+        let (result, loaded) = self
+            .cache
+            .get_or_load(
+                key,
+                self.call_counted(client, max_response_bytes, target, metrics),
+            )
             .await;
-        let source = if ran_here {
-            Source::Upstream
-        } else {
-            metrics.coalesced(self.carrier());
-            Source::Coalesced
+        let source = match loaded {
+            Loaded::Here => Source::Upstream,
+            Loaded::Shared => {
+                metrics.coalesced(self.carrier());
+                Source::Coalesced
+            }
         };
         (result, source)
+    }
+
+    /// Upstream calls running now (each shared by all identical requests).
+    pub fn loading(&self) -> usize {
+        self.cache.loading()
     }
 
     fn rate_limited(&self, wait: Duration) -> Problem {
         rate_limited(self.carrier(), wait)
     }
 
-    fn backoff_remaining(&self, now: Instant) -> Option<Duration> {
-        let until = *self
+    /// How long the proxy still stays away, and whether because the carrier is unavailable.
+    fn backoff_remaining(&self, now: Instant) -> Option<(Duration, bool)> {
+        let backoff = *self
             .backoff_until
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        until
-            .and_then(|until| until.checked_duration_since(now))
+        let backoff = backoff?;
+        backoff
+            .until
+            .checked_duration_since(now)
             .filter(|wait| !wait.is_zero())
+            .map(|wait| (wait, backoff.unavailable))
     }
 
-    async fn call_and_cache(
+    /// One upstream call within the carrier's budget and concurrency, its failure counted.
+    async fn call_counted(
         &self,
         client: &reqwest::Client,
         max_response_bytes: usize,
         target: &UpstreamTarget,
         metrics: &Metrics,
     ) -> Result<UpstreamAnswer, Problem> {
-        if let Err(wait) = self.quota.check(&(), Instant::now()) {
+        if let Err(wait) = self.quota.check(&()) {
             metrics.rate_limited(LimitScope::CarrierQuota);
             return Err(Problem::new(
                 ProblemKind::RateLimited,
@@ -165,22 +241,29 @@ impl CarrierUpstream {
             .for_carrier(self.carrier())
             .retry_after(Duration::from_secs(1)));
         };
-        let result = self.call(client, max_response_bytes, target, metrics).await;
-        match &result {
-            Ok(answer) => {
-                self.cache
-                    .put(&target.path_and_query, answer, Instant::now());
-            }
-            Err(problem) => {
-                metrics.upstream_error(self.carrier(), problem.kind.slug());
-                tracing::warn!(
-                    carrier = self.carrier(),
-                    path = %target.masked,
-                    problem = problem.kind.slug(),
-                    detail = %problem.detail,
-                    "upstream call failed"
-                );
-            }
+        // One deadline covers the whole exchange (for Di: login, fetch, a new login, fetch),
+        // so that the widget hears from the proxy before its own timeout.
+        let result = tokio::time::timeout(
+            self.exchange_timeout,
+            self.call(client, max_response_bytes, target, metrics),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(Problem::new(
+                ProblemKind::UpstreamTimeout,
+                format!("{} did not answer in time", self.carrier()),
+            )
+            .for_carrier(self.carrier()))
+        });
+        if let Err(problem) = &result {
+            metrics.upstream_error(self.carrier(), problem.kind.slug());
+            tracing::warn!(
+                carrier = self.carrier(),
+                path = %target.masked,
+                problem = problem.kind.slug(),
+                detail = %problem.detail,
+                "upstream call failed"
+            );
         }
         result
     }
@@ -247,7 +330,10 @@ impl CarrierUpstream {
                 *self
                     .backoff_until
                     .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now() + wait);
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Backoff {
+                    until: Instant::now() + wait,
+                    unavailable: status == StatusCode::SERVICE_UNAVAILABLE,
+                });
             }
             return read.answer;
         }
@@ -279,6 +365,60 @@ impl CarrierUpstream {
         rejected: Option<&Secret>,
         metrics: &Metrics,
     ) -> Result<Secret, Problem> {
+        let mut session = self.di_session.lock().await;
+        if let Some(current) = session.token.as_ref() {
+            let replaced = rejected.is_some_and(|rejected| rejected != &current.token);
+            if (rejected.is_none() || replaced) && current.refresh_after > Instant::now() {
+                return Ok(current.token.clone());
+            }
+        }
+        session.token = None;
+        // A login that failed a moment ago fails again: say so without asking Di.
+        if let Some(failure) = &session.failure {
+            if let Some(wait) = failure.retry_at.checked_duration_since(Instant::now()) {
+                if !wait.is_zero() {
+                    return Err(failure.problem.clone().retry_after(wait));
+                }
+            }
+        }
+        let result = self.log_in(client, metrics).await;
+        match result {
+            Ok(token) => {
+                session.failure = None;
+                let token_value = token.token.clone();
+                session.token = Some(token);
+                Ok(token_value)
+            }
+            Err(problem) => {
+                let failures = session
+                    .failure
+                    .as_ref()
+                    .map_or(1, |failure| failure.failures.saturating_add(1));
+                let wait = FIRST_LOGIN_BACKOFF
+                    .saturating_mul(1 << (failures - 1).min(16))
+                    .min(MAX_LOGIN_BACKOFF);
+                tracing::warn!(
+                    carrier = self.carrier(),
+                    failures,
+                    wait_secs = wait.as_secs(),
+                    "the Di login failed; the next attempt waits"
+                );
+                session.failure = Some(LoginFailure {
+                    problem: problem.clone(),
+                    failures,
+                    retry_at: Instant::now() + wait,
+                });
+                Err(problem.retry_after(wait))
+            }
+        }
+    }
+
+    /// One login to Di.
+    async fn log_in(
+        &self,
+        client: &reqwest::Client,
+        metrics: &Metrics,
+    ) -> Result<DiToken, Problem> {
         let Credentials::DiLogin {
             username,
             password,
@@ -287,14 +427,6 @@ impl CarrierUpstream {
         else {
             unreachable!("only Di logs in");
         };
-        let mut slot = self.di_token.lock().await;
-        if let Some(current) = slot.as_ref() {
-            let replaced = rejected.is_some_and(|rejected| rejected != &current.token);
-            if (rejected.is_none() || replaced) && current.refresh_after > Instant::now() {
-                return Ok(current.token.clone());
-            }
-        }
-        *slot = None;
         metrics.di_login();
         let carrier = self.carrier();
         let login =
@@ -332,12 +464,10 @@ impl CarrierUpstream {
         // that expires on the way.
         let lifetime = Duration::from_secs(u64::from(*token_minutes) * 60);
         let margin = Duration::from_secs(60).min(lifetime / 10);
-        let token = Secret::new(answer.bearer());
-        *slot = Some(DiToken {
-            token: token.clone(),
+        Ok(DiToken {
+            token: Secret::new(answer.bearer()),
             refresh_after: Instant::now() + lifetime - margin,
-        });
-        Ok(token)
+        })
     }
 }
 
@@ -357,7 +487,7 @@ pub struct UpstreamCall<'a> {
 pub struct Interpretation {
     /// What the widget gets: the carrier's answer passed on, or a problem.
     pub answer: Result<UpstreamAnswer, Problem>,
-    /// How long to stay away from the carrier, after a 429.
+    /// How long to stay away from the carrier, after a 429 or a 503 with `Retry-After`.
     pub backoff: Option<Duration>,
 }
 
@@ -461,12 +591,17 @@ pub fn interpret(
                 503 => format!("{carrier} is temporarily unavailable"),
                 _ => format!("{carrier} answered with status {status}"),
             };
-            // The carrier's own estimate of when it is back is worth passing on to the widget.
+            // The carrier's own estimate of when it is back is worth passing on to the widget,
+            // and a 503 that gives one is waited out like a 429.
             let unavailable = problem(kind, detail);
-            done(Err(match wait {
-                Some(wait) => unavailable.retry_after(wait.min(MAX_BACKOFF)),
-                None => unavailable,
-            }))
+            let wait = wait.map(|wait| wait.clamp(Duration::from_secs(1), MAX_BACKOFF));
+            Interpretation {
+                answer: Err(match wait {
+                    Some(wait) => unavailable.retry_after(wait),
+                    None => unavailable,
+                }),
+                backoff: wait.filter(|_| status == 503),
+            }
         }
         AnswerState::InvalidReference => done(Err(problem(
             kind_of_state(state),
