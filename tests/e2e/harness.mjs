@@ -79,7 +79,12 @@ export async function newPage(browser, options = {}) {
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error.message));
   page.on("console", (message) => {
-    if (message.type() === "error") page.errors.push(message.text());
+    // Chromium logs every non-2xx fetch as "Failed to load resource". The widget asks every
+    // carrier that may know a number, and with Di and TrackOnline protected by default those
+    // that do not hold it answer 401 or 404, which the widget handles: that log is no error.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      page.errors.push(message.text());
+    }
   });
   return page;
 }
