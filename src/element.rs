@@ -152,7 +152,7 @@ pub fn mount(element: HtmlElement, attributes: Attributes) {
     let _ = root.append_child(&style);
     let _ = root.append_child(&container);
 
-    let page_url = window().location().href().unwrap_or_default();
+    let page_url = crate::options::read_page_url();
     let host = send_wrapper::SendWrapper::new(element.clone());
     let root_owner = Owner::new_root(None);
     // The options' signals belong to the widget's root, whoever calls: they go when it goes.

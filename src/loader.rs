@@ -15,7 +15,7 @@ use trackline_core::reference::Reference;
 use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
 use web_sys::{AbortController, AbortSignal};
 
-use crate::fetch::{self, Cancel, Network, Outcome, ProxyEndpoint};
+use crate::fetch::{self, Cancel, Credentials, Network, Outcome, ProxyEndpoint};
 use crate::options::Resolved;
 use crate::states::{carrier_page, wait, LoadState};
 
@@ -33,7 +33,8 @@ pub struct FetchInputs {
     pub references: Vec<Reference>,
     /// The carrier named by the attribute or the link.
     pub carrier: Option<Carrier>,
-    pub access_key: Option<String>,
+    /// The key and the signed link sent with every carrier request.
+    pub credentials: Credentials,
     pub di_locale: DiLocale,
 }
 
@@ -43,7 +44,10 @@ impl FetchInputs {
             proxy: resolved.proxy.clone(),
             references: resolved.references.clone(),
             carrier: resolved.carrier,
-            access_key: resolved.access_key.clone(),
+            credentials: Credentials {
+                access_key: resolved.access_key.clone(),
+                link: resolved.link.clone(),
+            },
             di_locale: DiLocale::for_language(resolved.lang.as_deref()),
         }
     }
@@ -104,10 +108,11 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
                 }
                 continue;
             }
-            Outcome::Misconfigured(_) => 7,
-            Outcome::Offline => 6,
-            Outcome::RateLimited { .. } => 5,
-            Outcome::Transient { .. } => 4,
+            Outcome::Misconfigured(_) => 8,
+            Outcome::Offline => 7,
+            Outcome::RateLimited { .. } => 6,
+            Outcome::Transient { .. } => 5,
+            Outcome::Denied(_) => 4,
             Outcome::Malformed(_) => 3,
             Outcome::NotFound => 2,
             Outcome::Invalid(_) => 1,
@@ -148,7 +153,17 @@ pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loa
             number: number.clone(),
             state: state.read_only(),
         });
-        if requests.is_empty() {
+        // A partner reference whose partner the widget does not know yet: the proxy says which
+        // carrier tracks it, first thing in the loader.
+        let partner = match reference {
+            Reference::PartnerReference { partner_id, .. }
+                if requests.is_empty() && inputs.proxy.is_trackline_proxy() =>
+            {
+                Some(partner_id.trim().to_owned())
+            }
+            _ => None,
+        };
+        if requests.is_empty() && partner.is_none() {
             // No configured carrier can answer this kind of reference: no request is made.
             state.set(LoadState::Invalid);
             continue;
@@ -160,7 +175,10 @@ pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loa
         stops.push((cancel.clone(), stop.clone()));
         let job = Job {
             endpoint: inputs.proxy.clone(),
-            requests,
+            requests: std::cell::RefCell::new(requests),
+            partner,
+            reference: reference.clone(),
+            config: config.clone(),
             number,
             carrier_fixed: inputs.carrier.is_some()
                 || matches!(
@@ -170,7 +188,7 @@ pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loa
                         ..
                     }
                 ),
-            access_key: inputs.access_key.clone(),
+            credentials: inputs.credentials.clone(),
             refresh_secs,
             state,
             cancel,
@@ -194,11 +212,15 @@ pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loa
 /// Everything one reference's loader needs.
 struct Job {
     endpoint: ProxyEndpoint,
-    requests: Vec<PlannedRequest>,
+    requests: std::cell::RefCell<Vec<PlannedRequest>>,
+    /// The partner whose carrier the proxy has to name before anything can be asked.
+    partner: Option<String>,
+    reference: Reference,
+    config: RoutingConfig,
     number: String,
     /// The carrier was named (attribute, link or the consumer's choice): no picking.
     carrier_fixed: bool,
-    access_key: Option<String>,
+    credentials: Credentials,
     refresh_secs: Signal<Option<u32>>,
     state: RwSignal<LoadState>,
     cancel: Cancel,
@@ -220,11 +242,12 @@ impl Job {
     }
 
     async fn ask_all(&self) -> Outcome {
-        let asks = self.requests.iter().map(|planned| {
+        let requests = self.requests.borrow().clone();
+        let asks = requests.iter().map(|planned| {
             fetch::ask(
                 &self.endpoint,
                 planned,
-                self.access_key.as_deref(),
+                &self.credentials,
                 &self.cancel,
                 &self.network,
             )
@@ -244,6 +267,34 @@ impl Job {
         true
     }
 
+    /// Learns the partner's carrier from the proxy and plans the requests, once. False when no
+    /// carrier tracks the partner's numbers.
+    async fn route_partner(&self) -> Result<bool, Outcome> {
+        let Some(partner_id) = &self.partner else {
+            return Ok(true);
+        };
+        if !self.requests.borrow().is_empty() {
+            return Ok(true);
+        }
+        let carrier = fetch::partner_carrier(
+            &self.endpoint,
+            partner_id,
+            &self.credentials,
+            &self.cancel,
+            &self.network,
+        )
+        .await?;
+        let Some(carrier) = carrier else {
+            return Ok(false);
+        };
+        let mut config = self.config.clone();
+        config.partners.insert(partner_id.clone(), carrier);
+        let requests = plan(std::slice::from_ref(&self.reference), &config);
+        let planned = !requests.is_empty();
+        *self.requests.borrow_mut() = requests;
+        Ok(planned)
+    }
+
     async fn run(self) {
         let mut attempt = 0;
         loop {
@@ -255,7 +306,12 @@ impl Job {
                 wait::online(&self.stop).await;
                 continue;
             }
-            match self.ask_all().await {
+            let outcome = match self.route_partner().await {
+                Ok(true) => self.ask_all().await,
+                Ok(false) => Outcome::NotFound,
+                Err(outcome) => outcome,
+            };
+            match outcome {
                 Outcome::Cancelled => return,
                 _ if self.stopped() => return,
                 Outcome::Found(shipments) => {
@@ -270,6 +326,7 @@ impl Job {
                 Outcome::NotFound => {
                     let fallback = self
                         .requests
+                        .borrow()
                         .iter()
                         .find_map(|planned| carrier_page(planned.carrier, &self.number));
                     self.show(LoadState::NotFound { fallback });
@@ -323,6 +380,10 @@ impl Job {
                     {
                         return;
                     }
+                }
+                Outcome::Denied(denial) => {
+                    self.show(LoadState::Denied(denial));
+                    return;
                 }
                 Outcome::Misconfigured(cause) => {
                     // The consumer cannot fix this; the merchant reads the console.

@@ -88,11 +88,15 @@ pub struct WidgetOptions {
     pub typed: RwSignal<Option<String>>,
     /// Bumped by `refresh()`: asks the carriers again.
     pub reload: RwSignal<u32>,
+    /// The page's link as it arrived (its query without `id`): what the shop signed. A carrier
+    /// choice written into the address bar later is no part of it.
+    pub arrived_link: Option<StoredValue<String>>,
 }
 
 impl WidgetOptions {
     pub fn new(attributes: Attributes, page_url: String) -> Self {
         Self {
+            arrived_link: link_query(&page_url).map(StoredValue::new),
             attributes: RwSignal::new(attributes),
             page_url: RwSignal::new(page_url),
             typed: RwSignal::new(None),
@@ -102,11 +106,18 @@ impl WidgetOptions {
 
     /// Resolves the options now (tracks every signal it reads).
     pub fn resolve(&self) -> Resolved {
-        resolve(
+        let mut resolved = resolve(
             &self.attributes.get(),
             &self.page_url.get(),
             self.typed.get().as_deref(),
-        )
+        );
+        if resolved.link.is_some() {
+            resolved.link = self
+                .arrived_link
+                .and_then(|link| link.try_get_value())
+                .or(resolved.link);
+        }
+        resolved
     }
 }
 
@@ -143,6 +154,9 @@ pub struct Resolved {
     pub carrier: Option<Carrier>,
     /// The link's `id`: sent to the merchant's proxy as `X-Trackline-Key`, never elsewhere.
     pub access_key: Option<String>,
+    /// The page's query without `id`, when the references come from the page's link: the
+    /// proxy checks its signature (`X-Trackline-Link`).
+    pub link: Option<String>,
     /// A language tag for the texts (`Locale`-ready): attribute, then the link's `lang`.
     pub lang: Option<String>,
     /// `None`: no automatic refresh.
@@ -257,6 +271,10 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         input,
         carrier,
         access_key: link.access_key.as_ref().map(|key| key.expose().to_owned()),
+        link: match source {
+            Source::PageUrl => link_query(page_url).filter(|query| is_signed(query)),
+            _ => None,
+        },
         lang: non_blank(attributes.lang.as_ref()).or_else(|| link.language.clone()),
         refresh_secs: parse_refresh(attributes.refresh.as_deref()),
         theme: match attributes.theme.as_deref().map(str::trim) {
@@ -266,6 +284,80 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         },
         tiles: non_blank(attributes.tiles.as_ref()),
     }
+}
+
+/// The query of `page_url` without its `id` parameter (the key travels in its own header and is
+/// no part of what a link signs), as the page has it; `None` when nothing is left.
+pub fn link_query(page_url: &str) -> Option<String> {
+    let without_fragment = page_url.split('#').next().unwrap_or_default();
+    let (_, query) = without_fragment.split_once('?')?;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| pair.split('=').next() != Some("id"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("&"))
+}
+
+/// Where the tab keeps the access key once it has left the address bar.
+pub const SESSION_KEY_ITEM: &str = "trackline.access-key";
+
+/// The page's URL as the widget reads it, and the access key out of the address bar.
+///
+/// A link's `id` is a personal key: left in the address bar it would be copied with the URL,
+/// kept in the history and sent on in `Referer`. The first widget that reads it removes it from
+/// the visible URL (`history.replaceState`) and keeps it in `sessionStorage`, so that a reload
+/// of the tab (and every other widget of the page) still has it. The URL returned carries the
+/// key for [`resolve`]; it is never written back to the address bar.
+pub fn read_page_url() -> String {
+    let Some(window) = web_sys::window() else {
+        return String::new();
+    };
+    let href = window.location().href().unwrap_or_default();
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return href;
+    };
+    let storage = window.session_storage().ok().flatten();
+    let params = url.search_params();
+    if let Some(key) = params.get("id").filter(|key| !key.trim().is_empty()) {
+        if let Some(storage) = &storage {
+            let _ = storage.set_item(SESSION_KEY_ITEM, &key);
+        }
+        params.delete("id");
+        if let Ok(history) = window.history() {
+            let _ =
+                history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+        }
+        return href;
+    }
+    let stored = storage.and_then(|storage| storage.get_item(SESSION_KEY_ITEM).ok().flatten());
+    match stored {
+        Some(key) => {
+            params.append("id", &key);
+            url.href()
+        }
+        None => href,
+    }
+}
+
+/// `page_url` as the address bar may show it: without the access key.
+pub fn without_key(page_url: &str) -> String {
+    match web_sys::Url::new(page_url) {
+        Ok(url) => {
+            url.search_params().delete("id");
+            url.href()
+        }
+        Err(_) => page_url.to_owned(),
+    }
+}
+
+/// Whether a link query carries a signature (`sig`) or an expiry (`exp`): only then is it sent
+/// as a signed link. A plain link (`?sscc=…`, with or without a key) is none: the proxy answers
+/// it by the key's scope, or asks for the e-mail's link.
+fn is_signed(query: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| matches!(pair.split('=').next(), Some("sig" | "exp")))
 }
 
 /// Whether a page URL has any query or fragment for core to complain about: a bare shop page
@@ -412,6 +504,40 @@ mod tests {
         assert_eq!(resolved.source, Source::Nothing);
         assert!(resolved.problem.is_none());
         assert!(resolved.references.is_empty());
+    }
+
+    #[test]
+    fn the_signed_link_is_the_page_query_without_the_key() {
+        let url = "https://shop.example/track?sscc=370724760010119754&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345&exp=4102444800&sig=ab12#top";
+        assert_eq!(
+            link_query(url).as_deref(),
+            Some("sscc=370724760010119754&exp=4102444800&sig=ab12")
+        );
+        assert_eq!(link_query("https://shop.example/track?id=AbCd"), None);
+        assert_eq!(link_query("https://shop.example/track"), None);
+        let resolved = resolve(&Attributes::default(), url, None);
+        assert_eq!(
+            resolved.link.as_deref(),
+            Some("sscc=370724760010119754&exp=4102444800&sig=ab12")
+        );
+        // A plain link is no signed link.
+        let plain = resolve(
+            &Attributes::default(),
+            "https://shop.example/track?sscc=370724760010119754&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+            None,
+        );
+        assert_eq!(plain.link, None);
+        assert_eq!(
+            plain.access_key.as_deref(),
+            Some("AbCdEfGhIjKlMnOpQrStUvWxYz012345")
+        );
+        // A typed number is no part of the page's link: no link goes with it.
+        let typed = resolve(
+            &Attributes::default(),
+            url,
+            Some("520000011395200025009871"),
+        );
+        assert_eq!(typed.link, None);
     }
 
     #[test]

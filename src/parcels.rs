@@ -107,7 +107,9 @@ fn remember_carrier(options: WidgetOptions, carrier: Carrier) {
     url.search_params().set("carrier", carrier.as_str());
     let href = url.href();
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href));
+        // The access key stays out of the address bar.
+        let visible = crate::options::without_key(&href);
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&visible));
     }
     options.page_url.set(href);
 }

@@ -172,6 +172,7 @@ mod flow {
     struct Seen {
         urls: Vec<String>,
         keys: Vec<Option<String>>,
+        links: Vec<Option<String>>,
         signals: Vec<web_sys::AbortSignal>,
     }
 
@@ -184,6 +185,7 @@ mod flow {
             let count = record.borrow().urls.len();
             record.borrow_mut().urls.push(request.url.clone());
             record.borrow_mut().keys.push(request.access_key.clone());
+            record.borrow_mut().links.push(request.link.clone());
             let reply = answer(&request.url, count);
             let signal = request.signal.clone();
             record.borrow_mut().signals.push(signal.clone());
@@ -756,6 +758,119 @@ mod flow {
             seen.borrow().keys,
             vec![Some("AbCdEfGhIjKlMnOpQrStUvWxYz012345".to_owned())]
         );
+        element.remove();
+
+        // The key has left the address bar, and the tab still has it: a widget mounted later
+        // (or after a reload) sends it.
+        let href = window().location().href().unwrap();
+        assert!(!href.contains("id="), "{href}");
+        assert!(href.contains(&format!("tracking={INPOST}")), "{href}");
+        let storage = window().session_storage().unwrap().unwrap();
+        assert_eq!(
+            storage
+                .get_item(trackline_widget::options::SESSION_KEY_ITEM)
+                .unwrap()
+                .as_deref(),
+            Some("AbCdEfGhIjKlMnOpQrStUvWxYz012345")
+        );
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let element = widget(&network, &[]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            seen.borrow().keys,
+            vec![Some("AbCdEfGhIjKlMnOpQrStUvWxYz012345".to_owned())]
+        );
+        assert!(!window().location().href().unwrap().contains("id="));
+        element.remove();
+        storage
+            .remove_item(trackline_widget::options::SESSION_KEY_ITEM)
+            .unwrap();
+        set_page_query("");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_signed_link_goes_to_the_proxy_without_the_key_and_refusals_have_their_own_states()
+    {
+        set_page_query(&format!(
+            "?tracking={INPOST}&carrier=inpost&id=AbCdEfGhIjKlMnOpQrStUvWxYz012345&exp=4102444800&sig=00ff"
+        ));
+        let (seen, network) = stub(|_, _| found_inpost(INPOST, "in_transit"));
+        let element = widget(&network, &[]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            seen.borrow().links,
+            vec![Some(format!(
+                "tracking={INPOST}&carrier=inpost&exp=4102444800&sig=00ff"
+            ))]
+        );
+        element.remove();
+
+        for (status, kind, state, words) in [
+            (
+                403,
+                "link-expired",
+                "state-link-expired",
+                "ask the shop for a new one",
+            ),
+            (403, "link-invalid", "state-link-invalid", "not valid"),
+            (401, "unauthorized", "state-key-refused", "no longer valid"),
+        ] {
+            let (_seen, network) = stub(move |_, _| problem(status, kind, ""));
+            let element = widget(&network, &[]);
+            let shown = wait_for(&element, &format!("[data-testid={state}]"), 3_000).await;
+            assert!(
+                shown.text_content().unwrap().contains(words),
+                "{kind}: {:?}",
+                shown.text_content()
+            );
+            element.remove();
+        }
+        set_page_query("");
+
+        // A typed number of a protected carrier: no link goes with it, and the answer says where
+        // to look instead of "not found".
+        let (seen, network) = stub(|_, _| problem(401, "signature-required", ""));
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
+        let shown = wait_for(&element, "[data-testid=state-signature-required]", 3_000).await;
+        assert!(shown
+            .text_content()
+            .unwrap()
+            .contains("Open the link from your e-mail"));
+        assert_eq!(seen.borrow().links, vec![None]);
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_partner_link_asks_the_proxy_for_the_partners_carrier_then_the_carrier() {
+        set_page_query(&format!("?vp=4711&vpref={INPOST}"));
+        let (seen, network) = stub(|url, _| {
+            if url.ends_with("/carriers/by-partner/4711") {
+                Reply::Answer(
+                    200,
+                    "application/json",
+                    r#"{"partner_id":"4711","carrier":"inpost"}"#.into(),
+                )
+            } else {
+                found_inpost(INPOST, "in_transit")
+            }
+        });
+        let element = widget(&network, &[]);
+        wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        let urls = seen.borrow().urls.clone();
+        assert_eq!(urls.len(), 2, "{urls:?}");
+        assert!(urls[0].ends_with("/carriers/by-partner/4711"), "{urls:?}");
+        assert!(
+            urls[1].contains(&format!("/carriers/inpost/v1/tracking/{INPOST}")),
+            "{urls:?}"
+        );
+        element.remove();
+
+        // A partner no carrier is configured for: nothing can be found, and nothing else is asked.
+        set_page_query(&format!("?vp=9999&vpref={INPOST}"));
+        let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
+        let element = widget(&network, &[]);
+        wait_for(&element, "[data-testid=state-not-found]", 3_000).await;
+        assert_eq!(seen.borrow().urls.len(), 1);
         element.remove();
         set_page_query("");
     }

@@ -27,11 +27,41 @@ pub enum Outcome {
         detail: String,
     },
     Offline,
+    /// The proxy refused to show the shipment to this caller: the consumer has to bring a
+    /// (valid, current) link or key.
+    Denied(Denial),
     /// The proxy refused the page (401/403), or the proxy URL points at no proxy (404 that is
     /// no problem document): the merchant has to fix it. The text is for the console.
     Misconfigured(String),
     Malformed(String),
     Cancelled,
+}
+
+/// Why the proxy refused to show a shipment to this caller, from its problem type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// `link-expired`: the signed link's `exp` has passed.
+    LinkExpired,
+    /// `link-invalid`: the link was changed, signed with another secret, or is not signed.
+    LinkInvalid,
+    /// `signature-required`: a protected carrier, and neither a signed link nor a key came
+    /// (a number typed into the form).
+    SignatureRequired,
+    /// `unauthorized`: the access key is unknown or revoked, or the carrier needs a key.
+    KeyRefused,
+}
+
+impl Denial {
+    /// The denial a problem type names, if it names one.
+    pub fn from_problem_name(name: &str) -> Option<Denial> {
+        match name {
+            "link-expired" => Some(Denial::LinkExpired),
+            "link-invalid" => Some(Denial::LinkInvalid),
+            "signature-required" => Some(Denial::SignatureRequired),
+            "unauthorized" => Some(Denial::KeyRefused),
+            _ => None,
+        }
+    }
 }
 
 /// The part of the proxy's RFC 7807 documents the widget reads.
@@ -135,9 +165,12 @@ fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
     let retry_after_secs = problem
         .retry_after_seconds
         .or_else(|| header_seconds(response));
+    if let Some(denial) = Denial::from_problem_name(&name) {
+        return Outcome::Denied(denial);
+    }
     match AnswerState::from_problem_type(&problem.kind) {
         Some(state) => from_state(state, detail, retry_after_secs),
-        // unauthorized, forbidden-origin, method-not-allowed, and types this widget predates.
+        // forbidden-origin, method-not-allowed, and types this widget predates.
         None => Outcome::Misconfigured(format!(
             "the proxy refused the request ({name}, HTTP {}): {detail}",
             response.status

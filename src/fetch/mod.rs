@@ -16,7 +16,7 @@ use trackline_core::model::Carrier;
 use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
-pub use classify::{classify, Outcome};
+pub use classify::{classify, Denial, Outcome};
 pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
@@ -121,6 +121,15 @@ impl ProxyEndpoint {
     }
 }
 
+/// What the page brings to the proxy besides the reference: the access key from the link's
+/// `id` (header `X-Trackline-Key`) and the signed link, the page's query without `id` (header
+/// `X-Trackline-Link`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key: Option<String>,
+    pub link: Option<String>,
+}
+
 /// Cancels every request of one parcel at once: when the element disconnects or the reference
 /// changes. Each request has its own controller, so that its timeout cancels only itself.
 #[derive(Clone, Default)]
@@ -161,17 +170,23 @@ impl Cancel {
 pub async fn ask(
     endpoint: &ProxyEndpoint,
     planned: &PlannedRequest,
-    access_key: Option<&str>,
+    credentials: &Credentials,
     cancel: &Cancel,
     network: &Network,
 ) -> Outcome {
     let Some(url) = endpoint.url(planned) else {
         return Outcome::NotFound;
     };
-    // The key opens the merchant's own proxy; a generic CORS proxy never sees it.
-    let key = access_key.filter(|_| endpoint.is_trackline_proxy());
+    // The key and the signed link open the merchant's own proxy; a generic CORS proxy never
+    // sees them.
+    let none = Credentials::default();
+    let credentials = if endpoint.is_trackline_proxy() {
+        credentials
+    } else {
+        &none
+    };
     let controller = cancel.register();
-    let result = transport::send(&url, key, &controller, network).await;
+    let result = transport::send(&url, credentials, &controller, network).await;
     cancel.release(&controller);
     match result {
         Ok(response) => classify(endpoint, planned, &response),
@@ -185,6 +200,52 @@ pub async fn ask(
             retry_after_secs: None,
             detail,
         },
+    }
+}
+
+/// Which carrier tracks a partner's numbers, as the merchant's proxy routes them
+/// (`GET {base}/carriers/by-partner/{id}`): `Ok(None)` when the proxy knows no carrier for the
+/// partner (the reference then is one nobody can find), `Err` with what to do otherwise.
+pub async fn partner_carrier(
+    endpoint: &ProxyEndpoint,
+    partner_id: &str,
+    credentials: &Credentials,
+    cancel: &Cancel,
+    network: &Network,
+) -> Result<Option<Carrier>, Outcome> {
+    let ProxyEndpoint::Path(base) = endpoint else {
+        // A generic CORS proxy knows no partners.
+        return Ok(None);
+    };
+    let url = format!("{base}/carriers/by-partner/{}", percent_encode(partner_id));
+    let controller = cancel.register();
+    let result = transport::send(&url, credentials, &controller, network).await;
+    cancel.release(&controller);
+    let response = match result {
+        Ok(response) => response,
+        Err(FetchError::Aborted) => return Err(Outcome::Cancelled),
+        Err(FetchError::Offline) => return Err(Outcome::Offline),
+        Err(error) => {
+            return Err(Outcome::Transient {
+                retry_after_secs: None,
+                detail: error.to_string(),
+            })
+        }
+    };
+    match response.status {
+        200 => serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()
+            .and_then(|json| json.get("carrier")?.as_str().and_then(Carrier::from_name))
+            .map(Some)
+            .ok_or_else(|| Outcome::Malformed("not a partner routing answer".to_owned())),
+        404 => Ok(None),
+        status if status >= 500 || status == 429 => Err(Outcome::Transient {
+            retry_after_secs: None,
+            detail: format!("HTTP {status} from the partner routing"),
+        }),
+        status => Err(Outcome::Misconfigured(format!(
+            "the proxy answered HTTP {status} to the partner routing: check the widget's proxy option"
+        ))),
     }
 }
 

@@ -35,6 +35,8 @@ pub struct StubRequest {
     pub url: String,
     /// The `X-Trackline-Key` header, if sent.
     pub access_key: Option<String>,
+    /// The `X-Trackline-Link` header (the page's query without `id`), if sent.
+    pub link: Option<String>,
     /// Aborted on cancellation and on timeout; a stub may wait on it.
     pub signal: AbortSignal,
 }
@@ -48,7 +50,7 @@ fn is_offline() -> bool {
 /// Sends a GET through `network`, aborting it after its timeout.
 pub async fn send(
     url: &str,
-    access_key: Option<&str>,
+    credentials: &super::Credentials,
     controller: &AbortController,
     network: &super::Network,
 ) -> Result<RawResponse, FetchError> {
@@ -77,12 +79,13 @@ pub async fn send(
         Some(stub) => {
             stub(StubRequest {
                 url: url.to_owned(),
-                access_key: access_key.map(str::to_owned),
+                access_key: credentials.access_key.clone(),
+                link: credentials.link.clone(),
                 signal: signal.clone(),
             })
             .await
         }
-        None => send_http(url, access_key, &signal).await,
+        None => send_http(url, credentials, &signal).await,
     };
     window.clear_timeout_with_handle(timer_id);
     drop(timer);
@@ -97,12 +100,15 @@ pub async fn send(
 
 async fn send_http(
     url: &str,
-    access_key: Option<&str>,
+    credentials: &super::Credentials,
     signal: &AbortSignal,
 ) -> Result<RawResponse, FetchError> {
     let mut request = gloo_net::http::Request::get(url).abort_signal(Some(signal));
-    if let Some(key) = access_key {
+    if let Some(key) = &credentials.access_key {
         request = request.header("X-Trackline-Key", key);
+    }
+    if let Some(link) = &credentials.link {
+        request = request.header("X-Trackline-Link", link);
     }
     let network = |error: gloo_net::Error| FetchError::Network(error.to_string());
     let response = request.send().await.map_err(network)?;

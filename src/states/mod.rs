@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use trackline_core::model::{Carrier, Shipment};
 
 use crate::details::tr_around;
+use crate::fetch::Denial;
 use crate::i18n::{tr, Locale};
 
 /// A text with its `{n}` placeholder as a live countdown element, wherever the language puts it.
@@ -42,6 +43,8 @@ pub enum LoadState {
     },
     /// Retries are spent.
     Failed,
+    /// The proxy will not show the shipment to this link or key.
+    Denied(Denial),
     Misconfigured,
     Malformed,
 }
@@ -59,6 +62,10 @@ impl LoadState {
             LoadState::Offline => "offline",
             LoadState::Retrying { .. } => "retrying",
             LoadState::Failed => "failed",
+            LoadState::Denied(Denial::LinkExpired) => "link_expired",
+            LoadState::Denied(Denial::LinkInvalid) => "link_invalid",
+            LoadState::Denied(Denial::SignatureRequired) => "signature_required",
+            LoadState::Denied(Denial::KeyRefused) => "key_refused",
             LoadState::Misconfigured => "misconfigured",
             LoadState::Malformed => "malformed",
         }
@@ -76,6 +83,10 @@ impl LoadState {
             LoadState::Offline => "state.offline.title",
             LoadState::Retrying { .. } => "state.retrying.title",
             LoadState::Failed => "state.failed.title",
+            LoadState::Denied(Denial::LinkExpired) => "state.link_expired.title",
+            LoadState::Denied(Denial::LinkInvalid) => "state.link_invalid.title",
+            LoadState::Denied(Denial::SignatureRequired) => "state.signature_required.title",
+            LoadState::Denied(Denial::KeyRefused) => "state.key_refused.title",
             LoadState::Misconfigured => "state.misconfigured.title",
             LoadState::Malformed => "state.malformed.title",
         }
@@ -161,6 +172,15 @@ pub fn StateMessage(
             }
             .into_any(),
         ),
+        LoadState::Denied(_) => {
+            let title_key = state.title_key();
+            let body_key = title_key.replace(".title", ".body");
+            (
+                tr(locale, title_key),
+                tr(locale, &body_key).into_any(),
+                ().into_any(),
+            )
+        }
         LoadState::Misconfigured => (
             tr(locale, "state.misconfigured.title"),
             tr(locale, "state.misconfigured.body").into_any(),
@@ -208,6 +228,10 @@ mod tests {
                 seconds_left: 1,
             },
             LoadState::Failed,
+            LoadState::Denied(Denial::LinkExpired),
+            LoadState::Denied(Denial::LinkInvalid),
+            LoadState::Denied(Denial::SignatureRequired),
+            LoadState::Denied(Denial::KeyRefused),
             LoadState::Misconfigured,
             LoadState::Malformed,
         ];

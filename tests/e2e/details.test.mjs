@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mkdirSync, readFileSync } from "node:fs";
-import { launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, startTrackline, waitForShadow } from "./harness.mjs";
+import { launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const WIDTHS = [320, 768, 1280];
 const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
@@ -200,7 +200,7 @@ describe("the parcel details on the demo page", () => {
 
   test("the planned TrackOnline order shows its estimated delivery, tomorrow; a delivered one shows none", async () => {
     const page = await newPage(browser);
-    await page.goto(`${server.url}?cref=KD-REF-10001`);
+    await page.goto(`${server.url}${signed("cref=KD-REF-10001")}`);
     await waitForShadow(page, "[data-testid=details]", 0, 15_000);
     const shown = await inShadow(page, (root) => {
       const line = root.querySelector("[data-testid=estimated-delivery]");
@@ -231,7 +231,7 @@ describe("the parcel details on the demo page", () => {
     assert.ok(hoursAhead > 23 && hoursAhead < 25, `the sandbox plans it for tomorrow: ${shown.at}`);
     assert.notEqual(shown.accent, shown.surface, "styled with the theme's accent and surface");
 
-    await page.goto(`${server.url}?refNo=LS-2024-08154713`);
+    await page.goto(`${server.url}${signed("refNo=LS-2024-08154713")}`);
     await waitForShadow(page, "[data-testid=details]", 0, 15_000);
     const delivered = await inShadow(page, (root) => ({
       title: root.querySelector("[data-testid=status-title]")?.textContent,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, ROOT, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
+import { launchBrowser, newPage, ROOT, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const AT_PICKUP_POINT = "370724760010119761";
 const DELIVERED_WITH_SMS = "370724760010119754";
@@ -60,7 +60,7 @@ describe("Di parcels in the consumer's words", () => {
   });
 
   test("a Di parcel at a pickup point names the place, not its coordinates", async () => {
-    const page = await details(browser, server, `?tracking=${AT_PICKUP_POINT}`, "en");
+    const page = await details(browser, server, signed(`tracking=${AT_PICKUP_POINT}`), "en");
     await waitForShadow(page, "[data-testid=pickup-name]");
     assert.equal(await shadowText(page, "[data-testid=pickup-name]"), "Rema 1000 Torgallmenningen, Bergen");
     assert.equal(await shadowText(page, "[data-testid=position]"), null);
@@ -79,7 +79,7 @@ describe("Di parcels in the consumer's words", () => {
         [AT_PICKUP_POINT, "timeline.notified_email"],
         [DELIVERED_WITH_SMS, "timeline.notified_sms"],
       ]) {
-        const page = await details(browser, server, `?tracking=${number}${query}`, tag);
+        const page = await details(browser, server, signed(`tracking=${number}${query}`), tag);
         const events = await timeline(page);
         const notices = events.filter((e) => e.notice);
         assert.equal(notices.length, 1, `${number}: ${JSON.stringify(events)}`);

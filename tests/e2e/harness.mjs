@@ -2,6 +2,7 @@
 // playwright-core, reads what a user sees inside the widget's shadow root, and saves screenshots
 // under target/e2e/.
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -78,7 +79,12 @@ export async function newPage(browser, options = {}) {
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error.message));
   page.on("console", (message) => {
-    if (message.type() === "error") page.errors.push(message.text());
+    // Chromium logs every non-2xx fetch as "Failed to load resource". The widget asks every
+    // carrier that may know a number, and with Di and TrackOnline protected by default those
+    // that do not hold it answer 401 or 404, which the widget handles: that log is no error.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      page.errors.push(message.text());
+    }
   });
   return page;
 }
@@ -110,4 +116,22 @@ export async function waitForShadow(page, selector, index = 0, timeout = 10_000)
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/// The demo proxy's link secret and the far expiry of the demo's signed links (see
+/// crates/server/src/sandbox/demo_cases.rs). Public by design; the demo's only.
+export const DEMO_LINK_SECRET = "trackline-demo-link-secret-not-for-production";
+export const DEMO_LINK_EXPIRES = 4102444800;
+
+/// `?query&exp=…&sig=…`: `query` (such as `sscc=370724760010119754`) signed as a shop signs the
+/// links it mails (docs/access.md): HMAC-SHA256 over `trackline-link-v1` and every parameter but
+/// `sig` and `id`, decoded and sorted by name, then value.
+export function signed(query, expires = DEMO_LINK_EXPIRES, secret = DEMO_LINK_SECRET) {
+  const params = new URLSearchParams(query.replace(/^\?/, ""));
+  params.append("exp", String(expires));
+  const pairs = [...params].filter(([name]) => name !== "id" && name !== "sig");
+  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  const text = "trackline-link-v1\n" + pairs.map(([name, value]) => `${name}=${value}\n`).join("");
+  const sig = createHmac("sha256", secret).update(text).digest("hex");
+  return `?${query.replace(/^\?/, "")}&exp=${expires}&sig=${sig}`;
 }

@@ -17,7 +17,11 @@ use axum::Router;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use trackline_core::reference::{PartnerRole, Reference};
+
+use crate::proxy::store::{Store, StoreError};
 use crate::sandbox::{self, DataSet, DemoCase, EventStore, SandboxConfig};
+use crate::sandbox::{demo_signed, link_query, DEMO_LINK_EXPIRES_UNIX};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -89,6 +93,189 @@ impl DemoConfig {
 struct DemoPage {
     widget_dir: PathBuf,
     cases: Vec<DemoCase>,
+    access: Vec<AccessLink>,
+}
+
+/// The demo user whose key owns shipments of all three carriers: `?id=` this key opens their
+/// overview. Fixed, so that the README's links stay the same; a demo key guards nothing.
+pub const DEMO_USER: &str = "demo-anna";
+pub const DEMO_USER_KEY: &str = "DemoAnnaSeesAllThreeCarriers0001";
+/// The demo partner user, bound to partner 4711 (routed to Di in the demo configuration).
+pub const DEMO_PARTNER_USER: &str = "demo-partner-4711";
+pub const DEMO_PARTNER_KEY: &str = "DemoPartner4711SeesItsShipments1";
+pub const DEMO_PARTNER_ID: &str = "4711";
+/// The shop that registers the partner shipments when it ships them.
+pub const DEMO_SHOP_USER: &str = "demo-shop";
+/// An expiry long past, for the expired link.
+const EXPIRED_UNIX: i64 = 1_000_000_000;
+
+/// The numbers the demo's users and access links are about, picked from the data set.
+#[derive(Debug, Clone)]
+pub struct DemoAccess {
+    pub inpost: String,
+    pub trackonline: String,
+    /// Di parcels: the demo user's, the partner's three (as `vp`, `ep`, `ap`) and one that is
+    /// in no one's scope.
+    pub di_own: String,
+    pub di_partner: [String; 3],
+    pub di_out_of_scope: String,
+}
+
+/// One link of the demo's access section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLink {
+    pub label: &'static str,
+    /// The link's query, without `?`.
+    pub query: String,
+}
+
+impl DemoAccess {
+    /// Picks fault-free numbers of each carrier; `None` when the data set has too few.
+    pub fn pick(data: &DataSet) -> Option<DemoAccess> {
+        let faulty = |number: &str| data.faults.iter().any(|fault| fault.number == number);
+        let mut di = data
+            .di
+            .parcels
+            .iter()
+            .map(|parcel| parcel.tracking_number.clone())
+            .filter(|number| !faulty(number));
+        let inpost = data
+            .inpost
+            .parcels
+            .iter()
+            .map(|parcel| parcel.tracking_number.clone())
+            .find(|number| !faulty(number))?;
+        let trackonline = data
+            .trackonline
+            .unique_items
+            .iter()
+            .filter(|item| item.demo_case)
+            .map(|item| item.number.clone())
+            .find(|number| !faulty(number))?;
+        Some(DemoAccess {
+            inpost,
+            trackonline,
+            di_own: di.next()?,
+            di_partner: [di.next()?, di.next()?, di.next()?],
+            di_out_of_scope: di.next()?,
+        })
+    }
+
+    /// Creates the demo's users, keys and registered shipments; running it again changes
+    /// nothing.
+    pub fn seed(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let tracking = |number: &str| Reference::TrackingNumber {
+            number: number.to_owned(),
+            carrier_hint: None,
+        };
+        let with_key = |user: &str, key: &str| -> Result<(), StoreError> {
+            store.ensure_user(user)?;
+            let hash = crate::proxy::keys::hash_key(key);
+            match store.insert_key_hash(user, user, hash, crate::proxy::store::now_unix()) {
+                Ok(()) | Err(StoreError::DuplicateKey(_)) => Ok(()),
+                Err(error) => Err(error),
+            }
+        };
+        with_key(DEMO_USER, DEMO_USER_KEY)?;
+        store.add_shipments(
+            DEMO_USER,
+            &[
+                tracking(&self.inpost),
+                Reference::Sscc {
+                    number: self.di_own.clone(),
+                },
+                tracking(&self.trackonline),
+            ],
+        )?;
+        with_key(DEMO_PARTNER_USER, DEMO_PARTNER_KEY)?;
+        store.bind_partner(DEMO_PARTNER_USER, DEMO_PARTNER_ID)?;
+        store.ensure_user(DEMO_SHOP_USER)?;
+        let roles = [
+            PartnerRole::Shipping,
+            PartnerRole::Receiving,
+            PartnerRole::Ordering,
+        ];
+        let partner_shipments: Vec<Reference> = roles
+            .into_iter()
+            .zip(&self.di_partner)
+            .map(|(role, number)| Reference::PartnerReference {
+                role,
+                partner_id: DEMO_PARTNER_ID.to_owned(),
+                number: number.clone(),
+            })
+            .collect();
+        store.add_shipments(DEMO_SHOP_USER, &partner_shipments)?;
+        Ok(())
+    }
+
+    /// The access links the demo prints, lists and the README shows.
+    pub fn links(&self) -> Vec<AccessLink> {
+        let signed =
+            |pairs: &[(&str, &str)]| demo_signed(&link_query(pairs), DEMO_LINK_EXPIRES_UNIX);
+        let mut links = vec![
+            AccessLink {
+                label: "overview of the demo user (InPost, Di and TrackOnline shipments)",
+                query: link_query(&[("id", DEMO_USER_KEY)]),
+            },
+            AccessLink {
+                label: "deep link in the demo user's scope",
+                query: link_query(&[("id", DEMO_USER_KEY), ("sscc", &self.di_own)]),
+            },
+            AccessLink {
+                label:
+                    "deep link out of the demo user's scope (shows what an unknown number shows)",
+                query: link_query(&[("id", DEMO_USER_KEY), ("sscc", &self.di_out_of_scope)]),
+            },
+        ];
+        let labels = [
+            (
+                "vp",
+                "partner link vp (shipping partner) with the partner user's key",
+                "signed partner link vp",
+            ),
+            (
+                "ep",
+                "partner link ep (receiving partner) with the partner user's key",
+                "signed partner link ep",
+            ),
+            (
+                "ap",
+                "partner link ap (ordering party) with the partner user's key",
+                "signed partner link ap",
+            ),
+        ];
+        for ((prefix, keyed, signed_label), number) in labels.into_iter().zip(&self.di_partner) {
+            let reference_name = format!("{prefix}ref");
+            let pairs = [
+                (prefix, DEMO_PARTNER_ID),
+                (reference_name.as_str(), number.as_str()),
+            ];
+            links.push(AccessLink {
+                label: keyed,
+                query: format!(
+                    "{}&{}",
+                    link_query(&[("id", DEMO_PARTNER_KEY)]),
+                    link_query(&pairs)
+                ),
+            });
+            links.push(AccessLink {
+                label: signed_label,
+                query: signed(&pairs),
+            });
+        }
+        let own = [("sscc", self.di_own.as_str())];
+        links.push(AccessLink {
+            label: "signed link that has expired",
+            query: demo_signed(&link_query(&own), EXPIRED_UNIX),
+        });
+        // The signature of the demo user's parcel on another parcel's number.
+        let genuine = signed(&own);
+        links.push(AccessLink {
+            label: "tampered signed link (another number under a valid signature)",
+            query: genuine.replace(&self.di_own, &self.di_out_of_scope),
+        });
+        links
+    }
 }
 
 pub fn app(config: DemoConfig) -> Router {
@@ -101,10 +288,21 @@ pub fn app(config: DemoConfig) -> Router {
         .data_dir
         .as_ref()
         .map(|folder| folder.join(DEMO_ACCESS_DATABASE));
-    let proxy = crate::proxy::app(proxy_config);
+    let store = crate::proxy::open_store(&proxy_config)
+        .unwrap_or_else(|error| panic!("the demo's access database cannot open: {error}"));
+    let access = DemoAccess::pick(&config.sandbox.data);
+    if let Some(access) = &access {
+        // The demo's users and keys, in its database from the start; idempotent.
+        if let Err(error) = access.seed(store.as_ref()) {
+            tracing::error!(%error, "cannot create the demo's users and keys");
+        }
+    }
+    let proxy = crate::proxy::try_app_with_store(proxy_config, store)
+        .unwrap_or_else(|error| panic!("the proxy cannot start: {error}"));
     let page = Arc::new(DemoPage {
         widget_dir: config.widget_dir.clone(),
         cases,
+        access: access.map(|access| access.links()).unwrap_or_default(),
     });
     Router::new()
         .route("/", get(demo_page))
@@ -151,7 +349,7 @@ fn loggable_path(path: &str) -> String {
 async fn demo_page(State(page): State<Arc<DemoPage>>) -> Response {
     let path = page.widget_dir.join("index.html");
     match tokio::fs::read_to_string(&path).await {
-        Ok(html) => Html(with_cases(html, &page.cases)).into_response(),
+        Ok(html) => Html(with_cases(html, &page.cases, &page.access)).into_response(),
         Err(error) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("cannot read {}: {error}", path.display()),
@@ -162,13 +360,31 @@ async fn demo_page(State(page): State<Arc<DemoPage>>) -> Response {
 
 /// Inserts the case list into the `demo-cases` element. trunk's minifier may drop the quotes
 /// around the id, so the id is found by name and the list goes before the next `</nav>`.
-fn with_cases(mut html: String, cases: &[DemoCase]) -> String {
+fn with_cases(mut html: String, cases: &[DemoCase], access: &[AccessLink]) -> String {
     let insert_at = html
         .find("demo-cases")
         .and_then(|start| html[start..].find("</nav>").map(|end| start + end));
     if let Some(at) = insert_at {
-        html.insert_str(at, &cases_html(cases));
+        html.insert_str(at, &(cases_html(cases) + &access_html(access)));
     }
+    html
+}
+
+fn access_html(links: &[AccessLink]) -> String {
+    if links.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<h3>Access: keys, partners, signed links</h3>\n<ul class=\"demo-cases\" data-testid=\"demo-access\">\n",
+    );
+    for link in links {
+        html.push_str(&format!(
+            "<li><a href=\"/?{}\">{}</a></li>\n",
+            escape(&link.query),
+            escape(link.label),
+        ));
+    }
+    html.push_str("</ul>");
     html
 }
 
@@ -184,9 +400,8 @@ fn cases_html(cases: &[DemoCase]) -> String {
             (None, None) => String::new(),
         };
         html.push_str(&format!(
-            "<li><a href=\"/?{}={}\">{} {}</a> <span>{}</span> <small>{}</small></li>\n",
-            escape(case.parameter),
-            escape(&case.value),
+            "<li><a href=\"/?{}\">{} {}</a> <span>{}</span> <small>{}</small></li>\n",
+            escape(&case.link()),
             escape(case.carrier.as_str()),
             escape(&case.value),
             escape(&shows),
@@ -243,7 +458,13 @@ async fn serve(args: Args) -> Result<(), DemoError> {
         data_dir: Some(data_dir.clone()),
     };
     config.check()?;
-    print_links(addr, &sandbox::demo_cases(&config.sandbox.data));
+    print_links(
+        addr,
+        &sandbox::demo_cases(&config.sandbox.data),
+        &DemoAccess::pick(&config.sandbox.data)
+            .map(|access| access.links())
+            .unwrap_or_default(),
+    );
     println!("Data directory: {}", data_dir.display());
     if args.open_browser {
         open_browser(&format!("http://{addr}/"));
@@ -259,18 +480,22 @@ async fn serve(args: Args) -> Result<(), DemoError> {
         })
 }
 
-fn print_links(addr: SocketAddr, cases: &[DemoCase]) {
+fn print_links(addr: SocketAddr, cases: &[DemoCase], access: &[AccessLink]) {
     // Tests read the first line to learn the port when they asked for port 0.
     println!("Trackline demo listening on http://{addr}/");
     println!("Demo cases (the page lists them too):");
     for case in cases {
         println!(
-            "  http://{addr}/?{}={}  {} {}",
-            case.parameter,
-            case.value,
+            "  http://{addr}/?{}  {} {}",
+            case.link(),
             case.carrier.as_str(),
             case.description
         );
+    }
+    println!("Access: keys, partners, signed links (each link on its own line, under its label):");
+    for link in access {
+        println!("  {}:", link.label);
+        println!("  http://{addr}/?{}", link.query);
     }
     println!("Proxy metrics: http://{addr}/metrics  Press Ctrl-C to stop.");
 }
@@ -314,11 +539,64 @@ mod tests {
             fault: None,
             description: "a \"quoted\" case".to_owned(),
         }];
-        let page = with_cases(html, &cases);
+        let page = with_cases(html, &cases, &[]);
         assert!(page.contains("id=demo-cases><ul"), "{page}");
-        assert!(page.contains("href=\"/?tracking=52&lt;x&gt;\""), "{page}");
+        assert!(page.contains("href=\"/?tracking=52%3Cx%3E\""), "{page}");
         assert!(page.contains("ready for pickup"), "{page}");
         assert!(page.contains("a &quot;quoted&quot; case"), "{page}");
         assert!(page.ends_with("</ul></nav></main>"), "{page}");
+    }
+
+    #[test]
+    fn the_demo_secret_is_the_demo_proxys_and_seeding_twice_changes_nothing() {
+        let config = crate::proxy::demo_config("http://127.0.0.1:1/sandbox");
+        assert_eq!(
+            config
+                .link_secret
+                .as_ref()
+                .map(|secret| secret.expose().to_owned()),
+            Some(crate::sandbox::DEMO_LINK_SECRET.to_owned())
+        );
+        let access = DemoAccess::pick(&DataSet::builtin()).expect("enough demo numbers");
+        let store = crate::proxy::store::SqliteStore::in_memory().unwrap();
+        access.seed(&store).unwrap();
+        access.seed(&store).unwrap();
+        let owner = store
+            .verify_key(DEMO_USER_KEY)
+            .unwrap()
+            .expect("the demo key works");
+        assert_eq!(owner.user, DEMO_USER);
+        let own = crate::proxy::store::normalize_number(&access.di_own).unwrap();
+        let other = crate::proxy::store::normalize_number(&access.di_out_of_scope).unwrap();
+        assert!(store.in_scope(DEMO_USER, &[own]).unwrap());
+        assert!(!store.in_scope(DEMO_USER, &[other]).unwrap());
+        let partner = crate::proxy::store::normalize_number(&access.di_partner[2]).unwrap();
+        assert!(store.in_scope(DEMO_PARTNER_USER, &[partner]).unwrap());
+        assert_eq!(store.keys(Some(DEMO_USER)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_access_links_verify_expire_and_tamper_as_labelled() {
+        let access = DemoAccess::pick(&DataSet::builtin()).unwrap();
+        let links = access.links();
+        let secret = crate::sandbox::DEMO_LINK_SECRET.as_bytes();
+        let check = |label: &str| {
+            let link = links
+                .iter()
+                .find(|link| link.label.starts_with(label))
+                .unwrap();
+            crate::proxy::signed::verify(secret, &link.query, crate::proxy::store::now_unix())
+        };
+        assert!(check("signed partner link vp").is_ok());
+        assert!(check("signed partner link ap").is_ok());
+        assert!(matches!(
+            check("signed link that has expired"),
+            Err(crate::proxy::signed::LinkError::Expired { .. })
+        ));
+        assert_eq!(
+            check("tampered"),
+            Err(crate::proxy::signed::LinkError::Tampered)
+        );
+        assert_eq!(links[0].query, format!("id={DEMO_USER_KEY}"));
     }
 }

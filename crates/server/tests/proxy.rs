@@ -1204,15 +1204,39 @@ async fn the_demo_configuration_works_against_the_sandbox_without_edits() {
         serve(Router::new().nest("/sandbox", sandbox::app(SandboxConfig::builtin_in_memory())))
             .await;
     let proxy = Proxy::start(proxy::demo_config(&format!("http://{addr}/sandbox"))).await;
+    // Di and TrackOnline keep the default access, `signed`: the demo's links are signed with
+    // its fixed secret.
+    let link = |query: &str| sandbox::demo_signed(query, sandbox::DEMO_LINK_EXPIRES_UNIX);
     let paths = [
-        format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
-        format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
-        "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123".to_owned(),
-        "/carriers/inpost/v1/statuses?lang=en_GB".to_owned(),
+        (
+            format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            None,
+        ),
+        (
+            format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
+            Some(link(&format!("sscc={DI_NUMBER}"))),
+        ),
+        (
+            "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC000123".to_owned(),
+            Some(link("tracking=CC000123")),
+        ),
+        ("/carriers/inpost/v1/statuses?lang=en_GB".to_owned(), None),
     ];
-    for path in paths {
-        let answer = proxy.get(&path).await;
+    for (path, link) in paths {
+        let answer = match &link {
+            Some(link) => proxy.get_with(&path, &[("X-Trackline-Link", link)]).await,
+            None => proxy.get(&path).await,
+        };
         assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+        if link.is_some() {
+            let unsigned = proxy.get(&path).await;
+            assert_eq!(
+                unsigned.status,
+                StatusCode::UNAUTHORIZED,
+                "{path}: {}",
+                unsigned.body
+            );
+        }
     }
     // The widget is served from the demo's own origin; a browser may send it.
     let same_origin = proxy

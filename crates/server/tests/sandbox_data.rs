@@ -69,7 +69,7 @@ fn the_cases_command_prints_one_table_line_per_demo_case() {
     let table = String::from_utf8(output.stdout).unwrap();
     let cases = trackline::sandbox::demo_cases(&DataSet::builtin());
     assert_eq!(table.lines().count(), cases.len() + 2);
-    assert!(table.contains("(http://127.0.0.1:9999/?sscc=370724760010119754)"));
+    assert!(table.contains("(http://127.0.0.1:9999/?sscc=370724760010119754&exp=4102444800&sig="));
 }
 
 #[tokio::test]

@@ -6,6 +6,26 @@ use serde::Serialize;
 use super::carrier::Carrier;
 use super::dataset::DataSet;
 
+/// The demo proxy's link secret (`access.link_secret` in the demo configuration). Public by
+/// design: it signs the demo's links so that they stay the same on every start and in the
+/// README. Never use it anywhere else.
+pub const DEMO_LINK_SECRET: &str = "trackline-demo-link-secret-not-for-production";
+/// When the demo's signed links expire: 2100-01-01T00:00:00Z, far enough to keep the README's
+/// links working.
+pub const DEMO_LINK_EXPIRES_UNIX: i64 = 4_102_444_800;
+
+/// A link query `parameter=value`, percent-encoded.
+pub fn link_query(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// `references` (a link query) signed with the demo secret until `expires_unix`.
+pub fn demo_signed(references: &str, expires_unix: i64) -> String {
+    crate::proxy::signed::sign_query(DEMO_LINK_SECRET.as_bytes(), references, expires_unix)
+}
+
 /// One demo number and what a client should make of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DemoCase {
@@ -19,6 +39,19 @@ pub struct DemoCase {
     /// The fault plan the sandbox applies to this number, if any.
     pub fault: Option<String>,
     pub description: String,
+}
+
+impl DemoCase {
+    /// The query of the case's link. Di's and TrackOnline's data is the merchant's (consumers'
+    /// addresses, delivery notes): their links are signed with the demo secret, as a shop would
+    /// mail them. InPost's own tracking is public, so its links are plain numbers.
+    pub fn link(&self) -> String {
+        let references = link_query(&[(self.parameter, &self.value)]);
+        match self.carrier {
+            Carrier::Inpost => references,
+            _ => demo_signed(&references, DEMO_LINK_EXPIRES_UNIX),
+        }
+    }
 }
 
 pub fn demo_cases(data: &DataSet) -> Vec<DemoCase> {
@@ -122,11 +155,10 @@ pub fn markdown_table(cases: &[DemoCase], base_url: &str) -> String {
             (None, None) => String::new(),
         };
         table.push_str(&format!(
-            "| {} | [{}]({base_url}/?{}={}) | {shows} | {} |\n",
+            "| {} | [{}]({base_url}/?{}) | {shows} | {} |\n",
             case.carrier.as_str(),
             case.value,
-            case.parameter,
-            case.value,
+            case.link(),
             case.description.replace('|', "\\|"),
         ));
     }
@@ -185,6 +217,22 @@ mod tests {
         let table = markdown_table(&cases, "http://127.0.0.1:8080");
         assert_eq!(table.lines().count(), cases.len() + 2);
         assert!(table.contains("(http://127.0.0.1:8080/?tracking=520000011395200025009871)"));
-        assert!(table.contains("?refNo=LS-2024-08154711"));
+        assert!(table.contains("?refNo=LS-2024-08154711&exp=4102444800&sig="));
+    }
+
+    #[test]
+    fn protected_carriers_links_are_signed_with_the_demo_secret_and_verify() {
+        for case in demo_cases(&DataSet::builtin()) {
+            let link = case.link();
+            match case.carrier {
+                Carrier::Inpost => assert!(!link.contains("sig="), "{link}"),
+                _ => {
+                    let verified =
+                        crate::proxy::signed::verify(DEMO_LINK_SECRET.as_bytes(), &link, 0)
+                            .unwrap_or_else(|error| panic!("{link}: {error}"));
+                    assert_eq!(verified.expires_unix, DEMO_LINK_EXPIRES_UNIX);
+                }
+            }
+        }
     }
 }

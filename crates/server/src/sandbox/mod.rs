@@ -40,7 +40,10 @@ use axum::Router;
 pub use carrier::Carrier;
 use carrier::ErrorFormat;
 pub use dataset::{DataSet, DataSetError, DEFAULT_DATA};
-pub use demo_cases::{demo_cases, markdown_table, DemoCase};
+pub use demo_cases::{
+    demo_cases, demo_signed, link_query, markdown_table, DemoCase, DEMO_LINK_EXPIRES_UNIX,
+    DEMO_LINK_SECRET,
+};
 pub use event_cli::EventArgs;
 pub use event_store::{EventStore, EventStoreError, StoredEvent};
 pub use faults::{Fault, FaultPlan, FAULT_HEADER, FAULT_QUERY_PARAMETER};
