@@ -17,6 +17,7 @@ mod format;
 pub mod i18n;
 pub mod loader;
 pub mod options;
+pub mod overview;
 pub mod parcels;
 pub mod states;
 
@@ -30,6 +31,7 @@ use crate::entry::EntryForm;
 use crate::i18n::{tr, Locale};
 use crate::loader::FetchInputs;
 use crate::options::{Resolved, Source, Theme};
+use crate::overview::{Overview, OverviewInputs};
 use crate::parcels::Tracking;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
@@ -52,6 +54,8 @@ enum Content {
     },
     /// No reference at all: the form.
     Entry,
+    /// A personal key and no reference (`?id=KEY`): the key's shipments.
+    Overview(OverviewInputs),
     Tracking(FetchInputs),
 }
 
@@ -64,7 +68,18 @@ impl Content {
                 can_retype: resolved.source != Source::Attribute,
             }
         } else if resolved.references.is_empty() {
-            Content::Entry
+            match &resolved.access_key {
+                Some(key) if resolved.source == Source::Nothing => {
+                    Content::Overview(OverviewInputs {
+                        proxy: resolved.proxy.clone(),
+                        key: key.clone(),
+                        di_locale: trackline_core::carrier::di::Locale::for_language(
+                            resolved.lang.as_deref(),
+                        ),
+                    })
+                }
+                _ => Content::Entry,
+            }
         } else {
             Content::Tracking(FetchInputs::from_resolved(resolved))
         }
@@ -122,6 +137,13 @@ pub fn TracklineWidget(
                     Content::Entry => {
                         let locale = locale.get();
                         view! { <EntryForm options locale /> }.into_any()
+                    }
+                    Content::Overview(inputs) => {
+                        let locale = Signal::from(locale);
+                        view! {
+                            <Overview inputs refresh_secs tiles options locale host=host.clone() />
+                        }
+                        .into_any()
                     }
                     Content::Tracking(inputs) => {
                         // A catalog that arrives once the carriers were asked re-words the views

@@ -137,6 +137,24 @@ pub(crate) fn distinct_carriers(shipments: &[Shipment]) -> usize {
 /// Starts a loader for every reference of `inputs`, owned by the current reactive owner.
 /// `refresh_secs` is read before each refresh, so that changing it asks no carrier.
 pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loader> {
+    start_gated(inputs, refresh_secs, None)
+}
+
+/// At most this many references ask at once through one [`Gate`].
+pub type Gate = std::rc::Rc<async_lock::Semaphore>;
+
+/// A gate that lets `at_once` references ask at a time.
+pub fn gate(at_once: usize) -> Gate {
+    std::rc::Rc::new(async_lock::Semaphore::new(at_once.max(1)))
+}
+
+/// [`start`], with the loaders asking only while they hold a place in `gate` (the overview
+/// asks about a page of shipments a few at a time, not all at once).
+pub fn start_gated(
+    inputs: &FetchInputs,
+    refresh_secs: Signal<Option<u32>>,
+    gate: Option<Gate>,
+) -> Vec<Loader> {
     let network = network();
     let config = RoutingConfig {
         carriers: inputs.proxy.carriers(),
@@ -194,6 +212,7 @@ pub fn start(inputs: &FetchInputs, refresh_secs: Signal<Option<u32>>) -> Vec<Loa
             cancel,
             stop: stop.signal(),
             network: network.clone(),
+            gate: gate.clone(),
         };
         leptos::task::spawn_local(job.run());
     }
@@ -227,6 +246,8 @@ struct Job {
     /// Aborted when the owner is disposed: ends every wait.
     stop: AbortSignal,
     network: Network,
+    /// Held while asking, when the loaders share one.
+    gate: Option<Gate>,
 }
 
 impl Job {
@@ -242,6 +263,13 @@ impl Job {
     }
 
     async fn ask_all(&self) -> Outcome {
+        let _place = match &self.gate {
+            Some(gate) => Some(gate.acquire().await),
+            None => None,
+        };
+        if self.stopped() {
+            return Outcome::Cancelled;
+        }
         let requests = self.requests.borrow().clone();
         let asks = requests.iter().map(|planned| {
             fetch::ask(

@@ -21,7 +21,7 @@
 
 mod header;
 mod hours;
-mod icons;
+pub(crate) mod icons;
 mod map;
 mod pickup;
 mod progress;

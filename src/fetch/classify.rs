@@ -115,31 +115,9 @@ pub fn classify(
     planned: &PlannedRequest,
     response: &RawResponse,
 ) -> Outcome {
-    let is_problem = response
-        .content_type
-        .as_deref()
-        .is_some_and(|ct| ct.contains("problem+json"));
     if endpoint.is_trackline_proxy() {
-        if is_problem {
-            let problem = serde_json::from_slice::<Value>(&response.body)
-                .ok()
-                .and_then(|json| Problem::read(&json));
-            if let Some(problem) = problem {
-                return from_problem(problem, response);
-            }
-        }
-        if matches!(response.status, 401 | 403 | 404 | 405) {
-            return Outcome::Misconfigured(format!(
-                "the proxy URL answered HTTP {} without a Trackline problem document: \
-                 check the widget's proxy option",
-                response.status
-            ));
-        }
-        if response.status >= 500 {
-            return Outcome::Transient {
-                retry_after_secs: header_seconds(response),
-                detail: format!("HTTP {}", response.status),
-            };
+        if let Some(outcome) = proxy_refusal(response) {
+            return outcome;
         }
     }
     let answer = CarrierResponse::new(response.status, &response.body)
@@ -150,6 +128,38 @@ pub fn classify(
         Ok(_) => Outcome::Malformed("not a tracking answer".to_owned()),
         Err(error) => from_tracking_error(error),
     }
+}
+
+/// What the merchant's proxy said itself, before any carrier answer is read: its problem
+/// documents, a 401/403/404/405 that is none (the proxy URL points at no proxy), a 5xx. `None`
+/// when the answer is a carrier's (or, for the proxy's own routes, a success).
+pub fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
+    let is_problem = response
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| ct.contains("problem+json"));
+    if is_problem {
+        let problem = serde_json::from_slice::<Value>(&response.body)
+            .ok()
+            .and_then(|json| Problem::read(&json));
+        if let Some(problem) = problem {
+            return Some(from_problem(problem, response));
+        }
+    }
+    if matches!(response.status, 401 | 403 | 404 | 405) {
+        return Some(Outcome::Misconfigured(format!(
+            "the proxy URL answered HTTP {} without a Trackline problem document: \
+             check the widget's proxy option",
+            response.status
+        )));
+    }
+    if response.status >= 500 {
+        return Some(Outcome::Transient {
+            retry_after_secs: header_seconds(response),
+            detail: format!("HTTP {}", response.status),
+        });
+    }
+    None
 }
 
 fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {

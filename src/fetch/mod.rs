@@ -13,10 +13,11 @@ use std::rc::Rc;
 
 use trackline_core::carrier::percent_encode;
 use trackline_core::model::Carrier;
+use trackline_core::overview::{ShipmentsPage, ShipmentsQuery};
 use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
-pub use classify::{classify, Denial, Outcome};
+pub use classify::{classify, proxy_refusal, Denial, Outcome};
 pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
@@ -247,6 +248,55 @@ pub async fn partner_carrier(
             "the proxy answered HTTP {status} to the partner routing: check the widget's proxy option"
         ))),
     }
+}
+
+/// One page of the shipments the key may see, from the merchant's proxy
+/// (`GET {base}/access/v1/shipments`, the key in `X-Trackline-Key`). `Err` says what to show
+/// instead: a refused key, a proxy that is not Trackline's, a dropped connection.
+pub async fn own_shipments(
+    endpoint: &ProxyEndpoint,
+    key: &str,
+    query: &ShipmentsQuery,
+    cancel: &Cancel,
+    network: &Network,
+) -> Result<ShipmentsPage, Outcome> {
+    let ProxyEndpoint::Path(base) = endpoint else {
+        return Err(Outcome::Misconfigured(
+            "a personal key's overview needs the Trackline proxy: a generic CORS proxy has no \
+             list of shipments; set the widget's proxy option to the merchant's Trackline proxy"
+                .to_owned(),
+        ));
+    };
+    let url = format!("{base}{}", query.path_and_query());
+    let credentials = Credentials {
+        access_key: Some(key.to_owned()),
+        link: None,
+    };
+    let controller = cancel.register();
+    let result = transport::send(&url, &credentials, &controller, network).await;
+    cancel.release(&controller);
+    let response = match result {
+        Ok(response) => response,
+        Err(FetchError::Aborted) => return Err(Outcome::Cancelled),
+        Err(FetchError::Offline) => return Err(Outcome::Offline),
+        Err(error) => {
+            return Err(Outcome::Transient {
+                retry_after_secs: None,
+                detail: error.to_string(),
+            })
+        }
+    };
+    if let Some(outcome) = proxy_refusal(&response) {
+        return Err(outcome);
+    }
+    if response.status != 200 {
+        return Err(Outcome::Misconfigured(format!(
+            "the proxy answered HTTP {} to the overview: check the widget's proxy option",
+            response.status
+        )));
+    }
+    serde_json::from_slice::<ShipmentsPage>(&response.body)
+        .map_err(|error| Outcome::Malformed(format!("not a page of shipments: {error}")))
 }
 
 #[cfg(test)]

@@ -204,7 +204,9 @@ pub fn StateMessage(
         <div class="tl-state" data-testid=format!("state-{}", name.replace('_', "-")) data-state=name role="status">
             <p class="tl-state-title" data-testid="state-title">{title}</p>
             <p class="tl-state-body">{body}</p>
-            <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
+            {(!number.is_empty()).then(|| view! {
+                <p class="tl-number tl-number-small" data-testid="state-number">{number}</p>
+            })}
             <div class="tl-actions">{action}</div>
         </div>
     }

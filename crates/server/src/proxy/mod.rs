@@ -249,8 +249,9 @@ async fn serve(args: Args) -> Result<(), ProxyError> {
     Ok(())
 }
 
-/// The route of a key's own shipments: what the widget's overview lists.
-pub const SHIPMENTS_ROUTE: &str = "/access/v1/shipments";
+/// The route of a key's own shipments: what the widget's overview lists (core owns it, and
+/// the page's shape, so that the widget reads what the proxy writes).
+pub use trackline_core::overview::SHIPMENTS_ROUTE;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,7 +284,10 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
     };
     let query = store::ShipmentQuery {
         page: query.page.unwrap_or(1).max(1),
-        per_page: query.per_page.unwrap_or(20).clamp(1, 100),
+        per_page: query
+            .per_page
+            .unwrap_or(trackline_core::overview::DEFAULT_PER_PAGE)
+            .clamp(1, trackline_core::overview::MAX_PER_PAGE),
         search: query
             .search
             .map(|search| search.trim().to_owned())
@@ -311,32 +315,30 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
                 .into_response()
             }
         };
-    let shipments: Vec<serde_json::Value> = page
+    let shipments = page
         .shipments
-        .iter()
+        .into_iter()
         .map(|shipment| {
             let carrier = match &shipment.reference {
-                trackline_core::reference::Reference::PartnerReference { partner_id, .. } => state
-                    .config
-                    .partners
-                    .get(partner_id)
-                    .map(|carrier| carrier.as_str()),
+                trackline_core::reference::Reference::PartnerReference { partner_id, .. } => {
+                    state.config.partners.get(partner_id).copied()
+                }
                 _ => None,
             };
-            serde_json::json!({
-                "reference": shipment.reference,
-                "carrier": carrier,
-                "added_unix": shipment.added_unix,
-            })
+            trackline_core::overview::OwnShipment {
+                reference: shipment.reference,
+                carrier,
+                added_unix: shipment.added_unix,
+            }
         })
         .collect();
-    let mut response = axum::Json(serde_json::json!({
-        "user": owner.user,
-        "shipments": shipments,
-        "total": page.total,
-        "page": page.page,
-        "per_page": page.per_page,
-    }))
+    let mut response = axum::Json(trackline_core::overview::ShipmentsPage {
+        user: owner.user.clone(),
+        shipments,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    })
     .into_response();
     response
         .headers_mut()
