@@ -74,6 +74,18 @@ impl Setup {
     }
 
     async fn start_with(inpost: &str, di: &str, trackonline: &str, store: Arc<dyn Store>) -> Setup {
+        let limits = "per_client_ip_per_minute = 60000\nper_client_ip_burst = 10000";
+        Setup::start_limited(inpost, di, trackonline, store, limits).await
+    }
+
+    /// [`Setup::start_with`], with the `[rate_limits]` section's lines.
+    async fn start_limited(
+        inpost: &str,
+        di: &str,
+        trackonline: &str,
+        store: Arc<dyn Store>,
+        rate_limits: &str,
+    ) -> Setup {
         let sandbox = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
         let base = format!("http://{sandbox}");
         let text = format!(
@@ -82,8 +94,7 @@ impl Setup {
 timeout_ms = 3000
 
 [rate_limits]
-per_client_ip_per_minute = 60000
-per_client_ip_burst = 10000
+{rate_limits}
 
 [access]
 link_secret = "{LINK_SECRET}"
@@ -836,4 +847,82 @@ async fn without_an_admin_token_the_admin_api_is_off() {
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_valid_key_is_limited_by_its_key_and_a_wrong_one_by_the_address() {
+    // Three requests a minute per address; a key's own budget is larger.
+    let setup = Setup::start_limited(
+        "",
+        "",
+        "",
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        "per_client_ip_per_minute = 3\nper_client_ip_burst = 3\n\
+         per_access_key_per_minute = 600\nper_access_key_burst = 20",
+    )
+    .await;
+    setup.store.ensure_user("anna").unwrap();
+    let key = "AnnaOpensHerOverviewAtOnce000001";
+    setup
+        .store
+        .insert_key_hash(
+            "anna",
+            "anna-phone",
+            trackline::proxy::keys::hash_key(key),
+            0,
+        )
+        .unwrap();
+    let sscc = |number: &str| trackline_core::reference::Reference::Sscc {
+        number: number.to_owned(),
+    };
+    setup
+        .store
+        .add_shipments("anna", &[sscc(DI_NUMBER), sscc(OTHER_DI_NUMBER)])
+        .unwrap();
+
+    // One person's overview: more requests at once than an address may make.
+    for round in 0..5 {
+        for number in [DI_NUMBER, OTHER_DI_NUMBER] {
+            let answer = setup
+                .get(&di_path(number), &[("X-Trackline-Key", key)])
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::OK,
+                "round {round}: {}",
+                answer.body
+            );
+        }
+        let page = setup
+            .get("/access/v1/shipments", &[("X-Trackline-Key", key)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "round {round}: {}", page.body);
+    }
+
+    // Guessing keys counts against the address: after three, the address waits.
+    let wrong = "ThisKeyWasNeverMadeByAnyone00001";
+    for _ in 0..3 {
+        let answer = setup
+            .get(&di_path(DI_NUMBER), &[("X-Trackline-Key", wrong)])
+            .await;
+        assert_eq!(answer.problem(), "unauthorized");
+    }
+    let limited = setup
+        .get(&di_path(DI_NUMBER), &[("X-Trackline-Key", wrong)])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.problem(), "rate-limited");
+    // And so does a request without a key.
+    let public = setup
+        .get(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[],
+        )
+        .await;
+    assert_eq!(public.status, StatusCode::TOO_MANY_REQUESTS);
+    // The key's holder is not held up by it.
+    let answer = setup
+        .get(&di_path(DI_NUMBER), &[("X-Trackline-Key", key)])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }

@@ -348,6 +348,27 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
 
 /// Whose key this is; the database is asked off the async threads. A failing database refuses
 /// (fails closed).
+/// The per-address limit of a request that no valid key identifies.
+fn check_address(state: &ProxyState, requester: Option<&ClientKey>) -> Result<(), Problem> {
+    let Some(requester) = requester else {
+        // Only a server started without connection info gets here (an embedding router served
+        // without `into_make_service_with_connect_info`): say so once rather than per request.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!("client addresses are unknown, so per-address rate limits are off");
+        });
+        return Ok(());
+    };
+    state.per_ip.check(requester).map_err(|wait| {
+        state.metrics.rate_limited(LimitScope::ClientIp);
+        Problem::new(
+            ProblemKind::RateLimited,
+            "too many requests from this address",
+        )
+        .retry_after(wait)
+    })
+}
+
 async fn verify_key(store: &Arc<dyn Store>, key: String) -> Result<Option<KeyOwner>, Problem> {
     let store = Arc::clone(store);
     match tokio::task::spawn_blocking(move || store.verify_key(&key)).await {
@@ -505,25 +526,10 @@ async fn answer(
         );
     };
     let requester = client_ip::client_ip(request, &state.config.trusted_proxies).map(ClientKey::of);
-    if let Some(requester) = requester {
-        if let Err(wait) = state.per_ip.check(&requester) {
-            state.metrics.rate_limited(LimitScope::ClientIp);
-            return refuse(
-                Problem::new(
-                    ProblemKind::RateLimited,
-                    "too many requests from this address",
-                )
-                .retry_after(wait),
-            );
-        }
-    } else {
-        // Only a server started without connection info gets here (an embedding router served
-        // without `into_make_service_with_connect_info`): say so once rather than per request.
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| {
-            tracing::warn!("client addresses are unknown, so per-address rate limits are off");
-        });
-    }
+    // A request with a valid access key is limited by its key: one person's overview asks
+    // about a page of shipments at once, and many people may share an address (a household, a
+    // carrier-grade NAT). A request without one, or with a wrong one, is limited by its address,
+    // so that guessing keys is as slow as anything else.
     let presented = request
         .headers
         .get(KEY_HEADER)
@@ -535,25 +541,35 @@ async fn answer(
             // A key that is wrong or revoked is said so, whatever is asked: its holder must learn
             // that the link no longer works, and it reveals nothing about any shipment.
             Ok(None) => {
+                if let Err(refusal) = check_address(state, requester.as_ref()) {
+                    return refuse(refusal);
+                }
                 return refuse(Problem::new(
                     ProblemKind::Unauthorized,
                     "the access key is unknown or revoked",
-                ))
+                ));
             }
             Err(problem) => return refuse(problem),
         },
         None => None,
     };
-    if let Some(owner) = &key_owner {
-        if let Err(wait) = state.per_key.check(&owner.key) {
-            state.metrics.rate_limited(LimitScope::AccessKey);
-            return refuse(
-                Problem::new(
-                    ProblemKind::RateLimited,
-                    "too many requests with this access key",
-                )
-                .retry_after(wait),
-            );
+    match &key_owner {
+        Some(owner) => {
+            if let Err(wait) = state.per_key.check(&owner.key) {
+                state.metrics.rate_limited(LimitScope::AccessKey);
+                return refuse(
+                    Problem::new(
+                        ProblemKind::RateLimited,
+                        "too many requests with this access key",
+                    )
+                    .retry_after(wait),
+                );
+            }
+        }
+        None => {
+            if let Err(refusal) = check_address(state, requester.as_ref()) {
+                return refuse(refusal);
+            }
         }
     }
     if request.uri.path() == SHIPMENTS_ROUTE {
