@@ -3,7 +3,8 @@
 // under target/e2e/.
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -134,4 +135,67 @@ export function signed(query, expires = DEMO_LINK_EXPIRES, secret = DEMO_LINK_SE
   const text = "trackline-link-v1\n" + pairs.map(([name, value]) => `${name}=${value}\n`).join("");
   const sig = createHmac("sha256", secret).update(text).digest("hex");
   return `?${query.replace(/^\?/, "")}&exp=${expires}&sig=${sig}`;
+}
+
+/// The sandbox's test credentials, as the demo's proxy configuration has them.
+export const SANDBOX_CREDENTIALS = `username = "wssandbox"
+password = "sandbox-only-password"`;
+export const SANDBOX_TRACKONLINE_KEY = "sandbox.trackonline.demo-key";
+
+function stopChild(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+/// A free loopback port (the proxy takes an address to listen on, not port 0).
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/// Starts a standalone `trackline proxy` with the configuration `configText` (written to
+/// `dir/proxy.toml`; relative paths in it are relative to `dir`) and resolves once it answers
+/// /healthz. `url` has no trailing slash.
+export async function startProxy(dir, configText, { binary = BINARY } = {}) {
+  const config = join(dir, "proxy.toml");
+  writeFileSync(config, configText);
+  const port = await freePort();
+  const child = spawn(binary, ["proxy", "--config", config, "--listen", `127.0.0.1:${port}`], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const logs = [];
+  child.stderr.on("data", (chunk) => logs.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the proxy exited with ${child.exitCode}: ${logs.join("")}`);
+    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (healthy) return { url, logs, stop: () => stopChild(child) };
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+/// A copy of the built widget in `dir`, for a server that serves it beside a shop page.
+export function copyWidget(dir) {
+  cpSync(WIDGET_DIR, dir, { recursive: true });
+  return dir;
+}
+
+/// Writes `name` into the widget directory `dir`: a plain shop page whose one widget asks the
+/// proxy at `proxyUrl` (another origin than the page's).
+export function writeShopPage(dir, name, proxyUrl) {
+  writeFileSync(
+    join(dir, name),
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="referrer" content="no-referrer"><title>My shipments</title></head>
+<body><script type="module" src="/trackline.js"></script>
+<trackline-widget id="shop" proxy="${proxyUrl}" refresh="off"></trackline-widget></body></html>`,
+  );
 }

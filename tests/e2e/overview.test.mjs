@@ -1,26 +1,34 @@
 // The overview of a personal key's shipments end to end, in headless Chromium:
 // - against a standalone `trackline proxy` on another origin than the page (the key's header
-//   makes every request a CORS preflight), with a user whose shipments fill two pages,
-//   registered and keyed through the admin API;
+//   makes every request a CORS preflight), in front of the demo's sandbox carriers, with a user
+//   whose shipments fill two pages, registered and keyed through the admin API;
 // - against `trackline demo`, whose demo user owns InPost, Di and TrackOnline shipments and
 //   whose partner user sees the partner's.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
-import { ROOT, launchBrowser, newPage, screenshot, startTrackline, waitForShadow } from "./harness.mjs";
+import {
+  SANDBOX_CREDENTIALS,
+  SANDBOX_TRACKONLINE_KEY,
+  copyWidget,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startProxy,
+  startTrackline,
+  waitForShadow,
+  writeShopPage,
+} from "./harness.mjs";
 
-const BINARY = process.env.TRACKLINE_BIN ?? join(ROOT, "target/debug/trackline");
 const ADMIN_TOKEN = "overview-e2e-admin-token-not-secret";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
 const DEMO_PARTNER_KEY = "DemoPartner4711SeesItsShipments1";
 const WIDGET = "trackline-widget#shop";
 
 let demo;
+/// The demo's sandbox carriers, which the standalone proxy asks too.
 let sandbox;
 let proxy;
 let browser;
@@ -30,54 +38,6 @@ let proxyUrl;
 /// The references registered to the overview user, newest first.
 let registered;
 let userKey;
-
-/// Starts `trackline sandbox` on a free port and resolves with its URL.
-function startSandbox(dir) {
-  const child = spawn(BINARY, ["sandbox", "--port", "0", "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  const logs = [];
-  child.stderr.on("data", (chunk) => logs.push(chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the sandbox exited with ${code}: ${logs.join("")}`)));
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const match = line.match(/listening on (http:\/\/\S+?)\/?$/);
-      if (match) resolve({ url: match[1], stop: () => stop(child) });
-    });
-  });
-}
-
-function stop(child) {
-  if (child.exitCode !== null) return Promise.resolve();
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  return exited;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/// Starts `trackline proxy` with `config` and resolves once it answers /healthz.
-async function startProxy(configPath, port) {
-  const child = spawn(BINARY, ["proxy", "--config", configPath, "--listen", `127.0.0.1:${port}`], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const logs = [];
-  child.stderr.on("data", (chunk) => logs.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the proxy exited with ${child.exitCode}: ${logs.join("")}`);
-    const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (healthy) return { url, logs, stop: () => stop(child) };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function admin(method, path, body) {
   const response = await fetch(`${proxyUrl}/admin/v1${path}`, {
@@ -95,21 +55,17 @@ before(async () => {
   // The demo serves the widget and, beside it, a shop page whose widget asks the standalone
   // proxy: a page served from a loopback address (as a real shop's is from its own), so that
   // the browser's address-space checks treat it as the shop it stands for.
-  const widgetDir = join(dataDir, "widget");
-  cpSync(process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist"), widgetDir, { recursive: true });
+  const widgetDir = copyWidget(join(dataDir, "widget"));
   demo = await startTrackline(["demo", "--data-dir", join(dataDir, "demo")], { widgetDir });
-  sandbox = await startSandbox(join(dataDir, "sandbox"));
-  const port = await freePort();
-  const pageOrigin = new URL(demo.url).origin;
-  const config = join(dataDir, "proxy.toml");
-  writeFileSync(
-    config,
+  sandbox = { url: `${demo.url}sandbox` };
+  proxy = await startProxy(
+    dataDir,
     `[server]
 requests_without_origin = "allow"
 
 [[sites]]
 name = "shop"
-origins = ["${pageOrigin}"]
+origins = ["${new URL(demo.url).origin}"]
 
 [access]
 database = "access.sqlite"
@@ -120,24 +76,16 @@ base_url = "${sandbox.url}"
 
 [carriers.di]
 base_url = "${sandbox.url}"
-username = "wssandbox"
-password = "sandbox-only-password"
+${SANDBOX_CREDENTIALS}
 
 [carriers.trackonline]
 base_url = "${sandbox.url}"
-api_key = "sandbox.trackonline.demo-key"
+api_key = "${SANDBOX_TRACKONLINE_KEY}"
 requests_per_minute = 1000
 `,
   );
-  proxy = await startProxy(config, port);
   proxyUrl = proxy.url;
-  writeFileSync(
-    join(widgetDir, "my-shipments.html"),
-    `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="referrer" content="no-referrer"><title>My shipments</title></head>
-<body><script type="module" src="/trackline.js"></script>
-<trackline-widget id="shop" proxy="${proxyUrl}" refresh="off"></trackline-widget></body></html>`,
-  );
+  writeShopPage(widgetDir, "my-shipments.html", proxyUrl);
 
   // The user's shipments: the sandbox's fault-free cases, 25 of them (two pages).
   const cases = await (await fetch(`${sandbox.url}/_sandbox/cases`)).json();
@@ -158,7 +106,6 @@ requests_per_minute = 1000
 after(async () => {
   await browser?.close();
   await proxy?.stop();
-  await sandbox?.stop();
   await demo?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
