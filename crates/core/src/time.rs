@@ -1,6 +1,7 @@
 //! Time as carriers write it, in chrono types: ISO-8601 with or without an offset and Di's
 //! `yyyy-MM-dd HH:mm:ss`, read into a `DateTime<FixedOffset>` that says whether its offset came
-//! from the carrier or was assumed from the carrier's zone.
+//! from the carrier, was assumed from the carrier's zone, or is the zone's offset at a moment the
+//! carrier gave in UTC.
 //!
 //! The zones are chrono-tz's, built with only the carriers' zones: `.cargo/config.toml` sets
 //! `CHRONO_TZ_TIMEZONE_FILTER` for chrono-tz's `filter-by-regex` feature, so the rest of the
@@ -36,6 +37,10 @@ pub enum OffsetSource {
     Carrier,
     /// The carrier wrote local time only; the offset is the zone's at that time.
     AssumedZone(Zone),
+    /// The carrier wrote the moment in UTC; it is shown at the offset its zone had at that
+    /// moment, so that the clock time is the carrier's local one. Nothing is assumed: the
+    /// moment is the carrier's and the offset follows from it.
+    InZone(Zone),
 }
 
 /// A point in time as the carrier wrote it, with its UTC offset.
@@ -97,6 +102,16 @@ impl Timestamp {
         Timestamp {
             at: at_offset(local, offset),
             offset_source: OffsetSource::AssumedZone(zone),
+        }
+    }
+
+    /// The same moment at the offset `zone` had then, for a carrier that writes UTC beside its
+    /// local time: `2024-01-15T09:00:00Z` in Europe/Oslo is `2024-01-15T10:00:00+01:00`.
+    pub fn shown_in_zone(self, zone: Zone) -> Self {
+        let offset = zone.offset_from_utc_datetime(&self.at.naive_utc()).fix();
+        Timestamp {
+            at: self.at.with_timezone(&offset),
+            offset_source: OffsetSource::InZone(zone),
         }
     }
 
@@ -206,8 +221,10 @@ pub fn parse_with_fallback_zone(text: &str, zone: Zone) -> Result<Timestamp, Tim
     })
 }
 
-/// The JSON shape of a timestamp: `{"at": "2017-08-22T13:55:13+02:00", "offset": "carrier"}`, or
-/// `"offset": "assumed", "zone": "Europe/Oslo"` when the carrier gave local time only.
+/// The JSON shape of a timestamp: `{"at": "2017-08-22T13:55:13+02:00", "offset": "carrier"}`,
+/// `"offset": "assumed", "zone": "Europe/Oslo"` when the carrier gave local time only, or
+/// `"offset": "zone", "zone": "Europe/Oslo"` when it gave UTC and the zone's offset at that moment
+/// is shown.
 #[derive(Serialize, Deserialize)]
 struct TimestampJson {
     at: String,
@@ -221,6 +238,7 @@ struct TimestampJson {
 enum OffsetKindJson {
     Carrier,
     Assumed,
+    Zone,
 }
 
 impl Serialize for Timestamp {
@@ -230,6 +248,7 @@ impl Serialize for Timestamp {
             OffsetSource::AssumedZone(zone) => {
                 (OffsetKindJson::Assumed, Some(zone.name().to_owned()))
             }
+            OffsetSource::InZone(zone) => (OffsetKindJson::Zone, Some(zone.name().to_owned())),
         };
         TimestampJson {
             at: self.to_string(),
@@ -244,13 +263,17 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let json = TimestampJson::deserialize(deserializer)?;
         let mut timestamp = parse_with_offset(&json.at).map_err(serde::de::Error::custom)?;
-        if json.offset == OffsetKindJson::Assumed {
-            // Only the zones this crate assumes can come back; others keep their own offset.
-            let zone = ZONES
+        // Only the zones this crate knows can come back; others keep their own offset.
+        let zone = || {
+            ZONES
                 .into_iter()
                 .find(|zone| Some(zone.name()) == json.zone.as_deref())
-                .unwrap_or(EUROPE_OSLO);
-            timestamp.offset_source = OffsetSource::AssumedZone(zone);
+                .unwrap_or(EUROPE_OSLO)
+        };
+        match json.offset {
+            OffsetKindJson::Carrier => {}
+            OffsetKindJson::Assumed => timestamp.offset_source = OffsetSource::AssumedZone(zone()),
+            OffsetKindJson::Zone => timestamp.offset_source = OffsetSource::InZone(zone()),
         }
         Ok(timestamp)
     }
@@ -379,5 +402,34 @@ mod tests {
         let warsaw = parse_with_fallback_zone("2017-01-22 13:55:13", EUROPE_WARSAW).unwrap();
         let json = serde_json::to_string(&warsaw).unwrap();
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), warsaw);
+        let shown = parse_with_offset("2024-07-01T10:00:00Z")
+            .unwrap()
+            .shown_in_zone(EUROPE_OSLO);
+        let json = serde_json::to_string(&shown).unwrap();
+        assert_eq!(
+            json,
+            r#"{"at":"2024-07-01T12:00:00+02:00","offset":"zone","zone":"Europe/Oslo"}"#
+        );
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), shown);
+    }
+
+    #[test]
+    fn a_utc_moment_shown_in_a_zone_keeps_the_moment_and_takes_the_zones_offset_then() {
+        for (utc, shown) in [
+            ("2024-01-15T09:00:00Z", "2024-01-15T10:00:00+01:00"),
+            ("2024-07-15T09:00:00Z", "2024-07-15T11:00:00+02:00"),
+            // The last moment of summer time and the first of winter time, one hour apart in
+            // UTC, show the same repeated wall hour at their own offsets.
+            ("2024-10-27T00:59:59Z", "2024-10-27T02:59:59+02:00"),
+            ("2024-10-27T01:00:00Z", "2024-10-27T02:00:00+01:00"),
+            ("2024-03-31T01:00:00Z", "2024-03-31T03:00:00+02:00"),
+        ] {
+            let given = parse_with_offset(utc).unwrap();
+            let in_oslo = given.shown_in_zone(EUROPE_OSLO);
+            assert_eq!(in_oslo.to_string(), shown, "{utc}");
+            assert_eq!(in_oslo.unix_millis(), given.unix_millis(), "{utc}");
+            assert_eq!(in_oslo.offset_source, OffsetSource::InZone(EUROPE_OSLO));
+            assert!(!in_oslo.offset_assumed());
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Distribution Innovation (Di, Norway): login, Parcel Event Log v1/v2, and Register Event.
 //!
 //! Di writes `eventTime` as Norwegian wall time without an offset; events get the
-//! Europe/Oslo offset and say that it was assumed. Duplicate events are collapsed, parcels
+//! Europe/Oslo offset and say that it was assumed. Newer answers add `eventTimeUtc`: its moment
+//! wins, shown at Oslo's offset of that moment. Duplicate events are collapsed, parcels
 //! linked after a change of delivery method are merged into one shipment, and unknown keys and
 //! `null`s are ignored, as Di asks of its clients.
 
@@ -483,18 +484,21 @@ struct Event {
 /// The event group of consignee communication (SMS, e-mail).
 const COMMUNICATION_GROUP: &str = "3";
 
-/// The time of an event: `eventTimeUtc` when Di gives it, else `eventTime` read as Oslo time.
+/// The time of an event: the moment of `eventTimeUtc` when Di gives it, shown at the offset
+/// Di's zone had then (so that the clock reads Norwegian time, as `eventTime` does), else
+/// `eventTime` read as wall time in Di's zone.
 fn event_time(event: &Event) -> Option<Timestamp> {
+    let zone = CARRIER.home_zone().unwrap_or(time::EUROPE_OSLO);
     let utc = event.event_time_utc.as_deref().and_then(|text| {
         time::parse_with_offset(text)
             .or_else(|_| time::parse_with_offset(&format!("{text}Z")))
             .ok()
     });
-    utc.or_else(|| {
+    utc.map(|moment| moment.shown_in_zone(zone)).or_else(|| {
         event
             .event_time
             .as_deref()
-            .and_then(|t| time::parse_with_fallback_zone(t, time::EUROPE_OSLO).ok())
+            .and_then(|t| time::parse_with_fallback_zone(t, zone).ok())
     })
 }
 
@@ -1023,6 +1027,59 @@ mod tests {
         assert_eq!(merged[0].events.len(), 2);
         assert_eq!(merged[0].status, Status::Delivered);
         assert!(unfetched_linked_parcels(&merged).is_empty());
+    }
+
+    /// The one event of a one-parcel answer whose event carries `time_members`.
+    fn only_event_time(time_members: &str) -> Timestamp {
+        let body = format!(
+            r#"[{{"trackingNumber":"370724760010119815","events":[{{{time_members},
+                "eventType":{{"apiKey":"100"}},"eventGroup":{{"id":5}}}}]}}]"#
+        );
+        let shipments = parse_fetch(&CarrierResponse::new(200, body.as_bytes()), None).unwrap();
+        shipments[0].events[0].time.expect("the event has a time")
+    }
+
+    #[test]
+    fn a_winter_event_with_only_utc_time_is_shown_at_oslos_winter_offset() {
+        let time = only_event_time(r#""eventTimeUtc":"2024-01-15T09:30:00Z""#);
+        assert_eq!(time.to_string(), "2024-01-15T10:30:00+01:00");
+        assert_eq!(time.unix_seconds(), 1_705_311_000);
+        assert_eq!(
+            time.offset_source,
+            time::OffsetSource::InZone(time::EUROPE_OSLO)
+        );
+        assert!(!time.offset_assumed());
+    }
+
+    #[test]
+    fn a_summer_event_with_only_utc_time_is_shown_at_oslos_summer_offset() {
+        // Without the `Z`, as some answers write it: still UTC.
+        let time = only_event_time(r#""eventTimeUtc":"2024-07-15T09:30:00""#);
+        assert_eq!(time.to_string(), "2024-07-15T11:30:00+02:00");
+        assert_eq!(time.unix_seconds(), 1_721_035_800);
+        assert_eq!(
+            time.offset_source,
+            time::OffsetSource::InZone(time::EUROPE_OSLO)
+        );
+    }
+
+    #[test]
+    fn utc_time_wins_as_the_moment_over_local_time_and_is_shown_at_oslos_offset() {
+        // The local time disagrees on purpose: the UTC moment is the one kept.
+        let time = only_event_time(
+            r#""eventTime":"2024-07-15 08:00:00","eventTimeUtc":"2024-07-15T09:30:00Z""#,
+        );
+        assert_eq!(time.to_string(), "2024-07-15T11:30:00+02:00");
+        assert_eq!(
+            time.offset_source,
+            time::OffsetSource::InZone(time::EUROPE_OSLO)
+        );
+        let local_only = only_event_time(r#""eventTime":"2024-07-15 08:00:00""#);
+        assert_eq!(local_only.to_string(), "2024-07-15T08:00:00+02:00");
+        assert_eq!(
+            local_only.offset_source,
+            time::OffsetSource::AssumedZone(time::EUROPE_OSLO)
+        );
     }
 
     #[test]

@@ -11,6 +11,13 @@
 //! holds), because the typed readers take the member's raw JSON text (serde_json's `RawValue`)
 //! instead of a parsed number. Unknown members are skipped by serde_json without recursion;
 //! parsing into a `Value` stops at serde_json's nesting limit of 128.
+//!
+//! A member named twice in one object counts once, with its last value, in every reader here
+//! and at any depth, as a `serde_json::Value` (and so TrackOnline's reading) always had it: a
+//! typed struct would refuse the whole object with serde's "duplicate field". Such a document is
+//! rewritten once without the earlier occurrences ([`last_members_only`]) and read again.
+
+use std::collections::BTreeMap;
 
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
@@ -34,17 +41,93 @@ pub fn parse_typed<T: DeserializeOwned>(carrier: Carrier, body: &[u8]) -> Result
 /// [`parse_typed`] with the parser's message as the error.
 pub(crate) fn parse_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    match serde_json::from_slice(body) {
+    match from_json(body) {
         Ok(value) => Ok(value),
-        Err(strict_error) => serde_json::from_slice(&without_trailing_commas(body))
-            .map_err(|_| strict_error.to_string()),
+        Err(strict_error) => {
+            from_json(&without_trailing_commas(body)).map_err(|_| strict_error.to_string())
+        }
     }
 }
 
 /// Parses a member's raw JSON text. Through `from_slice`, like whole bodies, so that the widget
 /// carries one instance of serde_json's parser, not one for bytes and one for text.
 pub fn from_raw<T: DeserializeOwned>(raw: &str) -> serde_json::Result<T> {
-    serde_json::from_slice(raw.as_bytes())
+    from_json(raw.as_bytes())
+}
+
+/// Strict JSON into `T`; when `T` refuses a member named twice in one object, the document is
+/// read again with the last occurrence of each member only.
+fn from_json<T: DeserializeOwned>(json: &[u8]) -> serde_json::Result<T> {
+    match serde_json::from_slice(json) {
+        Err(error) if names_a_member_twice(&error) => match last_members_only(json) {
+            Some(rewritten) => serde_json::from_slice(&rewritten),
+            None => Err(error),
+        },
+        read => read,
+    }
+}
+
+/// Whether serde refused an object because it names a member twice (serde's own message for
+/// `Error::duplicate_field`, which serde_json reports as a data error).
+fn names_a_member_twice(error: &serde_json::Error) -> bool {
+    error.is_data() && error.to_string().starts_with("duplicate field `")
+}
+
+/// Objects nested deeper than this are copied as written by [`last_members_only`]. Di's nested
+/// answer, the deepest carriers send, puts an event type's members 7 levels down (list,
+/// shipment, items, parcel, events, event, event type); each level reads its own text once more,
+/// so the bound keeps the rewrite's stack and time linear in the body.
+const MAX_REWRITE_DEPTH: usize = 32;
+
+/// `json` with every object keeping only the last occurrence of each member name, at any depth
+/// up to [`MAX_REWRITE_DEPTH`] levels; `None` when `json` is not JSON. serde_json reads the
+/// structure: each object into a map of its members' raw texts (a later member replaces an
+/// earlier one of the same name), each list into its elements' raw texts. Numbers, strings and
+/// literals are copied byte for byte, so a 35-digit whole number keeps every digit; names are
+/// written back by serde_json (an escaped name may come out spelled differently, never meaning
+/// something else). Members come out in name order, which no reader of an object depends on.
+pub(crate) fn last_members_only(json: &[u8]) -> Option<Vec<u8>> {
+    let raw: &RawValue = serde_json::from_slice(json).ok()?;
+    let mut out = String::with_capacity(json.len());
+    write_last_members(raw, 0, &mut out)?;
+    Some(out.into_bytes())
+}
+
+fn write_last_members(raw: &RawValue, depth: usize, out: &mut String) -> Option<()> {
+    let text = raw.get();
+    if depth >= MAX_REWRITE_DEPTH {
+        out.push_str(text);
+        return Some(());
+    }
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let members: BTreeMap<String, &RawValue> =
+                serde_json::from_slice(text.as_bytes()).ok()?;
+            out.push('{');
+            for (index, (name, value)) in members.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(&name).ok()?);
+                out.push(':');
+                write_last_members(value, depth + 1, out)?;
+            }
+            out.push('}');
+        }
+        Some(b'[') => {
+            let elements: Vec<&RawValue> = serde_json::from_slice(text.as_bytes()).ok()?;
+            out.push('[');
+            for (index, element) in elements.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_last_members(element, depth + 1, out)?;
+            }
+            out.push(']');
+        }
+        _ => out.push_str(text),
+    }
+    Some(())
 }
 
 /// The body of an answer as JSON.
@@ -390,6 +473,60 @@ mod tests {
         assert_eq!(parcel.number.as_deref(), Some("42"));
         // Into a `Value` the same nesting stops at serde_json's limit instead of the stack.
         assert!(parse_lenient(Carrier::Di, body.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_rewrite_keeps_each_members_last_value_and_every_scalar_byte_for_byte() {
+        let rewritten = last_members_only(
+            br#" {"b": 1.50e3, "a": {"x": 1, "x": [ 12345678901234567890123456789012345 , "\u00e9\"", null, true ]}, "b": -0.0} "#,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(rewritten).unwrap(),
+            r#"{"a":{"x":[12345678901234567890123456789012345,"\u00e9\"",null,true]},"b":-0.0}"#
+        );
+        assert_eq!(last_members_only(br#"{"a": 1, "a": }"#), None);
+    }
+
+    #[test]
+    fn a_typed_read_takes_the_last_of_a_repeated_member_at_any_depth() {
+        #[derive(serde::Deserialize)]
+        struct Parcel {
+            #[serde(default, deserialize_with = "exact_text")]
+            number: Option<String>,
+            #[serde(default)]
+            inner: Option<Box<Parcel>>,
+        }
+        let parcel: Parcel = parse_typed(
+            Carrier::Inpost,
+            br#"{"number": 1, "inner": {"number": "a", "number": "b"}, "number": 2}"#,
+        )
+        .unwrap();
+        assert_eq!(parcel.number.as_deref(), Some("2"));
+        assert_eq!(parcel.inner.unwrap().number.as_deref(), Some("b"));
+        // A member read later from its raw text gets the same treatment.
+        let inner: Parcel = from_raw(r#"{"number": 3, "number": 4}"#).unwrap();
+        assert_eq!(inner.number.as_deref(), Some("4"));
+    }
+
+    #[test]
+    fn a_repeated_member_beside_one_nested_deeper_than_any_stack_still_reads() {
+        #[derive(serde::Deserialize)]
+        struct Parcel {
+            #[serde(default, deserialize_with = "exact_text")]
+            number: Option<String>,
+        }
+        let depth = 100_000;
+        let body = format!(
+            r#"{{"number": 1, "unknown": {}{}, "number": 42}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let parcel: Parcel = parse_typed(Carrier::Di, body.as_bytes()).unwrap();
+        assert_eq!(parcel.number.as_deref(), Some("42"));
+        // Below the rewrite's depth the nesting is copied as written.
+        let rewritten = last_members_only(body.as_bytes()).unwrap();
+        assert_eq!(rewritten.len(), body.len() - r#""number": 1, "#.len() - 3);
     }
 
     #[test]

@@ -10,8 +10,6 @@
 //! readers of [`json`]): unknown members are skipped, `null` counts as absent, numbers may come
 //! as text and text as numbers, and a member named twice keeps its last value.
 
-use std::collections::BTreeMap;
-
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -248,17 +246,14 @@ pub fn next_page(page: u32, records_on_page: usize) -> Option<u32> {
 }
 
 /// Reads a JSON object into `T`, whose members are all tolerant; when the object names a
-/// member twice, the last one counts, as in every JSON reader that keeps one value per name
+/// member twice, the last one counts, as [`json::from_raw`] reads every carrier's objects
 /// (TrackOnline's own example packaging label repeats `item`). `None` for anything but an
 /// object: a struct must never be read from a list by position.
 fn object_of<T: DeserializeOwned>(raw: &str) -> Option<T> {
     if raw.trim_start().as_bytes().first() != Some(&b'{') {
         return None;
     }
-    json::from_raw(raw).ok().or_else(|| {
-        let members: BTreeMap<String, Box<RawValue>> = json::from_raw(raw).ok()?;
-        json::from_raw(&serde_json::to_string(&members).ok()?).ok()
-    })
+    json::from_raw(raw).ok()
 }
 
 /// A member that is an object, read as `T`; `None` for `null` and anything else. For
