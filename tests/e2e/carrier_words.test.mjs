@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, ROOT, screenshot, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
+import { launchBrowser, newPage, ROOT, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const INPOST_AT_LOCKER = "520000011395200025009871";
 const LOAD_CARRIER = "CC000123";
@@ -85,7 +85,8 @@ describe("carrier words and positions in the consumer's terms", () => {
   });
 
   test("a TrackOnline load carrier leads with where it was last seen and draws its trail", async () => {
-    const page = await details(browser, server, `?tracking=${LOAD_CARRIER}`, "en");
+    // TrackOnline is `signed` (the default): the shop mails a signed link.
+    const page = await details(browser, server, signed(`tracking=${LOAD_CARRIER}`), "en");
     const title = await shadowText(page, "[data-testid=status-title]");
     assert.match(title, /^Last seen at Cross-dock Utrecht, .+ ago$/);
     assert.notEqual(title, catalog("en")["status.unknown"]);
