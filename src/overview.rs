@@ -247,17 +247,30 @@ pub fn Overview(
         }
     };
 
+    // The details' own "try again" asks again about the opened shipment only: the list stays
+    // where it was.
+    let details_options = WidgetOptions {
+        reload: RwSignal::new(0),
+        ..options
+    };
     let details = move || {
         let (_, shipment) = opened.get()?;
         let inputs = inputs
             .get_value()
             .fetch_inputs(std::slice::from_ref(&shipment));
+        let host = host.clone();
         Some(view! {
             <div class="tl-overview-details" data-testid="overview-details">
                 <button type="button" class="tl-link-button tl-back" data-testid="overview-back" on:click=back>
                     {move || tr(locale.get(), "overview.back")}
                 </button>
-                <Tracking inputs refresh_secs tiles options locale host=host.clone() />
+                {move || {
+                    details_options.reload.track();
+                    let inputs = inputs.clone();
+                    view! {
+                        <Tracking inputs refresh_secs tiles options=details_options locale host=host.clone() />
+                    }
+                }}
             </div>
         })
     };

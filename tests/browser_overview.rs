@@ -33,6 +33,8 @@ struct Log {
     list_keys: Vec<Option<String>>,
     /// The references the carriers were asked about, once each.
     asked: Vec<String>,
+    /// How many times each reference was asked about.
+    times: BTreeMap<String, u32>,
     in_flight: BTreeMap<String, u32>,
     /// The most references asked about at one moment.
     most_at_once: usize,
@@ -110,6 +112,7 @@ fn proxy(shipments: Vec<String>, refused: bool, log: Rc<RefCell<Log>>) -> Networ
                 if !log.asked.contains(&number) {
                     log.asked.push(number.clone());
                 }
+                *log.times.entry(number.clone()).or_default() += 1;
                 *log.in_flight.entry(number.clone()).or_default() += 1;
                 log.most_at_once = log.most_at_once.max(log.in_flight.len());
             }
@@ -304,6 +307,34 @@ async fn a_shipment_opens_from_the_list_and_back_returns_to_the_list_where_it_wa
     );
     let list = in_shadow(&element, ".tl-overview-list").unwrap();
     assert!(list.has_attribute("hidden"), "the list steps aside");
+    // "Try again" in the details asks about that shipment again, and leaves the list alone.
+    let asked_before = log.borrow().asked.len();
+    let times = |log: &Rc<RefCell<Log>>| log.borrow().times.get("KD-00024").copied().unwrap_or(0);
+    let before = times(&log);
+    click(
+        &element,
+        "[data-testid=overview-details] [data-testid=retry]",
+    );
+    until("the shipment asked again", 5_000, || {
+        times(&log) > before
+            && in_shadow(
+                &element,
+                "[data-testid=overview-details] [data-testid=state-not-found]",
+            )
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        log.borrow().list_queries.len(),
+        2,
+        "the list was not asked again"
+    );
+    assert!(list.is_connected() && list.has_attribute("hidden"));
+    assert_eq!(
+        log.borrow().asked.len(),
+        asked_before,
+        "asked about no new number"
+    );
 
     click(&element, "[data-testid=overview-back]");
     until("the list again", 5_000, || {
