@@ -1,0 +1,352 @@
+//! The access model on Redis, shared by a fleet of replicas: each test starts its own
+//! `redis-server` (Debian's package, installed by `scripts/setup`) on a free loopback port with
+//! append-only persistence in a folder of its own, and stops it at the end.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use trackline::proxy::store::{conformance, parse_reference, RedisStore, Store};
+use trackline::proxy::{self, ProxyConfig};
+use trackline::sandbox::{self, SandboxConfig};
+
+const DI_NUMBER: &str = "370724760010119754";
+const INPOST_NUMBER: &str = "520000011395200025009871";
+const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A `redis-server` of this test's own, killed when dropped.
+struct RedisServer {
+    port: u16,
+    folder: PathBuf,
+    process: Option<Child>,
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let folder =
+            std::env::temp_dir().join(format!("trackline-redis-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut server = RedisServer {
+            port,
+            folder,
+            process: None,
+        };
+        server.restart();
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server (again, on the same port and folder) and waits until it answers PING.
+    fn restart(&mut self) {
+        let process = Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", ""])
+            .args(["--appendonly", "yes"])
+            .arg("--dir")
+            .arg(&self.folder)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (scripts/setup installs Debian's redis-server)");
+        self.process = Some(process);
+        let client = redis::Client::open(self.url()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let answered = client
+                .get_connection_with_timeout(Duration::from_millis(200))
+                .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+            if answered.is_ok() {
+                return;
+            }
+            if let Some(status) = self.process.as_mut().unwrap().try_wait().unwrap() {
+                panic!("redis-server exited with {status} before answering PING");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not answer PING on port {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+fn di_path(number: &str) -> String {
+    format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{number}/EN/false")
+}
+
+/// A replica: a proxy with its own Redis store, in front of `sandbox`; Di needs a key.
+async fn replica(sandbox: SocketAddr, redis_url: &str) -> String {
+    let text = format!(
+        r#"
+[server]
+timeout_ms = 3000
+
+[rate_limits]
+per_client_ip_per_minute = 60000
+per_client_ip_burst = 10000
+
+[access]
+admin_token = "{ADMIN_TOKEN}"
+
+[shared]
+redis_url = "{redis_url}"
+
+[carriers.inpost]
+base_url = "http://{sandbox}"
+
+[carriers.di]
+base_url = "http://{sandbox}"
+username = "wssandbox"
+password = "sandbox-only-password"
+access = "key"
+"#
+    );
+    let config = ProxyConfig::parse(&text, &|_| None).unwrap();
+    let store = proxy::open_store(&config).unwrap();
+    let proxy = serve(proxy::try_app_with_store(config, store).unwrap()).await;
+    format!("http://{proxy}")
+}
+
+struct Answer {
+    status: StatusCode,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+
+    fn problem(&self) -> String {
+        self.json()["type"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("https://trackline.dev/problems/")
+            .to_owned()
+    }
+}
+
+/// A client that gives up after 5 s: a store call must fail within its 1 s timeouts, so a
+/// request that takes longer is a hang, not a slow answer.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let mut request = client.request(method, url);
+    request = match key {
+        Some(key) => request.header("X-Trackline-Key", key),
+        None => request.bearer_auth(ADMIN_TOKEN),
+    };
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the proxy answers in time");
+    Answer {
+        status: response.status(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+/// Through a replica's admin API: user `anna`, the Di parcel in her scope, and a key.
+async fn anna_with_a_key(client: &reqwest::Client, replica: &str) -> String {
+    let post = reqwest::Method::POST;
+    let created = send(
+        client,
+        post.clone(),
+        format!("{replica}/admin/v1/users"),
+        None,
+        Some(json!({ "name": "anna" })),
+    )
+    .await;
+    assert!(created.status.is_success(), "{}", created.body);
+    let added = send(
+        client,
+        post.clone(),
+        format!("{replica}/admin/v1/users/anna/shipments"),
+        None,
+        Some(json!({ "references": [format!("sscc={DI_NUMBER}")] })),
+    )
+    .await;
+    assert_eq!(added.json(), json!({ "added": 1, "already_registered": 0 }));
+    let key = send(
+        client,
+        post,
+        format!("{replica}/admin/v1/users/anna/keys"),
+        None,
+        Some(json!({ "name": "anna-phone" })),
+    )
+    .await;
+    assert_eq!(key.status, StatusCode::CREATED, "{}", key.body);
+    key.json()["key"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_redis_store_behaves_as_every_store_must() {
+    let redis = RedisServer::start();
+    conformance::check(&RedisStore::open(&redis.url()).unwrap());
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_one_replica_is_refused_by_the_other() {
+    let redis = RedisServer::start();
+    let sandbox = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
+    let first = replica(sandbox, &redis.url()).await;
+    let second = replica(sandbox, &redis.url()).await;
+    let client = client();
+    let key = anna_with_a_key(&client, &first).await;
+    let get = reqwest::Method::GET;
+
+    let on_second = send(
+        &client,
+        get.clone(),
+        format!("{second}{}", di_path(DI_NUMBER)),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(on_second.status, StatusCode::OK, "{}", on_second.body);
+
+    let revoked = send(
+        &client,
+        reqwest::Method::DELETE,
+        format!("{first}/admin/v1/keys/anna-phone"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
+    let refused = send(
+        &client,
+        get,
+        format!("{second}{}", di_path(DI_NUMBER)),
+        Some(&key),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(refused.problem(), "unauthorized");
+}
+
+#[tokio::test]
+async fn with_redis_gone_keys_fail_closed_and_public_answers_keep_coming_then_keys_work_again() {
+    let mut redis = RedisServer::start();
+    let sandbox = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
+    let replica = replica(sandbox, &redis.url()).await;
+    let client = client();
+    let key = anna_with_a_key(&client, &replica).await;
+    let get = reqwest::Method::GET;
+    let keyed = format!("{replica}{}", di_path(DI_NUMBER));
+    let public = format!("{replica}/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let works = send(&client, get.clone(), keyed.clone(), Some(&key), None).await;
+    assert_eq!(works.status, StatusCode::OK, "{}", works.body);
+
+    redis.stop();
+    let refused = send(&client, get.clone(), keyed.clone(), Some(&key), None).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.problem(), "access-unavailable");
+    let inpost = client.get(&public).send().await.unwrap();
+    assert_eq!(inpost.status(), StatusCode::OK);
+
+    // The append-only file brings back what was written; the replica reconnects by itself.
+    redis.restart();
+    let again = send(&client, get, keyed, Some(&key), None).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}
+
+#[test]
+fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
+    let redis = RedisServer::start();
+    let store = Arc::new(RedisStore::open(&redis.url()).unwrap());
+    store.ensure_user("shop").unwrap();
+    let adders: Vec<_> = (0..10)
+        .map(|adder| {
+            // Each adds its own 100 references and 20 that every adder adds, twice.
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                let references: Vec<_> = (0..100)
+                    .map(|n| format!("cref=C{adder}-{n}"))
+                    .chain((0..20).map(|n| format!("cref=SHARED-{n}")))
+                    .enumerate()
+                    .map(|(index, text)| parse_reference(index, &text).unwrap())
+                    .collect();
+                let first = store.add_shipments("shop", &references).unwrap();
+                let second = store.add_shipments("shop", &references).unwrap();
+                assert_eq!(second.added, 0, "a repeat adds nothing");
+                first.added
+            })
+        })
+        .collect();
+    let added: u64 = adders.into_iter().map(|adder| adder.join().unwrap()).sum();
+    assert_eq!(added, 10 * 100 + 20, "each shared reference is added once");
+    assert_eq!(store.user("shop").unwrap().shipments, 10 * 100 + 20);
+    let shared = store
+        .shipments(
+            "shop",
+            &trackline::proxy::store::ShipmentQuery {
+                per_page: 5,
+                search: Some("shared".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(shared.total, 20);
+    assert_eq!(shared.shipments.len(), 5);
+}
