@@ -350,3 +350,106 @@ fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
     assert_eq!(shared.total, 20);
     assert_eq!(shared.shipments.len(), 5);
 }
+
+#[test]
+fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_store_does() {
+    let redis = RedisServer::start();
+    let shared = RedisStore::open(&redis.url()).unwrap();
+    let embedded = trackline::proxy::store::SqliteStore::in_memory().unwrap();
+    let stores: [&dyn Store; 2] = [&shared, &embedded];
+    let references = |texts: &[String]| -> Vec<_> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| parse_reference(index, text).unwrap())
+            .collect()
+    };
+    // The same calls on both stores, in the same order.
+    let calls: Vec<(&str, Vec<String>)> = vec![
+        ("shop", (0..12).map(|n| format!("cref=ORDER-{n}")).collect()),
+        (
+            "shop",
+            (0..6)
+                .map(|n| format!("vp=4711&vpref=37072476001011{n:04}"))
+                .collect(),
+        ),
+        ("anna", vec!["cref=ANNA_1".into(), "cref=ANNA-2".into()]),
+        // The same partner reference registered by another user: listed once.
+        ("anna", vec!["vp=4711&vpref=370724760010110003".into()]),
+        (
+            "shop",
+            (0..4).map(|n| format!("ep=0815&epref=X{n}")).collect(),
+        ),
+        (
+            "anna",
+            (12..15).map(|n| format!("cref=order-{n}")).collect(),
+        ),
+    ];
+    for store in stores {
+        for user in ["shop", "anna", "carrier"] {
+            store.ensure_user(user).unwrap();
+        }
+        store.bind_partner("carrier", "4711").unwrap();
+        store.bind_partner("anna", "0815").unwrap();
+        for (user, texts) in &calls {
+            store.add_shipments(user, &references(texts)).unwrap();
+        }
+        store
+            .remove_shipments("shop", &references(&["cref=ORDER-3".into()]))
+            .unwrap();
+    }
+    let listed = |page: trackline::proxy::store::ShipmentPage| {
+        let numbers: Vec<String> = page
+            .shipments
+            .iter()
+            .map(|shipment| serde_json::to_string(&shipment.reference).unwrap())
+            .collect();
+        (numbers, page.total, page.page, page.per_page)
+    };
+    let mut compared = 0;
+    for user in ["shop", "anna", "carrier"] {
+        for search in [
+            None,
+            Some("order"),
+            Some("0003"),
+            Some("_"),
+            Some("%"),
+            Some("x"),
+        ] {
+            for (page, per_page) in [(1, 20), (1, 5), (2, 5), (4, 5), (9, 5), (0, 0)] {
+                let query = trackline::proxy::store::ShipmentQuery {
+                    page,
+                    per_page,
+                    search: search.map(str::to_owned),
+                };
+                let [redis_own, sqlite_own] =
+                    stores.map(|store| listed(store.shipments(user, &query).unwrap()));
+                assert_eq!(redis_own, sqlite_own, "{user}'s own, {query:?}");
+                let [redis_visible, sqlite_visible] =
+                    stores.map(|store| listed(store.visible_shipments(user, &query).unwrap()));
+                assert_eq!(redis_visible, sqlite_visible, "{user} sees, {query:?}");
+                compared += 1;
+            }
+        }
+        for number in ["370724760010110003", "X2", "ORDER-3", "ORDER-4", "ANNA-2"] {
+            let numbers = [number.to_owned()];
+            let [redis_scope, sqlite_scope] =
+                stores.map(|store| store.in_scope(user, &numbers).unwrap());
+            assert_eq!(redis_scope, sqlite_scope, "{user}, {number}");
+        }
+        let [redis_user, sqlite_user] = stores.map(|store| {
+            let user = store.user(user).unwrap();
+            (user.partners, user.shipments, user.keys)
+        });
+        assert_eq!(redis_user, sqlite_user, "{user}");
+    }
+    assert_eq!(compared, 3 * 6 * 6);
+    // The carrier sees the shop's and anna's 4711 shipments, the shared one once.
+    assert_eq!(
+        shared
+            .visible_shipments("carrier", &Default::default())
+            .unwrap()
+            .total,
+        6
+    );
+}
