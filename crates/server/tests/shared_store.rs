@@ -453,3 +453,68 @@ fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_stor
         6
     );
 }
+
+#[test]
+fn the_command_line_manages_users_and_keys_on_the_fleet_s_redis_named_by_the_configuration() {
+    let redis = RedisServer::start();
+    let folder = std::env::temp_dir().join(format!(
+        "trackline-redis-cli-{}-{}",
+        std::process::id(),
+        redis.port
+    ));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let config = folder.join("proxy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[shared]\nredis_url = \"{}\"\n\n[carriers.inpost]\n",
+            redis.url()
+        ),
+    )
+    .unwrap();
+    let trackline = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_trackline"))
+            .env_remove("TRACKLINE_REDIS_URL")
+            .env_remove("TRACKLINE_ACCESS_DATABASE")
+            .env_remove("TRACKLINE_PROXY_CONFIG")
+            .arg(args[0])
+            .arg("--config")
+            .arg(&config)
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (
+            output.status.success(),
+            String::from_utf8(output.stdout).unwrap(),
+            stderr,
+        )
+    };
+    let (created, key, said) = trackline(&["keys", "new", "shop-links", "--user", "shop"]);
+    assert!(created, "{said}");
+    assert!(
+        said.contains(&format!("Redis at 127.0.0.1:{}/0", redis.port)),
+        "{said}"
+    );
+    let (shipped, _, said) = trackline(&["users", "ship", "shop", "cref=ORDER-88231"]);
+    assert!(shipped, "{said}");
+
+    // What the command line wrote is what a replica reads.
+    let store = RedisStore::open(&redis.url()).unwrap();
+    let owner = store
+        .verify_key(key.trim())
+        .unwrap()
+        .expect("the key works");
+    assert_eq!(
+        (owner.user.as_str(), owner.key.as_str()),
+        ("shop", "shop-links")
+    );
+    assert!(store.in_scope("shop", &["ORDER-88231".into()]).unwrap());
+    assert!(!std::fs::exists(folder.join("trackline-access.sqlite")).unwrap());
+
+    let (revoked, _, said) = trackline(&["keys", "revoke", "shop-links"]);
+    assert!(revoked, "{said}");
+    assert_eq!(store.verify_key(key.trim()).unwrap(), None);
+    let _ = std::fs::remove_dir_all(&folder);
+}
