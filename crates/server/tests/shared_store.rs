@@ -84,6 +84,17 @@ impl RedisServer {
         }
     }
 
+    /// Sends a signal to the server (`STOP` freezes it: it accepts connections and never answers).
+    fn signal(&self, signal: &str) {
+        let process = self.process.as_ref().expect("a running redis-server");
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(process.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
     fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             let _ = process.kill();
@@ -304,10 +315,46 @@ async fn with_redis_gone_keys_fail_closed_and_public_answers_keep_coming_then_ke
     assert_eq!(refused.problem(), "access-unavailable");
     let inpost = client.get(&public).send().await.unwrap();
     assert_eq!(inpost.status(), StatusCode::OK);
+    let ready = client
+        .get(format!("{replica}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     // The append-only file brings back what was written; the replica reconnects by itself.
     redis.restart();
     let again = send(&client, get, keyed, Some(&key), None).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_redis_that_stops_answering_refuses_keys_within_the_timeouts_instead_of_hanging() {
+    let redis = RedisServer::start();
+    let sandbox = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
+    let replica = replica(sandbox, &redis.url()).await;
+    let client = client();
+    let key = anna_with_a_key(&client, &replica).await;
+    let keyed = format!("{replica}{}", di_path(DI_NUMBER));
+    redis.signal("STOP");
+    // The client gives up after 5 s; the store's read timeout (1 s) answers first.
+    let refused = send(
+        &client,
+        reqwest::Method::GET,
+        keyed.clone(),
+        Some(&key),
+        None,
+    )
+    .await;
+    redis.signal("CONT");
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.problem(), "access-unavailable");
+    let again = send(&client, reqwest::Method::GET, keyed, Some(&key), None).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
 }
 
