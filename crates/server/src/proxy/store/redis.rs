@@ -274,6 +274,9 @@ impl RedisStore {
     }
 }
 
+/// A sorted set's members with their scores (registration sequences).
+type Scored = Vec<(String, f64)>;
+
 fn check_count(references: &[Reference]) -> Result<(), StoreError> {
     if references.len() > MAX_REFERENCES_PER_CALL {
         Err(StoreError::TooManyReferences(references.len()))
@@ -594,32 +597,31 @@ impl Store for RedisStore {
         let page = query.page.max(1);
         let per_page = query.per_page.clamp(1, 1_000);
         let search = query.search.as_deref().map(str::to_ascii_lowercase);
-        let (known, own, partnered): (bool, Vec<(String, f64)>, Vec<Vec<(String, f64)>>) = self
-            .with(|connection| {
-                let mut pipe = redis::pipe();
-                pipe.atomic()
-                    .cmd("HEXISTS")
-                    .arg(Self::key("users"))
-                    .arg(user)
+        let (known, own, partnered): (bool, Scored, Vec<Scored>) = self.with(|connection| {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .cmd("HEXISTS")
+                .arg(Self::key("users"))
+                .arg(user)
+                .cmd("ZRANGE")
+                .arg(Self::user_key(user, "shipments"))
+                .arg(0)
+                .arg(-1)
+                .arg("WITHSCORES");
+            let mut partnered = redis::pipe();
+            partnered.atomic();
+            for partner in &partners {
+                partnered
                     .cmd("ZRANGE")
-                    .arg(Self::user_key(user, "shipments"))
+                    .arg(Self::key(&format!("partner:{partner}:shipments")))
                     .arg(0)
                     .arg(-1)
                     .arg("WITHSCORES");
-                let mut partnered = redis::pipe();
-                partnered.atomic();
-                for partner in &partners {
-                    partnered
-                        .cmd("ZRANGE")
-                        .arg(Self::key(&format!("partner:{partner}:shipments")))
-                        .arg(0)
-                        .arg(-1)
-                        .arg("WITHSCORES");
-                }
-                let (known, own): (bool, Vec<(String, f64)>) = pipe.query(connection)?;
-                let partnered: Vec<Vec<(String, f64)>> = partnered.query(connection)?;
-                Ok((known, own, partnered))
-            })?;
+            }
+            let (known, own): (bool, Scored) = pipe.query(connection)?;
+            let partnered: Vec<Scored> = partnered.query(connection)?;
+            Ok((known, own, partnered))
+        })?;
         if !known {
             return Err(StoreError::UnknownUser(user.to_owned()));
         }
@@ -644,7 +646,7 @@ impl Store for RedisStore {
             }
         }
         let mut ordered: Vec<(u64, Vec<(String, String)>)> = visible.into_values().collect();
-        ordered.sort_by(|a, b| b.0.cmp(&a.0));
+        ordered.sort_by_key(|(newest, _)| std::cmp::Reverse(*newest));
         let total = ordered.len();
         let wanted = &ordered[page_range(total, page, per_page)];
         let stored: Vec<Vec<Option<String>>> = if wanted.is_empty() {
