@@ -28,6 +28,13 @@ struct RedisServer {
 
 impl RedisServer {
     fn start() -> RedisServer {
+        let mut server = RedisServer::stopped();
+        server.restart();
+        server
+    }
+
+    /// A free port and a folder, with no server yet.
+    fn stopped() -> RedisServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
@@ -36,13 +43,11 @@ impl RedisServer {
             std::env::temp_dir().join(format!("trackline-redis-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&folder);
         std::fs::create_dir_all(&folder).unwrap();
-        let mut server = RedisServer {
+        RedisServer {
             port,
             folder,
             process: None,
-        };
-        server.restart();
-        server
+        }
     }
 
     fn url(&self) -> String {
@@ -130,6 +135,11 @@ fn di_path(number: &str) -> String {
 
 /// A replica: a proxy with its own Redis store, in front of `sandbox`; Di needs a key.
 async fn replica(sandbox: SocketAddr, redis_url: &str) -> String {
+    replica_with(sandbox, redis_url, "").await
+}
+
+/// [`replica`], with more lines in the `[access_keys]` section.
+async fn replica_with(sandbox: SocketAddr, redis_url: &str, access_keys: &str) -> String {
     let text = format!(
         r#"
 [server]
@@ -144,6 +154,9 @@ admin_token = "{ADMIN_TOKEN}"
 
 [shared]
 redis_url = "{redis_url}"
+
+[access_keys]
+{access_keys}
 
 [carriers.inpost]
 base_url = "http://{sandbox}"
@@ -326,6 +339,42 @@ async fn with_redis_gone_keys_fail_closed_and_public_answers_keep_coming_then_ke
     redis.restart();
     let again = send(&client, get, keyed, Some(&key), None).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_replica_starts_while_redis_is_down_and_refuses_keys_until_it_is_up() {
+    let mut redis = RedisServer::stopped();
+    let sandbox = serve(sandbox::app(SandboxConfig::builtin_in_memory())).await;
+    // Nothing to migrate from an old key file: the start-up does not need Redis.
+    let missing = redis.folder.join("trackline-keys.toml");
+    let replica = replica_with(
+        sandbox,
+        &redis.url(),
+        &format!("file = {:?}", missing.display().to_string()),
+    )
+    .await;
+    let client = client();
+    let keyed = format!("{replica}{}", di_path(DI_NUMBER));
+    let refused = send(
+        &client,
+        reqwest::Method::GET,
+        keyed.clone(),
+        Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.problem(), "access-unavailable");
+
+    redis.restart();
+    let key = anna_with_a_key(&client, &replica).await;
+    let works = send(&client, reqwest::Method::GET, keyed, Some(&key), None).await;
+    assert_eq!(works.status, StatusCode::OK, "{}", works.body);
 }
 
 #[tokio::test]

@@ -299,7 +299,9 @@ const KEY_FILE_MARKER: &str = "key_file_migrated";
 /// Moves the keys of the old key file (`access_keys.file`) into the store, once: each key
 /// becomes a user of the key's name with that key. The file is left in place and no longer read.
 pub fn migrate_key_file(store: &dyn Store, path: &Path) -> Result<usize, StoreError> {
-    if store.marker(KEY_FILE_MARKER)?.is_some() || !path.exists() {
+    // The file first: a store that is unreachable (a shared Redis down) must not stop a start-up
+    // that has nothing to migrate.
+    if !path.exists() || store.marker(KEY_FILE_MARKER)?.is_some() {
         return Ok(0);
     }
     let keys = keys::list_keys(path)?;
