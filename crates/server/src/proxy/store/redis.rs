@@ -47,7 +47,7 @@ use crate::proxy::keys;
 /// How long connecting, sending and reading may each take before a call fails.
 pub const TIMEOUT: Duration = Duration::from_secs(1);
 /// Connections kept open between calls.
-const IDLE_CONNECTIONS: usize = 8;
+const IDLE_CONNECTIONS: usize = 32;
 const PREFIX: &str = "trackline:";
 const SEPARATOR: char = '\x1f';
 
@@ -726,5 +726,42 @@ impl Store for RedisStore {
                 .arg(value)
                 .query(connection)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redis_url_is_described_by_host_port_and_database_without_its_password() {
+        let client = check_url("redis://fleet:s3cret-pass@10.0.0.5:6380/3").unwrap();
+        assert_eq!(describe(&client), "10.0.0.5:6380/3");
+        for url in ["http://10.0.0.5/0", "redis://:s3cret-pass@10.0.0.5/db9"] {
+            let error = check_url(url).expect_err(url);
+            assert!(!error.contains("s3cret-pass"), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_redis_fails_every_call_with_a_store_error() {
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/0")).unwrap();
+        assert!(matches!(
+            store.verify_key("AAAA"),
+            Err(StoreError::Redis(_))
+        ));
+        assert!(matches!(
+            store.ensure_user("anna"),
+            Err(StoreError::Redis(_))
+        ));
+        assert!(matches!(
+            store.marker("readiness"),
+            Err(StoreError::Redis(_))
+        ));
     }
 }
