@@ -19,6 +19,7 @@ fn trackline() -> Command {
         "TRACKLINE_ACCESS_DATABASE",
         "TRACKLINE_LINK_SECRET",
         "TRACKLINE_ADMIN_TOKEN",
+        "TRACKLINE_REDIS_URL",
     ] {
         command.env_remove(name);
     }

@@ -1,20 +1,24 @@
 //! `trackline users`, `trackline keys` and `trackline links`: the access database and signed
-//! links from the command line. They work on the same database file as the running proxy, which
-//! sees every change on its next request.
+//! links from the command line. They work on the same store as the running proxy (its database
+//! file, or the fleet's Redis when the configuration's `shared.redis_url` or
+//! `TRACKLINE_REDIS_URL` names one), which sees every change on its next request.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::proxy::config::{DEFAULT_ACCESS_DATABASE, ENV_LINK_SECRET};
+use crate::proxy::config::{DEFAULT_ACCESS_DATABASE, ENV_LINK_SECRET, ENV_REDIS_URL};
 use crate::proxy::signed;
-use crate::proxy::store::{self, parse_reference, ShipmentQuery, SqliteStore, Store, StoreError};
+use crate::proxy::store::{
+    self, parse_reference, RedisStore, ShipmentQuery, SqliteStore, Store, StoreError,
+};
 
 /// Where the access database is.
 #[derive(Debug, clap::Args)]
 pub struct DatabaseArgs {
-    /// The proxy configuration; its `access.database` (default: trackline-access.sqlite beside
-    /// it) names the database, and its `access_keys.file` is migrated once.
+    /// The proxy configuration; its `shared.redis_url` (or TRACKLINE_REDIS_URL) names the
+    /// fleet's Redis, else its `access.database` (default: trackline-access.sqlite beside it)
+    /// names the database; its `access_keys.file` is migrated once.
     #[arg(long, env = "TRACKLINE_PROXY_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// The database file itself, instead of reading it from the configuration.
@@ -141,32 +145,55 @@ fn beside(config: &Path, file: &str) -> PathBuf {
     }
 }
 
-/// Opens the database the arguments name, migrating the old key file once.
-pub fn open(args: &DatabaseArgs) -> Result<SqliteStore, String> {
-    let (path, key_file) = match (&args.database, &args.config) {
-        (Some(path), _) => (path.clone(), None),
-        (None, Some(config)) => {
-            let value = config_value(config)?;
+/// Opens the store the arguments name, migrating the old key file once: the database file of
+/// `--database`; else the fleet's Redis of `TRACKLINE_REDIS_URL` or the configuration's
+/// `shared.redis_url`; else the configuration's database file.
+pub fn open(args: &DatabaseArgs) -> Result<Box<dyn Store>, String> {
+    let from_env = std::env::var(ENV_REDIS_URL)
+        .ok()
+        .filter(|url| !url.is_empty());
+    let (store, key_file): (Box<dyn Store>, _) = match (&args.database, &args.config) {
+        (Some(path), _) => (
+            Box::new(SqliteStore::open(path).map_err(|error| error.to_string())?),
+            None,
+        ),
+        (None, config) => {
+            let value = config.as_deref().map(config_value).transpose()?;
             let lookup = |section: &str, key: &str| {
                 value
+                    .as_ref()?
                     .get(section)
                     .and_then(|section| section.get(key))
                     .and_then(|value| value.as_str())
                     .map(str::to_owned)
             };
-            let database =
-                lookup("access", "database").unwrap_or_else(|| DEFAULT_ACCESS_DATABASE.to_owned());
-            let key_file = lookup("access_keys", "file").map(|file| beside(config, &file));
-            (beside(config, &database), key_file)
+            let key_file = config
+                .as_deref()
+                .and_then(|config| lookup("access_keys", "file").map(|file| beside(config, &file)));
+            match (from_env.or_else(|| lookup("shared", "redis_url")), config) {
+                (Some(url), _) => {
+                    let store = RedisStore::open(&url).map_err(|error| error.to_string())?;
+                    eprintln!("Access store: Redis at {}.", store.describe());
+                    (Box::new(store) as Box<dyn Store>, key_file)
+                }
+                (None, Some(config)) => {
+                    let database = lookup("access", "database")
+                        .unwrap_or_else(|| DEFAULT_ACCESS_DATABASE.to_owned());
+                    let path = beside(config, &database);
+                    let store = SqliteStore::open(&path).map_err(|error| error.to_string())?;
+                    (Box::new(store) as Box<dyn Store>, key_file)
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "name the access database with --database, the proxy configuration \
+                         with --config, or the fleet's Redis with {ENV_REDIS_URL}"
+                    ))
+                }
+            }
         }
-        (None, None) => return Err(
-            "name the access database with --database, or the proxy configuration with --config"
-                .into(),
-        ),
     };
-    let store = SqliteStore::open(&path).map_err(|error| error.to_string())?;
     if let Some(file) = key_file {
-        store::migrate_key_file(&store, &file).map_err(|error| error.to_string())?;
+        store::migrate_key_file(store.as_ref(), &file).map_err(|error| error.to_string())?;
     }
     Ok(store)
 }

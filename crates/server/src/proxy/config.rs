@@ -120,6 +120,9 @@ pub struct ProxyConfig {
     pub access_keys_file: Option<PathBuf>,
     /// The access database (users, keys, scopes); `None` keeps it in memory.
     pub access_database: Option<PathBuf>,
+    /// The Redis that a fleet of replicas shares the access model in (`shared.redis_url`);
+    /// `None` keeps it in SQLite. A secret: it may hold a password.
+    pub redis_url: Option<Secret>,
     /// The admin API's bearer token; without one the admin API is off.
     pub admin_token: Option<Secret>,
     /// The secret signed links are signed with; without one no signed link is accepted.
@@ -182,6 +185,14 @@ struct FileConfig {
     carriers: FileCarriers,
     #[serde(default)]
     partners: BTreeMap<String, String>,
+    #[serde(default)]
+    shared: FileShared,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileShared {
+    redis_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,6 +281,7 @@ pub const ENV_DI_PASSWORD: &str = "TRACKLINE_DI_PASSWORD";
 pub const ENV_TRACKONLINE_API_KEY: &str = "TRACKLINE_TRACKONLINE_API_KEY";
 pub const ENV_ADMIN_TOKEN: &str = "TRACKLINE_ADMIN_TOKEN";
 pub const ENV_LINK_SECRET: &str = "TRACKLINE_LINK_SECRET";
+pub const ENV_REDIS_URL: &str = "TRACKLINE_REDIS_URL";
 /// The access database's file name beside the configuration when `access.database` is not set.
 pub const DEFAULT_ACCESS_DATABASE: &str = "trackline-access.sqlite";
 /// The shortest admin token or link secret accepted: shorter ones can be guessed.
@@ -382,6 +394,7 @@ impl ProxyConfig {
             ENV_ADMIN_TOKEN,
             env,
         )?;
+        let redis_url = redis_url(file.shared.redis_url, env)?;
         let link_secret = optional_secret(
             "access.link_secret",
             file.access.link_secret,
@@ -472,6 +485,7 @@ impl ProxyConfig {
             cors_max_age: Duration::from_secs(file.cors.max_age_secs.unwrap_or(600)),
             access_keys_file,
             access_database,
+            redis_url,
             admin_token,
             link_secret,
             per_ip_per_minute,
@@ -494,6 +508,7 @@ impl ProxyConfig {
             })
             .chain(self.admin_token.iter().map(Secret::expose))
             .chain(self.link_secret.iter().map(Secret::expose))
+            .chain(self.redis_url.iter().map(Secret::expose))
             .collect()
     }
 
@@ -812,6 +827,29 @@ fn optional_secret(
     }
 }
 
+/// `shared.redis_url`, or `TRACKLINE_REDIS_URL` (which wins), checked without connecting. The
+/// error names the key and never repeats the URL, which may hold a password.
+fn redis_url(
+    from_file: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Secret>, ConfigError> {
+    let value = env(ENV_REDIS_URL)
+        .filter(|value| !value.is_empty())
+        .or(from_file.filter(|value| !value.is_empty()));
+    match value {
+        Some(url) => {
+            super::store::check_redis_url(&url).map_err(|problem| {
+                invalid(
+                    "shared.redis_url",
+                    format!("{problem} (from the file or {ENV_REDIS_URL})"),
+                )
+            })?;
+            Ok(Some(Secret::new(url)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Whether an address is one the proxy must never be pointed at by a redirect or a
 /// configuration mistake: link-local (cloud metadata services) and unspecified addresses.
 pub fn is_forbidden_upstream_ip(ip: IpAddr) -> bool {
@@ -1010,6 +1048,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("partners.4711"), "{error}");
+    }
+
+    #[test]
+    fn a_redis_url_comes_from_the_file_or_the_environment_and_a_bad_one_names_the_key() {
+        let config =
+            parse("[carriers.inpost]\n[shared]\nredis_url = \"redis://127.0.0.1:6379/2\"\n")
+                .unwrap();
+        assert_eq!(
+            config.redis_url.as_ref().map(Secret::expose),
+            Some("redis://127.0.0.1:6379/2")
+        );
+        assert!(parse("[carriers.inpost]\n").unwrap().redis_url.is_none());
+        let env = |name: &str| {
+            (name == ENV_REDIS_URL).then(|| "redis://:fleet-password@10.0.0.5:6380/1".to_owned())
+        };
+        let config = ProxyConfig::parse(
+            "[carriers.inpost]\n[shared]\nredis_url = \"redis://127.0.0.1:6379/0\"\n",
+            &env,
+        )
+        .unwrap();
+        assert!(config
+            .secrets()
+            .contains(&"redis://:fleet-password@10.0.0.5:6380/1"));
+        assert!(!format!("{config:?}").contains("fleet-password"));
+        for url in [
+            "http://:fleet-password@10.0.0.5/0",
+            "redis://:fleet-password@10.0.0.5:6380/notanumber",
+            "redis://:fleet-password@",
+        ] {
+            let text = format!("[carriers.inpost]\n[shared]\nredis_url = \"{url}\"\n");
+            let error = parse(&text).expect_err(url).to_string();
+            assert!(error.contains("shared.redis_url"), "{url}: {error}");
+            assert!(error.contains(ENV_REDIS_URL), "{url}: {error}");
+            assert!(!error.contains("fleet-password"), "{url}: {error}");
+        }
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub fn hash_key(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+/// A hash in the hex form stored in key files and in the shared store.
+pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

@@ -41,7 +41,7 @@ use problem::{Problem, ProblemKind};
 use rate_limit::{ClientKey, Limit, RateLimiter};
 use routes::{ProxyRoute, UpstreamTarget};
 use signed::LINK_HEADER;
-use store::{KeyOwner, SqliteStore, Store};
+use store::{KeyOwner, RedisStore, SqliteStore, Store};
 use upstream::CarrierUpstream;
 
 #[derive(Debug, clap::Args)]
@@ -116,12 +116,19 @@ struct ProxyState {
     metrics: Metrics,
 }
 
-/// Opens the configured access database (in memory when none is configured) and migrates the
-/// old key file into it, once.
+/// Opens the configured access store: the fleet's Redis when `shared.redis_url` is set, else the
+/// access database (in memory when none is configured); and migrates the old key file into it,
+/// once.
 pub fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
-    let store: Arc<dyn Store> = match &config.access_database {
-        Some(path) => Arc::new(SqliteStore::open(path)?),
-        None => Arc::new(SqliteStore::in_memory()?),
+    let store: Arc<dyn Store> = match (&config.redis_url, &config.access_database) {
+        (Some(url), _) => {
+            let store = RedisStore::open(url.expose())?;
+            // Host, port and database only: the URL may hold a password.
+            tracing::info!(redis = %store.describe(), "the access model is shared on Redis");
+            Arc::new(store)
+        }
+        (None, Some(path)) => Arc::new(SqliteStore::open(path)?),
+        (None, None) => Arc::new(SqliteStore::in_memory()?),
     };
     if let Some(file) = &config.access_keys_file {
         store::migrate_key_file(store.as_ref(), file)?;

@@ -1,13 +1,14 @@
 //! Users, their access keys and what they may see: the access model's data. [`Store`] is the
 //! interface the proxy and the CLI use; [`SqliteStore`] is the embedded implementation (one
-//! file beside the proxy configuration). A shared implementation for several replicas implements
-//! the same trait.
+//! file beside the proxy configuration); [`RedisStore`] is the shared one, for several replicas
+//! (`[shared] redis_url`).
 //!
 //! A user has a name, any number of keys (only SHA-256 hashes are stored) and a scope: the
 //! shipment references registered to the user, and the partner ids bound to the user. A partner
 //! user sees every shipment that anyone registered with that partner's `vp`/`ep`/`ap` pair.
 
 pub mod conformance;
+mod redis;
 mod sqlite;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 use serde::Serialize;
 use trackline_core::reference::{self, Reference};
 
+pub use self::redis::{check_url as check_redis_url, RedisStore, TIMEOUT as REDIS_TIMEOUT};
 pub use sqlite::SqliteStore;
 
 use super::keys::{self, KeyError};
@@ -36,6 +38,10 @@ pub enum StoreError {
          run the newer Trackline or restore a backup"
     )]
     NewerSchema { found: i64, known: i64 },
+    #[error("the shared access store (Redis) failed: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error("shared.redis_url: {0}")]
+    RedisUrl(String),
     #[error("no user is named `{0}`")]
     UnknownUser(String),
     #[error("a key named `{0}` already exists; revoke it first or pick another name")]
@@ -127,7 +133,7 @@ pub struct Added {
     pub already_registered: u64,
 }
 
-/// The access model's data. Calls block (SQLite does IO); async code calls them through
+/// The access model's data. Calls block (SQLite and Redis do IO); async code calls them through
 /// `tokio::task::spawn_blocking`.
 pub trait Store: Send + Sync + 'static {
     /// Creates the user if missing; true when it was created.
@@ -293,7 +299,9 @@ const KEY_FILE_MARKER: &str = "key_file_migrated";
 /// Moves the keys of the old key file (`access_keys.file`) into the store, once: each key
 /// becomes a user of the key's name with that key. The file is left in place and no longer read.
 pub fn migrate_key_file(store: &dyn Store, path: &Path) -> Result<usize, StoreError> {
-    if store.marker(KEY_FILE_MARKER)?.is_some() || !path.exists() {
+    // The file first: a store that is unreachable (a shared Redis down) must not stop a start-up
+    // that has nothing to migrate.
+    if !path.exists() || store.marker(KEY_FILE_MARKER)?.is_some() {
         return Ok(0);
     }
     let keys = keys::list_keys(path)?;
