@@ -204,6 +204,27 @@ pub async fn ask(
     }
 }
 
+/// Sends one request of the proxy's own routes; a request that got no answer is the outcome to
+/// show instead.
+async fn send_to_proxy(
+    url: &str,
+    credentials: &Credentials,
+    cancel: &Cancel,
+    network: &Network,
+) -> Result<RawResponse, Outcome> {
+    let controller = cancel.register();
+    let result = transport::send(url, credentials, &controller, network).await;
+    cancel.release(&controller);
+    result.map_err(|error| match error {
+        FetchError::Aborted => Outcome::Cancelled,
+        FetchError::Offline => Outcome::Offline,
+        error => Outcome::Transient {
+            retry_after_secs: None,
+            detail: error.to_string(),
+        },
+    })
+}
+
 /// Which carrier tracks a partner's numbers, as the merchant's proxy routes them
 /// (`GET {base}/carriers/by-partner/{id}`): `Ok(None)` when the proxy knows no carrier for the
 /// partner (the reference then is one nobody can find), `Err` with what to do otherwise.
@@ -219,20 +240,7 @@ pub async fn partner_carrier(
         return Ok(None);
     };
     let url = format!("{base}/carriers/by-partner/{}", percent_encode(partner_id));
-    let controller = cancel.register();
-    let result = transport::send(&url, credentials, &controller, network).await;
-    cancel.release(&controller);
-    let response = match result {
-        Ok(response) => response,
-        Err(FetchError::Aborted) => return Err(Outcome::Cancelled),
-        Err(FetchError::Offline) => return Err(Outcome::Offline),
-        Err(error) => {
-            return Err(Outcome::Transient {
-                retry_after_secs: None,
-                detail: error.to_string(),
-            })
-        }
-    };
+    let response = send_to_proxy(&url, credentials, cancel, network).await?;
     match response.status {
         200 => serde_json::from_slice::<serde_json::Value>(&response.body)
             .ok()
@@ -272,20 +280,7 @@ pub async fn own_shipments(
         access_key: Some(key.to_owned()),
         link: None,
     };
-    let controller = cancel.register();
-    let result = transport::send(&url, &credentials, &controller, network).await;
-    cancel.release(&controller);
-    let response = match result {
-        Ok(response) => response,
-        Err(FetchError::Aborted) => return Err(Outcome::Cancelled),
-        Err(FetchError::Offline) => return Err(Outcome::Offline),
-        Err(error) => {
-            return Err(Outcome::Transient {
-                retry_after_secs: None,
-                detail: error.to_string(),
-            })
-        }
-    };
+    let response = send_to_proxy(&url, &credentials, cancel, network).await?;
     if let Some(outcome) = proxy_refusal(&response) {
         return Err(outcome);
     }

@@ -20,7 +20,7 @@ pub struct ShipmentsQuery {
     /// From 1.
     pub page: u32,
     pub per_page: u32,
-    /// A part of a reference's number; blank searches nothing.
+    /// A part of a reference's number, matched without regard to case; blank searches nothing.
     pub search: Option<String>,
 }
 

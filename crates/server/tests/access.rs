@@ -545,14 +545,14 @@ impl Store for UnreachableStore {
     fn shipments(
         &self,
         _: &str,
-        _: &proxy::store::ShipmentQuery,
+        _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
         gone()
     }
     fn visible_shipments(
         &self,
         _: &str,
-        _: &proxy::store::ShipmentQuery,
+        _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
         gone()
     }

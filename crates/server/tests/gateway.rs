@@ -567,14 +567,14 @@ impl proxy::store::Store for UnreadableStore {
     fn shipments(
         &self,
         _: &str,
-        _: &proxy::store::ShipmentQuery,
+        _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }
     fn visible_shipments(
         &self,
         _: &str,
-        _: &proxy::store::ShipmentQuery,
+        _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }

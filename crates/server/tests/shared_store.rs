@@ -436,7 +436,7 @@ fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
     let shared = store
         .shipments(
             "shop",
-            &trackline::proxy::store::ShipmentQuery {
+            &trackline::proxy::store::ShipmentsQuery {
                 per_page: 5,
                 search: Some("shared".into()),
                 ..Default::default()
@@ -513,7 +513,7 @@ fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_stor
             Some("x"),
         ] {
             for (page, per_page) in [(1, 20), (1, 5), (2, 5), (4, 5), (9, 5), (0, 0)] {
-                let query = trackline::proxy::store::ShipmentQuery {
+                let query = trackline::proxy::store::ShipmentsQuery {
                     page,
                     per_page,
                     search: search.map(str::to_owned),

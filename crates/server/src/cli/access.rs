@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use crate::proxy::config::{DEFAULT_ACCESS_DATABASE, ENV_LINK_SECRET, ENV_REDIS_URL};
 use crate::proxy::signed;
 use crate::proxy::store::{
-    self, parse_reference, RedisStore, ShipmentQuery, SqliteStore, Store, StoreError,
+    self, parse_reference, RedisStore, ShipmentsQuery, SqliteStore, Store, StoreError,
 };
 
 /// Where the access database is.
@@ -301,7 +301,7 @@ pub fn run_users(args: UsersArgs) -> ExitCode {
                 per_page,
                 search,
             } => {
-                let query = ShipmentQuery {
+                let query = ShipmentsQuery {
                     page,
                     per_page,
                     search,

@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 
 use super::config::Secret;
 use super::problem::{Problem, ProblemKind};
-use super::store::{parse_reference, ShipmentQuery, Store, StoreError, MAX_REFERENCES_PER_CALL};
+use super::store::{parse_reference, ShipmentsQuery, Store, StoreError, MAX_REFERENCES_PER_CALL};
 
 /// The largest body the admin API reads: 1,000 references with room to spare.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -274,7 +274,7 @@ async fn list_shipments(
     let Query(query) = query.map_err(|error| {
         Problem::new(ProblemKind::InvalidRequest, format!("the query: {error}"))
     })?;
-    let query = ShipmentQuery {
+    let query = ShipmentsQuery {
         page: query.page.unwrap_or(1),
         per_page: query.per_page.unwrap_or(20),
         search: query.search.filter(|search| !search.trim().is_empty()),

@@ -262,7 +262,7 @@ pub use trackline_core::overview::SHIPMENTS_ROUTE;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ShipmentsQuery {
+struct OverviewParameters {
     page: Option<u32>,
     per_page: Option<u32>,
     search: Option<String>,
@@ -279,7 +279,7 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
         )
         .into_response();
     };
-    let query = match axum::extract::Query::<ShipmentsQuery>::try_from_uri(&request.uri) {
+    let query = match axum::extract::Query::<OverviewParameters>::try_from_uri(&request.uri) {
         Ok(axum::extract::Query(query)) => query,
         Err(error) => {
             return Problem::new(
@@ -289,7 +289,7 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
             .into_response()
         }
     };
-    let query = store::ShipmentQuery {
+    let query = store::ShipmentsQuery {
         page: query.page.unwrap_or(1).max(1),
         per_page: query
             .per_page

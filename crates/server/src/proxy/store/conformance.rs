@@ -3,7 +3,7 @@
 
 use trackline_core::reference::Reference;
 
-use super::{parse_reference, Added, KeyOwner, ShipmentQuery, Store, StoreError};
+use super::{parse_reference, Added, KeyOwner, ShipmentsQuery, Store, StoreError};
 
 fn references(texts: &[&str]) -> Vec<Reference> {
     texts
@@ -77,7 +77,7 @@ pub fn check(store: &dyn Store) {
         !store.in_scope("anna", &["ORDER-8823".into()]).unwrap(),
         "scope matches whole references only"
     );
-    let page = store.shipments("anna", &ShipmentQuery::default()).unwrap();
+    let page = store.shipments("anna", &ShipmentsQuery::default()).unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(
         page.shipments[0].reference.number(),
@@ -87,9 +87,9 @@ pub fn check(store: &dyn Store) {
     let searched = store
         .shipments(
             "anna",
-            &ShipmentQuery {
+            &ShipmentsQuery {
                 search: Some("88231".into()),
-                ..ShipmentQuery::default()
+                ..ShipmentsQuery::default()
             },
         )
         .unwrap();
@@ -108,7 +108,7 @@ pub fn check(store: &dyn Store) {
     assert!(!store.in_scope("anna", &partnered).unwrap());
     assert_eq!(
         store
-            .visible_shipments("carrier-4711", &ShipmentQuery::default())
+            .visible_shipments("carrier-4711", &ShipmentsQuery::default())
             .unwrap()
             .total,
         1

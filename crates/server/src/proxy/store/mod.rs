@@ -106,25 +106,8 @@ pub struct ShipmentPage {
     pub per_page: u32,
 }
 
-/// Which of a user's shipments to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShipmentQuery {
-    /// From 1.
-    pub page: u32,
-    pub per_page: u32,
-    /// Part of a reference number, matched without case.
-    pub search: Option<String>,
-}
-
-impl Default for ShipmentQuery {
-    fn default() -> Self {
-        ShipmentQuery {
-            page: 1,
-            per_page: 20,
-            search: None,
-        }
-    }
-}
+/// Which of a user's shipments to list: the overview's query, as core defines it.
+pub use trackline_core::overview::ShipmentsQuery;
 
 /// What adding references changed: the call is idempotent, so repeats are counted apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,13 +153,13 @@ pub trait Store: Send + Sync + 'static {
     fn add_shipments(&self, user: &str, references: &[Reference]) -> Result<Added, StoreError>;
     /// Removes references from the user; returns how many were registered.
     fn remove_shipments(&self, user: &str, references: &[Reference]) -> Result<u64, StoreError>;
-    fn shipments(&self, user: &str, query: &ShipmentQuery) -> Result<ShipmentPage, StoreError>;
+    fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError>;
     /// The shipments the user may see: registered to the user, or registered by anyone with a
     /// partner id bound to the user; each reference once, newest first.
     fn visible_shipments(
         &self,
         user: &str,
-        query: &ShipmentQuery,
+        query: &ShipmentsQuery,
     ) -> Result<ShipmentPage, StoreError>;
     /// Whether any of `numbers` (normalized) is in the user's scope: registered to the user, or
     /// registered by anyone with a partner id bound to the user.

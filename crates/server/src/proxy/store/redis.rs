@@ -40,7 +40,7 @@ use trackline_core::reference::Reference;
 
 use super::{
     check_name, check_partner, kind_of, partner_of, Added, KeyOwner, KeyRecord, RegisteredShipment,
-    ShipmentPage, ShipmentQuery, Store, StoreError, User, MAX_REFERENCES_PER_CALL,
+    ShipmentPage, ShipmentsQuery, Store, StoreError, User, MAX_REFERENCES_PER_CALL,
 };
 use crate::proxy::keys;
 
@@ -532,7 +532,7 @@ impl Store for RedisStore {
         Ok(known_user(removed, user)? as u64)
     }
 
-    fn shipments(&self, user: &str, query: &ShipmentQuery) -> Result<ShipmentPage, StoreError> {
+    fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError> {
         let page = query.page.max(1);
         let per_page = query.per_page.clamp(1, 1_000);
         let search = query.search.as_deref().map(str::to_ascii_lowercase);
@@ -584,7 +584,7 @@ impl Store for RedisStore {
     fn visible_shipments(
         &self,
         user: &str,
-        query: &ShipmentQuery,
+        query: &ShipmentsQuery,
     ) -> Result<ShipmentPage, StoreError> {
         let partners: Vec<String> = self.with(|connection| {
             redis::cmd("SMEMBERS")

@@ -12,7 +12,7 @@ use trackline_core::reference::Reference;
 
 use super::{
     check_name, check_partner, kind_of, partner_of, Added, KeyOwner, KeyRecord, RegisteredShipment,
-    ShipmentPage, ShipmentQuery, Store, StoreError, User, MAX_REFERENCES_PER_CALL,
+    ShipmentPage, ShipmentsQuery, Store, StoreError, User, MAX_REFERENCES_PER_CALL,
 };
 use crate::proxy::keys;
 
@@ -352,7 +352,7 @@ impl Store for SqliteStore {
         Ok(removed)
     }
 
-    fn shipments(&self, user: &str, query: &ShipmentQuery) -> Result<ShipmentPage, StoreError> {
+    fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError> {
         let connection = self.connection();
         let id = user_id(&connection, user)?;
         let page = query.page.max(1);
@@ -399,7 +399,7 @@ impl Store for SqliteStore {
     fn visible_shipments(
         &self,
         user: &str,
-        query: &ShipmentQuery,
+        query: &ShipmentsQuery,
     ) -> Result<ShipmentPage, StoreError> {
         let connection = self.connection();
         let id = user_id(&connection, user)?;
