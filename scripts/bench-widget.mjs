@@ -55,8 +55,16 @@ if (!existsSync(join(widgetDir, "trackline-widget_bg.wasm"))) {
 
 const PARCELS = [
   { name: "InPost 520000011395200025009871", query: "tracking=520000011395200025009871" },
-  { name: "Di 370724760010119754 (SSCC)", query: "sscc=370724760010119754" },
-  { name: "TrackOnline KD-REF-10001 (cref)", query: "cref=KD-REF-10001" },
+  // Di and TrackOnline are `signed` by default: these are the demo's signed case links (its fixed
+  // demo secret and far expiry, as the README lists them).
+  {
+    name: "Di 370724760010119754 (SSCC)",
+    query: "sscc=370724760010119754&exp=4102444800&sig=04c81bda24ba3e57676c14a1093275363dcddcc24fc7a3f8a78b0fb252de7347",
+  },
+  {
+    name: "TrackOnline KD-REF-10001 (cref)",
+    query: "cref=KD-REF-10001&exp=4102444800&sig=03d818ac8f4f8d7118d2ef8d0af7a7477fbaa630a11cc929ae6e170b7a2b802b",
+  },
 ];
 
 const PROFILES = [
@@ -168,4 +176,11 @@ for (const row of rows) {
 if (failures.length > 0) {
   console.log("\nRuns without a figure:");
   for (const failure of failures) console.log(`- ${failure}`);
+}
+// A parcel whose headline never showed in any run is no slow run but a broken page (a link the
+// proxy refuses, a widget that does not start): the benchmark measured nothing, so it says so.
+const unmeasured = rows.filter((row) => row.runs.startsWith("0/"));
+if (unmeasured.length > 0) {
+  console.error(`\nbench-widget: no figure at all for ${unmeasured.map((row) => `${row.profile}, ${row.parcel}`).join("; ")}`);
+  process.exit(1);
 }
