@@ -12,6 +12,7 @@ use trackline_core::status::Status;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
+use crate::details::header::LastSeen;
 use crate::details::{carrier_name, icons};
 use crate::fetch::{self, Cancel, Credentials, Outcome, ProxyEndpoint};
 use crate::format::{now_millis, relative_time};
@@ -389,6 +390,9 @@ struct RowStatus {
     carrier: Option<&'static str>,
     /// The carrier's last word, in milliseconds since the epoch.
     updated: Option<f64>,
+    /// For a thing with positions rather than a status (a load carrier): where it was last seen,
+    /// said instead of "Status unknown", as its details lead with it.
+    seen_at: Option<String>,
 }
 
 impl RowStatus {
@@ -396,15 +400,19 @@ impl RowStatus {
         match state {
             LoadState::Found(shipments) if !shipments.is_empty() => {
                 let shipment = &shipments[0];
+                let seen = LastSeen::of(shipment);
                 RowStatus {
                     name: shipment.status.as_str(),
                     status: Some(shipment.status),
                     words_key: format!("status.{}", shipment.status.as_str()),
                     carrier: Some(carrier_name(shipment.carrier)),
-                    updated: shipment
-                        .last_update
+                    updated: seen
+                        .as_ref()
+                        .map(|seen| seen.time)
+                        .or(shipment.last_update)
                         .or_else(|| shipment.events.iter().find_map(|e| e.time))
                         .map(|t| t.unix_millis() as f64),
+                    seen_at: seen.and_then(|seen| seen.place),
                 }
             }
             state => RowStatus {
@@ -413,6 +421,7 @@ impl RowStatus {
                 words_key: state.title_key().to_owned(),
                 carrier: None,
                 updated: None,
+                seen_at: None,
             },
         }
     }
@@ -458,7 +467,10 @@ fn OverviewRow(
                 </span>
                 <span class="tl-row-side">
                     <span class="tl-row-status" data-testid="overview-status">
-                        {move || tr(locale, &row.with(|r| r.words_key.clone()))}
+                        {move || row.with(|r| match &r.seen_at {
+                            Some(place) => tr_args(locale, "overview.last_seen_at", &[("place", place)]),
+                            None => tr(locale, &r.words_key),
+                        })}
                     </span>
                     <span class="tl-row-updated" data-testid="overview-updated">
                         {move || row.with(|r| r.updated).map(|millis| relative_time(locale, millis, now.get()))}

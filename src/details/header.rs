@@ -143,26 +143,39 @@ pub fn status_header(shipment: &Shipment, locale: Locale, now: ReadSignal<f64>) 
 /// For a thing that has positions rather than a delivery status (a TrackOnline load carrier):
 /// where and when it was last seen ("Last seen at Cross-dock Utrecht, 2 hours ago"), the time
 /// relative and ageing. `None` when the status is known or nothing tells where it was.
+/// Where and when a thing with positions rather than a delivery status was last seen.
+pub(crate) struct LastSeen {
+    pub place: Option<String>,
+    pub time: trackline_core::time::Timestamp,
+}
+
+impl LastSeen {
+    /// `None` when the status is known or nothing tells where the thing was.
+    pub(crate) fn of(shipment: &Shipment) -> Option<LastSeen> {
+        if shipment.status != Status::Unknown {
+            return None;
+        }
+        let place = shipment
+            .last_location
+            .as_ref()
+            .and_then(|l| l.name.clone().or_else(|| l.id.clone()))
+            .filter(|name| !name.trim().is_empty());
+        if place.is_none() && shipment.trail.is_empty() {
+            return None;
+        }
+        let time = shipment
+            .last_update
+            .or_else(|| shipment.trail.last().and_then(|p| p.time))?;
+        Some(LastSeen { place, time })
+    }
+}
+
 fn last_seen(
     shipment: &Shipment,
     locale: Locale,
     now: ReadSignal<f64>,
 ) -> Option<impl IntoView + use<>> {
-    if shipment.status != Status::Unknown {
-        return None;
-    }
-    let place = shipment
-        .last_location
-        .as_ref()
-        .and_then(|l| l.name.clone().or_else(|| l.id.clone()))
-        .filter(|name| !name.trim().is_empty());
-    let time = shipment
-        .last_update
-        .or_else(|| shipment.trail.last().and_then(|p| p.time));
-    if place.is_none() && shipment.trail.is_empty() {
-        return None;
-    }
-    let time = time?;
+    let LastSeen { place, time } = LastSeen::of(shipment)?;
     let millis = time.unix_millis() as f64;
     let (before, after) = match &place {
         Some(place) => tr_around_with(locale, "header.last_seen_at", "time", ("place", place)),

@@ -19,7 +19,7 @@
 //!
 //! Carrier text reaches the DOM only as text nodes and attribute values, never as HTML.
 
-mod header;
+pub(crate) mod header;
 mod hours;
 pub(crate) mod icons;
 mod map;

@@ -126,6 +126,7 @@ async function rowsOf(page, widget = WIDGET) {
         state: row.dataset.state,
         status: row.dataset.status ?? null,
         carrier: row.querySelector("[data-testid=overview-carrier]").textContent,
+        words: row.querySelector("[data-testid=overview-status]").textContent,
       })),
     widget,
   );
@@ -161,6 +162,11 @@ describe("a standalone proxy on another origin", () => {
       assert.ok(row.status, `${row.reference} has a status: ${JSON.stringify(row)}`);
       assert.ok(row.carrier, `${row.reference} names its carrier`);
     }
+    // A load carrier has positions, not a status: its row says where it was last seen, as its
+    // details do, not "Status unknown".
+    const loadCarrier = rows.find((row) => row.reference === "CC000123");
+    assert.ok(loadCarrier, "the load carrier is on the first page");
+    assert.match(loadCarrier.words, /^Last seen at \S/);
     assert.equal(await waitForShadow(page, "[data-testid=overview-page]").then(() => pageLabel(page)), "Page 1 of 2");
     assert.ok(!(await page.evaluate(() => location.href)).includes(userKey), "the key left the address bar");
     await screenshot(page, "overview-standalone-page-1");
