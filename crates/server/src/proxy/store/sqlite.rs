@@ -355,45 +355,9 @@ impl Store for SqliteStore {
     fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError> {
         let connection = self.connection();
         let id = user_id(&connection, user)?;
-        let page = query.page.max(1);
-        let per_page = query.per_page.clamp(1, 1_000);
-        let pattern = query.search.as_deref().map(like_pattern);
-        let total: i64 = connection.query_row(
-            "SELECT COUNT(*) FROM shipments
-             WHERE user_id = ?1 AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')",
-            params![id, pattern],
-            |row| row.get(0),
-        )?;
-        let mut statement = connection.prepare(
-            "SELECT reference, added_unix FROM shipments
-             WHERE user_id = ?1 AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')
-             ORDER BY added_unix DESC, id DESC LIMIT ?3 OFFSET ?4",
-        )?;
-        let rows = statement.query_map(
-            params![
-                id,
-                pattern,
-                i64::from(per_page),
-                i64::from(page - 1) * i64::from(per_page)
-            ],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
-        )?;
-        let mut shipments = Vec::new();
-        for row in rows {
-            let (json, added_unix) = row?;
-            if let Ok(reference) = serde_json::from_str(&json) {
-                shipments.push(RegisteredShipment {
-                    reference,
-                    added_unix,
-                });
-            }
-        }
-        Ok(ShipmentPage {
-            shipments,
-            total: total as u64,
-            page,
-            per_page,
-        })
+        let registered = "SELECT reference, added_unix, id FROM shipments
+                          WHERE user_id = ?1 AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')";
+        page_of(&connection, registered, id, query)
     }
 
     fn visible_shipments(
@@ -403,9 +367,6 @@ impl Store for SqliteStore {
     ) -> Result<ShipmentPage, StoreError> {
         let connection = self.connection();
         let id = user_id(&connection, user)?;
-        let page = query.page.max(1);
-        let per_page = query.per_page.clamp(1, 1_000);
-        let pattern = query.search.as_deref().map(like_pattern);
         // One row per reference, however many registered it; its newest registration counts.
         let visible = "SELECT MAX(reference) AS reference, MAX(added_unix) AS added_unix,
                               MAX(id) AS id
@@ -415,40 +376,7 @@ impl Store for SqliteStore {
                                   (SELECT partner_id FROM partners WHERE user_id = ?1)))
                          AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')
                        GROUP BY kind, partner_id, number";
-        let total: i64 = connection.query_row(
-            &format!("SELECT COUNT(*) FROM ({visible})"),
-            params![id, pattern],
-            |row| row.get(0),
-        )?;
-        let mut statement = connection.prepare(&format!(
-            "SELECT reference, added_unix FROM ({visible})
-             ORDER BY added_unix DESC, id DESC LIMIT ?3 OFFSET ?4"
-        ))?;
-        let rows = statement.query_map(
-            params![
-                id,
-                pattern,
-                i64::from(per_page),
-                i64::from(page - 1) * i64::from(per_page)
-            ],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
-        )?;
-        let mut shipments = Vec::new();
-        for row in rows {
-            let (json, added_unix) = row?;
-            if let Ok(reference) = serde_json::from_str(&json) {
-                shipments.push(RegisteredShipment {
-                    reference,
-                    added_unix,
-                });
-            }
-        }
-        Ok(ShipmentPage {
-            shipments,
-            total: total as u64,
-            page,
-            per_page,
-        })
+        page_of(&connection, visible, id, query)
     }
 
     fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError> {
@@ -494,6 +422,53 @@ impl Store for SqliteStore {
         )?;
         Ok(())
     }
+}
+
+/// One page of `rows` (a select of `reference`, `added_unix` and `id` that takes the user's id
+/// as `?1` and the search pattern as `?2`), newest first, with the count of all its rows.
+fn page_of(
+    connection: &Connection,
+    rows: &str,
+    user_id: i64,
+    query: &ShipmentsQuery,
+) -> Result<ShipmentPage, StoreError> {
+    let page = query.page.max(1);
+    let per_page = query.per_page.clamp(1, 1_000);
+    let pattern = query.search.as_deref().map(like_pattern);
+    let total: i64 = connection.query_row(
+        &format!("SELECT COUNT(*) FROM ({rows})"),
+        params![user_id, pattern],
+        |row| row.get(0),
+    )?;
+    let mut statement = connection.prepare(&format!(
+        "SELECT reference, added_unix FROM ({rows})
+         ORDER BY added_unix DESC, id DESC LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = statement.query_map(
+        params![
+            user_id,
+            pattern,
+            i64::from(per_page),
+            i64::from(page - 1) * i64::from(per_page)
+        ],
+        |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+    )?;
+    let mut shipments = Vec::new();
+    for row in rows {
+        let (json, added_unix) = row?;
+        if let Ok(reference) = serde_json::from_str(&json) {
+            shipments.push(RegisteredShipment {
+                reference,
+                added_unix,
+            });
+        }
+    }
+    Ok(ShipmentPage {
+        shipments,
+        total: total as u64,
+        page,
+        per_page,
+    })
 }
 
 #[cfg(test)]
