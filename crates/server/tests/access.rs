@@ -2,15 +2,16 @@
 //! users, exact matches only, and the admin API, each against a real proxy and sandbox on
 //! loopback ports.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use trackline::proxy::store::{SqliteStore, Store};
 use trackline::proxy::{self, signed, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
+
+mod loopback;
+use loopback::{di_path, serve};
 
 const DI_NUMBER: &str = "370724760010119754";
 /// Another parcel in the sandbox's data set.
@@ -20,24 +21,6 @@ const UNKNOWN_DI_NUMBER: &str = "370724760099999995";
 const INPOST_NUMBER: &str = "520000011395200025009871";
 const LINK_SECRET: &str = "test-link-secret-0123456789";
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
-}
-
-fn di_path(number: &str) -> String {
-    format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{number}/EN/false")
-}
 
 struct Answer {
     status: StatusCode,

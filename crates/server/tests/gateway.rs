@@ -6,30 +6,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use reqwest::StatusCode;
 use serde_json::Value;
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
+mod loopback;
+use loopback::serve;
+
 const DI_USERNAME: &str = "wssandbox";
 const DI_PASSWORD: &str = "sandbox-only-password";
 const TRACKONLINE_KEY: &str = "sandbox.trackonline.demo-key";
 const INPOST_NUMBER: &str = "520000011395200025009871";
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
-}
 
 /// Polls `condition` until it holds; the test's own timeout ends a wait that never does.
 async fn until<F, Fut>(mut condition: F)

@@ -16,6 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
+mod loopback;
+use loopback::serve;
+
 /// The sandbox's own test credentials (from its built-in data set).
 const DI_USERNAME: &str = "wssandbox";
 const DI_PASSWORD: &str = "sandbox-only-password";
@@ -105,20 +108,6 @@ fn record(status: StatusCode, headers: &HeaderMap, body: &str) {
 
 // ------------------------------------------------------------------------------------------
 // Servers on loopback.
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
-}
 
 struct Sandbox {
     base: String,

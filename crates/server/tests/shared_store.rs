@@ -8,12 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use trackline::proxy::store::{conformance, parse_reference, RedisStore, Store};
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
+
+mod loopback;
+use loopback::{di_path, serve};
 
 const DI_NUMBER: &str = "370724760010119754";
 const INPOST_NUMBER: &str = "520000011395200025009871";
@@ -113,24 +115,6 @@ impl Drop for RedisServer {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.folder);
     }
-}
-
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
-}
-
-fn di_path(number: &str) -> String {
-    format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{number}/EN/false")
 }
 
 /// A replica: a proxy with its own Redis store, in front of `sandbox`; Di needs a key.
