@@ -3,37 +3,15 @@
 // headlines, a Polish reader InPost's own words; a TrackOnline load carrier leads with where and
 // when it was last seen, and its map draws the measured trail with the newest point marked.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, ROOT, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { catalog, launchBrowser, openDetails, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const INPOST_AT_LOCKER = "520000011395200025009871";
 const LOAD_CARRIER = "CC000123";
 /// The positions demo-data.toml gives the load carrier, all within TrackOnline's default 14 days.
 const LOAD_CARRIER_POSITIONS = 5;
 
-/// One language's catalog, `key -> text`.
-const catalog = (tag) =>
-  Object.fromEntries(
-    readFileSync(join(ROOT, `locales/${tag}.txt`), "utf8")
-      .split("\n")
-      .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
-  );
 
-/// Opens a link and waits for the parcel details in the language `tag`.
-async function details(browser, server, query, tag) {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}${query}`);
-  await waitForShadow(page, "[data-testid=details]", 0, 15_000);
-  await page.waitForFunction(
-    (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
-    tag,
-    { timeout: 15_000 },
-  );
-  return page;
-}
 
 /// The texts under every headline of the timeline, after "show all".
 async function eventTexts(page) {
@@ -60,7 +38,7 @@ describe("carrier words and positions in the consumer's terms", () => {
   });
 
   test("an English reader of an InPost parcel sees the explanation and no Polish under the headlines", async () => {
-    const page = await details(browser, server, `?tracking=${INPOST_AT_LOCKER}`, "en");
+    const page = await openDetails(browser, server, `?tracking=${INPOST_AT_LOCKER}`, "en");
     assert.equal(await shadowText(page, "[data-testid=status-title]"), "Ready for pickup");
     assert.equal(
       await shadowText(page, "[data-testid=status-explanation]"),
@@ -76,7 +54,7 @@ describe("carrier words and positions in the consumer's terms", () => {
 
   test("a Polish reader of an InPost parcel sees InPost's own words and the explanation in Polish", async () => {
     const words = catalog("pl");
-    const page = await details(browser, server, `?tracking=${INPOST_AT_LOCKER}&lang=pl`, "pl");
+    const page = await openDetails(browser, server, `?tracking=${INPOST_AT_LOCKER}&lang=pl`, "pl");
     assert.equal(await shadowText(page, "[data-testid=status-title]"), words["status.ready_for_pickup"]);
     assert.equal(await shadowText(page, "[data-testid=status-explanation]"), words["explain.ready_for_pickup.inpost"]);
     assert.ok((await eventTexts(page)).includes("Umieszczona w Paczkomacie (odbiorczym)"));
@@ -86,7 +64,7 @@ describe("carrier words and positions in the consumer's terms", () => {
 
   test("a TrackOnline load carrier leads with where it was last seen and draws its trail", async () => {
     // TrackOnline is `signed` (the default): the shop mails a signed link.
-    const page = await details(browser, server, signed(`tracking=${LOAD_CARRIER}`), "en");
+    const page = await openDetails(browser, server, signed(`tracking=${LOAD_CARRIER}`), "en");
     const title = await shadowText(page, "[data-testid=status-title]");
     assert.match(title, /^Last seen at Cross-dock Utrecht, .+ ago$/);
     assert.notEqual(title, catalog("en")["status.unknown"]);

@@ -3,22 +3,12 @@
 // pickup point names the place; the consignee's SMS or e-mail reads as a notice in the
 // consumer's language, never as "Status unknown" or a raw "Channel: EMAIL".
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, ROOT, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { catalog, launchBrowser, openDetails, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const AT_PICKUP_POINT = "370724760010119761";
 const DELIVERED_WITH_SMS = "370724760010119754";
 
-/// One language's catalog, `key -> text`.
-const catalog = (tag) =>
-  Object.fromEntries(
-    readFileSync(join(ROOT, `locales/${tag}.txt`), "utf8")
-      .split("\n")
-      .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
-  );
 
 /// Every event of the timeline (after "show all"): its headline, its text, and whether it is a notice.
 async function timeline(page) {
@@ -34,18 +24,6 @@ async function timeline(page) {
   );
 }
 
-/// Opens a link and waits for the parcel details in the language `tag`.
-async function details(browser, server, query, tag) {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}${query}`);
-  await waitForShadow(page, "[data-testid=details]", 0, 15_000);
-  await page.waitForFunction(
-    (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
-    tag,
-    { timeout: 15_000 },
-  );
-  return page;
-}
 
 describe("Di parcels in the consumer's words", () => {
   let server;
@@ -60,7 +38,7 @@ describe("Di parcels in the consumer's words", () => {
   });
 
   test("a Di parcel at a pickup point names the place, not its coordinates", async () => {
-    const page = await details(browser, server, signed(`tracking=${AT_PICKUP_POINT}`), "en");
+    const page = await openDetails(browser, server, signed(`tracking=${AT_PICKUP_POINT}`), "en");
     await waitForShadow(page, "[data-testid=pickup-name]");
     assert.equal(await shadowText(page, "[data-testid=pickup-name]"), "Rema 1000 Torgallmenningen, Bergen");
     assert.equal(await shadowText(page, "[data-testid=position]"), null);
@@ -79,7 +57,7 @@ describe("Di parcels in the consumer's words", () => {
         [AT_PICKUP_POINT, "timeline.notified_email"],
         [DELIVERED_WITH_SMS, "timeline.notified_sms"],
       ]) {
-        const page = await details(browser, server, signed(`tracking=${number}${query}`), tag);
+        const page = await openDetails(browser, server, signed(`tracking=${number}${query}`), tag);
         const events = await timeline(page);
         const notices = events.filter((e) => e.notice);
         assert.equal(notices.length, 1, `${number}: ${JSON.stringify(events)}`);

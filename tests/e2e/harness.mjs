@@ -3,7 +3,7 @@
 // under target/e2e/.
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -198,4 +198,27 @@ export function writeShopPage(dir, name, proxyUrl) {
 <body><script type="module" src="/trackline.js"></script>
 <trackline-widget id="shop" proxy="${proxyUrl}" refresh="off"></trackline-widget></body></html>`,
   );
+}
+
+/// One language's catalog from `locales/`, `key -> text`.
+export function catalog(tag) {
+  return Object.fromEntries(
+    readFileSync(join(ROOT, `locales/${tag}.txt`), "utf8")
+      .split("\n")
+      .filter((line) => line.trim() && !line.trim().startsWith("#") && line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")).trim(), line.slice(line.indexOf("=") + 1).trim()]),
+  );
+}
+
+/// Opens `query` on `server` and waits for the parcel details, worded in the language `tag`.
+export async function openDetails(browser, server, query, tag) {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}${query}`);
+  await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+  await page.waitForFunction(
+    (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
+    tag,
+    { timeout: 15_000 },
+  );
+  return page;
 }
