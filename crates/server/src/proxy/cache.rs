@@ -26,6 +26,9 @@ pub struct UpstreamAnswer {
     /// Whether the endpoint's row in core's table calls this answer final (success and
     /// not-found of reads); other answers are not cached, so that a retry can succeed.
     pub is_final: bool,
+    /// How much longer the answer stays fresh, when less than the carrier's time-to-live: an
+    /// answer another replica stored a while ago in the fleet's cache.
+    pub fresh_for: Option<Duration>,
 }
 
 impl UpstreamAnswer {
@@ -73,6 +76,21 @@ pub trait AnswerCache: Send + Sync {
         F: Future<Output = Result<UpstreamAnswer, E>> + Send;
 }
 
+/// An answer taken from the fleet's cache expires when it does there, not a whole time-to-live
+/// later; the time-to-live bounds every other entry.
+struct Freshness;
+
+impl moka::Expiry<String, UpstreamAnswer> for Freshness {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        answer: &UpstreamAnswer,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        answer.fresh_for
+    }
+}
+
 pub struct ResponseCache {
     enabled: bool,
     entries: moka::future::Cache<String, UpstreamAnswer>,
@@ -103,6 +121,7 @@ impl ResponseCache {
             .max_capacity(max_bytes as u64)
             .weigher(|key: &String, answer: &UpstreamAnswer| cost(key, answer))
             .time_to_live(ttl.max(Duration::from_millis(1)))
+            .expire_after(Freshness)
             .build();
         ResponseCache {
             enabled: !ttl.is_zero(),
@@ -180,6 +199,7 @@ mod tests {
             content_type: "application/json",
             body: Bytes::copy_from_slice(body.as_bytes()),
             is_final: trackline_core::carrier::endpoint::INPOST_TRACKING.is_final(status),
+            fresh_for: None,
         }
     }
 

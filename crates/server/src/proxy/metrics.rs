@@ -67,6 +67,12 @@ struct CarrierLabels {
 /// `carrier` and `type` (a problem type's slug).
 type ErrorLabels = [(&'static str, &'static str); 2];
 
+/// `state`: which shared state a replica used its own copy of ([`super::fleet::SharedState`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct SharedStateLabels {
+    pub state: &'static str,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ScopeLabels {
     scope: LimitScope,
@@ -87,6 +93,7 @@ pub struct Metrics {
     di_logins: Counter,
     upstream_latency: Family<CarrierLabels, Histogram, fn() -> Histogram>,
     upstream_loading: Family<CarrierLabels, Gauge<i64, std::sync::atomic::AtomicI64>>,
+    shared_fallbacks: Family<SharedStateLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -104,6 +111,7 @@ impl Default for Metrics {
                 latency_histogram,
             );
         let upstream_loading = Family::default();
+        let shared_fallbacks = Family::default();
         registry.register(
             "trackline_proxy_requests",
             "Requests answered, by carrier (or none) and HTTP status",
@@ -150,7 +158,13 @@ impl Default for Metrics {
             "Upstream loads in flight now (shared by identical requests)",
             upstream_loading.clone(),
         );
+        registry.register(
+            "trackline_proxy_shared_fallbacks",
+            "Requests that used this replica's own cache, limits, back-off or Di token because the fleet's Redis did not answer",
+            shared_fallbacks.clone(),
+        );
         Metrics {
+            shared_fallbacks,
             registry,
             requests,
             cache_hits,
@@ -217,6 +231,11 @@ impl Metrics {
         self.upstream_loading
             .get_or_create(&CarrierLabels { carrier })
             .set(i64::try_from(loading).unwrap_or(i64::MAX));
+    }
+
+    /// The counter of fallbacks from the fleet's shared state, for [`super::fleet::Fleet`].
+    pub fn shared_fallbacks(&self) -> Family<SharedStateLabels, Counter> {
+        self.shared_fallbacks.clone()
     }
 
     pub fn render(&self) -> String {

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod client_ip;
 pub mod config;
 pub mod cors;
+pub mod fleet;
 pub mod keys;
 pub mod metrics;
 pub mod problem;
@@ -35,10 +36,11 @@ use tokio::sync::Semaphore;
 
 use access::{AccessMode, Presented};
 pub use config::{Carrier, ConfigError, ProxyConfig};
+use fleet::Fleet;
 use keys::KEY_HEADER;
 use metrics::{LimitScope, Metrics};
 use problem::{Problem, ProblemKind};
-use rate_limit::{ClientKey, Limit, RateLimiter};
+use rate_limit::{ClientKey, SharedLimit};
 use routes::{ProxyRoute, UpstreamTarget};
 use signed::LINK_HEADER;
 use store::{KeyOwner, RedisStore, SqliteStore, Store};
@@ -110,8 +112,10 @@ struct ProxyState {
     client: reqwest::Client,
     carriers: BTreeMap<Carrier, CarrierUpstream>,
     store: Arc<dyn Store>,
-    per_ip: Arc<RateLimiter<ClientKey>>,
-    per_key: Arc<RateLimiter<String>>,
+    /// The fleet's shared cache, limits, back-offs and Di token, when it has a Redis.
+    fleet: Option<Arc<Fleet>>,
+    per_ip: SharedLimit<ClientKey>,
+    per_key: SharedLimit<String>,
     in_flight: Semaphore,
     metrics: Metrics,
 }
@@ -158,13 +162,21 @@ pub fn try_app_with_store(
     }
     let client = upstream::http_client(config.connect_timeout, config.total_timeout)
         .map_err(ProxyError::Client)?;
+    let metrics = Metrics::default();
+    let fleet = match &config.redis_url {
+        Some(url) => Some(Arc::new(
+            Fleet::open(url.expose(), metrics.shared_fallbacks())
+                .map_err(|problem| ProxyError::Store(store::StoreError::RedisUrl(problem)))?,
+        )),
+        None => None,
+    };
     let carriers = config
         .carriers
         .values()
         .map(|carrier| {
             (
                 carrier.carrier,
-                CarrierUpstream::new(carrier.clone(), config.total_timeout),
+                CarrierUpstream::new(carrier.clone(), config.total_timeout, fleet.clone()),
             )
         })
         .collect();
@@ -173,23 +185,26 @@ pub fn try_app_with_store(
         token: config.admin_token.clone(),
     });
     let state = Arc::new(ProxyState {
-        per_ip: Arc::new(RateLimiter::new(
+        per_ip: SharedLimit::new(
+            "client",
             config.per_ip_per_minute,
             config.per_ip_burst,
-        )),
-        per_key: Arc::new(RateLimiter::new(
+            fleet.clone(),
+        ),
+        per_key: SharedLimit::new(
+            "key",
             config.per_key_per_minute,
             config.per_key_burst,
-        )),
+            fleet.clone(),
+        ),
         in_flight: Semaphore::new(config.max_concurrent_requests),
-        metrics: Metrics::default(),
+        metrics,
+        fleet,
         client,
         carriers,
         store,
         config,
     });
-    rate_limit::forget_idle_periodically(&state.per_ip);
-    rate_limit::forget_idle_periodically(&state.per_key);
     let mut router = Router::new()
         .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
         .route(SHIPMENTS_ROUTE, any(handle))
@@ -356,7 +371,7 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
 /// Whose key this is; the database is asked off the async threads. A failing database refuses
 /// (fails closed).
 /// The per-address limit of a request that no valid key identifies.
-fn check_address(state: &ProxyState, requester: Option<&ClientKey>) -> Result<(), Problem> {
+async fn check_address(state: &ProxyState, requester: Option<&ClientKey>) -> Result<(), Problem> {
     let Some(requester) = requester else {
         // Only a server started without connection info gets here (an embedding router served
         // without `into_make_service_with_connect_info`): say so once rather than per request.
@@ -366,7 +381,7 @@ fn check_address(state: &ProxyState, requester: Option<&ClientKey>) -> Result<()
         });
         return Ok(());
     };
-    state.per_ip.check(requester).map_err(|wait| {
+    state.per_ip.check(requester).await.map_err(|wait| {
         state.metrics.rate_limited(LimitScope::ClientIp);
         Problem::new(
             ProblemKind::RateLimited,
@@ -419,21 +434,42 @@ async fn readyz(State(state): State<Arc<ProxyState>>) -> Response {
         Ok(Err(error)) => Err(error.to_string()),
         Err(error) => Err(error.to_string()),
     };
-    let (status, body) = match database {
-        Ok(()) => (
-            StatusCode::OK,
-            serde_json::json!({ "status": "ready", "checks": { "access_database": "ok" } }),
-        ),
+    let mut checks = serde_json::Map::new();
+    let mut ready = true;
+    match database {
+        Ok(()) => {
+            checks.insert("access_database".into(), "ok".into());
+        }
         Err(error) => {
             tracing::warn!(%error, "not ready: the access database cannot be read");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                serde_json::json!({
-                    "status": "not-ready",
-                    "checks": { "access_database": "unreadable" },
-                }),
-            )
+            checks.insert("access_database".into(), "unreadable".into());
+            ready = false;
         }
+    }
+    // The access model lives in the same Redis when one is configured; its cache and limits
+    // have local fallbacks, but a replica that cannot reach it refuses every key.
+    if let Some(fleet) = &state.fleet {
+        match fleet.ping().await {
+            Ok(()) => {
+                checks.insert("shared_redis".into(), "ok".into());
+            }
+            Err(error) => {
+                tracing::warn!(redis = %fleet.describe(), %error, "not ready: the fleet's Redis does not answer");
+                checks.insert("shared_redis".into(), "unreachable".into());
+                ready = false;
+            }
+        }
+    }
+    let (status, body) = if ready {
+        (
+            StatusCode::OK,
+            serde_json::json!({ "status": "ready", "checks": checks }),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "not-ready", "checks": checks }),
+        )
     };
     let mut response = (status, axum::Json(body)).into_response();
     response
@@ -548,7 +584,7 @@ async fn answer(
             // A key that is wrong or revoked is said so, whatever is asked: its holder must learn
             // that the link no longer works, and it reveals nothing about any shipment.
             Ok(None) => {
-                if let Err(refusal) = check_address(state, requester.as_ref()) {
+                if let Err(refusal) = check_address(state, requester.as_ref()).await {
                     return refuse(refusal);
                 }
                 return refuse(Problem::new(
@@ -562,7 +598,7 @@ async fn answer(
     };
     match &key_owner {
         Some(owner) => {
-            if let Err(wait) = state.per_key.check(&owner.key) {
+            if let Err(wait) = state.per_key.check(&owner.key).await {
                 state.metrics.rate_limited(LimitScope::AccessKey);
                 return refuse(
                     Problem::new(
@@ -574,7 +610,7 @@ async fn answer(
             }
         }
         None => {
-            if let Err(refusal) = check_address(state, requester.as_ref()) {
+            if let Err(refusal) = check_address(state, requester.as_ref()).await {
                 return refuse(refusal);
             }
         }

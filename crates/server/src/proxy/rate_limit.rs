@@ -1,19 +1,32 @@
-//! Local rate limits on `governor` (GCRA): per client, per access key, per carrier budget and
-//! per client's share of a carrier's budget. Clients are counted per address, IPv6 clients per
-//! /64 (one subscriber's network), so that a client cannot walk its own /64 to escape the limit.
+//! Rate limits: per client, per access key, per carrier budget and per client's share of a
+//! carrier's budget. Each is a GCRA, kept by `governor` in the process, or, for a fleet
+//! (`[shared] redis_url`), by one Redis script that every replica calls, so that the configured
+//! figures hold for the whole fleet ([`SharedLimit`]). Clients are counted per address, IPv6
+//! clients per /64 (one subscriber's network), so that a client cannot walk its own /64 to escape
+//! the limit.
 
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter as Governor};
 
+use super::fleet::Fleet;
+
 /// What a limit counts against: the address of an IPv4 client, the /64 of an IPv6 client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientKey(IpAddr);
+
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
 
 impl ClientKey {
     pub fn of(ip: IpAddr) -> Self {
@@ -70,6 +83,63 @@ impl<K: Hash + Eq + Clone + Send + Sync> Limit<K> for RateLimiter<K> {
         self.limiter
             .check_key(key)
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+/// A limit that holds for the whole fleet when it shares a Redis, and for this process
+/// otherwise, or while Redis does not answer (counted as a fallback by [`Fleet`]).
+pub struct SharedLimit<K: Hash + Eq + Clone> {
+    /// The limit's name in Redis (`client`, `key`, `quota:di`, `share:di`).
+    scope: String,
+    per_minute: u32,
+    burst: u32,
+    local: Arc<RateLimiter<K>>,
+    fleet: Option<Arc<Fleet>>,
+}
+
+impl<K> SharedLimit<K>
+where
+    K: Hash + Eq + Clone + Send + Sync + std::fmt::Display + 'static,
+{
+    pub fn new(
+        scope: impl Into<String>,
+        per_minute: u32,
+        burst: u32,
+        fleet: Option<Arc<Fleet>>,
+    ) -> Self {
+        let local = Arc::new(RateLimiter::new(per_minute, burst));
+        forget_idle_periodically(&local);
+        SharedLimit {
+            scope: scope.into(),
+            per_minute,
+            burst,
+            local,
+            fleet,
+        }
+    }
+
+    /// Takes one request's worth for `key`, or says how long until one is available.
+    pub async fn check(&self, key: &K) -> Result<(), Duration> {
+        if let Some(fleet) = &self.fleet {
+            let subject = key.to_string();
+            if let Ok(verdict) = fleet
+                .check_limit(&self.scope, &subject, self.per_minute, self.burst)
+                .await
+            {
+                return verdict;
+            }
+        }
+        self.local.check(key)
+    }
+}
+
+/// The subject of a limit that has one per process (a carrier's budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Whole;
+
+impl std::fmt::Display for Whole {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("all")
     }
 }
 

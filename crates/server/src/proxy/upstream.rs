@@ -2,7 +2,7 @@
 //! answers bounded in size and checked to be JSON, the carrier's quota and `Retry-After`
 //! respected, and identical calls coalesced behind a cache.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::{header, StatusCode};
@@ -17,9 +17,10 @@ use trackline_core::model::TrackingError;
 
 use super::cache::{AnswerCache, Loaded, ResponseCache, UpstreamAnswer};
 use super::config::{CarrierConfig, Credentials, Secret};
+use super::fleet::{self, Awaited, DiSession as SharedDiSession, Fleet, Unreachable};
 use super::metrics::{LimitScope, Metrics};
 use super::problem::{Problem, ProblemKind};
-use super::rate_limit::{ClientKey, Limit, RateLimiter};
+use super::rate_limit::{ClientKey, SharedLimit, Whole};
 use super::routes::UpstreamTarget;
 
 /// How long to stay away from a carrier that said 429 without a usable `Retry-After`.
@@ -35,8 +36,11 @@ const MAX_LOGIN_BACKOFF: Duration = Duration::from_secs(300);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Cache,
+    /// Stored by another replica in the fleet's cache.
+    Shared,
     Upstream,
-    /// Shared the result of an identical call that was already in flight.
+    /// Shared the result of an identical call that was already in flight, here or on another
+    /// replica of the fleet.
     Coalesced,
 }
 
@@ -44,6 +48,7 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::Cache => "hit",
+            Source::Shared => "shared",
             Source::Upstream => "miss",
             Source::Coalesced => "coalesced",
         }
@@ -81,9 +86,11 @@ pub struct CarrierUpstream {
     config: CarrierConfig,
     /// Answers, and the single-flight loading of identical calls.
     cache: ResponseCache,
-    quota: RateLimiter<()>,
+    quota: SharedLimit<Whole>,
     /// Each client's share of `quota`.
-    per_client: std::sync::Arc<RateLimiter<ClientKey>>,
+    per_client: SharedLimit<ClientKey>,
+    /// The fleet's shared cache, limits, back-off and Di token, when it has a Redis.
+    fleet: Option<Arc<Fleet>>,
     backoff_until: Mutex<Option<Backoff>>,
     concurrency: Semaphore,
     /// The deadline of one whole exchange with the carrier.
@@ -95,22 +102,33 @@ pub struct CarrierUpstream {
 impl CarrierUpstream {
     /// `exchange_timeout` bounds a whole exchange (a Di login, the fetch, a new login and the
     /// fetch again), not each call of it.
-    pub fn new(config: CarrierConfig, exchange_timeout: Duration) -> Self {
+    pub fn new(
+        config: CarrierConfig,
+        exchange_timeout: Duration,
+        fleet: Option<Arc<Fleet>>,
+    ) -> Self {
         // A spike may spend a tenth of a minute's allowance at once (at least a handful of
         // calls, never more than the whole allowance).
         let burst = (config.requests_per_minute / 10)
             .max(5)
             .min(config.requests_per_minute);
         let share = |figure: u32| ((f64::from(figure) * config.client_share).ceil() as u32).max(1);
-        let per_client = std::sync::Arc::new(RateLimiter::new(
-            share(config.requests_per_minute),
-            share(burst),
-        ));
-        super::rate_limit::forget_idle_periodically(&per_client);
+        let carrier = config.carrier.as_str();
         CarrierUpstream {
             cache: ResponseCache::new(config.cache_ttl, config.cache_max_bytes),
-            quota: RateLimiter::new(config.requests_per_minute, burst),
-            per_client,
+            quota: SharedLimit::new(
+                format!("quota:{carrier}"),
+                config.requests_per_minute,
+                burst,
+                fleet.clone(),
+            ),
+            per_client: SharedLimit::new(
+                format!("share:{carrier}"),
+                share(config.requests_per_minute),
+                share(burst),
+                fleet.clone(),
+            ),
+            fleet,
             backoff_until: Mutex::new(None),
             concurrency: Semaphore::new(config.max_concurrent_requests),
             di_session: tokio::sync::Mutex::new(DiSession::default()),
@@ -143,7 +161,18 @@ impl CarrierUpstream {
             metrics.cache_hit(self.carrier());
             return (Ok(answer), Source::Cache);
         }
-        if let Some((wait, unavailable)) = self.backoff_remaining(Instant::now()) {
+        if let Some(fleet) = &self.fleet {
+            if let Ok(Some(answer)) = fleet.answer(self.carrier(), key).await {
+                metrics.cache_hit(self.carrier());
+                // Kept here too, until it expires in the fleet's cache.
+                let (result, _) = self
+                    .cache
+                    .get_or_load(key, async { Ok::<_, Problem>(answer) })
+                    .await;
+                return (result, Source::Shared);
+            }
+        }
+        if let Some((wait, unavailable)) = self.backoff_remaining(Instant::now()).await {
             metrics.rate_limited(LimitScope::CarrierBackoff);
             let problem = if unavailable {
                 Problem::new(
@@ -158,7 +187,7 @@ impl CarrierUpstream {
             return (Err(problem), Source::Upstream);
         }
         if let Some(requester) = requester {
-            if let Err(wait) = self.per_client.check(&requester) {
+            if let Err(wait) = self.per_client.check(&requester).await {
                 metrics.rate_limited(LimitScope::ClientShare);
                 let problem = Problem::new(
                     ProblemKind::RateLimited,
@@ -172,21 +201,102 @@ impl CarrierUpstream {
                 return (Err(problem), Source::Upstream);
             }
         }
+        let how = Mutex::new(Source::Upstream);
         let (result, loaded) = self
             .cache
             .get_or_load(
                 key,
-                self.call_counted(client, max_response_bytes, target, metrics),
+                self.load(client, max_response_bytes, target, metrics, &how),
             )
             .await;
         let source = match loaded {
-            Loaded::Here => Source::Upstream,
-            Loaded::Shared => {
-                metrics.coalesced(self.carrier());
-                Source::Coalesced
-            }
+            Loaded::Here => *how.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Loaded::Shared => Source::Coalesced,
         };
+        match source {
+            Source::Coalesced => metrics.coalesced(self.carrier()),
+            Source::Shared => metrics.cache_hit(self.carrier()),
+            _ => {}
+        }
         (result, source)
+    }
+
+    /// The upstream call for `target`, made once for the fleet: the replica that takes the
+    /// fleet's lock calls the carrier and shares the answer; the others wait for it. Without a
+    /// fleet, or while its Redis does not answer, this replica calls on its own.
+    async fn load(
+        &self,
+        client: &reqwest::Client,
+        max_response_bytes: usize,
+        target: &UpstreamTarget,
+        metrics: &Metrics,
+        how: &Mutex<Source>,
+    ) -> Result<UpstreamAnswer, Problem> {
+        let call = || self.call_counted(client, max_response_bytes, target, metrics);
+        let Some(fleet) = &self.fleet else {
+            return call().await;
+        };
+        let set_how =
+            |source| *how.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = source;
+        let carrier = self.carrier();
+        let path = target.path_and_query.as_str();
+        let token = fleet::lock_token();
+        // The lock outlives the exchange's deadline a little, so that it never expires while
+        // its holder still calls, yet frees the reference if the holder dies.
+        let hold = self.exchange_timeout + Duration::from_secs(1);
+        let deadline = Instant::now() + hold;
+        loop {
+            match fleet.lock(carrier, path, &token, hold).await {
+                Err(Unreachable) => return call().await,
+                Ok(true) => {
+                    // Another replica may have stored the answer between the look and the lock.
+                    if let Ok(Some(answer)) = fleet.answer(carrier, path).await {
+                        let _ = fleet.unlock(carrier, path, &token, None).await;
+                        set_how(Source::Shared);
+                        return Ok(answer);
+                    }
+                    let result = call().await;
+                    let ttl = self.config.cache_ttl;
+                    let stored = match &result {
+                        Ok(answer) if answer.is_cacheable() && !ttl.is_zero() => {
+                            fleet.store_answer(carrier, path, answer, ttl).await.is_ok()
+                        }
+                        _ => false,
+                    };
+                    let _ = fleet
+                        .unlock(carrier, path, &token, (!stored).then_some(&result))
+                        .await;
+                    set_how(Source::Upstream);
+                    return result;
+                }
+                Ok(false) => {
+                    set_how(Source::Coalesced);
+                    loop {
+                        if Instant::now() >= deadline {
+                            return Err(Problem::new(
+                                ProblemKind::UpstreamTimeout,
+                                format!("{carrier} did not answer in time"),
+                            )
+                            .for_carrier(carrier));
+                        }
+                        tokio::time::sleep(Fleet::poll_interval()).await;
+                        match fleet.awaited(carrier, path).await {
+                            Ok(None) => continue,
+                            Ok(Some(Awaited::Answer(answer))) => return Ok(answer),
+                            Ok(Some(Awaited::Failed(problem))) => {
+                                return Err(problem.for_carrier(carrier))
+                            }
+                            // Its holder is gone without a word: take the lock again.
+                            Ok(Some(Awaited::Gone)) => break,
+                            Err(Unreachable) => {
+                                set_how(Source::Upstream);
+                                return call().await;
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Upstream calls running now (each shared by all identical requests).
@@ -198,18 +308,28 @@ impl CarrierUpstream {
         rate_limited(self.carrier(), wait)
     }
 
-    /// How long the proxy still stays away, and whether because the carrier is unavailable.
-    fn backoff_remaining(&self, now: Instant) -> Option<(Duration, bool)> {
+    /// How long the proxy (or any replica of its fleet) still stays away, and whether because
+    /// the carrier is unavailable.
+    async fn backoff_remaining(&self, now: Instant) -> Option<(Duration, bool)> {
         let backoff = *self
             .backoff_until
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let backoff = backoff?;
-        backoff
-            .until
-            .checked_duration_since(now)
-            .filter(|wait| !wait.is_zero())
-            .map(|wait| (wait, backoff.unavailable))
+        let local = backoff.and_then(|backoff| {
+            backoff
+                .until
+                .checked_duration_since(now)
+                .filter(|wait| !wait.is_zero())
+                .map(|wait| (wait, backoff.unavailable))
+        });
+        let shared = match &self.fleet {
+            Some(fleet) => fleet.backoff(self.carrier()).await.ok().flatten(),
+            None => None,
+        };
+        match (local, shared) {
+            (Some(local), Some(shared)) => Some(if shared.0 > local.0 { shared } else { local }),
+            (local, shared) => local.or(shared),
+        }
     }
 
     /// One upstream call within the carrier's budget and concurrency, its failure counted.
@@ -220,7 +340,7 @@ impl CarrierUpstream {
         target: &UpstreamTarget,
         metrics: &Metrics,
     ) -> Result<UpstreamAnswer, Problem> {
-        if let Err(wait) = self.quota.check(&()) {
+        if let Err(wait) = self.quota.check(&Whole).await {
             metrics.rate_limited(LimitScope::CarrierQuota);
             return Err(Problem::new(
                 ProblemKind::RateLimited,
@@ -327,13 +447,17 @@ impl CarrierUpstream {
                 unix_now(),
             );
             if let Some(wait) = read.backoff {
+                let unavailable = status == StatusCode::SERVICE_UNAVAILABLE;
                 *self
                     .backoff_until
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Backoff {
                     until: Instant::now() + wait,
-                    unavailable: status == StatusCode::SERVICE_UNAVAILABLE,
+                    unavailable,
                 });
+                if let Some(fleet) = &self.fleet {
+                    let _ = fleet.back_off(self.carrier(), wait, unavailable).await;
+                }
             }
             return read.answer;
         }
@@ -373,6 +497,15 @@ impl CarrierUpstream {
             }
         }
         session.token = None;
+        if let Some(fleet) = &self.fleet {
+            if let Ok(shared) = self.shared_di_token(fleet, client, rejected, metrics).await {
+                return shared.map(|token| {
+                    let value = token.token.clone();
+                    session.token = Some(token);
+                    value
+                });
+            }
+        }
         // A login that failed a moment ago fails again: say so without asking Di.
         if let Some(failure) = &session.failure {
             if let Some(wait) = failure.retry_at.checked_duration_since(Instant::now()) {
@@ -394,9 +527,7 @@ impl CarrierUpstream {
                     .failure
                     .as_ref()
                     .map_or(1, |failure| failure.failures.saturating_add(1));
-                let wait = FIRST_LOGIN_BACKOFF
-                    .saturating_mul(1 << (failures - 1).min(16))
-                    .min(MAX_LOGIN_BACKOFF);
+                let wait = login_backoff(failures);
                 tracing::warn!(
                     carrier = self.carrier(),
                     failures,
@@ -410,6 +541,82 @@ impl CarrierUpstream {
                 });
                 Err(problem.retry_after(wait))
             }
+        }
+    }
+
+    /// The fleet's Di token: the one another replica got, or a login made here for every
+    /// replica while the others wait; a login that failed for the fleet is not retried before
+    /// its back-off ends. `Err` when the fleet's Redis does not answer.
+    async fn shared_di_token(
+        &self,
+        fleet: &Fleet,
+        client: &reqwest::Client,
+        rejected: Option<&Secret>,
+        metrics: &Metrics,
+    ) -> Result<Result<DiToken, Problem>, Unreachable> {
+        let carrier = self.carrier();
+        if let Some(rejected) = rejected {
+            fleet.drop_di_token(rejected.expose()).await?;
+        }
+        let lock = fleet::lock_token();
+        let deadline = Instant::now() + self.exchange_timeout;
+        let shared = |session| match session {
+            SharedDiSession::Token(token, fresh_for) => Some(Ok(DiToken {
+                token: Secret::new(token),
+                refresh_after: Instant::now() + fresh_for,
+            })),
+            SharedDiSession::LoginFailed(problem, wait) => {
+                Some(Err(problem.for_carrier(carrier).retry_after(wait)))
+            }
+            SharedDiSession::None => None,
+        };
+        loop {
+            if let Some(found) = shared(fleet.di_session().await?) {
+                return Ok(found);
+            }
+            if fleet
+                .lock_login(&lock, self.exchange_timeout + Duration::from_secs(1))
+                .await?
+            {
+                // Another replica may have logged in between the look and the lock.
+                if let Some(found) = shared(fleet.di_session().await?) {
+                    let _ = fleet.unlock_login(&lock).await;
+                    return Ok(found);
+                }
+                let result = self.log_in(client, metrics).await;
+                match &result {
+                    Ok(token) => {
+                        let fresh_for = token
+                            .refresh_after
+                            .saturating_duration_since(Instant::now());
+                        let _ = fleet.store_di_token(token.token.expose(), fresh_for).await;
+                    }
+                    Err(problem) => {
+                        if let Ok((failures, wait)) =
+                            fleet.di_login_failed(problem, login_backoff).await
+                        {
+                            tracing::warn!(
+                                carrier,
+                                failures,
+                                wait_secs = wait.as_secs(),
+                                "the Di login failed; the fleet's next attempt waits"
+                            );
+                            let _ = fleet.unlock_login(&lock).await;
+                            return Ok(Err(problem.clone().retry_after(wait)));
+                        }
+                    }
+                }
+                let _ = fleet.unlock_login(&lock).await;
+                return Ok(result);
+            }
+            if Instant::now() >= deadline {
+                return Ok(Err(Problem::new(
+                    ProblemKind::UpstreamTimeout,
+                    "the login to di did not finish in time",
+                )
+                .for_carrier(carrier)));
+            }
+            tokio::time::sleep(Fleet::poll_interval()).await;
         }
     }
 
@@ -469,6 +676,14 @@ impl CarrierUpstream {
             refresh_after: Instant::now() + lifetime - margin,
         })
     }
+}
+
+/// How long the next Di login waits after `failures` failed in a row: doubling from
+/// [`FIRST_LOGIN_BACKOFF`] up to [`MAX_LOGIN_BACKOFF`].
+fn login_backoff(failures: u32) -> Duration {
+    FIRST_LOGIN_BACKOFF
+        .saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(MAX_LOGIN_BACKOFF)
 }
 
 /// What the proxy knows of the call an answer came back to.
@@ -542,6 +757,7 @@ pub fn interpret(
                 content_type: "application/json",
                 body,
                 is_final: call.endpoint.is_final(status),
+                fresh_for: None,
             }))
         }
         AnswerState::Found => done(Err(problem(
@@ -558,6 +774,7 @@ pub fn interpret(
                 content_type: "application/problem+json",
                 body: problem_body(not_found),
                 is_final: call.endpoint.is_final(404),
+                fresh_for: None,
             }))
         }
         AnswerState::RateLimited => {

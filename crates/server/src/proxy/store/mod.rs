@@ -8,7 +8,7 @@
 //! user sees every shipment that anyone registered with that partner's `vp`/`ep`/`ap` pair.
 
 pub mod conformance;
-mod redis;
+pub(crate) mod redis;
 mod sqlite;
 
 use std::path::Path;
