@@ -225,18 +225,25 @@ impl Fleet {
         }
     }
 
-    /// Whether Redis answers now (for readiness).
+    /// Whether Redis answers now (for readiness). An answer ends an outage at once, without
+    /// waiting for the breaker.
     pub async fn ping(&self) -> Result<(), String> {
-        let connection = self.connection().await.map_err(|error| error.to_string())?;
-        let mut connection = connection;
+        let mut connection = self.connection().await.map_err(|error| error.to_string())?;
         tokio::time::timeout(
             CALL_TIMEOUT,
             redis::cmd("PING").query_async::<String>(&mut connection),
         )
         .await
         .map_err(|_| "no answer in time".to_owned())?
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+        .map_err(|error| error.to_string())?;
+        let mut down_until = self
+            .down_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if down_until.take().is_some() {
+            tracing::info!(redis = %self.described, "the fleet's Redis answers again: shared cache and limits are back");
+        }
+        Ok(())
     }
 
     /// Host, port and database (for logs).
