@@ -1,7 +1,10 @@
-//! Load figures for the proxy: requests per second and p50/p99 latency for cached hits, uncached
-//! forwards and the sandbox called directly, in one run on the same machine. Everything runs in
-//! this process on loopback (sandbox, proxy and load generator share the cores), so the figures
-//! compare the three modes rather than promise a production throughput.
+//! Load figures for the proxy: requests per second and p50/p99 latency for cached hits, cached
+//! hits of a fleet replica on Redis, uncached forwards, cors-anywhere (npm, pinned in
+//! package.json) forwarding to the same upstream, and the sandbox called directly, in one run on
+//! the same machine. The sandbox, the proxies and the load generator run in this process on
+//! loopback, with redis-server and node beside it (all share the cores), so the figures compare
+//! the modes rather than promise a production throughput. A mode whose server is missing
+//! (`scripts/setup` installs them) is reported as such and the others still run.
 //!
 //! Run with `scripts/bench-proxy [--requests N] [--concurrency C]`.
 
@@ -60,10 +63,14 @@ async fn serve(router: Router) -> SocketAddr {
     addr
 }
 
-fn proxy_config(sandbox: &str, cache_ttl_secs: u64) -> ProxyConfig {
+fn proxy_config(sandbox: &str, cache_ttl_secs: u64, redis_url: Option<&str>) -> ProxyConfig {
+    let shared = redis_url
+        .map(|url| format!("[shared]\nredis_url = \"{url}\"\n"))
+        .unwrap_or_default();
     let text = format!(
         "[server]\nmax_concurrent_requests = 4096\n\
          [rate_limits]\nper_client_ip_per_minute = 100000000\nper_client_ip_burst = 100000000\n\
+         {shared}\
          [carriers.inpost]\nbase_url = \"{sandbox}\"\ncache_ttl_secs = {cache_ttl_secs}\n\
          requests_per_minute = 100000000\nmax_concurrent_requests = 4096\n"
     );
@@ -156,6 +163,74 @@ fn direct_path(index: usize) -> String {
     format!("/v1/tracking/{}", unique_number(index))
 }
 
+/// A server the benchmark started beside it, stopped when dropped.
+struct Beside(std::process::Child);
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+/// A `redis-server` without persistence on a free port, answering PING; its URL.
+fn start_redis() -> Result<(Beside, String), String> {
+    use std::process::{Command, Stdio};
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|error| format!("redis-server cannot start ({error}); run scripts/setup"))?;
+    let redis = Beside(child);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let client = redis::Client::open(url.as_str()).map_err(|error| error.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answered = client
+            .get_connection_with_timeout(Duration::from_millis(200))
+            .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+        if answered.is_ok() {
+            return Ok((redis, url));
+        }
+        if Instant::now() > deadline {
+            return Err("redis-server did not answer PING".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// cors-anywhere under node, on a free port; its base URL.
+fn start_cors_anywhere() -> Result<(Beside, String), String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/cors-anywhere.cjs");
+    let mut child = Command::new("node")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("node cannot start ({error}); run scripts/setup"))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut first = String::new();
+    let read = std::io::BufReader::new(stdout).read_line(&mut first);
+    let beside = Beside(child);
+    match (read, first.trim().strip_prefix("listening ")) {
+        (Ok(_), Some(port)) => Ok((beside, format!("http://127.0.0.1:{port}"))),
+        _ => Err("cors-anywhere did not start: run scripts/setup (npm ci installs it)".into()),
+    }
+}
+
 fn print(name: &str, figures: &Figures) {
     println!(
         "{name:<28} {:>10.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   failures {}",
@@ -176,13 +251,27 @@ fn main() {
         );
         let cached = format!(
             "http://{}",
-            serve(proxy::app(proxy_config(&sandbox, 3600))).await
+            serve(proxy::app(proxy_config(&sandbox, 3600, None))).await
         );
         let uncached = format!(
             "http://{}",
-            serve(proxy::app(proxy_config(&sandbox, 0))).await
+            serve(proxy::app(proxy_config(&sandbox, 0, None))).await
         );
-        // Warm the cache and the connection pools.
+        let redis = start_redis();
+        let fleet = match &redis {
+            Ok((_, url)) => Some(format!(
+                "http://{}",
+                serve(proxy::app(proxy_config(&sandbox, 3600, Some(url)))).await
+            )),
+            Err(_) => None,
+        };
+        let cors_anywhere = start_cors_anywhere();
+        // cors-anywhere takes the upstream URL as its path.
+        let through_cors_anywhere = cors_anywhere
+            .as_ref()
+            .ok()
+            .map(|(_, base)| format!("{base}/{sandbox}"));
+        // Warm the caches and the connection pools.
         let warm = Settings {
             requests: 64,
             concurrency: 8,
@@ -190,19 +279,49 @@ fn main() {
         load(&cached, cached_path, &warm).await;
         load(&uncached, forwarded_path, &warm).await;
         load(&sandbox, direct_path, &warm).await;
+        if let Some(fleet) = &fleet {
+            load(fleet, cached_path, &warm).await;
+        }
+        if let Some(base) = &through_cors_anywhere {
+            load(base, direct_path, &warm).await;
+        }
 
         println!(
-            "trackline proxy benchmark: {} requests per mode, {} concurrent, loopback, one process",
+            "trackline proxy benchmark: {} requests per mode, {} concurrent, loopback",
             settings.requests, settings.concurrency
         );
-        print(
-            "proxy, cached hit",
-            &load(&cached, cached_path, &settings).await,
-        );
+        let hits = load(&cached, cached_path, &settings).await;
+        print("proxy, cached hit", &hits);
+        match (&fleet, &redis) {
+            (Some(fleet), _) => print(
+                "proxy, cached hit, on Redis",
+                &load(fleet, cached_path, &settings).await,
+            ),
+            (None, Err(error)) => {
+                println!("{:<28} not measured: {error}", "proxy, cached hit, on Redis")
+            }
+            (None, Ok(_)) => unreachable!("a fleet replica runs whenever Redis does"),
+        }
         print(
             "proxy, uncached forward",
             &load(&uncached, forwarded_path, &settings).await,
         );
+        match &through_cors_anywhere {
+            Some(base) => {
+                let figures = load(base, direct_path, &settings).await;
+                print("cors-anywhere 0.4.4", &figures);
+                println!(
+                    "cached hits against cors-anywhere: {:.1}x the requests per second, {:.2}x the p99",
+                    hits.requests_per_second / figures.requests_per_second,
+                    hits.p99.as_secs_f64() / figures.p99.as_secs_f64()
+                );
+            }
+            None => println!(
+                "{:<28} not measured: {}",
+                "cors-anywhere 0.4.4",
+                cors_anywhere.as_ref().err().map_or("", String::as_str)
+            ),
+        }
         print(
             "sandbox, called directly",
             &load(&sandbox, direct_path, &settings).await,
