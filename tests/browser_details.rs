@@ -310,11 +310,17 @@ async fn the_timeline_is_an_ordered_list_newest_first_that_collapses_long_histor
         toggle.text_content().unwrap(),
         format!("Show all {total} events")
     );
+    let first_shown = view.all("[data-testid=event]");
     view.click("[data-testid=timeline-toggle]");
     until("all events", 3_000, || {
         view.all("[data-testid=event]").len() == total
     })
     .await;
+    // The events already shown stay the same elements: the list grows, it is not rebuilt.
+    let all_shown = view.all("[data-testid=event]");
+    for (before, after) in first_shown.iter().zip(&all_shown) {
+        assert!(before.is_same_node(Some(after)), "an event was rebuilt");
+    }
     let toggle = view.one("[data-testid=timeline-toggle]").unwrap();
     assert_eq!(
         toggle.get_attribute("aria-expanded").as_deref(),
@@ -330,6 +336,15 @@ async fn the_timeline_is_an_ordered_list_newest_first_that_collapses_long_histor
     assert!(millis.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
     // Days group the events, each day an item of the outer ordered list.
     assert!(!view.all(".tl-day-title").is_empty());
+    // "Show less" takes the older events away and keeps the first ones as they were.
+    view.click("[data-testid=timeline-toggle]");
+    until("the first events again", 3_000, || {
+        view.all("[data-testid=event]").len() == 4
+    })
+    .await;
+    for (before, after) in first_shown.iter().zip(&view.all("[data-testid=event]")) {
+        assert!(before.is_same_node(Some(after)), "an event was rebuilt");
+    }
 }
 
 #[wasm_bindgen_test]

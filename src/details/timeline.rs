@@ -113,45 +113,85 @@ fn event_view(event: &TrackingEvent, locale: Locale) -> impl IntoView + use<> {
     }
 }
 
+/// One day of the shown events: where it starts in the whole list (its key, with the day),
+/// and the indices of its events.
+#[derive(Debug, Clone, PartialEq)]
+struct ShownDay {
+    start: usize,
+    day: Option<i64>,
+    events: Vec<usize>,
+}
+
 pub fn timeline(events: &[TrackingEvent], locale: Locale, now: ReadSignal<f64>) -> impl IntoView {
     let total = events.len();
     let expanded = RwSignal::new(false);
-    let events = events.to_vec();
-    let list = move || {
-        if events.is_empty() {
-            return view! {
-                <p class="tl-muted" data-testid="timeline-empty">{tr(locale, "timeline.empty")}</p>
-            }
-            .into_any();
-        }
+    let events = StoredValue::new(events.to_vec());
+    // The days and events shown: "show all" adds to them and "show less" takes away, and the
+    // keyed lists below keep every element that stays (nothing is rebuilt).
+    let shown = Memo::new(move |_| {
         let limit = if expanded.get() {
             usize::MAX
         } else {
             COLLAPSED_EVENTS
         };
-        // "Today" and "yesterday" are decided when the list renders; they do not tick.
-        let now = now.get_untracked();
-        let days = group_by_day(events.iter().take(limit))
-            .into_iter()
-            .map(|(day, events)| {
-                let heading = match (day, events[0].time) {
-                    (Some(_), Some(t)) => day_heading(locale, t.unix_millis() as f64, now),
-                    _ => tr(locale, "timeline.time_unknown"),
-                };
-                let events = events
-                    .into_iter()
-                    .map(|e| event_view(e, locale))
-                    .collect_view();
-                view! {
-                    <li class="tl-day">
-                        <h4 class="tl-day-title">{heading}</h4>
-                        <ol class="tl-events">{events}</ol>
-                    </li>
-                }
+        events.with_value(|events| {
+            let mut start = 0;
+            group_by_day(events.iter().take(limit))
+                .into_iter()
+                .map(|(day, members)| {
+                    let indices = (start..start + members.len()).collect();
+                    let shown = ShownDay {
+                        start,
+                        day,
+                        events: indices,
+                    };
+                    start += members.len();
+                    shown
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let day_view = move |day: ShownDay| {
+        let key = day.start;
+        // "Today" and "yesterday" are decided when the day is first shown; they do not tick.
+        let heading = events.with_value(|events| match (day.day, events[key].time) {
+            (Some(_), Some(t)) => day_heading(locale, t.unix_millis() as f64, now.get_untracked()),
+            _ => tr(locale, "timeline.time_unknown"),
+        });
+        let members = move || {
+            shown.with(|days| {
+                days.iter()
+                    .find(|shown| shown.start == key)
+                    .map(|shown| shown.events.clone())
+                    .unwrap_or_default()
             })
-            .collect_view();
-        view! { <ol class="tl-days" id="tl-timeline-list" data-testid="timeline">{days}</ol> }
-            .into_any()
+        };
+        view! {
+            <li class="tl-day">
+                <h4 class="tl-day-title">{heading}</h4>
+                <ol class="tl-events">
+                    <For
+                        each=members
+                        key=|index| *index
+                        children=move |index| events.with_value(|events| event_view(&events[index], locale))
+                    />
+                </ol>
+            </li>
+        }
+    };
+    let list = move || {
+        if total == 0 {
+            return view! {
+                <p class="tl-muted" data-testid="timeline-empty">{tr(locale, "timeline.empty")}</p>
+            }
+            .into_any();
+        }
+        view! {
+            <ol class="tl-days" id="tl-timeline-list" data-testid="timeline">
+                <For each=move || shown.get() key=|day| (day.start, day.day) children=day_view />
+            </ol>
+        }
+        .into_any()
     };
     let toggle = (total > COLLAPSED_EVENTS).then(|| {
         let show_all = tr_args(
