@@ -632,3 +632,42 @@ async fn with_redis_stopped_keys_fail_closed_answers_keep_coming_and_the_fleet_r
     }
     assert_eq!(fleet.carrier_requests("inpost").await, stored_before + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_s_retry_after_seen_by_one_replica_holds_back_every_replica() {
+    let fleet = Fleet::start(Settings::default()).await;
+    // The built-in data set answers this number with 503 and Retry-After: 30.
+    let unavailable = answer(fleet.client.get(format!(
+        "{}{}",
+        fleet.replicas[0],
+        inpost_path("520000011395200000000503")
+    )))
+    .await;
+    assert_eq!(
+        unavailable.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        unavailable.body
+    );
+    assert_eq!(unavailable.header("retry-after"), Some("30"));
+    assert_eq!(fleet.carrier_requests("inpost").await, 1);
+    // The other replicas do not ask InPost about any parcel while it said it is away.
+    for replica in &fleet.replicas[1..] {
+        let held_back = answer(
+            fleet
+                .client
+                .get(format!("{replica}{}", inpost_path(INPOST_NUMBER))),
+        )
+        .await;
+        assert_eq!(
+            held_back.status,
+            StatusCode::BAD_GATEWAY,
+            "{}",
+            held_back.body
+        );
+        assert_eq!(held_back.problem(), "upstream-unavailable");
+        let wait: u64 = held_back.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=30).contains(&wait), "{wait}");
+    }
+    assert_eq!(fleet.carrier_requests("inpost").await, 1);
+}
