@@ -1,0 +1,163 @@
+//! The proxy's own pieces of its request path, where tower-http has none: the origin policy in
+//! front of the CORS layer, the request log behind `TraceLayer`, and the problems the shedding
+//! and deadline layers answer with. `try_app_with_store` stacks them, in order.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower::{BoxError, Layer, ServiceExt};
+use tower_http::trace::OnResponse;
+use tracing::Span;
+
+use super::cors;
+use super::metrics::LimitScope;
+use super::problem::{Problem, ProblemKind};
+use super::ProxyState;
+
+/// The carrier and masked path a response answered, for the request log: a response extension
+/// set by the carrier handler and by problems about a carrier. The masked path only: the raw one
+/// holds the tracking number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub carrier: &'static str,
+    /// `None` when the request was refused before it named an endpoint.
+    pub masked_path: Option<String>,
+}
+
+/// The origin policy, in front of tower-http's CORS layer for the configured sites:
+/// - a configured origin (or none, when requests without `Origin` are allowed) passes; its
+///   preflight is checked (GET, the key and link headers) and answered by the CORS layer;
+/// - a well-formed origin that is not configured is refused readably: its preflight passes and
+///   its request gets the `forbidden-origin` problem with CORS headers, so that the widget can
+///   say "this site is not set up for tracking" instead of seeing a network error;
+/// - `null`, a malformed origin, or no origin when that is refused get the problem alone.
+///
+/// Nothing behind it runs for a refused origin: no limit is spent, nothing is shed.
+pub(super) async fn origin_policy(
+    State(state): State<Arc<ProxyState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let preflight = request.method() == Method::OPTIONS;
+    let refusal = match cors::decide(&state.config, request.headers()) {
+        Ok(decision) => {
+            if !preflight {
+                return next.run(request).await;
+            }
+            if decision.allow_origin.is_none() {
+                return cors::forbidden("a preflight needs an Origin").into_response();
+            }
+            if let Err(problem) = cors::check_preflight(request.headers()) {
+                return problem.into_response();
+            }
+            let mut response = next.run(request).await;
+            cors::as_preflight_answer(&mut response);
+            return response;
+        }
+        Err(refusal) => refusal,
+    };
+    if cors::refused_origin(request.headers()).is_none() {
+        return refusal.into_response();
+    }
+    if preflight {
+        if let Err(problem) = cors::check_preflight(request.headers()) {
+            return problem.into_response();
+        }
+    }
+    let answer = tower::service_fn(move |_: Request| {
+        let response = refusal.clone().into_response();
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let Ok(mut response) = state.readable_refusals.layer(answer).oneshot(request).await;
+    if preflight {
+        cors::as_preflight_answer(&mut response);
+    }
+    response
+}
+
+/// The span of one request: its method, which the request log's line is written in. Never the
+/// path, which holds the tracking number.
+pub(super) fn request_span(request: &Request) -> Span {
+    tracing::info_span!("request", method = %request.method())
+}
+
+/// `TraceLayer`'s response hook: one log line and one count per request, whatever answered it.
+/// The line names the carrier and the masked path (see [`Routed`]), the status, where the answer
+/// came from (`X-Trackline-Cache`) and the time taken.
+#[derive(Clone)]
+pub(super) struct RequestLog {
+    state: Arc<ProxyState>,
+}
+
+impl RequestLog {
+    pub(super) fn new(state: &Arc<ProxyState>) -> Self {
+        RequestLog {
+            state: Arc::clone(state),
+        }
+    }
+}
+
+impl<B> OnResponse<B> for RequestLog {
+    fn on_response(self, response: &axum::http::Response<B>, latency: Duration, _: &Span) {
+        let routed = response.extensions().get::<Routed>();
+        let carrier = routed.map(|routed| routed.carrier);
+        let status = response.status();
+        self.state.metrics.request(carrier, status.as_u16());
+        let path = routed
+            .and_then(|routed| routed.masked_path.as_deref())
+            .unwrap_or("(not forwarded)");
+        let cache = response
+            .headers()
+            .get("x-trackline-cache")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("-");
+        let carrier = carrier.unwrap_or("-");
+        let elapsed_ms = latency.as_millis() as u64;
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            tracing::warn!(
+                carrier,
+                path,
+                status = status.as_u16(),
+                cache,
+                elapsed_ms,
+                "request"
+            );
+        } else {
+            tracing::info!(
+                carrier,
+                path,
+                status = status.as_u16(),
+                cache,
+                elapsed_ms,
+                "request"
+            );
+        }
+    }
+}
+
+/// The answer of the shedding and deadline layers in front of the handlers: a request over the
+/// limit of requests in flight is shed at once (`overloaded`, retry in a second) rather than
+/// queued, since a queue would only turn overload into timeouts; a request past the deadline
+/// gets `upstream-timeout`. The handlers themselves never fail, so these are the only errors.
+pub(super) fn shed_or_late(state: &ProxyState, error: BoxError, deadline: Duration) -> Problem {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        return Problem::new(
+            ProblemKind::UpstreamTimeout,
+            format!(
+                "the request was not answered within the proxy's deadline of {} ms",
+                deadline.as_millis()
+            ),
+        );
+    }
+    state.metrics.rate_limited(LimitScope::Concurrency);
+    Problem::new(
+        ProblemKind::Overloaded,
+        "the proxy is at its limit of requests in flight",
+    )
+    .retry_after(Duration::from_secs(1))
+}
