@@ -576,3 +576,153 @@ impl proxy::store::Store for UnreadableStore {
         unreadable()
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// The order of the layers: the origin policy and CORS come before shedding and limits.
+
+impl Proxy {
+    async fn preflight(&self, path: &str, origin: &str) -> Answer {
+        let response = self
+            .client
+            .request(reqwest::Method::OPTIONS, self.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "x-trackline-key")
+            .send()
+            .await
+            .unwrap();
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn at_the_concurrency_limit_a_site_reads_overloaded_another_reads_its_refusal_and_preflights_pass(
+) {
+    let sandbox = Sandbox::start().await;
+    let slow_number = "520000011395200025009987";
+    sandbox.arm_fault(slow_number, "latency:1500").await;
+    let text =
+        config_text(&sandbox.base).replace("[server]", "[server]\nmax_concurrent_requests = 1");
+    let proxy = Arc::new(Proxy::start(parse_config(&text)).await);
+    let slow = {
+        let proxy = proxy.clone();
+        tokio::spawn(async move {
+            proxy
+                .get(&format!("/carriers/inpost/v1/tracking/{slow_number}"))
+                .await
+        })
+    };
+    // The slow request holds the one permit once it has reached the carrier.
+    until(|| async { sandbox.requests("inpost").await == 1 }).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+
+    let shed = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(
+        shed.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        shed.body
+    );
+    assert_eq!(
+        shed.json()["type"],
+        "https://trackline.dev/problems/overloaded"
+    );
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    // The page can read the problem and its Retry-After.
+    assert_eq!(
+        shed.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert!(shed
+        .header("access-control-expose-headers")
+        .is_some_and(|exposed| exposed.to_ascii_lowercase().contains("retry-after")));
+    assert_eq!(shed.header("x-content-type-options"), Some("nosniff"));
+
+    // A site that is not set up is told so, not shed: its refusal comes before the limit.
+    let refused = proxy
+        .get_with(&path, &[("Origin", "https://new-shop.example")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(
+        refused.json()["type"],
+        "https://trackline.dev/problems/forbidden-origin"
+    );
+    assert_eq!(
+        refused.header("access-control-allow-origin"),
+        Some("https://new-shop.example")
+    );
+
+    // Preflights are answered before the limit, for both.
+    for origin in ["https://shop.example", "https://new-shop.example"] {
+        let preflight = proxy.preflight(&path, origin).await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT, "{origin}");
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some(origin)
+        );
+        assert_eq!(preflight.header("vary"), Some("Origin"));
+    }
+    assert_eq!(slow.await.unwrap().status, StatusCode::OK);
+    let metrics = proxy.metrics().await;
+    assert!(
+        metrics.contains("trackline_proxy_rate_limited_total{scope=\"concurrency\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("trackline_proxy_requests_total{carrier=\"none\",status=\"204\"} 2\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn preflights_and_refused_origins_spend_nothing_of_a_client_s_rate_limit() {
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base)
+        .replace(
+            "per_client_ip_per_minute = 6000",
+            "per_client_ip_per_minute = 1",
+        )
+        .replace("per_client_ip_burst = 1000", "per_client_ip_burst = 1");
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    for _ in 0..3 {
+        let preflight = proxy.preflight(&path, "https://shop.example").await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+        let refused = proxy
+            .get_with(&path, &[("Origin", "https://new-shop.example")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        // Other methods are refused before any limit too.
+        let head = proxy
+            .client
+            .head(proxy.url(&path))
+            .header("Origin", "https://shop.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(head.headers()["allow"], "GET, OPTIONS");
+    }
+    // The one request of the client's budget is still there...
+    let first = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // ... and the next is over it, readable by the page.
+    let limited = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        limited.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(sandbox.requests("inpost").await, 1);
+}
