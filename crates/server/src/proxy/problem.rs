@@ -195,7 +195,7 @@ impl Problem {
         self
     }
 
-    /// Names the routed request this refuses, for the request log (see [`Problem::routed`]).
+    /// Names the routed request this refuses, for the request log (the `routed` field).
     pub fn routed(mut self, routed: Routed) -> Self {
         self.routed = Some(routed);
         self
