@@ -726,3 +726,150 @@ async fn preflights_and_refused_origins_spend_nothing_of_a_client_s_rate_limit()
     assert!(limited.header("retry-after").is_some());
     assert_eq!(sandbox.requests("inpost").await, 1);
 }
+
+/// A store whose key check waits until the test opens its gate; every other call fails.
+#[derive(Default)]
+struct StalledStore {
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl StalledStore {
+    fn open_the_gate(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+/// Opens the gate when dropped, so that a failing assertion does not leave the key check
+/// waiting (and the runtime waiting for it).
+struct OpensOnDrop(Arc<StalledStore>);
+
+impl Drop for OpensOnDrop {
+    fn drop(&mut self) {
+        self.0.open_the_gate();
+    }
+}
+
+impl proxy::store::Store for StalledStore {
+    fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
+        unreadable()
+    }
+    fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
+        unreadable()
+    }
+    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn insert_key_hash(&self, _: &str, _: &str, _: [u8; 32], _: i64) -> Result<(), StoreError> {
+        unreadable()
+    }
+    fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
+        unreadable()
+    }
+    fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
+        unreadable()
+    }
+    fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let open = self.open.lock().unwrap();
+        let _open = self.opened.wait_while(open, |open| !*open).unwrap();
+        unreadable()
+    }
+    fn add_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<proxy::store::Added, StoreError> {
+        unreadable()
+    }
+    fn remove_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<u64, StoreError> {
+        unreadable()
+    }
+    fn shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentsQuery,
+    ) -> Result<proxy::store::ShipmentPage, StoreError> {
+        unreadable()
+    }
+    fn visible_shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentsQuery,
+    ) -> Result<proxy::store::ShipmentPage, StoreError> {
+        unreadable()
+    }
+    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
+        unreadable()
+    }
+    fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        unreadable()
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_hangs_past_the_deadline_is_answered_upstream_timeout_readable_by_its_site()
+{
+    let sandbox = Sandbox::start().await;
+    // The deadline is the exchange's 300 ms and a second more.
+    let text = config_text(&sandbox.base)
+        .replace("timeout_ms = 3000", "timeout_ms = 300")
+        .replace("connect_timeout_ms = 500", "connect_timeout_ms = 200")
+        .replace("[server]", "[server]\nmax_concurrent_requests = 1");
+    let store = Arc::new(StalledStore::default());
+    let _gate = OpensOnDrop(Arc::clone(&store));
+    let addr = serve(
+        proxy::try_app_with_store(
+            parse_config(&text),
+            Arc::clone(&store) as Arc<dyn proxy::store::Store>,
+        )
+        .unwrap(),
+    )
+    .await;
+    let proxy = Proxy {
+        addr,
+        client: reqwest::Client::new(),
+    };
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let late = proxy
+        .get_with(
+            &path,
+            &[
+                ("Origin", "https://shop.example"),
+                ("X-Trackline-Key", "tl_stalled"),
+            ],
+        )
+        .await;
+    assert_eq!(store.waiting.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(late.status, StatusCode::GATEWAY_TIMEOUT, "{}", late.body);
+    assert_eq!(
+        late.json()["type"],
+        "https://trackline.dev/problems/upstream-timeout"
+    );
+    assert!(late.json()["detail"].as_str().unwrap().contains("1300 ms"));
+    assert_eq!(
+        late.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    // The late request gave its permit back: the next one is not shed.
+    let next = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+}
