@@ -4,7 +4,7 @@
 //! than a browser sends whatever `Origin` it likes.
 //!
 //! Two pieces: tower-http's [`CorsLayer`] writes the CORS headers for the configured sites
-//! ([`layer`]), and the origin policy in front of it (`layers::origin_policy`) decides what an
+//! ([`layer`]), and the origin policy in front of it (`layers::OriginPolicyLayer`) decides what an
 //! origin gets: a configured one passes, a well-formed one that is not configured gets a readable
 //! refusal ([`readable_refusals`]), anything else an unreadable one.
 

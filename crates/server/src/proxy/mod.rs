@@ -220,7 +220,7 @@ fn request_deadline(config: &ProxyConfig) -> Duration {
 /// 1. tracing: one log line (masked path only) and one count per request, whatever answered it;
 /// 2. the headers every answer carries: `X-Content-Type-Options: nosniff`, and `Vary` (origin,
 ///    key and link) unless the answer says otherwise (a preflight varies by origin only);
-/// 3. the origin policy (`layers::origin_policy`): a configured origin passes, one that is not
+/// 3. the origin policy (`layers::OriginPolicyLayer`): a configured origin passes, one that is not
 ///    configured reads a `forbidden-origin` problem with CORS headers, preflights are checked;
 /// 4. tower-http's CORS for the configured sites: answers their preflights, and puts the CORS
 ///    headers on everything below, problems included, so that the widget can read them;
@@ -278,10 +278,7 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
                     header::VARY,
                     HeaderValue::from_static(cors::VARY),
                 ))
-                .layer(axum::middleware::from_fn_with_state(
-                    Arc::clone(state),
-                    layers::origin_policy,
-                ))
+                .layer(layers::OriginPolicyLayer::new(state))
                 .layer(cors::layer(&state.config)),
         )
         .with_state(Arc::clone(state))
