@@ -1,19 +1,19 @@
-//! The proxy's own pieces of its request path, where tower-http has none: the origin policy in
-//! front of the CORS layer, the request log behind `TraceLayer`, and the problems the shedding
+//! The proxy's own pieces of its request path, where tower and tower-http have none that fits:
+//! the request log, the origin policy in front of the CORS layer, and the problems the shedding
 //! and deadline layers answer with. `try_app_with_store` stacks them, in order.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::{ready, Either, FutureExt, Map, Ready};
 use tower::{BoxError, Layer, Service};
-use tower_http::trace::OnResponse;
-use tracing::Span;
 
 use super::cors;
 use super::metrics::LimitScope;
@@ -149,63 +149,107 @@ where
     }
 }
 
-/// The span of one request: its method, which the request log's line is written in. Never the
-/// path, which holds the tracking number.
-pub(super) fn request_span(request: &Request) -> Span {
-    tracing::info_span!("request", method = %request.method())
-}
-
-/// `TraceLayer`'s response hook: one log line and one count per request, whatever answered it.
-/// The line names the carrier and the masked path (see [`Routed`]), the status, where the answer
-/// came from (`X-Trackline-Cache`) and the time taken.
+/// The request log: one log line and one count per request, whatever answered it, as the
+/// outermost layer. The line names the method, the carrier and the masked path (see
+/// [`Routed`]), the status, where the answer came from (`X-Trackline-Cache`) and the time taken.
+///
+/// The proxy's own rather than tower-http's `TraceLayer`, which wraps every answer's body in its
+/// own type (so that axum boxes it once more per request) to observe a stream the proxy never
+/// sends, and names the method only in a span around the line.
 #[derive(Clone)]
-pub(super) struct RequestLog {
+pub(super) struct RequestLogLayer {
     state: Arc<ProxyState>,
 }
 
-impl RequestLog {
+impl RequestLogLayer {
     pub(super) fn new(state: &Arc<ProxyState>) -> Self {
-        RequestLog {
+        RequestLogLayer {
             state: Arc::clone(state),
         }
     }
 }
 
-impl<B> OnResponse<B> for RequestLog {
-    fn on_response(self, response: &axum::http::Response<B>, latency: Duration, _: &Span) {
-        let routed = response.extensions().get::<Routed>();
-        let carrier = routed.map(|routed| routed.carrier);
-        let status = response.status();
-        self.state.metrics.request(carrier, status.as_u16());
-        let path = routed
-            .and_then(|routed| routed.masked_path.as_deref())
-            .unwrap_or("(not forwarded)");
-        let cache = response
-            .headers()
-            .get("x-trackline-cache")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("-");
-        let carrier = carrier.unwrap_or("-");
-        let elapsed_ms = latency.as_millis() as u64;
-        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-            tracing::warn!(
-                carrier,
-                path,
-                status = status.as_u16(),
-                cache,
-                elapsed_ms,
-                "request"
-            );
-        } else {
-            tracing::info!(
-                carrier,
-                path,
-                status = status.as_u16(),
-                cache,
-                elapsed_ms,
-                "request"
-            );
+impl<S> Layer<S> for RequestLogLayer {
+    type Service = RequestLog<S>;
+
+    fn layer(&self, inner: S) -> RequestLog<S> {
+        RequestLog {
+            state: Arc::clone(&self.state),
+            inner,
         }
+    }
+}
+
+/// The service of [`RequestLogLayer`].
+#[derive(Clone)]
+pub(super) struct RequestLog<S> {
+    state: Arc<ProxyState>,
+    inner: S,
+}
+
+impl<S> Service<Request> for RequestLog<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Logged<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        Logged {
+            method: request.method().clone(),
+            started: Instant::now(),
+            state: Arc::clone(&self.state),
+            answered: self.inner.call(request),
+        }
+    }
+}
+
+/// A request being answered; logged and counted when the answer is there.
+pub(super) struct Logged<F> {
+    answered: F,
+    method: Method,
+    started: Instant,
+    state: Arc<ProxyState>,
+}
+
+impl<F> Future for Logged<F>
+where
+    F: Future<Output = Answered> + Unpin,
+{
+    type Output = Answered;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Answered> {
+        let Ok(response) = ready!(Pin::new(&mut self.answered).poll(cx));
+        log(&self.state, &self.method, &response, self.started.elapsed());
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn log(state: &ProxyState, method: &Method, response: &Response, elapsed: Duration) {
+    let routed = response.extensions().get::<Routed>();
+    let carrier = routed.map(|routed| routed.carrier);
+    let status = response.status();
+    state.metrics.request(carrier, status.as_u16());
+    let path = routed
+        .and_then(|routed| routed.masked_path.as_deref())
+        .unwrap_or("(not forwarded)");
+    let cache = response
+        .headers()
+        .get("x-trackline-cache")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    let carrier = carrier.unwrap_or("-");
+    let elapsed_ms = elapsed.as_millis() as u64;
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        tracing::warn!(%method, carrier, path, status = status.as_u16(), cache, elapsed_ms, "request");
+    } else {
+        tracing::info!(%method, carrier, path, status = status.as_u16(), cache, elapsed_ms, "request");
     }
 }
 

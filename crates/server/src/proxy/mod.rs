@@ -39,7 +39,6 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use access::AccessMode;
 pub use config::{Carrier, ConfigError, ProxyConfig};
@@ -217,7 +216,8 @@ fn request_deadline(config: &ProxyConfig) -> Duration {
 /// layers around two handlers. Outermost first; each layer may answer by itself, and the layers
 /// above it still apply to that answer:
 ///
-/// 1. tracing: one log line (masked path only) and one count per request, whatever answered it;
+/// 1. the request log: one log line (masked path only) and one count per request, whatever
+///    answered it;
 /// 2. the headers every answer carries: `X-Content-Type-Options: nosniff`, and `Vary` (origin,
 ///    key and link) unless the answer says otherwise (a preflight varies by origin only);
 /// 3. the origin policy (`layers::OriginPolicyLayer`): a configured origin passes, one that is not
@@ -261,15 +261,7 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
         )
         .layer(
             ServiceBuilder::new()
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(layers::request_span)
-                        .on_request(())
-                        .on_response(layers::RequestLog::new(state))
-                        .on_body_chunk(())
-                        .on_eos(())
-                        .on_failure(()),
-                )
+                .layer(layers::RequestLogLayer::new(state))
                 .layer(SetResponseHeaderLayer::overriding(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
