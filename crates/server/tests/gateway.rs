@@ -576,3 +576,300 @@ impl proxy::store::Store for UnreadableStore {
         unreadable()
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// The order of the layers: the origin policy and CORS come before shedding and limits.
+
+impl Proxy {
+    async fn preflight(&self, path: &str, origin: &str) -> Answer {
+        let response = self
+            .client
+            .request(reqwest::Method::OPTIONS, self.url(path))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "x-trackline-key")
+            .send()
+            .await
+            .unwrap();
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn at_the_concurrency_limit_a_site_reads_overloaded_another_reads_its_refusal_and_preflights_pass(
+) {
+    let sandbox = Sandbox::start().await;
+    let slow_number = "520000011395200025009987";
+    sandbox.arm_fault(slow_number, "latency:1500").await;
+    let text =
+        config_text(&sandbox.base).replace("[server]", "[server]\nmax_concurrent_requests = 1");
+    let proxy = Arc::new(Proxy::start(parse_config(&text)).await);
+    let slow = {
+        let proxy = proxy.clone();
+        tokio::spawn(async move {
+            proxy
+                .get(&format!("/carriers/inpost/v1/tracking/{slow_number}"))
+                .await
+        })
+    };
+    // The slow request holds the one permit once it has reached the carrier.
+    until(|| async { sandbox.requests("inpost").await == 1 }).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+
+    let shed = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(
+        shed.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        shed.body
+    );
+    assert_eq!(
+        shed.json()["type"],
+        "https://trackline.dev/problems/overloaded"
+    );
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    // The page can read the problem and its Retry-After.
+    assert_eq!(
+        shed.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert!(shed
+        .header("access-control-expose-headers")
+        .is_some_and(|exposed| exposed.to_ascii_lowercase().contains("retry-after")));
+    assert_eq!(shed.header("x-content-type-options"), Some("nosniff"));
+
+    // A site that is not set up is told so, not shed: its refusal comes before the limit.
+    let refused = proxy
+        .get_with(&path, &[("Origin", "https://new-shop.example")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(
+        refused.json()["type"],
+        "https://trackline.dev/problems/forbidden-origin"
+    );
+    assert_eq!(
+        refused.header("access-control-allow-origin"),
+        Some("https://new-shop.example")
+    );
+
+    // Preflights are answered before the limit, for both.
+    for origin in ["https://shop.example", "https://new-shop.example"] {
+        let preflight = proxy.preflight(&path, origin).await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT, "{origin}");
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some(origin)
+        );
+        assert_eq!(preflight.header("vary"), Some("Origin"));
+    }
+    assert_eq!(slow.await.unwrap().status, StatusCode::OK);
+    let metrics = proxy.metrics().await;
+    assert!(
+        metrics.contains("trackline_proxy_rate_limited_total{scope=\"concurrency\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("trackline_proxy_requests_total{carrier=\"none\",status=\"204\"} 2\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn preflights_and_refused_origins_spend_nothing_of_a_client_s_rate_limit() {
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base)
+        .replace(
+            "per_client_ip_per_minute = 6000",
+            "per_client_ip_per_minute = 1",
+        )
+        .replace("per_client_ip_burst = 1000", "per_client_ip_burst = 1");
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    for _ in 0..3 {
+        let preflight = proxy.preflight(&path, "https://shop.example").await;
+        assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+        let refused = proxy
+            .get_with(&path, &[("Origin", "https://new-shop.example")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        // Other methods are refused before any limit too.
+        let head = proxy
+            .client
+            .head(proxy.url(&path))
+            .header("Origin", "https://shop.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(head.headers()["allow"], "GET, OPTIONS");
+    }
+    // The one request of the client's budget is still there...
+    let first = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // ... and the next is over it, readable by the page.
+    let limited = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        limited.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(sandbox.requests("inpost").await, 1);
+}
+
+/// A store whose key check waits until the test opens its gate; every other call fails.
+#[derive(Default)]
+struct StalledStore {
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl StalledStore {
+    fn open_the_gate(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+/// Opens the gate when dropped, so that a failing assertion does not leave the key check
+/// waiting (and the runtime waiting for it).
+struct OpensOnDrop(Arc<StalledStore>);
+
+impl Drop for OpensOnDrop {
+    fn drop(&mut self) {
+        self.0.open_the_gate();
+    }
+}
+
+impl proxy::store::Store for StalledStore {
+    fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
+        unreadable()
+    }
+    fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
+        unreadable()
+    }
+    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn insert_key_hash(&self, _: &str, _: &str, _: [u8; 32], _: i64) -> Result<(), StoreError> {
+        unreadable()
+    }
+    fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
+        unreadable()
+    }
+    fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
+        unreadable()
+    }
+    fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let open = self.open.lock().unwrap();
+        let _open = self.opened.wait_while(open, |open| !*open).unwrap();
+        unreadable()
+    }
+    fn add_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<proxy::store::Added, StoreError> {
+        unreadable()
+    }
+    fn remove_shipments(
+        &self,
+        _: &str,
+        _: &[trackline_core::reference::Reference],
+    ) -> Result<u64, StoreError> {
+        unreadable()
+    }
+    fn shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentsQuery,
+    ) -> Result<proxy::store::ShipmentPage, StoreError> {
+        unreadable()
+    }
+    fn visible_shipments(
+        &self,
+        _: &str,
+        _: &proxy::store::ShipmentsQuery,
+    ) -> Result<proxy::store::ShipmentPage, StoreError> {
+        unreadable()
+    }
+    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
+        unreadable()
+    }
+    fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        unreadable()
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_hangs_past_the_deadline_is_answered_upstream_timeout_readable_by_its_site()
+{
+    let sandbox = Sandbox::start().await;
+    // The deadline is the exchange's 300 ms and a second more.
+    let text = config_text(&sandbox.base)
+        .replace("timeout_ms = 3000", "timeout_ms = 300")
+        .replace("connect_timeout_ms = 500", "connect_timeout_ms = 200")
+        .replace("[server]", "[server]\nmax_concurrent_requests = 1");
+    let store = Arc::new(StalledStore::default());
+    let _gate = OpensOnDrop(Arc::clone(&store));
+    let addr = serve(
+        proxy::try_app_with_store(
+            parse_config(&text),
+            Arc::clone(&store) as Arc<dyn proxy::store::Store>,
+        )
+        .unwrap(),
+    )
+    .await;
+    let proxy = Proxy {
+        addr,
+        client: reqwest::Client::new(),
+    };
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let late = proxy
+        .get_with(
+            &path,
+            &[
+                ("Origin", "https://shop.example"),
+                ("X-Trackline-Key", "tl_stalled"),
+            ],
+        )
+        .await;
+    assert_eq!(store.waiting.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(late.status, StatusCode::GATEWAY_TIMEOUT, "{}", late.body);
+    assert_eq!(
+        late.json()["type"],
+        "https://trackline.dev/problems/upstream-timeout"
+    );
+    assert!(late.json()["detail"].as_str().unwrap().contains("1300 ms"));
+    assert_eq!(
+        late.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    // The late request gave its permit back: the next one is not shed.
+    let next = proxy
+        .get_with(&path, &[("Origin", "https://shop.example")])
+        .await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+}

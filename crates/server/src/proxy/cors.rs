@@ -2,9 +2,15 @@
 //! allowed, since the proxy uses no cookies. `Origin` decides CORS and nothing else: what a
 //! request may read is decided by its key or signed link (see `access`), because any client other
 //! than a browser sends whatever `Origin` it likes.
+//!
+//! Two pieces: tower-http's [`CorsLayer`] writes the CORS headers for the configured sites
+//! ([`layer`]), and the origin policy in front of it (`layers::OriginPolicyLayer`) decides what an
+//! origin gets: a configured one passes, a well-formed one that is not configured gets a readable
+//! refusal ([`readable_refusals`]), anything else an unreadable one.
 
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::config::{ProxyConfig, WithoutOrigin};
 use super::keys::KEY_HEADER;
@@ -13,6 +19,9 @@ use super::signed::LINK_HEADER;
 
 /// Request headers a page may send besides the CORS-safelisted ones.
 const ALLOWED_REQUEST_HEADERS: [&str; 2] = [KEY_HEADER, LINK_HEADER];
+
+/// Response headers a page may read besides the CORS-safelisted ones.
+const EXPOSED_HEADERS: [&str; 2] = ["retry-after", "x-trackline-cache"];
 
 /// What the request's origin means for this request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +40,25 @@ pub fn decide(config: &ProxyConfig, headers: &HeaderMap) -> Result<OriginDecisio
             }
         };
     };
-    let Ok(origin_text) = origin.to_str() else {
-        return Err(forbidden("this origin is not allowed"));
-    };
-    if config.site_for_origin(origin_text).is_some()
-        || (config.allow_any_origin && origin_text != "null")
-    {
+    if is_allowed(config, origin) {
         return Ok(OriginDecision {
             allow_origin: Some(origin.clone()),
         });
     }
+    if origin.to_str().is_err() {
+        return Err(forbidden("this origin is not allowed"));
+    }
     Err(forbidden(
         "this site is not set up for tracking on this proxy: its origin is not configured",
     ))
+}
+
+/// Whether `origin` is one of the configured sites' (or any origin but `null`, when the
+/// configuration allows any).
+fn is_allowed(config: &ProxyConfig, origin: &HeaderValue) -> bool {
+    origin.to_str().is_ok_and(|text| {
+        config.site_for_origin(text).is_some() || (config.allow_any_origin && text != "null")
+    })
 }
 
 /// The origin of a refused request, echoed so that the page can read why it was refused (its
@@ -58,82 +73,106 @@ pub fn refused_origin(headers: &HeaderMap) -> Option<HeaderValue> {
     (matches!(url.scheme(), "http" | "https") && serialized == text).then(|| origin.clone())
 }
 
-fn forbidden(detail: &str) -> Problem {
+pub fn forbidden(detail: &str) -> Problem {
     Problem::new(ProblemKind::ForbiddenOrigin, detail)
 }
 
-/// Answers a preflight: GET only, and only the key header beyond the safelisted ones.
-pub fn preflight(config: &ProxyConfig, decision: &OriginDecision, headers: &HeaderMap) -> Response {
-    let Some(origin) = &decision.allow_origin else {
-        return forbidden("a preflight needs an Origin").into_response();
-    };
+/// Checks what a preflight asks for: GET only, and only the key and link headers beyond the
+/// safelisted ones. The CORS layer answers a preflight that passes.
+pub fn check_preflight(headers: &HeaderMap) -> Result<(), Problem> {
     let method_ok = headers
         .get(header::ACCESS_CONTROL_REQUEST_METHOD)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|method| method == Method::GET.as_str());
     if !method_ok {
-        return Problem::new(ProblemKind::MethodNotAllowed, "only GET is served").into_response();
+        return Err(Problem::new(
+            ProblemKind::MethodNotAllowed,
+            "only GET is served",
+        ));
     }
-    let requested = headers
+    let safelisted = ["accept", "accept-language", "content-language"];
+    let refused = headers
         .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .map(|name| name.trim().to_ascii_lowercase())
+        .map(str::trim)
         .filter(|name| !name.is_empty())
-        .collect::<Vec<_>>();
-    let safelisted = ["accept", "accept-language", "content-language"];
-    if let Some(name) = requested.iter().find(|name| {
-        !ALLOWED_REQUEST_HEADERS.contains(&name.as_str()) && !safelisted.contains(&name.as_str())
-    }) {
+        .find(|name| {
+            !ALLOWED_REQUEST_HEADERS
+                .iter()
+                .chain(&safelisted)
+                .any(|allowed| allowed.eq_ignore_ascii_case(name))
+        });
+    if let Some(name) = refused {
         let printable: String = name
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .take(40)
+            .map(|c| c.to_ascii_lowercase())
             .collect();
-        return forbidden(&format!("the request header `{printable}` is not allowed"))
-            .into_response();
+        return Err(forbidden(&format!(
+            "the request header `{printable}` is not allowed"
+        )));
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    let response_headers = response.headers_mut();
-    response_headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-    response_headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET"),
-    );
-    response_headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("x-trackline-key, x-trackline-link"),
-    );
-    response_headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from(config.cors_max_age.as_secs()),
-    );
-    response_headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    Ok(())
+}
+
+/// What every CORS answer of the proxy says, whichever origins it is for: GET, the key and link
+/// headers, the exposed headers, the preflight's lifetime. No credentials. `Vary` is the
+/// proxy's own (see [`VARY`]), so the layer adds none.
+fn answers(config: &ProxyConfig) -> CorsLayer {
+    CorsLayer::new()
+        .allow_methods([Method::GET])
+        .allow_headers(ALLOWED_REQUEST_HEADERS.map(HeaderName::from_static))
+        .expose_headers(EXPOSED_HEADERS.map(HeaderName::from_static))
+        .max_age(config.cors_max_age)
+        .vary([])
+}
+
+/// tower-http's CORS for the configured sites' origins (every origin but `null` when the
+/// configuration allows any).
+pub fn layer(config: &ProxyConfig) -> CorsLayer {
+    let allow_origin = if config.allow_any_origin {
+        AllowOrigin::predicate(|origin, _| origin.to_str().is_ok_and(|text| text != "null"))
+    } else {
+        AllowOrigin::list(
+            config
+                .sites
+                .iter()
+                .flat_map(|site| &site.origins)
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    answers(config).allow_origin(allow_origin)
+}
+
+/// CORS for the refusal of a well-formed origin that is not configured: its preflight passes
+/// and its request reads the `forbidden-origin` problem, so that the widget can say the site is
+/// not set up instead of seeing a network error. Only the origin policy sends requests here.
+pub fn readable_refusals(config: &ProxyConfig) -> CorsLayer {
+    answers(config).allow_origin(AllowOrigin::mirror_request())
+}
+
+/// A preflight the CORS layer answered: 204 No Content, varying by origin only.
+pub fn as_preflight_answer(response: &mut Response) {
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+    }
     response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Origin"));
 }
 
 /// What an answer depends on besides its URL: the origin (CORS), and the key and signed link
 /// (access), so that no cache hands one caller's answer to another.
 pub const VARY: &str = "Origin, X-Trackline-Key, X-Trackline-Link";
 
-/// Adds the CORS headers of an actual response, and `Vary` always, since the answer differs by
-/// origin, key and link, and caches must not mix them up.
-pub fn decorate(response: &mut Response, allow_origin: Option<&HeaderValue>) {
-    let headers = response.headers_mut();
-    headers.insert(header::VARY, HeaderValue::from_static(VARY));
-    if let Some(origin) = allow_origin {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Retry-After, X-Trackline-Cache"),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::response::IntoResponse;
+    use tower::{Layer, ServiceExt};
 
     fn config(extra: &str) -> ProxyConfig {
         let text = format!(
@@ -147,6 +186,20 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
         headers
+    }
+
+    /// What `cors` answers to an OPTIONS request with `headers`, in front of a service that
+    /// must not be reached (it would answer 418).
+    async fn preflight_through(cors: CorsLayer, headers: &HeaderMap) -> Response {
+        let service = cors.layer(tower::service_fn(|_: axum::extract::Request| async {
+            Ok::<_, std::convert::Infallible>(StatusCode::IM_A_TEAPOT.into_response())
+        }));
+        let mut request = axum::extract::Request::new(axum::body::Body::empty());
+        *request.method_mut() = Method::OPTIONS;
+        *request.headers_mut() = headers.clone();
+        let response = service.oneshot(request).await.unwrap();
+        assert_ne!(response.status(), StatusCode::IM_A_TEAPOT);
+        response
     }
 
     #[test]
@@ -179,8 +232,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_preflight_allows_get_with_the_key_header_and_nothing_more() {
+    #[tokio::test]
+    async fn a_preflight_allows_get_with_the_key_header_and_nothing_more() {
         let config = config("");
         let mut headers = with_origin("https://shop.example");
         headers.insert(
@@ -189,17 +242,25 @@ mod tests {
         );
         headers.insert(
             header::ACCESS_CONTROL_REQUEST_HEADERS,
-            HeaderValue::from_static("x-trackline-key, x-trackline-link"),
+            HeaderValue::from_static("x-trackline-key, X-Trackline-Link"),
         );
-        let decision = decide(&config, &headers).unwrap();
-        let response = preflight(&config, &decision, &headers);
+        assert_eq!(check_preflight(&headers), Ok(()));
+        let mut response = preflight_through(layer(&config), &headers).await;
+        as_preflight_answer(&mut response);
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let answer = response.headers();
         assert_eq!(
-            response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            answer[header::ACCESS_CONTROL_ALLOW_ORIGIN],
             "https://shop.example"
         );
-        assert!(response
-            .headers()
+        assert_eq!(answer[header::ACCESS_CONTROL_ALLOW_METHODS], "GET");
+        assert_eq!(
+            answer[header::ACCESS_CONTROL_ALLOW_HEADERS],
+            "x-trackline-key,x-trackline-link"
+        );
+        assert_eq!(answer[header::ACCESS_CONTROL_MAX_AGE], "600");
+        assert_eq!(answer[header::VARY], "Origin");
+        assert!(answer
             .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
             .is_none());
 
@@ -207,17 +268,40 @@ mod tests {
             header::ACCESS_CONTROL_REQUEST_HEADERS,
             HeaderValue::from_static("authorization"),
         );
-        assert_eq!(
-            preflight(&config, &decision, &headers).status(),
-            StatusCode::FORBIDDEN
+        let refused = check_preflight(&headers).unwrap_err();
+        assert_eq!(refused.kind, ProblemKind::ForbiddenOrigin);
+        assert!(
+            refused.detail.contains("`authorization`"),
+            "{}",
+            refused.detail
         );
         headers.insert(
             header::ACCESS_CONTROL_REQUEST_METHOD,
             HeaderValue::from_static("DELETE"),
         );
         assert_eq!(
-            preflight(&config, &decision, &headers).status(),
-            StatusCode::METHOD_NOT_ALLOWED
+            check_preflight(&headers).unwrap_err().kind,
+            ProblemKind::MethodNotAllowed
+        );
+    }
+
+    #[tokio::test]
+    async fn the_sites_cors_layer_echoes_only_configured_origins_and_the_refusals_echo_any() {
+        let config = config("");
+        let mut headers = with_origin("https://new-shop.example");
+        headers.insert(
+            header::ACCESS_CONTROL_REQUEST_METHOD,
+            HeaderValue::from_static("GET"),
+        );
+        let sites = preflight_through(layer(&config), &headers).await;
+        assert!(sites
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none());
+        let refusal = preflight_through(readable_refusals(&config), &headers).await;
+        assert_eq!(
+            refusal.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://new-shop.example"
         );
     }
 }

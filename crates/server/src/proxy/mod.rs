@@ -8,8 +8,10 @@ pub mod cache;
 pub mod client_ip;
 pub mod config;
 pub mod cors;
+pub mod extract;
 pub mod fleet;
 pub mod keys;
+pub mod layers;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
@@ -23,27 +25,32 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::State;
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::get;
 use axum::Router;
 use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{BoxError, ServiceBuilder};
+use tower_http::cors::CorsLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
-use access::{AccessMode, Presented};
+use access::AccessMode;
 pub use config::{Carrier, ConfigError, ProxyConfig};
+use extract::{Admitted, Requester};
 use fleet::Fleet;
-use keys::KEY_HEADER;
-use metrics::{LimitScope, Metrics};
+use layers::Routed;
+use metrics::Metrics;
 use problem::{Problem, ProblemKind};
 use rate_limit::{ClientKey, SharedLimit};
-use routes::{ProxyRoute, UpstreamTarget};
-use signed::LINK_HEADER;
-use store::{KeyOwner, RedisStore, SqliteStore, Store};
+use routes::UpstreamTarget;
+use store::{RedisStore, SqliteStore, Store};
 use upstream::CarrierUpstream;
 
 #[derive(Debug, clap::Args)]
@@ -116,7 +123,11 @@ struct ProxyState {
     fleet: Option<Arc<Fleet>>,
     per_ip: SharedLimit<ClientKey>,
     per_key: SharedLimit<String>,
-    in_flight: Semaphore,
+    /// The permits of the requests in flight, shared by the routes that call carriers or the
+    /// access store.
+    in_flight: Arc<Semaphore>,
+    /// tower-http's CORS for refusing an origin that is not configured, readably.
+    readable_refusals: CorsLayer,
     metrics: Metrics,
 }
 
@@ -197,7 +208,8 @@ pub fn try_app_with_store(
             config.per_key_burst,
             fleet.clone(),
         ),
-        in_flight: Semaphore::new(config.max_concurrent_requests),
+        in_flight: Arc::new(Semaphore::new(config.max_concurrent_requests)),
+        readable_refusals: cors::readable_refusals(&config),
         metrics,
         fleet,
         client,
@@ -205,15 +217,90 @@ pub fn try_app_with_store(
         store,
         config,
     });
+    Ok(gateway(&state).merge(operations(state)).merge(admin))
+}
+
+/// The deadline of a whole request: the carrier exchange's, and a second for the access checks
+/// before it and the answer after it. The exchange has its own deadline, so this one is a
+/// backstop that answers `upstream-timeout` should anything else hang.
+fn request_deadline(config: &ProxyConfig) -> Duration {
+    config.total_timeout + Duration::from_secs(1)
+}
+
+/// The routes the widget calls, `/carriers/...` and the overview's shipments, as a stack of
+/// layers around two handlers. Outermost first; each layer may answer by itself, and the layers
+/// above it still apply to that answer:
+///
+/// 1. the request log: one log line (masked path only) and one count per request, whatever
+///    answered it;
+/// 2. the headers every answer carries: `X-Content-Type-Options: nosniff`, and `Vary` (origin,
+///    key and link) unless the answer says otherwise (a preflight varies by origin only);
+/// 3. the origin policy (`layers::OriginPolicyLayer`): a configured origin passes, one that is not
+///    configured reads a `forbidden-origin` problem with CORS headers, preflights are checked;
+/// 4. tower-http's CORS for the configured sites: answers their preflights, and puts the CORS
+///    headers on everything below, problems included, so that the widget can read them;
+/// 5. method routing: GET only; other methods get `method-not-allowed`, never shed;
+/// 6. shedding: over `max_concurrent_requests` in flight, `overloaded` at once, not queued;
+/// 7. the request's deadline;
+/// 8. the access decision, as extractors ([`Requester`], [`Admitted`]): key, limits, route,
+///    the carrier's access mode. Their rejection is the problem;
+/// 9. the handler: the carrier call, or the overview's page.
+///
+/// Preflights and refused origins are answered at 3 and 4, so they are never shed or limited.
+fn gateway(state: &Arc<ProxyState>) -> Router {
+    let deadline = request_deadline(&state.config);
+    let errors = Arc::clone(state);
+    // 6 and 7, around each GET handler.
+    let admission = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |error: BoxError| {
+            let state = Arc::clone(&errors);
+            async move { layers::shed_or_late(&state, error, deadline) }
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::clone(
+            &state.in_flight,
+        )))
+        .timeout(deadline);
+    Router::new()
+        .route(
+            &format!("{}/{{*path}}", routes::PREFIX),
+            get(forward.layer(admission.clone()))
+                .head(method_not_allowed)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            SHIPMENTS_ROUTE,
+            get(own_shipments.layer(admission))
+                .head(method_not_allowed)
+                .fallback(method_not_allowed),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .layer(layers::RequestLogLayer::new(state))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::VARY,
+                    HeaderValue::from_static(cors::VARY),
+                ))
+                .layer(layers::OriginPolicyLayer::new(state))
+                .layer(cors::layer(&state.config)),
+        )
+        .with_state(Arc::clone(state))
+}
+
+/// Liveness, readiness and (when exposed) `/metrics`: for the operator, outside the gateway's
+/// layers.
+fn operations(state: Arc<ProxyState>) -> Router {
     let mut router = Router::new()
-        .route(&format!("{}/{{*path}}", routes::PREFIX), any(handle))
-        .route(SHIPMENTS_ROUTE, any(handle))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
     if state.config.expose_metrics {
         router = router.route("/metrics", get(render_metrics));
     }
-    Ok(router.with_state(state).merge(admin))
+    router.with_state(state)
 }
 
 /// As [`try_app`]; panics only if the configuration's key file is unreadable or the TLS backend
@@ -286,15 +373,19 @@ struct OverviewParameters {
 /// `GET /access/v1/shipments?page=1&per_page=20&search=…` with `X-Trackline-Key`: the shipments
 /// in the key's user's scope (registered to the user, or with a partner id bound to the user),
 /// newest first, with the carrier the proxy routes a partner's numbers to.
-async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOwner>) -> Response {
-    let Some(owner) = owner else {
+async fn own_shipments(
+    State(state): State<Arc<ProxyState>>,
+    requester: Requester,
+    uri: Uri,
+) -> Response {
+    let Some(owner) = requester.key_owner else {
         return Problem::new(
             ProblemKind::Unauthorized,
             "the overview needs an access key in the X-Trackline-Key header",
         )
         .into_response();
     };
-    let query = match axum::extract::Query::<OverviewParameters>::try_from_uri(&request.uri) {
+    let query = match axum::extract::Query::<OverviewParameters>::try_from_uri(&uri) {
         Ok(axum::extract::Query(query)) => query,
         Err(error) => {
             return Problem::new(
@@ -366,51 +457,6 @@ async fn own_shipments(state: &ProxyState, request: &Parts, owner: Option<&KeyOw
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// Whose key this is; the database is asked off the async threads. A failing database refuses
-/// (fails closed).
-/// The per-address limit of a request that no valid key identifies.
-async fn check_address(state: &ProxyState, requester: Option<&ClientKey>) -> Result<(), Problem> {
-    let Some(requester) = requester else {
-        // Only a server started without connection info gets here (an embedding router served
-        // without `into_make_service_with_connect_info`): say so once rather than per request.
-        static WARNED: std::sync::Once = std::sync::Once::new();
-        WARNED.call_once(|| {
-            tracing::warn!("client addresses are unknown, so per-address rate limits are off");
-        });
-        return Ok(());
-    };
-    state.per_ip.check(requester).await.map_err(|wait| {
-        state.metrics.rate_limited(LimitScope::ClientIp);
-        Problem::new(
-            ProblemKind::RateLimited,
-            "too many requests from this address",
-        )
-        .retry_after(wait)
-    })
-}
-
-async fn verify_key(store: &Arc<dyn Store>, key: String) -> Result<Option<KeyOwner>, Problem> {
-    let store = Arc::clone(store);
-    match tokio::task::spawn_blocking(move || store.verify_key(&key)).await {
-        Ok(Ok(owner)) => Ok(owner),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "the access database failed; refusing the key");
-            Err(Problem::new(
-                ProblemKind::AccessUnavailable,
-                "access keys cannot be checked right now",
-            )
-            .retry_after(std::time::Duration::from_secs(5)))
-        }
-        Err(error) => {
-            tracing::error!(%error, "the key check did not finish; refusing the key");
-            Err(Problem::new(
-                ProblemKind::AccessUnavailable,
-                "access keys cannot be checked right now",
-            ))
-        }
-    }
 }
 
 async fn not_found() -> Response {
@@ -494,192 +540,41 @@ async fn render_metrics(State(state): State<Arc<ProxyState>>) -> Response {
         .into_response()
 }
 
-/// Validates a reference value with core before any upstream request; core's message is the
-/// problem's detail, so the widget and the developer see the same reason.
-fn core_check(value: &str) -> Result<String, String> {
-    trackline_core::reference::validate_value(value).map_err(|error| error.to_string())
+/// The answer to a method other than GET (and OPTIONS, which the CORS layers answer). Never shed.
+async fn method_not_allowed() -> Problem {
+    Problem::new(ProblemKind::MethodNotAllowed, "only GET is served")
 }
 
-/// One request: origin, method, shedding, limits, key, route, then cache or carrier. Each step can
-/// answer with a problem; CORS headers go on every answer to an allowed origin so the widget can
-/// read the problem.
-async fn handle(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
-    let started = Instant::now();
-    // The body is never read or forwarded.
-    let (request, _body) = request.into_parts();
-    let decision = match cors::decide(&state.config, &request.headers) {
-        Ok(decision) => decision,
-        Err(problem) => {
-            // A site that is not set up must be able to say so: the preflight passes and the
-            // request itself gets the problem with CORS headers, never an unreadable 403.
-            let origin = cors::refused_origin(&request.headers);
-            let response = match &origin {
-                Some(origin) if request.method == Method::OPTIONS => {
-                    let decision = cors::OriginDecision {
-                        allow_origin: Some(origin.clone()),
-                    };
-                    cors::preflight(&state.config, &decision, &request.headers)
-                }
-                _ => {
-                    let mut response = problem.into_response();
-                    cors::decorate(&mut response, origin.as_ref());
-                    response
-                }
-            };
-            return finish(&state, &request, None, None, response, started);
-        }
-    };
-    let allow_origin = decision.allow_origin.clone();
-    if request.method == Method::OPTIONS {
-        let response = cors::preflight(&state.config, &decision, &request.headers);
-        return finish(&state, &request, None, None, response, started);
-    }
-    let (carrier, mut response, target) = answer(&state, &request).await;
-    cors::decorate(&mut response, allow_origin.as_ref());
-    finish(
-        &state,
-        &request,
-        carrier,
-        target.as_ref(),
-        response,
-        started,
-    )
-}
-
-async fn answer(
-    state: &ProxyState,
-    request: &Parts,
-) -> (Option<&'static str>, Response, Option<UpstreamTarget>) {
-    let refuse = |problem: Problem| (problem.carrier, problem.into_response(), None);
-    if request.method != Method::GET {
-        return refuse(Problem::new(
-            ProblemKind::MethodNotAllowed,
-            "only GET is served",
-        ));
-    }
-    // Shed at once rather than queue: a queue would only turn overload into timeouts.
-    let Ok(_permit) = state.in_flight.try_acquire() else {
-        state.metrics.rate_limited(LimitScope::Concurrency);
-        return refuse(
-            Problem::new(
-                ProblemKind::Overloaded,
-                "the proxy is at its limit of requests in flight",
-            )
-            .retry_after(std::time::Duration::from_secs(1)),
-        );
-    };
-    let requester = client_ip::client_ip(request, &state.config.trusted_proxies).map(ClientKey::of);
-    // A request with a valid access key is limited by its key: one person's overview asks
-    // about a page of shipments at once, and many people may share an address (a household, a
-    // carrier-grade NAT). A request without one, or with a wrong one, is limited by its address,
-    // so that guessing keys is as slow as anything else.
-    let presented = request
-        .headers
-        .get(KEY_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let key_owner = match presented {
-        Some(key) => match verify_key(&state.store, key).await {
-            Ok(Some(owner)) => Some(owner),
-            // A key that is wrong or revoked is said so, whatever is asked: its holder must learn
-            // that the link no longer works, and it reveals nothing about any shipment.
-            Ok(None) => {
-                if let Err(refusal) = check_address(state, requester.as_ref()).await {
-                    return refuse(refusal);
-                }
-                return refuse(Problem::new(
-                    ProblemKind::Unauthorized,
-                    "the access key is unknown or revoked",
-                ));
-            }
-            Err(problem) => return refuse(problem),
-        },
-        None => None,
-    };
-    match &key_owner {
-        Some(owner) => {
-            if let Err(wait) = state.per_key.check(&owner.key).await {
-                state.metrics.rate_limited(LimitScope::AccessKey);
-                return refuse(
-                    Problem::new(
-                        ProblemKind::RateLimited,
-                        "too many requests with this access key",
-                    )
-                    .retry_after(wait),
-                );
-            }
-        }
-        None => {
-            if let Err(refusal) = check_address(state, requester.as_ref()).await {
-                return refuse(refusal);
-            }
-        }
-    }
-    if request.uri.path() == SHIPMENTS_ROUTE {
-        return (
-            None,
-            own_shipments(state, request, key_owner.as_ref()).await,
-            None,
-        );
-    }
-    let route = match routes::parse(request.uri.path(), request.uri.query(), core_check) {
-        Ok(route) => route,
-        Err(problem) => return refuse(problem),
-    };
-    let target = match route {
-        ProxyRoute::PartnerCarrier(partner_id) => {
-            return match state.config.partners.get(&partner_id) {
-                Some(carrier) => {
-                    let body = axum::Json(
-                        serde_json::json!({ "partner_id": partner_id, "carrier": carrier.as_str() }),
-                    );
-                    (None, body.into_response(), None)
-                }
-                None => refuse(Problem::new(
-                    ProblemKind::NotFound,
-                    "no carrier is configured for this partner",
-                )),
-            };
-        }
-        ProxyRoute::Upstream(target) => target,
+/// `GET /carriers/...`: the carrier call (from the cache, joined, or made), or the partner
+/// lookup, once the access decision admitted the request.
+async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Response {
+    let (target, client) = match admitted {
+        Admitted::Partner(partner_id) => return partner_carrier(&state, partner_id),
+        Admitted::Carrier { target, client } => (target, client),
     };
     let carrier_name = target.carrier.as_str();
     let Some(carrier) = state.carriers.get(&target.carrier) else {
-        return refuse(Problem::new(
+        // The access decision admits configured carriers only.
+        return Problem::new(
             ProblemKind::NotFound,
             format!("{carrier_name} is not configured on this proxy"),
-        ));
+        )
+        .into_response();
     };
-    let mode = carrier.config().access;
-    let link = request
-        .headers
-        .get(LINK_HEADER)
-        .and_then(|value| value.to_str().ok());
-    let presented = Presented {
-        key_owner: key_owner.as_ref(),
-        link,
-    };
-    if let Err(problem) = access::decide(
-        &state.store,
-        state.config.link_secret.as_ref(),
-        mode,
-        &target,
-        presented,
-    )
-    .await
-    {
-        return (Some(carrier_name), problem.into_response(), Some(target));
-    }
     let (result, source) = carrier
         .fetch(
             &state.client,
             state.config.max_response_bytes,
             &target,
-            requester,
+            client,
             &state.metrics,
         )
         .await;
-    let protected = mode != AccessMode::Public;
+    let protected = carrier.config().access != AccessMode::Public;
+    let routed = |target: UpstreamTarget| Routed {
+        carrier: carrier_name,
+        masked_path: Some(target.masked),
+    };
     let mut response = match result {
         Ok(answer) => {
             // Only what was asked for, never what a carrier's partial match adds.
@@ -688,11 +583,9 @@ async fn answer(
                 .unwrap_or(answer.body);
             // On a protected carrier, "unknown" is answered exactly as "not yours" is.
             if protected && access::says_nothing_found(answer.status.as_u16(), &body) {
-                return (
-                    Some(carrier_name),
-                    access::nothing_found(carrier_name).into_response(),
-                    Some(target),
-                );
+                return access::nothing_found(carrier_name)
+                    .routed(routed(target))
+                    .into_response();
             }
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = answer.status;
@@ -717,44 +610,23 @@ async fn answer(
         "x-trackline-cache",
         HeaderValue::from_static(source.label()),
     );
-    (Some(carrier_name), response, Some(target))
+    response.extensions_mut().insert(routed(target));
+    response
 }
 
-/// Common headers, the metrics count and the one log line per request. The log holds the
-/// masked path, never the raw one: the raw path carries the tracking number.
-fn finish(
-    state: &ProxyState,
-    request: &Parts,
-    carrier: Option<&'static str>,
-    target: Option<&UpstreamTarget>,
-    mut response: Response,
-    started: Instant,
-) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if !headers.contains_key(header::VARY) {
-        headers.insert(header::VARY, HeaderValue::from_static(cors::VARY));
+/// `GET /carriers/by-partner/{partner_id}`: the carrier the proxy routes a partner's numbers to.
+fn partner_carrier(state: &ProxyState, partner_id: String) -> Response {
+    match state.config.partners.get(&partner_id) {
+        Some(carrier) => {
+            axum::Json(serde_json::json!({ "partner_id": partner_id, "carrier": carrier.as_str() }))
+                .into_response()
+        }
+        None => Problem::new(
+            ProblemKind::NotFound,
+            "no carrier is configured for this partner",
+        )
+        .into_response(),
     }
-    let status = response.status();
-    state.metrics.request(carrier, status.as_u16());
-    let path = target
-        .map(|target| target.masked.as_str())
-        .unwrap_or("(not forwarded)");
-    let cache = response
-        .headers()
-        .get("x-trackline-cache")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("-");
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        tracing::warn!(method = %request.method, carrier = carrier.unwrap_or("-"), path, status = status.as_u16(), cache, elapsed_ms, "request");
-    } else {
-        tracing::info!(method = %request.method, carrier = carrier.unwrap_or("-"), path, status = status.as_u16(), cache, elapsed_ms, "request");
-    }
-    response
 }
 
 #[cfg(test)]

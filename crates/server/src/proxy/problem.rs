@@ -8,6 +8,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::layers::Routed;
+
 /// What went wrong, as the widget sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemKind {
@@ -166,6 +168,10 @@ pub struct Problem {
     pub carrier: Option<&'static str>,
     /// Sent as `Retry-After` (whole seconds, rounded up) when set.
     pub retry_after: Option<Duration>,
+    /// What the request's log line and count name when the refusal concerns a routed carrier
+    /// request (its carrier and masked path); never part of the document. Without it they name
+    /// `carrier`.
+    pub routed: Option<Routed>,
 }
 
 impl Problem {
@@ -175,6 +181,7 @@ impl Problem {
             detail: detail.into(),
             carrier: None,
             retry_after: None,
+            routed: None,
         }
     }
 
@@ -185,6 +192,12 @@ impl Problem {
 
     pub fn retry_after(mut self, wait: Duration) -> Self {
         self.retry_after = Some(wait);
+        self
+    }
+
+    /// Names the routed request this refuses, for the request log (the `routed` field).
+    pub fn routed(mut self, routed: Routed) -> Self {
+        self.routed = Some(routed);
         self
     }
 }
@@ -233,6 +246,15 @@ impl IntoResponse for Problem {
         }
         if self.kind == ProblemKind::MethodNotAllowed {
             headers.insert(header::ALLOW, HeaderValue::from_static("GET, OPTIONS"));
+        }
+        let routed = self.routed.or_else(|| {
+            self.carrier.map(|carrier| Routed {
+                carrier,
+                masked_path: None,
+            })
+        });
+        if let Some(routed) = routed {
+            response.extensions_mut().insert(routed);
         }
         response
     }
