@@ -6,7 +6,12 @@
 //! the modes rather than promise a production throughput. A mode whose server is missing
 //! (`scripts/setup` installs them) is reported as such and the others still run.
 //!
-//! Run with `scripts/bench-proxy [--requests N] [--concurrency C]`.
+//! The load comes from `wrk` (Debian's package) when it is installed: `--seconds` per mode, with
+//! `--concurrency` connections on two threads, the figures it prints. Without it (or with
+//! `--generator reqwest`), from a reqwest client in this process: `--requests` per mode, with
+//! `--concurrency` workers; that client is then the ceiling of every row.
+//!
+//! Run with `scripts/bench-proxy [--seconds S] [--requests N] [--concurrency C] [--generator wrk|reqwest]`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,20 +27,37 @@ const KNOWN_NUMBER: &str = "520000011395200025009871";
 struct Settings {
     requests: usize,
     concurrency: usize,
+    seconds: u64,
+    wrk: bool,
+}
+
+fn wrk_installed() -> bool {
+    std::process::Command::new("wrk")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn settings() -> Settings {
     let mut settings = Settings {
         requests: 5_000,
         concurrency: 32,
+        seconds: 5,
+        wrk: wrk_installed(),
     };
     let args: Vec<String> = std::env::args().collect();
     let mut index = 1;
     while index < args.len() {
-        let value = args.get(index + 1).and_then(|value| value.parse().ok());
+        let text = args.get(index + 1).map(String::as_str);
+        let value = text.and_then(|value| value.parse().ok());
         match (args[index].as_str(), value) {
             ("--requests", Some(value)) => settings.requests = value,
             ("--concurrency", Some(value)) => settings.concurrency = value,
+            ("--seconds", Some(value)) => settings.seconds = value as u64,
+            ("--generator", _) if text == Some("reqwest") => settings.wrk = false,
+            ("--generator", _) if text == Some("wrk") => settings.wrk = true,
             // `cargo bench` passes `--bench`; anything else is ignored likewise.
             _ => {
                 index += 1;
@@ -231,6 +253,121 @@ fn start_cors_anywhere() -> Result<(Beside, String), String> {
     }
 }
 
+/// What wrk asks for in one mode: one path, or a prefix completed by a number per request.
+#[derive(Clone, Copy)]
+enum Paths {
+    Fixed(fn(usize) -> String),
+    Unique(&'static str),
+}
+
+/// Runs wrk against `base` for `settings.seconds` and reads its figures.
+async fn wrk(base: &str, paths: Paths, settings: &Settings) -> Figures {
+    let (path, unique) = match paths {
+        Paths::Fixed(path) => (path(0), "0"),
+        Paths::Unique(prefix) => (prefix.to_owned(), "1"),
+    };
+    // cors-anywhere's base carries the upstream in its path: wrk takes host and port from the URL
+    // and asks for what the script says.
+    let url = reqwest::Url::parse(base).expect("a base URL");
+    let origin = format!("{}://{}", url.scheme(), url.authority());
+    let path = format!("{}{path}", url.path().trim_end_matches('/'));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/wrk-paths.lua");
+    let mut command = std::process::Command::new("wrk");
+    command
+        .args(["-t", "2", "-c", &settings.concurrency.to_string()])
+        .args([
+            "-d",
+            &format!("{}s", settings.seconds),
+            "--latency",
+            "-s",
+            script,
+        ])
+        .arg(&origin)
+        .env("TRACKLINE_BENCH_PATH", path)
+        .env("TRACKLINE_BENCH_UNIQUE", unique);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("wrk's task")
+        .expect("wrk runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (mut figures, not_success) =
+        read_wrk(&text).unwrap_or_else(|| panic!("wrk printed no figures:\n{text}"));
+    // A fixed path is a parcel the sandbox knows: anything but 200 failed. A unique number is
+    // answered 404, which wrk counts among its non-2xx answers.
+    if matches!(paths, Paths::Fixed(_)) {
+        figures.failures += not_success;
+    }
+    figures
+}
+
+/// Requests per second, p50 and p99 from wrk's `--latency` output, socket errors as failures, and
+/// the count of answers that were not 2xx or 3xx.
+fn read_wrk(text: &str) -> Option<(Figures, u64)> {
+    let duration = |value: &str| -> Option<Duration> {
+        let split = value.find(|c: char| c.is_ascii_alphabetic())?;
+        let (number, unit) = value.split_at(split);
+        let number: f64 = number.parse().ok()?;
+        let seconds = match unit {
+            "us" => number / 1e6,
+            "ms" => number / 1e3,
+            "s" => number,
+            "m" => number * 60.0,
+            _ => return None,
+        };
+        Some(Duration::from_secs_f64(seconds))
+    };
+    let mut figures = Figures {
+        requests_per_second: 0.0,
+        p50: Duration::ZERO,
+        p99: Duration::ZERO,
+        failures: 0,
+    };
+    let mut found = 0;
+    let mut not_success = 0;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            ["50%", value] => {
+                figures.p50 = duration(value)?;
+                found += 1;
+            }
+            ["99%", value] => {
+                figures.p99 = duration(value)?;
+                found += 1;
+            }
+            ["Requests/sec:", value] => {
+                figures.requests_per_second = value.parse().ok()?;
+                found += 1;
+            }
+            ["Non-2xx", "or", "3xx", "responses:", value] => {
+                not_success = value.parse().ok()?;
+            }
+            ["Socket", "errors:", rest @ ..] => {
+                figures.failures += rest
+                    .iter()
+                    .filter_map(|field| field.trim_end_matches(',').parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+            _ => {}
+        }
+    }
+    (found == 3).then_some((figures, not_success))
+}
+
+/// One mode's figures, from wrk or from the in-process client.
+async fn measure(
+    base: &str,
+    paths: Paths,
+    in_process: fn(usize) -> String,
+    settings: &Settings,
+) -> Figures {
+    if settings.wrk {
+        wrk(base, paths, settings).await
+    } else {
+        load(base, in_process, settings).await
+    }
+}
+
 fn print(name: &str, figures: &Figures) {
     println!(
         "{name:<28} {:>10.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms   failures {}",
@@ -275,6 +412,8 @@ fn main() {
         let warm = Settings {
             requests: 64,
             concurrency: 8,
+            seconds: 1,
+            wrk: false,
         };
         load(&cached, cached_path, &warm).await;
         load(&uncached, forwarded_path, &warm).await;
@@ -286,16 +425,26 @@ fn main() {
             load(base, direct_path, &warm).await;
         }
 
-        println!(
-            "trackline proxy benchmark: {} requests per mode, {} concurrent, loopback",
-            settings.requests, settings.concurrency
-        );
-        let hits = load(&cached, cached_path, &settings).await;
+        if settings.wrk {
+            println!(
+                "trackline proxy benchmark: wrk, {} s per mode, {} connections, loopback",
+                settings.seconds, settings.concurrency
+            );
+        } else {
+            println!(
+                "trackline proxy benchmark: {} requests per mode, {} concurrent, in-process client, loopback",
+                settings.requests, settings.concurrency
+            );
+        }
+        let cached_paths = Paths::Fixed(cached_path);
+        let forwarded_paths = Paths::Unique("/carriers/inpost/v1/tracking/520999990000");
+        let direct_paths = Paths::Unique("/v1/tracking/520999990000");
+        let hits = measure(&cached, cached_paths, cached_path, &settings).await;
         print("proxy, cached hit", &hits);
         match (&fleet, &redis) {
             (Some(fleet), _) => print(
                 "proxy, cached hit, on Redis",
-                &load(fleet, cached_path, &settings).await,
+                &measure(fleet, cached_paths, cached_path, &settings).await,
             ),
             (None, Err(error)) => {
                 println!("{:<28} not measured: {error}", "proxy, cached hit, on Redis")
@@ -304,11 +453,11 @@ fn main() {
         }
         print(
             "proxy, uncached forward",
-            &load(&uncached, forwarded_path, &settings).await,
+            &measure(&uncached, forwarded_paths, forwarded_path, &settings).await,
         );
         match &through_cors_anywhere {
             Some(base) => {
-                let figures = load(base, direct_path, &settings).await;
+                let figures = measure(base, direct_paths, direct_path, &settings).await;
                 print("cors-anywhere 0.4.4", &figures);
                 println!(
                     "cached hits against cors-anywhere: {:.1}x the requests per second, {:.2}x the p99",
@@ -324,7 +473,7 @@ fn main() {
         }
         print(
             "sandbox, called directly",
-            &load(&sandbox, direct_path, &settings).await,
+            &measure(&sandbox, direct_paths, direct_path, &settings).await,
         );
     });
 }
