@@ -297,14 +297,7 @@ pub fn is_forbidden_upstream_ip(ip: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
-        ProxyConfig::parse(text, &no_env)
-    }
+    use crate::proxy::config::test_support::parse;
 
     #[test]
     fn a_missing_di_password_names_the_key_and_the_environment_variable() {

@@ -118,16 +118,8 @@ pub(super) fn check_limits(limits: FileRateLimits) -> Result<ClientLimits, Confi
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::proxy::config::ProxyConfig;
 
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
-        ProxyConfig::parse(text, &no_env)
-    }
+    use crate::proxy::config::test_support::parse;
 
     #[test]
     fn trusting_every_address_as_a_front_proxy_is_refused() {

@@ -201,18 +201,25 @@ fn positive<T: Default + PartialEq + Copy>(
     }
 }
 
+/// What the configuration tests of every concern share: parsing without an environment.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{ConfigError, ProxyConfig};
+
+    pub fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    pub fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
+        ProxyConfig::parse(text, &no_env)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::proxy::access::AccessMode;
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
-        ProxyConfig::parse(text, &no_env)
-    }
+    use crate::proxy::config::test_support::parse;
 
     #[test]
     fn a_minimal_file_gets_production_hosts_and_safe_defaults() {

@@ -79,11 +79,8 @@ pub(super) fn optional_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::config::test_support::no_env;
     use crate::proxy::config::ProxyConfig;
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
 
     #[test]
     fn the_admin_token_and_link_secret_come_from_the_environment_and_must_be_long() {

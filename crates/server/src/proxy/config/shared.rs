@@ -29,15 +29,8 @@ pub(super) fn redis_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::config::test_support::parse;
     use crate::proxy::config::ProxyConfig;
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
-        ProxyConfig::parse(text, &no_env)
-    }
 
     #[test]
     fn a_redis_url_comes_from_the_file_or_the_environment_and_a_bad_one_names_the_key() {

@@ -150,14 +150,7 @@ pub(super) fn check_without_origin(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    fn parse(text: &str) -> Result<ProxyConfig, ConfigError> {
-        ProxyConfig::parse(text, &no_env)
-    }
+    use crate::proxy::config::test_support::parse;
 
     #[test]
     fn a_wildcard_origin_is_refused_unless_any_origin_is_asked_for() {
