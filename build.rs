@@ -10,6 +10,7 @@ use std::{env, fs};
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
 
 fn main() {
+    split_release_wasm();
     let mut joined = String::new();
     for source in SOURCES {
         println!("cargo:rerun-if-changed={source}");
@@ -26,6 +27,20 @@ fn main() {
     let text = fs::read_to_string(english)
         .unwrap_or_else(|error| panic!("cannot read the English catalog {english}: {error}"));
     fs::write(out.join("en.txt"), entries_only(&text)).expect("cannot write the English catalog");
+}
+
+/// A release build of the widget's wasm is split in two after linking (scripts/split-release.mjs):
+/// `trackline_split` turns on the split point in `details`, and the linker keeps the relocations
+/// the splitter needs to move functions into the second module. Development builds, tests and
+/// `trunk serve` stay one module.
+fn split_release_wasm() {
+    println!("cargo:rustc-check-cfg=cfg(trackline_split)");
+    let wasm = env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32");
+    let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
+    if wasm && release {
+        println!("cargo:rustc-cfg=trackline_split");
+        println!("cargo:rustc-cdylib-link-arg=--emit-relocs");
+    }
 }
 
 /// The `key=text` lines of a catalog, one a line. Lines that are neither comments nor entries are

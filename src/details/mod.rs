@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use trackline_core::carrier::consumer_words;
-use trackline_core::model::{Carrier, Location, Shipment};
+use trackline_core::model::{Carrier, Location, Shipment, TrackingEvent};
 
 use crate::format::now_millis;
 use crate::i18n::{tr_args, Locale};
@@ -86,9 +86,68 @@ pub fn ShipmentDetails(
         >
             {header::status_header(&shipment, locale, now)}
             {progress::progress(&shipment, locale)}
-            {pickup::places(&shipment, locale, map)}
-            {timeline::timeline(&events, locale, now)}
+            {later_part(LaterPart { shipment, locale, map, events, now })}
         </article>
+    }
+}
+
+/// What the details show below the headline: the pickup point with its map and opening hours,
+/// and the timeline.
+pub struct LaterPart {
+    pub shipment: Shipment,
+    pub locale: Locale,
+    pub map: MapConfig,
+    pub events: Vec<TrackingEvent>,
+    pub now: ReadSignal<f64>,
+}
+
+/// The second chunk could not be fetched (offline, a blocked address): the headline stays and a
+/// line offers to try again.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the details could not load")]
+pub struct LaterPartUnavailable;
+
+#[cfg(trackline_split)]
+impl From<leptos::wasm_split::SplitLoaderError> for LaterPartUnavailable {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        LaterPartUnavailable
+    }
+}
+
+fn later_part_view(part: LaterPart) -> AnyView {
+    let LaterPart { shipment, locale, map, events, now } = part;
+    view! {
+        {pickup::places(&shipment, locale, map)}
+        {timeline::timeline(&events, locale, now)}
+    }
+    .into_any()
+}
+
+/// A release build splits the wasm here (scripts/split-release.mjs): everything only this function
+/// reaches is a second module, fetched once the headline is on screen.
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(details, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_later_part(part: LaterPart) -> Result<AnyView, LaterPartUnavailable> {
+    Ok(later_part_view(part))
+}
+
+#[cfg(not(trackline_split))]
+async fn load_later_part(part: LaterPart) -> Result<AnyView, LaterPartUnavailable> {
+    Ok(later_part_view(part))
+}
+
+fn later_part(part: LaterPart) -> impl IntoView {
+    let part = StoredValue::new(Some(part));
+    move || {
+        Suspend::new(async move {
+            let Some(taken) = part.try_update_value(Option::take).flatten() else {
+                return ().into_any();
+            };
+            match load_later_part(taken).await {
+                Ok(view) => view,
+                Err(_) => view! { <p data-testid="details-unavailable">"details could not load"</p> }.into_any(),
+            }
+        })
     }
 }
 
