@@ -35,6 +35,7 @@ use trackline_core::model::{Carrier, Location, Shipment, TrackingEvent};
 
 use crate::format::now_millis;
 use crate::i18n::{tr_args, Locale};
+use crate::later::{self, ModuleUnavailable};
 
 pub use hours::{opening_state, OpeningState};
 pub use map::{tile_url, world_position, Marker};
@@ -76,6 +77,9 @@ pub fn ShipmentDetails(
     // Carrier texts in a language the reader does not read stay out where they only repeat
     // the headline.
     let events = consumer_words::events_for_reader(&shipment, locale.tag());
+    let header = header::status_header(&shipment, locale, now);
+    let progress = progress::progress(&shipment, locale);
+    let below = LaterPart { shipment, locale, map, events, now };
     view! {
         <article
             class="tl-details"
@@ -84,34 +88,24 @@ pub fn ShipmentDetails(
             lang=locale.tag()
             dir=locale.dir()
         >
-            {header::status_header(&shipment, locale, now)}
-            {progress::progress(&shipment, locale)}
-            {later_part(LaterPart { shipment, locale, map, events, now })}
+            {header}
+            {progress}
+            {later::when_loaded(Signal::stored(locale), move || {
+                load_later_part(below.clone())
+            })}
         </article>
     }
 }
 
 /// What the details show below the headline: the pickup point with its map and opening hours,
-/// and the timeline.
+/// and the timeline. A release build fetches their code after the headline (crate::later).
+#[derive(Clone)]
 pub struct LaterPart {
     pub shipment: Shipment,
     pub locale: Locale,
     pub map: MapConfig,
     pub events: Vec<TrackingEvent>,
     pub now: ReadSignal<f64>,
-}
-
-/// The second chunk could not be fetched (offline, a blocked address): the headline stays and a
-/// line offers to try again.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the details could not load")]
-pub struct LaterPartUnavailable;
-
-#[cfg(trackline_split)]
-impl From<leptos::wasm_split::SplitLoaderError> for LaterPartUnavailable {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        LaterPartUnavailable
-    }
 }
 
 fn later_part_view(part: LaterPart) -> AnyView {
@@ -123,32 +117,16 @@ fn later_part_view(part: LaterPart) -> AnyView {
     .into_any()
 }
 
-/// A release build splits the wasm here (scripts/split-release.mjs): everything only this function
-/// reaches is a second module, fetched once the headline is on screen.
+/// The split point of a release build: what only this function reaches is the second module.
 #[cfg(trackline_split)]
 #[leptos::wasm_split::wasm_split(details, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn load_later_part(part: LaterPart) -> Result<AnyView, LaterPartUnavailable> {
+fn load_later_part(part: LaterPart) -> Result<AnyView, ModuleUnavailable> {
     Ok(later_part_view(part))
 }
 
 #[cfg(not(trackline_split))]
-async fn load_later_part(part: LaterPart) -> Result<AnyView, LaterPartUnavailable> {
+async fn load_later_part(part: LaterPart) -> Result<AnyView, ModuleUnavailable> {
     Ok(later_part_view(part))
-}
-
-fn later_part(part: LaterPart) -> impl IntoView {
-    let part = StoredValue::new(Some(part));
-    move || {
-        Suspend::new(async move {
-            let Some(taken) = part.try_update_value(Option::take).flatten() else {
-                return ().into_any();
-            };
-            match load_later_part(taken).await {
-                Ok(view) => view,
-                Err(_) => view! { <p data-testid="details-unavailable">"details could not load"</p> }.into_any(),
-            }
-        })
-    }
 }
 
 /// The display name of a carrier: brand names stay as the carriers write them.
