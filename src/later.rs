@@ -3,7 +3,8 @@
 //! shipments. Each is a `#[wasm_split]` function in the fallible form; this module shows what it
 //! gives once its module is here, and, when the module cannot be fetched, a line that says so with
 //! a button that tries again, never a dead widget. Development builds and tests are one module:
-//! there the same functions are plain `async` functions.
+//! there the parts are shown at once, as before the split (tests/e2e/split.test.mjs covers the
+//! split build).
 
 use std::future::Future;
 

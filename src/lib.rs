@@ -30,6 +30,7 @@ pub use options::WidgetOptions;
 
 use crate::entry::EntryForm;
 use crate::i18n::{tr, Locale};
+#[cfg(trackline_split)]
 use crate::later::ModuleUnavailable;
 use crate::loader::FetchInputs;
 use crate::options::{Resolved, Source, Theme};
@@ -143,16 +144,14 @@ pub fn TracklineWidget(
                     Content::Overview(inputs) => {
                         // A release build fetches the overview's code once it is asked for:
                         // parcel pages never need it.
-                        let part = OverviewPart {
+                        overview(OverviewPart {
                             inputs,
                             refresh_secs: refresh_secs.into(),
                             tiles: tiles.into(),
                             options,
                             locale: locale.into(),
                             host: host.clone(),
-                        };
-                        later::when_loaded(locale.into(), move || load_overview(part.clone()))
-                            .into_any()
+                        })
                     }
                     Content::Tracking(inputs) => {
                         // A catalog that arrives once the carriers were asked re-words the views
@@ -192,9 +191,16 @@ fn load_overview(part: OverviewPart) -> Result<AnyView, ModuleUnavailable> {
     Ok(overview_view(part))
 }
 
+/// The overview: in a split build once its module is here, in a build of one module at once.
+#[cfg(trackline_split)]
+fn overview(part: OverviewPart) -> AnyView {
+    let locale = part.locale;
+    later::when_loaded(locale, move || load_overview(part.clone())).into_any()
+}
+
 #[cfg(not(trackline_split))]
-async fn load_overview(part: OverviewPart) -> Result<AnyView, ModuleUnavailable> {
-    Ok(overview_view(part))
+fn overview(part: OverviewPart) -> AnyView {
+    overview_view(part)
 }
 
 /// An input that no carrier could answer, caught before any request.

@@ -35,6 +35,7 @@ use trackline_core::model::{Carrier, Location, Shipment, TrackingEvent};
 
 use crate::format::now_millis;
 use crate::i18n::{tr_args, Locale};
+#[cfg(trackline_split)]
 use crate::later::{self, ModuleUnavailable};
 
 pub use hours::{opening_state, OpeningState};
@@ -90,9 +91,7 @@ pub fn ShipmentDetails(
         >
             {header}
             {progress}
-            {later::when_loaded(Signal::stored(locale), move || {
-                load_later_part(below.clone())
-            })}
+            {below_headline(below)}
         </article>
     }
 }
@@ -124,9 +123,17 @@ fn load_later_part(part: LaterPart) -> Result<AnyView, ModuleUnavailable> {
     Ok(later_part_view(part))
 }
 
+/// Below the headline: in a split build once its module is here (crate::later), in a build of
+/// one module (development, tests) at once.
+#[cfg(trackline_split)]
+fn below_headline(part: LaterPart) -> AnyView {
+    let locale = Signal::stored(part.locale);
+    later::when_loaded(locale, move || load_later_part(part.clone())).into_any()
+}
+
 #[cfg(not(trackline_split))]
-async fn load_later_part(part: LaterPart) -> Result<AnyView, ModuleUnavailable> {
-    Ok(later_part_view(part))
+fn below_headline(part: LaterPart) -> AnyView {
+    later_part_view(part)
 }
 
 /// The display name of a carrier: brand names stay as the carriers write them.
