@@ -170,7 +170,7 @@ pub fn TracklineWidget(
 
 /// What the overview of a key's shipments is mounted with.
 #[derive(Clone)]
-pub struct OverviewPart {
+struct OverviewPart {
     inputs: OverviewInputs,
     refresh_secs: Signal<Option<u32>>,
     tiles: Signal<Option<String>>,
@@ -180,7 +180,14 @@ pub struct OverviewPart {
 }
 
 fn overview_view(part: OverviewPart) -> AnyView {
-    let OverviewPart { inputs, refresh_secs, tiles, options, locale, host } = part;
+    let OverviewPart {
+        inputs,
+        refresh_secs,
+        tiles,
+        options,
+        locale,
+        host,
+    } = part;
     view! { <Overview inputs refresh_secs tiles options locale host /> }.into_any()
 }
 

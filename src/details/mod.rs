@@ -80,7 +80,13 @@ pub fn ShipmentDetails(
     let events = consumer_words::events_for_reader(&shipment, locale.tag());
     let header = header::status_header(&shipment, locale, now);
     let progress = progress::progress(&shipment, locale);
-    let below = LaterPart { shipment, locale, map, events, now };
+    let below = LaterPart {
+        shipment,
+        locale,
+        map,
+        events,
+        now,
+    };
     view! {
         <article
             class="tl-details"
@@ -99,16 +105,22 @@ pub fn ShipmentDetails(
 /// What the details show below the headline: the pickup point with its map and opening hours,
 /// and the timeline. A release build fetches their code after the headline (crate::later).
 #[derive(Clone)]
-pub struct LaterPart {
-    pub shipment: Shipment,
-    pub locale: Locale,
-    pub map: MapConfig,
-    pub events: Vec<TrackingEvent>,
-    pub now: ReadSignal<f64>,
+struct LaterPart {
+    shipment: Shipment,
+    locale: Locale,
+    map: MapConfig,
+    events: Vec<TrackingEvent>,
+    now: ReadSignal<f64>,
 }
 
 fn later_part_view(part: LaterPart) -> AnyView {
-    let LaterPart { shipment, locale, map, events, now } = part;
+    let LaterPart {
+        shipment,
+        locale,
+        map,
+        events,
+        now,
+    } = part;
     view! {
         {pickup::places(&shipment, locale, map)}
         {timeline::timeline(&events, locale, now)}
