@@ -29,10 +29,10 @@ fn main() {
     fs::write(out.join("en.txt"), entries_only(&text)).expect("cannot write the English catalog");
 }
 
-/// A release build of the widget's wasm is split in two after linking (scripts/split-release.mjs):
-/// `trackline_split` turns on the split point in `details`, and the linker keeps the relocations
-/// the splitter needs to move functions into the second module. Development builds, tests and
-/// `trunk serve` stay one module.
+/// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):
+/// `trackline_split` turns on the split points (the details below the headline, the overview),
+/// and the linker keeps the relocations the splitter needs to move functions into the modules
+/// fetched later. Development builds, tests and `trunk serve` stay one module.
 fn split_release_wasm() {
     println!("cargo:rustc-check-cfg=cfg(trackline_split)");
     let wasm = env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32");
