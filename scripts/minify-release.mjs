@@ -1,8 +1,9 @@
 // Shrinks what a release build ships, as a post_build hook (Trunk.toml) on trunk's staging
 // directory, before that directory becomes dist/:
-// - first the wasm is split in two, the headline's module and the details' module
-//   (scripts/split-release.mjs), and the glue is made again for the main module;
-// - the split module's loader (`__wasm_split.js`) is folded into the glue like the snippets;
+// - first the wasm is split into the headline's module and the modules fetched after it (the
+//   details, the overview; scripts/split-release.mjs), and the glue is made again for the main
+//   module;
+// - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
 // - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
 //   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
 //   one more request, and one more round trip, before the widget could start;

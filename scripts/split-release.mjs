@@ -1,18 +1,19 @@
-// Splits the widget's wasm of a release build in two. scripts/minify-release.mjs (the post_build
-// hook in Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the
-// status headline needs stays in trackline-widget_bg.wasm; what only the details below it reach
-// (the pickup card with its opening hours and map, the timeline) moves to split_details.wasm,
-// which the widget fetches once the headline is on screen (`details::load_later_part`, a
-// `#[wasm_split]` function).
+// Splits the widget's wasm of a release build. scripts/minify-release.mjs (the post_build hook in
+// Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the status
+// headline needs stays in trackline-widget_bg.wasm. What only the details below it reach (the
+// pickup card with its opening hours and map, the timeline) moves to split_details.wasm, which
+// the widget fetches once the headline is on screen (`details::load_later_part`); the overview of
+// a key's shipments moves to split_overview.wasm (`load_overview`); code both reach goes to a
+// chunk_<n>.wasm fetched with either. Each is a `#[wasm_split]` function (src/later.rs).
 //
 // trunk 0.21 cannot split by itself, so this redoes trunk's last steps on the wasm that cargo
 // linked (build.rs links release builds of the widget with `--emit-relocs`, which the splitter
 // reads):
 //   1. wasm-split-cli (crate wasm_split_cli_support, installed by scripts/setup) cuts the linked
-//      wasm into the main module, the split module and `__wasm_split.js`, the JavaScript that
-//      fetches the split module and instantiates it on the main module's memory and table;
+//      wasm into the main module, the later modules and `__wasm_split.js`, the JavaScript that
+//      fetches a later module and instantiates it on the main module's memory and table;
 //   2. wasm-bindgen makes the glue for the main module, as trunk did, keeping the exports that
-//      the split module imports (`--keep-lld-exports`);
+//      the later modules import (`--keep-lld-exports`);
 //   3. wasm-opt optimizes each module (trunk's own wasm-opt is off, index.html: it could not
 //      read a module with relocations, and its result would be thrown away).
 // The results replace trunk's glue, snippets and wasm in the staging directory; minify-release
@@ -78,7 +79,9 @@ export async function splitRelease(stagingDir, sourceDir) {
   ]);
 
   await rm(join(stagingDir, "snippets"), { recursive: true, force: true });
-  await cp(join(bound, "snippets"), join(stagingDir, "snippets"), { recursive: true });
+  if ((await readdir(bound)).includes("snippets")) {
+    await cp(join(bound, "snippets"), join(stagingDir, "snippets"), { recursive: true });
+  }
   await copyFile(join(bound, `${NAME}.js`), join(stagingDir, `${NAME}.js`));
   await copyFile(join(split, SPLIT_LOADER), join(stagingDir, SPLIT_LOADER));
   await Promise.all([
