@@ -102,6 +102,10 @@ pub fn ShipmentDetails(
     }
 }
 
+/// The rules of the timeline, the pickup point and the map (style/details-later.css, minified by
+/// build.rs): they come with the code that shows them, after the widget's stylesheet.
+const LATER_STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/details-later.css"));
+
 /// What the details show below the headline: the pickup point with its map and opening hours,
 /// and the timeline. A release build fetches their code after the headline (crate::later).
 #[derive(Clone)]
@@ -122,6 +126,7 @@ fn later_part_view(part: LaterPart) -> AnyView {
         now,
     } = part;
     view! {
+        <style>{LATER_STYLE}</style>
         {pickup::places(&shipment, locale, map)}
         {timeline::timeline(&events, locale, now)}
     }
