@@ -1,4 +1,5 @@
-//! Joins the widget's stylesheets into one and drops what only their authors need (comments,
+//! Joins the widget's stylesheets into one (the details' rules below the headline apart, as a
+//! second one that comes with their code) and drops what only their authors need (comments,
 //! indentation, spaces around punctuation), and does the same for the English catalog (comments,
 //! blank lines, spaces around `=`): both ship inside the wasm, so every byte of them is downloaded
 //! by every consumer. The other catalogs are fetched as translators wrote them.
@@ -8,8 +9,11 @@ use std::{env, fs};
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
+/// The timeline's, the pickup point's and the map's rules: shown by the details after the headline.
+const LATER_SOURCE: &str = "style/details-later.css";
 
 fn main() {
+    split_release_wasm();
     let mut joined = String::new();
     for source in SOURCES {
         println!("cargo:rerun-if-changed={source}");
@@ -20,12 +24,32 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("widget.css"), minify(&joined)).expect("cannot write the joined stylesheet");
+    // The rules of the details below the headline, which come with their code (details/mod.rs).
+    println!("cargo:rerun-if-changed={LATER_SOURCE}");
+    let later = fs::read_to_string(LATER_SOURCE)
+        .unwrap_or_else(|error| panic!("cannot read the stylesheet {LATER_SOURCE}: {error}"));
+    fs::write(out.join("details-later.css"), minify(&later))
+        .expect("cannot write the details' later stylesheet");
 
     let english = "locales/en.txt";
     println!("cargo:rerun-if-changed={english}");
     let text = fs::read_to_string(english)
         .unwrap_or_else(|error| panic!("cannot read the English catalog {english}: {error}"));
     fs::write(out.join("en.txt"), entries_only(&text)).expect("cannot write the English catalog");
+}
+
+/// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):
+/// `trackline_split` turns on the split points (the details below the headline, the overview),
+/// and the linker keeps the relocations the splitter needs to move functions into the modules
+/// fetched later. Development builds, tests and `trunk serve` stay one module.
+fn split_release_wasm() {
+    println!("cargo:rustc-check-cfg=cfg(trackline_split)");
+    let wasm = env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32");
+    let release = env::var("PROFILE").is_ok_and(|profile| profile == "release");
+    if wasm && release {
+        println!("cargo:rustc-cfg=trackline_split");
+        println!("cargo:rustc-cdylib-link-arg=--emit-relocs");
+    }
 }
 
 /// The `key=text` lines of a catalog, one a line. Lines that are neither comments nor entries are

@@ -1,5 +1,9 @@
 // Shrinks what a release build ships, as a post_build hook (Trunk.toml) on trunk's staging
 // directory, before that directory becomes dist/:
+// - first the wasm is split into the headline's module and the modules fetched after it (the
+//   details, the overview; scripts/split-release.mjs), and the glue is made again for the main
+//   module;
+// - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
 // - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
 //   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
 //   one more request, and one more round trip, before the widget could start;
@@ -24,6 +28,7 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlib, gzip } from "node:zlib";
+import { SPLIT_LOADER, splitRelease } from "./split-release.mjs";
 
 if (process.env.TRUNK_PROFILE !== "release") {
   // Development builds (`trunk serve`) stay readable.
@@ -74,6 +79,14 @@ function catalogEntriesOnly(text) {
   return kept.map((line) => `${line}\n`).join("");
 }
 
+try {
+  const later = await splitRelease(stagingDir, process.env.TRUNK_SOURCE_DIR ?? process.cwd());
+  console.log(`minify-release: the wasm is split; after the headline: ${later.join(", ")}`);
+} catch (error) {
+  console.error(`minify-release: cannot split the wasm: ${error.message}`);
+  process.exit(1);
+}
+
 // One snippet module as an expression of the glue: its body runs in its own function scope, so
 // its top-level names cannot meet the glue's, and returns the names it exports. Snippets are
 // plain `export function|const|let|class` modules without imports; anything else fails the
@@ -93,6 +106,15 @@ function snippetAsExpression(source, file) {
   return `(() => {\n${body}\nreturn { ${exported.join(", ")} };\n})()`;
 }
 
+// The glue's `import` in the split module's loader, removed.
+function foldedLoader(source) {
+  const glueImport = /^import\s*\{\s*initSync\s*\}\s*from\s*["']\.\/trackline-widget\.js["'];?[ \t]*$/m;
+  if (!glueImport.test(source)) {
+    throw new Error(`${SPLIT_LOADER} does not import initSync from the glue as this script expects`);
+  }
+  return source.replace(glueImport, "");
+}
+
 // Folds each snippet module into the glue, once, as `const __tracklineSnippetN = (() => ...)();`
 // before its first import, and turns its import statements into plain bindings:
 //   import { a, b as c } from "./snippets/.../inlineN.js";  ->  const { a, b: c } = __tracklineSnippetN;
@@ -101,7 +123,10 @@ function snippetAsExpression(source, file) {
 // object by the snippet's path, a key of the glue's imports object that stays as it is).
 async function foldSnippets(glueFile) {
   const glue = await readFile(glueFile, "utf8");
-  const statements = /^import\s+(\{[^}]*\}|\*\s*as\s+[A-Za-z_$][\w$]*)\s*from\s*(["'])(\.\/snippets\/[^"']+)\2;?[ \t]*$/gm;
+  const statements = new RegExp(
+    `^import\\s+(\\{[^}]*\\}|\\*\\s*as\\s+[A-Za-z_$][\\w$]*)\\s*from\\s*(["'])(\\./snippets/[^"']+|\\./${SPLIT_LOADER.replace(".", "\\.")})\\2;?[ \\t]*$`,
+    "gm",
+  );
   const defined = new Map();
   let folded = "";
   let last = 0;
@@ -111,7 +136,13 @@ async function foldSnippets(glueFile) {
     if (!defined.has(path)) {
       const name = `__tracklineSnippet${defined.size}`;
       defined.set(path, name);
-      const expression = snippetAsExpression(await readFile(join(stagingDir, path), "utf8"), path);
+      let source = await readFile(join(stagingDir, path), "utf8");
+      if (path === `./${SPLIT_LOADER}`) {
+        // The split module's loader imports the glue's `initSync`, which is in scope once the
+        // loader is inside the glue.
+        source = foldedLoader(source);
+      }
+      const expression = snippetAsExpression(source, path);
       definition = `const ${name} = ${expression};\n`;
     }
     const binding = clause.startsWith("{")
@@ -127,7 +158,7 @@ async function foldSnippets(glueFile) {
     last = match.index + statement.length;
   }
   folded += glue.slice(last);
-  if (/\bimport\b[^;\n]*["']\.\/snippets\//.test(folded)) {
+  if (/\bimport\b[^;\n]*["']\.\/(snippets\/|__wasm_split)/.test(folded)) {
     throw new Error(`${glueFile} still imports a snippet in a form this script does not fold`);
   }
   await writeFile(glueFile, folded);
@@ -141,6 +172,7 @@ try {
   }
   await foldSnippets(join(stagingDir, glues[0]));
   await rm(join(stagingDir, "snippets"), { recursive: true, force: true });
+  await rm(join(stagingDir, SPLIT_LOADER));
 } catch (error) {
   console.error(`minify-release: cannot fold the snippets into the glue: ${error.message}`);
   process.exit(1);

@@ -15,6 +15,7 @@ pub mod events;
 pub mod fetch;
 mod format;
 pub mod i18n;
+pub mod later;
 pub mod loader;
 pub mod options;
 pub mod overview;
@@ -29,6 +30,8 @@ pub use options::WidgetOptions;
 
 use crate::entry::EntryForm;
 use crate::i18n::{tr, Locale};
+#[cfg(trackline_split)]
+use crate::later::ModuleUnavailable;
 use crate::loader::FetchInputs;
 use crate::options::{Resolved, Source, Theme};
 use crate::overview::{Overview, OverviewInputs};
@@ -139,11 +142,16 @@ pub fn TracklineWidget(
                         view! { <EntryForm options locale /> }.into_any()
                     }
                     Content::Overview(inputs) => {
-                        let locale = Signal::from(locale);
-                        view! {
-                            <Overview inputs refresh_secs tiles options locale host=host.clone() />
-                        }
-                        .into_any()
+                        // A release build fetches the overview's code once it is asked for:
+                        // parcel pages never need it.
+                        overview(OverviewPart {
+                            inputs,
+                            refresh_secs: refresh_secs.into(),
+                            tiles: tiles.into(),
+                            options,
+                            locale: locale.into(),
+                            host: host.clone(),
+                        })
                     }
                     Content::Tracking(inputs) => {
                         // A catalog that arrives once the carriers were asked re-words the views
@@ -158,6 +166,48 @@ pub fn TracklineWidget(
             }}
         </section>
     }
+}
+
+/// What the overview of a key's shipments is mounted with.
+#[derive(Clone)]
+struct OverviewPart {
+    inputs: OverviewInputs,
+    refresh_secs: Signal<Option<u32>>,
+    tiles: Signal<Option<String>>,
+    options: WidgetOptions,
+    locale: Signal<Locale>,
+    host: Option<SendWrapper<HtmlElement>>,
+}
+
+fn overview_view(part: OverviewPart) -> AnyView {
+    let OverviewPart {
+        inputs,
+        refresh_secs,
+        tiles,
+        options,
+        locale,
+        host,
+    } = part;
+    view! { <Overview inputs refresh_secs tiles options locale host /> }.into_any()
+}
+
+/// The overview's split point of a release build (crate::later).
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(overview, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_overview(part: OverviewPart) -> Result<AnyView, ModuleUnavailable> {
+    Ok(overview_view(part))
+}
+
+/// The overview: in a split build once its module is here, in a build of one module at once.
+#[cfg(trackline_split)]
+fn overview(part: OverviewPart) -> AnyView {
+    let locale = part.locale;
+    later::when_loaded(locale, move || load_overview(part.clone())).into_any()
+}
+
+#[cfg(not(trackline_split))]
+fn overview(part: OverviewPart) -> AnyView {
+    overview_view(part)
 }
 
 /// An input that no carrier could answer, caught before any request.

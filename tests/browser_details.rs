@@ -503,3 +503,60 @@ async fn every_language_changes_every_word_and_sets_lang_and_dir() {
         assert_eq!(translated[0], tr(other, "status.delivered"));
     }
 }
+
+/// A part of the widget that a release build fetches as its own module (the details below the
+/// headline, the overview) and that fails to load the first time: the line that says so, with a
+/// button that loads it again; no dead widget, and the failure is not remembered.
+#[wasm_bindgen_test]
+async fn a_part_that_fails_to_load_shows_a_line_whose_button_loads_it_again() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use trackline_widget::later::{when_loaded, ModuleUnavailable};
+
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let attempts = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&attempts);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        let counted = Arc::clone(&counted);
+        when_loaded(Signal::stored(Locale::En), move || {
+            let attempt = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                if attempt == 1 {
+                    Err(ModuleUnavailable)
+                } else {
+                    Ok(view! { <p data-testid="loaded-part">"the part"</p> }.into_any())
+                }
+            }
+        })
+    });
+    let find = |selector: &str| root.query_selector(selector).unwrap();
+    until("the line after the failed load", 2_000, || {
+        find("[data-testid=later-retry]").is_some()
+    })
+    .await;
+    assert_eq!(
+        find("[data-testid=later-unavailable]")
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        format!(
+            "{} {}",
+            tr(Locale::En, "later.unavailable"),
+            tr(Locale::En, "later.retry")
+        )
+    );
+    assert!(find("[data-testid=loaded-part]").is_none());
+
+    find("[data-testid=later-retry]")
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    until("the part after the retry", 2_000, || {
+        find("[data-testid=loaded-part]").is_some()
+    })
+    .await;
+    assert!(find("[data-testid=later-unavailable]").is_none());
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    root.remove();
+}

@@ -31,10 +31,12 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use trackline_core::carrier::consumer_words;
-use trackline_core::model::{Carrier, Location, Shipment};
+use trackline_core::model::{Carrier, Location, Shipment, TrackingEvent};
 
 use crate::format::now_millis;
 use crate::i18n::{tr_args, Locale};
+#[cfg(trackline_split)]
+use crate::later::{self, ModuleUnavailable};
 
 pub use hours::{opening_state, OpeningState};
 pub use map::{tile_url, world_position, Marker};
@@ -76,6 +78,15 @@ pub fn ShipmentDetails(
     // Carrier texts in a language the reader does not read stay out where they only repeat
     // the headline.
     let events = consumer_words::events_for_reader(&shipment, locale.tag());
+    let header = header::status_header(&shipment, locale, now);
+    let progress = progress::progress(&shipment, locale);
+    let below = LaterPart {
+        shipment,
+        locale,
+        map,
+        events,
+        now,
+    };
     view! {
         <article
             class="tl-details"
@@ -84,12 +95,62 @@ pub fn ShipmentDetails(
             lang=locale.tag()
             dir=locale.dir()
         >
-            {header::status_header(&shipment, locale, now)}
-            {progress::progress(&shipment, locale)}
-            {pickup::places(&shipment, locale, map)}
-            {timeline::timeline(&events, locale, now)}
+            {header}
+            {progress}
+            {below_headline(below)}
         </article>
     }
+}
+
+/// The rules of the timeline, the pickup point and the map (style/details-later.css, minified by
+/// build.rs): they come with the code that shows them, after the widget's stylesheet.
+const LATER_STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/details-later.css"));
+
+/// What the details show below the headline: the pickup point with its map and opening hours,
+/// and the timeline. A release build fetches their code after the headline (crate::later).
+#[derive(Clone)]
+struct LaterPart {
+    shipment: Shipment,
+    locale: Locale,
+    map: MapConfig,
+    events: Vec<TrackingEvent>,
+    now: ReadSignal<f64>,
+}
+
+fn later_part_view(part: LaterPart) -> AnyView {
+    let LaterPart {
+        shipment,
+        locale,
+        map,
+        events,
+        now,
+    } = part;
+    view! {
+        <style>{LATER_STYLE}</style>
+        {pickup::places(&shipment, locale, map)}
+        {timeline::timeline(&events, locale, now)}
+    }
+    .into_any()
+}
+
+/// The split point of a release build: what only this function reaches is the second module.
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(details, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_later_part(part: LaterPart) -> Result<AnyView, ModuleUnavailable> {
+    Ok(later_part_view(part))
+}
+
+/// Below the headline: in a split build once its module is here (crate::later), in a build of
+/// one module (development, tests) at once.
+#[cfg(trackline_split)]
+fn below_headline(part: LaterPart) -> AnyView {
+    let locale = Signal::stored(part.locale);
+    later::when_loaded(locale, move || load_later_part(part.clone())).into_any()
+}
+
+#[cfg(not(trackline_split))]
+fn below_headline(part: LaterPart) -> AnyView {
+    later_part_view(part)
 }
 
 /// The display name of a carrier: brand names stay as the carriers write them.

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mkdirSync, readFileSync } from "node:fs";
-import { launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { DETAILS_COMPLETE, launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 const WIDTHS = [320, 768, 1280];
 const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
@@ -148,7 +148,7 @@ describe("the parcel details on the demo page", () => {
       const page = await newPage(browser);
       await withAttributes(page, server, { tiles: LOCAL_TILES });
       await page.goto(new URL(demo.href, server.url).href);
-      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
       const status = demo.status.replaceAll(" ", "_");
       const shown = await inShadow(page, (root) => ({
         title: root.querySelector("[data-testid=status-title]")?.textContent,
@@ -189,7 +189,7 @@ describe("the parcel details on the demo page", () => {
       const page = await newPage(browser);
       await withAttributes(page, server, { tiles: LOCAL_TILES });
       await page.goto(new URL(demo.href, server.url).href);
-      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
       assert.deepEqual(await axeViolations(page), [], `${demo.label}, light`);
       await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("theme", "dark"));
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -201,7 +201,7 @@ describe("the parcel details on the demo page", () => {
   test("the planned TrackOnline order shows its estimated delivery, tomorrow; a delivered one shows none", async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}${signed("cref=KD-REF-10001")}`);
-    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
     const shown = await inShadow(page, (root) => {
       const line = root.querySelector("[data-testid=estimated-delivery]");
       const date = root.querySelector("[data-testid=estimated-delivery-date]");
@@ -232,7 +232,7 @@ describe("the parcel details on the demo page", () => {
     assert.notEqual(shown.accent, shown.surface, "styled with the theme's accent and surface");
 
     await page.goto(`${server.url}${signed("refNo=LS-2024-08154713")}`);
-    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
     const delivered = await inShadow(page, (root) => ({
       title: root.querySelector("[data-testid=status-title]")?.textContent,
       estimate: root.querySelector("[data-testid=estimated-delivery]") !== null,
@@ -303,7 +303,7 @@ describe("the parcel details on the demo page", () => {
       const requested = catalogRequests(page);
       await withAttributes(page, server, { lang, tiles: LOCAL_TILES });
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
-      await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+      await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
       await cardLanguage(page, lang);
       texts[lang] = await uiTexts(page);
       // Only the language shown was downloaded, once, as UTF-8 text; English is built in.
@@ -383,7 +383,7 @@ describe("the parcel details on the demo page", () => {
     const page = await newPage(browser);
     await withAttributes(page, server, { tiles: LOCAL_TILES });
     await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
-    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
     // Changing the theme attribute may mount the widget again: wait for the card each time.
     const look = async () => {
       await waitForShadow(page, "[data-testid=pickup] [data-testid=map-link]", 0, 15_000);
@@ -443,7 +443,7 @@ describe("the parcel details on the demo page", () => {
         : route.fulfill({ status: 200, contentType: "application/json", body }),
     );
     await page.goto(`${server.url}?tracking=620000000000000000000009`);
-    await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
     await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
     const shown = await inShadow(page, (root) => ({
       scripts: root.querySelectorAll("script").length,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ROOT, launchBrowser, newPage, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { DETAILS_COMPLETE, ROOT, launchBrowser, newPage, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 /// The page's errors, less Chromium's network log: a carrier that does not know a number
 /// answers 404 through the proxy, which Chromium reports as "Failed to load resource" although
@@ -249,7 +249,8 @@ describe("across carriers", () => {
     await waitForShadow(page, "[data-testid=state-loading]");
     const before = await page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
     await screenshot(page, "flow-loading");
-    await waitForShadow(page, "[data-testid=parcel]", 0, 15_000);
+    // The parcel as a whole: the details below the headline come from a second wasm module.
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
     const after = await page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
     assert.ok(Math.abs(after - before) < 120, `little layout movement: ${before} then ${after}`);
     assert.deepEqual(pageErrors(page), []);

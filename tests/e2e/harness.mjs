@@ -210,11 +210,16 @@ export function catalog(tag) {
   );
 }
 
+/// The parcel details once complete: a release build fetches what is below the headline (the
+/// pickup point, the map, the timeline) as a second wasm module, and the timeline (or its "no
+/// events yet") is always part of it.
+export const DETAILS_COMPLETE = "[data-testid=details] :is([data-testid=timeline], [data-testid=timeline-empty])";
+
 /// Opens `query` on `server` and waits for the parcel details, worded in the language `tag`.
 export async function openDetails(browser, server, query, tag) {
   const page = await newPage(browser);
   await page.goto(`${server.url}${query}`);
-  await waitForShadow(page, "[data-testid=details]", 0, 15_000);
+  await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
   await page.waitForFunction(
     (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
     tag,

@@ -1,0 +1,130 @@
+// The release build's second wasm module end to end: the details below the headline (pickup
+// card, opening hours, map, timeline) come from split_details.wasm, fetched once the headline is
+// shown, and the overview of a key's shipments from split_overview.wasm. A module that cannot be
+// fetched leaves the headline and a line that offers to try again. Needs `trunk build --release`.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { catalog, launchBrowser, newPage, startTrackline, waitForShadow } from "./harness.mjs";
+
+const LOCKER_READY = "?tracking=520000011395200025009871";
+const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
+const DETAILS_MODULE = "/split_details.wasm";
+const OVERVIEW_MODULE = "/split_overview.wasm";
+const english = catalog("en");
+
+/// What the widget shows, read inside its shadow root.
+function shown(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector("trackline-widget").shadowRoot;
+    return {
+      title: root.querySelector("[data-testid=status-title]")?.textContent ?? null,
+      steps: root.querySelectorAll("[data-testid=step]").length,
+      timeline: root.querySelector("[data-testid=timeline]") !== null,
+      pickup: root.querySelector("[data-testid=pickup]") !== null,
+      unavailable: root.querySelector("[data-testid=later-unavailable]")?.textContent ?? null,
+    };
+  });
+}
+
+/// Fails every request for `path` until `unblock` is called; `refused(n)` resolves once `n`
+/// requests were refused.
+async function blocked(page, path) {
+  const requests = [];
+  const waiting = [];
+  const matches = (url) => new URL(url).pathname === path;
+  const abort = async (route) => {
+    requests.push(route.request().url());
+    await route.abort("internetdisconnected");
+    for (const wait of waiting.filter((w) => requests.length >= w.count)) wait.resolve();
+  };
+  await page.route(matches, abort);
+  return {
+    requests,
+    refused: (count) =>
+      requests.length >= count ? Promise.resolve() : new Promise((resolve) => waiting.push({ count, resolve })),
+    unblock: () => page.unroute(matches, abort),
+  };
+}
+
+/// The errors a blocked module leaves in the console: the split loader logs the failed fetch.
+function withoutFailedFetches(errors) {
+  return errors.filter((error) => !error.startsWith("TypeError: Failed to fetch"));
+}
+
+describe("the details and the overview as modules fetched after the headline", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a parcel page fetches the details' module after the main one, and never the overview's", async () => {
+    const page = await newPage(browser);
+    const wasm = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith(".wasm")) wasm.push(path);
+    });
+    await page.goto(`${server.url}${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
+    const now = await shown(page);
+    assert.equal(now.title, english["status.ready_for_pickup"]);
+    assert.ok(now.pickup && now.timeline);
+    // The main module first; the details' module (and a module of code it shares with the
+    // overview, chunk_N.wasm) after it.
+    assert.equal(wasm[0], "/trackline-widget_bg.wasm");
+    assert.ok(wasm.includes(DETAILS_MODULE), wasm.join());
+    assert.ok(!wasm.includes(OVERVIEW_MODULE), wasm.join());
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a details module that fails to load leaves the headline and a retry that works once it is reachable", async () => {
+    const page = await newPage(browser);
+    const block = await blocked(page, DETAILS_MODULE);
+    await page.goto(`${server.url}${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+    await block.refused(1);
+    const failed = await shown(page);
+    assert.equal(failed.title, english["status.ready_for_pickup"]);
+    assert.ok(failed.steps >= 2, "the stepper stays");
+    assert.ok(!failed.timeline && !failed.pickup);
+    assert.equal(failed.unavailable, `${english["later.unavailable"]} ${english["later.retry"]}`);
+    assert.equal(block.requests.length, 1);
+
+    // Still unreachable: the retry asks again and the line stays.
+    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+    await block.refused(2);
+    await waitForShadow(page, "[data-testid=later-retry]");
+    assert.equal(block.requests.length, 2);
+
+    await block.unblock();
+    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+    await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
+    const loaded = await shown(page);
+    assert.equal(loaded.title, english["status.ready_for_pickup"]);
+    assert.ok(loaded.pickup && loaded.timeline);
+    assert.equal(loaded.unavailable, null);
+    assert.deepEqual(withoutFailedFetches(page.errors), []);
+    await page.context().close();
+  });
+
+  test("an overview module that fails to load shows the retry line, and the overview once reachable", async () => {
+    const page = await newPage(browser);
+    const block = await blocked(page, OVERVIEW_MODULE);
+    await page.goto(`${server.url}?id=${DEMO_USER_KEY}`);
+    await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+    assert.equal(block.requests.length, 1);
+    await block.unblock();
+    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+    await waitForShadow(page, "[data-testid=overview-row]", 0, 15_000);
+    assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-unavailable]")), null);
+    assert.deepEqual(withoutFailedFetches(page.errors), []);
+    await page.context().close();
+  });
+});
