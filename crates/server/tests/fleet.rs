@@ -247,9 +247,6 @@ redis_url = "{redis}"
 [carriers.inpost]
 base_url = "{sandbox}"
 cache_ttl_secs = 60
-# Every test client comes through one address: a share of the budget must not refuse it.
-requests_per_minute = 6000
-client_share = 1.0
 
 [carriers.di]
 base_url = "{sandbox}"

@@ -279,6 +279,52 @@ async fn one_client_cannot_spend_more_than_its_share_of_a_carrier_budget() {
 }
 
 #[tokio::test]
+async fn requests_that_join_a_call_in_flight_spend_nothing_of_the_client_s_share() {
+    let sandbox = Sandbox::start().await;
+    // One client may spend half of 10 calls a minute: a burst of 3.
+    let text = config_text(&sandbox.base)
+        .replace("[server]", "[server]\ntrusted_proxies = [\"127.0.0.1\"]")
+        .replace(
+            "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 6000",
+            "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 10\nclient_share = 0.5",
+        );
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let client = ("X-Forwarded-For", "198.51.100.1");
+    let path = |reference: &str| {
+        format!("/carriers/trackonline/api/v1/transaction?ReferenceNumber={reference}")
+    };
+    // Eight requests for one reference while the carrier takes its time: one call.
+    sandbox.arm_fault("R-1", "latency:800").await;
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| async { proxy.get_with(&path("R-1"), &[client]).await }),
+    )
+    .await;
+    // (The sandbox has no shipment under these references: 204, as TrackOnline answers.)
+    for answer in &answers {
+        assert!(
+            answer.status.is_success(),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    assert_eq!(sandbox.requests("trackonline").await, 1);
+    // That call was the only one the share paid for: two more calls fit, the third does not.
+    for reference in ["R-2", "R-3"] {
+        let answer = proxy.get_with(&path(reference), &[client]).await;
+        assert!(
+            answer.status.is_success(),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    let over = proxy.get_with(&path("R-4"), &[client]).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.body);
+    assert_eq!(sandbox.requests("trackonline").await, 3);
+}
+
+#[tokio::test]
 async fn a_share_outside_zero_to_one_is_a_configuration_error_that_names_the_key() {
     let text = config_text("http://127.0.0.1:9").replace(
         "cache_ttl_secs = 60\nrequests_per_minute = 6000",

@@ -82,6 +82,14 @@ struct Backoff {
     unavailable: bool,
 }
 
+/// Why a load gave no answer.
+#[derive(Debug, Clone)]
+enum Refusal {
+    /// The requester's share of the carrier's budget is spent; the carrier was not asked.
+    ShareSpent(Duration),
+    Problem(Problem),
+}
+
 pub struct CarrierUpstream {
     config: CarrierConfig,
     /// Answers, and the single-flight loading of identical calls.
@@ -186,39 +194,61 @@ impl CarrierUpstream {
             };
             return (Err(problem), Source::Upstream);
         }
-        if let Some(requester) = requester {
-            if let Err(wait) = self.per_client.check(&requester).await {
-                metrics.rate_limited(LimitScope::ClientShare);
-                let problem = Problem::new(
-                    ProblemKind::RateLimited,
-                    format!(
-                        "this address has used its share of the proxy's budget for {}",
-                        self.carrier()
-                    ),
+        // A request that joins a call already in flight, here or on another replica, spends
+        // nothing of its client's share: only the call that reaches the carrier does. When the
+        // call it joined was refused because *its* client's share was spent, the request makes
+        // its own (within its own share); a few rounds settle even a crowd of spent clients.
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            let how = Mutex::new(Source::Upstream);
+            let (result, loaded) = self
+                .cache
+                .get_or_load(
+                    key,
+                    self.load(client, max_response_bytes, target, requester, metrics, &how),
                 )
-                .for_carrier(self.carrier())
-                .retry_after(wait);
-                return (Err(problem), Source::Upstream);
+                .await;
+            let source = match loaded {
+                Loaded::Here => *how.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Loaded::Shared => Source::Coalesced,
+            };
+            let result = match result {
+                Ok(answer) => Ok(answer),
+                Err(Refusal::Problem(problem)) => Err(problem),
+                Err(Refusal::ShareSpent(_)) if loaded == Loaded::Shared && rounds < 4 => continue,
+                Err(Refusal::ShareSpent(wait)) => {
+                    metrics.rate_limited(LimitScope::ClientShare);
+                    Err(Problem::new(
+                        ProblemKind::RateLimited,
+                        format!(
+                            "this address has used its share of the proxy's budget for {}",
+                            self.carrier()
+                        ),
+                    )
+                    .for_carrier(self.carrier())
+                    .retry_after(wait))
+                }
+            };
+            match source {
+                Source::Coalesced => metrics.coalesced(self.carrier()),
+                Source::Shared => metrics.cache_hit(self.carrier()),
+                _ => {}
             }
+            return (result, source);
         }
-        let how = Mutex::new(Source::Upstream);
-        let (result, loaded) = self
-            .cache
-            .get_or_load(
-                key,
-                self.load(client, max_response_bytes, target, metrics, &how),
-            )
-            .await;
-        let source = match loaded {
-            Loaded::Here => *how.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
-            Loaded::Shared => Source::Coalesced,
-        };
-        match source {
-            Source::Coalesced => metrics.coalesced(self.carrier()),
-            Source::Shared => metrics.cache_hit(self.carrier()),
-            _ => {}
+    }
+
+    /// Takes one call from `requester`'s share of the carrier's budget.
+    async fn spend_share(&self, requester: Option<ClientKey>) -> Result<(), Refusal> {
+        match requester {
+            Some(requester) => self
+                .per_client
+                .check(&requester)
+                .await
+                .map_err(Refusal::ShareSpent),
+            None => Ok(()),
         }
-        (result, source)
     }
 
     /// The upstream call for `target`, made once for the fleet: the replica that takes the
@@ -229,10 +259,16 @@ impl CarrierUpstream {
         client: &reqwest::Client,
         max_response_bytes: usize,
         target: &UpstreamTarget,
+        requester: Option<ClientKey>,
         metrics: &Metrics,
         how: &Mutex<Source>,
-    ) -> Result<UpstreamAnswer, Problem> {
-        let call = || self.call_counted(client, max_response_bytes, target, metrics);
+    ) -> Result<UpstreamAnswer, Refusal> {
+        let call = || async {
+            self.spend_share(requester).await?;
+            self.call_counted(client, max_response_bytes, target, metrics)
+                .await
+                .map_err(Refusal::Problem)
+        };
         let Some(fleet) = &self.fleet else {
             return call().await;
         };
@@ -257,15 +293,20 @@ impl CarrierUpstream {
                     }
                     let result = call().await;
                     let ttl = self.config.cache_ttl;
-                    let stored = match &result {
+                    let outcome = match &result {
                         Ok(answer) if answer.is_cacheable() && !ttl.is_zero() => {
-                            fleet.store_answer(carrier, path, answer, ttl).await.is_ok()
+                            match fleet.store_answer(carrier, path, answer, ttl).await {
+                                Ok(_) => None,
+                                Err(_) => Some(Ok(answer.clone())),
+                            }
                         }
-                        _ => false,
+                        Ok(answer) => Some(Ok(answer.clone())),
+                        Err(Refusal::Problem(problem)) => Some(Err(problem.clone())),
+                        // Nothing was asked of the carrier: the waiting replicas take the lock
+                        // themselves, within their own clients' shares.
+                        Err(Refusal::ShareSpent(_)) => None,
                     };
-                    let _ = fleet
-                        .unlock(carrier, path, &token, (!stored).then_some(&result))
-                        .await;
+                    let _ = fleet.unlock(carrier, path, &token, outcome.as_ref()).await;
                     set_how(Source::Upstream);
                     return result;
                 }
@@ -273,18 +314,20 @@ impl CarrierUpstream {
                     set_how(Source::Coalesced);
                     loop {
                         if Instant::now() >= deadline {
-                            return Err(Problem::new(
-                                ProblemKind::UpstreamTimeout,
-                                format!("{carrier} did not answer in time"),
-                            )
-                            .for_carrier(carrier));
+                            return Err(Refusal::Problem(
+                                Problem::new(
+                                    ProblemKind::UpstreamTimeout,
+                                    format!("{carrier} did not answer in time"),
+                                )
+                                .for_carrier(carrier),
+                            ));
                         }
                         tokio::time::sleep(Fleet::poll_interval()).await;
                         match fleet.awaited(carrier, path).await {
                             Ok(None) => continue,
                             Ok(Some(Awaited::Answer(answer))) => return Ok(answer),
                             Ok(Some(Awaited::Failed(problem))) => {
-                                return Err(problem.for_carrier(carrier))
+                                return Err(Refusal::Problem(problem.for_carrier(carrier)))
                             }
                             // Its holder is gone without a word: take the lock again.
                             Ok(Some(Awaited::Gone)) => break,
