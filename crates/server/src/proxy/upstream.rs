@@ -169,6 +169,21 @@ impl CarrierUpstream {
             metrics.cache_hit(self.carrier());
             return (Ok(answer), Source::Cache);
         }
+        // Boxed: the rest is a large future (the fleet's lock and waits, the carrier exchange),
+        // which a cache hit should neither build nor move around.
+        Box::pin(self.fetch_uncached(client, max_response_bytes, target, requester, metrics)).await
+    }
+
+    /// [`Self::fetch`] past the process's own cache.
+    async fn fetch_uncached(
+        &self,
+        client: &reqwest::Client,
+        max_response_bytes: usize,
+        target: &UpstreamTarget,
+        requester: Option<ClientKey>,
+        metrics: &Metrics,
+    ) -> (Result<UpstreamAnswer, Problem>, Source) {
+        let key = target.path_and_query.as_str();
         if let Some(fleet) = &self.fleet {
             if let Ok(Some(answer)) = fleet.answer(self.carrier(), key).await {
                 metrics.cache_hit(self.carrier());
