@@ -275,7 +275,7 @@ async fn a_redis_that_stops_answering_refuses_keys_within_the_timeouts_instead_o
     let key = anna_with_a_key(&client, &replica).await;
     let keyed = format!("{replica}{}", di_path(DI_NUMBER));
     redis.signal("STOP");
-    // The client gives up after 5 s; the store's read timeout (1 s) answers first.
+    // The client gives up after 5 s; the store gives up on the round trip after 1 s.
     let refused = send(
         &client,
         reqwest::Method::GET,
