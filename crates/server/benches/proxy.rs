@@ -388,17 +388,17 @@ fn main() {
         );
         let cached = format!(
             "http://{}",
-            serve(proxy::app(proxy_config(&sandbox, 3600, None))).await
+            serve(proxy::app(proxy_config(&sandbox, 3600, None)).await).await
         );
         let uncached = format!(
             "http://{}",
-            serve(proxy::app(proxy_config(&sandbox, 0, None))).await
+            serve(proxy::app(proxy_config(&sandbox, 0, None)).await).await
         );
         let redis = start_redis();
         let fleet = match &redis {
             Ok((_, url)) => Some(format!(
                 "http://{}",
-                serve(proxy::app(proxy_config(&sandbox, 3600, Some(url)))).await
+                serve(proxy::app(proxy_config(&sandbox, 3600, Some(url))).await).await
             )),
             Err(_) => None,
         };

@@ -163,33 +163,41 @@ impl DemoAccess {
 
     /// Creates the demo's users, keys and registered shipments; running it again changes
     /// nothing.
-    pub fn seed(&self, store: &dyn Store) -> Result<(), StoreError> {
+    pub async fn seed(&self, store: &dyn Store) -> Result<(), StoreError> {
         let tracking = |number: &str| Reference::TrackingNumber {
             number: number.to_owned(),
             carrier_hint: None,
         };
-        let with_key = |user: &str, key: &str| -> Result<(), StoreError> {
-            store.ensure_user(user)?;
+        /// The user, with a key named as the user; idempotent.
+        async fn with_key(store: &dyn Store, user: &str, key: &str) -> Result<(), StoreError> {
+            store.ensure_user(user).await?;
             let hash = crate::proxy::keys::hash_key(key);
-            match store.insert_key_hash(user, user, hash, crate::proxy::store::now_unix()) {
+            match store
+                .insert_key_hash(user, user, hash, crate::proxy::store::now_unix())
+                .await
+            {
                 Ok(()) | Err(StoreError::DuplicateKey(_)) => Ok(()),
                 Err(error) => Err(error),
             }
-        };
-        with_key(DEMO_USER, DEMO_USER_KEY)?;
-        store.add_shipments(
-            DEMO_USER,
-            &[
-                tracking(&self.inpost),
-                Reference::Sscc {
-                    number: self.di_own.clone(),
-                },
-                tracking(&self.trackonline),
-            ],
-        )?;
-        with_key(DEMO_PARTNER_USER, DEMO_PARTNER_KEY)?;
-        store.bind_partner(DEMO_PARTNER_USER, DEMO_PARTNER_ID)?;
-        store.ensure_user(DEMO_SHOP_USER)?;
+        }
+        with_key(store, DEMO_USER, DEMO_USER_KEY).await?;
+        store
+            .add_shipments(
+                DEMO_USER,
+                &[
+                    tracking(&self.inpost),
+                    Reference::Sscc {
+                        number: self.di_own.clone(),
+                    },
+                    tracking(&self.trackonline),
+                ],
+            )
+            .await?;
+        with_key(store, DEMO_PARTNER_USER, DEMO_PARTNER_KEY).await?;
+        store
+            .bind_partner(DEMO_PARTNER_USER, DEMO_PARTNER_ID)
+            .await?;
+        store.ensure_user(DEMO_SHOP_USER).await?;
         let roles = [
             PartnerRole::Shipping,
             PartnerRole::Receiving,
@@ -204,7 +212,9 @@ impl DemoAccess {
                 number: number.clone(),
             })
             .collect();
-        store.add_shipments(DEMO_SHOP_USER, &partner_shipments)?;
+        store
+            .add_shipments(DEMO_SHOP_USER, &partner_shipments)
+            .await?;
         Ok(())
     }
 
@@ -278,7 +288,7 @@ impl DemoAccess {
     }
 }
 
-pub fn app(config: DemoConfig) -> Router {
+pub async fn app(config: DemoConfig) -> Router {
     let cases = sandbox::demo_cases(&config.sandbox.data);
     let mut proxy_config = crate::proxy::demo_config(&format!(
         "{}/sandbox",
@@ -289,11 +299,12 @@ pub fn app(config: DemoConfig) -> Router {
         .as_ref()
         .map(|folder| folder.join(DEMO_ACCESS_DATABASE));
     let store = crate::proxy::open_store(&proxy_config)
+        .await
         .unwrap_or_else(|error| panic!("the demo's access database cannot open: {error}"));
     let access = DemoAccess::pick(&config.sandbox.data);
     if let Some(access) = &access {
         // The demo's users and keys, in its database from the start; idempotent.
-        if let Err(error) = access.seed(store.as_ref()) {
+        if let Err(error) = access.seed(store.as_ref()).await {
             tracing::error!(%error, "cannot create the demo's users and keys");
         }
     }
@@ -470,7 +481,9 @@ async fn serve(args: Args) -> Result<(), DemoError> {
         open_browser(&format!("http://{addr}/"));
     }
     // The proxy's per-address limits need the client's address.
-    let service = app(config).into_make_service_with_connect_info::<SocketAddr>();
+    let service = app(config)
+        .await
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(crate::shutdown_signal())
         .await
@@ -547,8 +560,8 @@ mod tests {
         assert!(page.ends_with("</ul></nav></main>"), "{page}");
     }
 
-    #[test]
-    fn the_demo_secret_is_the_demo_proxys_and_seeding_twice_changes_nothing() {
+    #[tokio::test]
+    async fn the_demo_secret_is_the_demo_proxys_and_seeding_twice_changes_nothing() {
         let config = crate::proxy::demo_config("http://127.0.0.1:1/sandbox");
         assert_eq!(
             config
@@ -559,20 +572,21 @@ mod tests {
         );
         let access = DemoAccess::pick(&DataSet::builtin()).expect("enough demo numbers");
         let store = crate::proxy::store::SqliteStore::in_memory().unwrap();
-        access.seed(&store).unwrap();
-        access.seed(&store).unwrap();
+        access.seed(&store).await.unwrap();
+        access.seed(&store).await.unwrap();
         let owner = store
             .verify_key(DEMO_USER_KEY)
+            .await
             .unwrap()
             .expect("the demo key works");
         assert_eq!(owner.user, DEMO_USER);
         let own = crate::proxy::store::normalize_number(&access.di_own).unwrap();
         let other = crate::proxy::store::normalize_number(&access.di_out_of_scope).unwrap();
-        assert!(store.in_scope(DEMO_USER, &[own]).unwrap());
-        assert!(!store.in_scope(DEMO_USER, &[other]).unwrap());
+        assert!(store.in_scope(DEMO_USER, &[own]).await.unwrap());
+        assert!(!store.in_scope(DEMO_USER, &[other]).await.unwrap());
         let partner = crate::proxy::store::normalize_number(&access.di_partner[2]).unwrap();
-        assert!(store.in_scope(DEMO_PARTNER_USER, &[partner]).unwrap());
-        assert_eq!(store.keys(Some(DEMO_USER)).unwrap().len(), 1);
+        assert!(store.in_scope(DEMO_PARTNER_USER, &[partner]).await.unwrap());
+        assert_eq!(store.keys(Some(DEMO_USER)).await.unwrap().len(), 1);
     }
 
     #[test]

@@ -139,15 +139,18 @@ requests_per_minute = 6000
         stats["requests"][carrier].as_u64().unwrap()
     }
 
-    fn user_with_key(&self, user: &str, references: &[&str]) -> String {
-        self.store.ensure_user(user).unwrap();
+    async fn user_with_key(&self, user: &str, references: &[&str]) -> String {
+        self.store.ensure_user(user).await.unwrap();
         let parsed: Vec<_> = references
             .iter()
             .enumerate()
             .map(|(index, text)| proxy::store::parse_reference(index, text).unwrap())
             .collect();
-        self.store.add_shipments(user, &parsed).unwrap();
-        self.store.create_key(user, &format!("{user}-key")).unwrap()
+        self.store.add_shipments(user, &parsed).await.unwrap();
+        self.store
+            .create_key(user, &format!("{user}-key"))
+            .await
+            .unwrap()
     }
 
     async fn admin(
@@ -216,13 +219,15 @@ async fn a_forged_origin_never_grants_data_that_needs_a_key_or_signature() {
 #[tokio::test]
 async fn a_key_sees_its_shipments_and_out_of_scope_is_answered_exactly_like_an_unknown_reference() {
     let setup = Setup::start("", "access = \"key\"", "").await;
-    let key = setup.user_with_key(
-        "anna",
-        &[
-            &format!("sscc={DI_NUMBER}"),
-            &format!("sscc={UNKNOWN_DI_NUMBER}"),
-        ],
-    );
+    let key = setup
+        .user_with_key(
+            "anna",
+            &[
+                &format!("sscc={DI_NUMBER}"),
+                &format!("sscc={UNKNOWN_DI_NUMBER}"),
+            ],
+        )
+        .await;
     let with_key = [("X-Trackline-Key", key.as_str())];
     let mine = setup.get(&di_path(DI_NUMBER), &with_key).await;
     assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
@@ -240,18 +245,26 @@ async fn a_key_sees_its_shipments_and_out_of_scope_is_answered_exactly_like_an_u
 #[tokio::test]
 async fn a_partner_user_sees_the_shipments_registered_with_its_partner_id() {
     let setup = Setup::start("", "access = \"key\"", "").await;
-    setup.store.ensure_user("shop").unwrap();
+    setup.store.ensure_user("shop").await.unwrap();
     let partnered =
         proxy::store::parse_reference(0, &format!("vp=4711&vpref={DI_NUMBER}")).unwrap();
-    setup.store.add_shipments("shop", &[partnered]).unwrap();
-    let key = setup.user_with_key("carrier-4711", &[]);
+    setup
+        .store
+        .add_shipments("shop", &[partnered])
+        .await
+        .unwrap();
+    let key = setup.user_with_key("carrier-4711", &[]).await;
     let with_key = [("X-Trackline-Key", key.as_str())];
     assert_eq!(
         setup.get(&di_path(DI_NUMBER), &with_key).await.status,
         StatusCode::NOT_FOUND,
         "not yet bound to the partner"
     );
-    setup.store.bind_partner("carrier-4711", "4711").unwrap();
+    setup
+        .store
+        .bind_partner("carrier-4711", "4711")
+        .await
+        .unwrap();
     let answer = setup.get(&di_path(DI_NUMBER), &with_key).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(
@@ -366,7 +379,7 @@ async fn fragments_of_a_reference_return_nothing_on_every_trackonline_route() {
 #[tokio::test]
 async fn a_fragment_in_a_key_s_scope_still_matches_only_itself() {
     let setup = Setup::start("", "", "access = \"key\"").await;
-    let key = setup.user_with_key("greedy", &["cref=3"]);
+    let key = setup.user_with_key("greedy", &["cref=3"]).await;
     let answer = setup
         .get(
             "/carriers/trackonline/api/v1/packaginglabel?Number=3",
@@ -384,12 +397,16 @@ async fn a_key_lists_its_own_and_its_partners_shipments_newest_first_in_pages() 
     let setup = Setup::start("", "", "").await;
     let references: Vec<String> = (1..=25).map(|n| format!("cref=ORDER-{n}")).collect();
     let references: Vec<&str> = references.iter().map(String::as_str).collect();
-    let key = setup.user_with_key("anna", &references);
-    setup.store.bind_partner("anna", "4711").unwrap();
-    setup.store.ensure_user("shop").unwrap();
+    let key = setup.user_with_key("anna", &references).await;
+    setup.store.bind_partner("anna", "4711").await.unwrap();
+    setup.store.ensure_user("shop").await.unwrap();
     let partnered =
         proxy::store::parse_reference(0, &format!("vp=4711&vpref={DI_NUMBER}")).unwrap();
-    setup.store.add_shipments("shop", &[partnered]).unwrap();
+    setup
+        .store
+        .add_shipments("shop", &[partnered])
+        .await
+        .unwrap();
     let with_key = [
         ("X-Trackline-Key", key.as_str()),
         ("Origin", "https://shop.example"),
@@ -428,7 +445,7 @@ async fn a_key_lists_its_own_and_its_partners_shipments_newest_first_in_pages() 
         .await;
     assert_eq!(without_key.status, StatusCode::UNAUTHORIZED);
     assert_eq!(without_key.problem(), "unauthorized");
-    let empty_key = setup.user_with_key("bert", &[]);
+    let empty_key = setup.user_with_key("bert", &[]).await;
     let empty = setup
         .get("/access/v1/shipments", &[("X-Trackline-Key", &empty_key)])
         .await;
@@ -471,23 +488,24 @@ fn gone<T>() -> Result<T, proxy::store::StoreError> {
     })
 }
 
+#[async_trait::async_trait]
 impl Store for UnreachableStore {
-    fn ensure_user(&self, _: &str) -> Result<bool, proxy::store::StoreError> {
+    async fn ensure_user(&self, _: &str) -> Result<bool, proxy::store::StoreError> {
         gone()
     }
-    fn users(&self) -> Result<Vec<proxy::store::User>, proxy::store::StoreError> {
+    async fn users(&self) -> Result<Vec<proxy::store::User>, proxy::store::StoreError> {
         gone()
     }
-    fn user(&self, _: &str) -> Result<proxy::store::User, proxy::store::StoreError> {
+    async fn user(&self, _: &str) -> Result<proxy::store::User, proxy::store::StoreError> {
         gone()
     }
-    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
+    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
         gone()
     }
-    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
+    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
         gone()
     }
-    fn insert_key_hash(
+    async fn insert_key_hash(
         &self,
         _: &str,
         _: &str,
@@ -496,56 +514,56 @@ impl Store for UnreachableStore {
     ) -> Result<(), proxy::store::StoreError> {
         gone()
     }
-    fn keys(
+    async fn keys(
         &self,
         _: Option<&str>,
     ) -> Result<Vec<proxy::store::KeyRecord>, proxy::store::StoreError> {
         gone()
     }
-    fn revoke_key(&self, _: &str) -> Result<(), proxy::store::StoreError> {
+    async fn revoke_key(&self, _: &str) -> Result<(), proxy::store::StoreError> {
         gone()
     }
-    fn verify_key(
+    async fn verify_key(
         &self,
         _: &str,
     ) -> Result<Option<proxy::store::KeyOwner>, proxy::store::StoreError> {
         gone()
     }
-    fn add_shipments(
+    async fn add_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<proxy::store::Added, proxy::store::StoreError> {
         gone()
     }
-    fn remove_shipments(
+    async fn remove_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<u64, proxy::store::StoreError> {
         gone()
     }
-    fn shipments(
+    async fn shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
         gone()
     }
-    fn visible_shipments(
+    async fn visible_shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
         gone()
     }
-    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, proxy::store::StoreError> {
+    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, proxy::store::StoreError> {
         gone()
     }
-    fn marker(&self, _: &str) -> Result<Option<String>, proxy::store::StoreError> {
+    async fn marker(&self, _: &str) -> Result<Option<String>, proxy::store::StoreError> {
         gone()
     }
-    fn set_marker(&self, _: &str, _: &str) -> Result<(), proxy::store::StoreError> {
+    async fn set_marker(&self, _: &str, _: &str) -> Result<(), proxy::store::StoreError> {
         gone()
     }
 }
@@ -669,7 +687,7 @@ async fn the_admin_api_refuses_a_missing_or_wrong_token_and_oversized_or_malform
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(answer.problem(), "payload-too-large");
-    assert_eq!(setup.store.user("anna").unwrap().shipments, 0);
+    assert_eq!(setup.store.user("anna").await.unwrap().shipments, 0);
 }
 
 #[tokio::test]
@@ -678,7 +696,7 @@ async fn ten_clients_adding_shipments_to_one_user_at_once_lose_nothing() {
     let _ = std::fs::remove_dir_all(&folder);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&folder.join("access.sqlite")).unwrap());
     let setup = Arc::new(Setup::start_with("", "", "", store).await);
-    setup.store.ensure_user("shop").unwrap();
+    setup.store.ensure_user("shop").await.unwrap();
     let mut clients = Vec::new();
     for client in 0..10 {
         let setup = Arc::clone(&setup);
@@ -714,7 +732,10 @@ async fn ten_clients_adding_shipments_to_one_user_at_once_lose_nothing() {
         .await;
     assert_eq!(listed.json()["total"], 20);
     assert_eq!(listed.json()["shipments"].as_array().unwrap().len(), 5);
-    assert_eq!(setup.store.user("shop").unwrap().shipments, 10 * 100 + 20);
+    assert_eq!(
+        setup.store.user("shop").await.unwrap().shipments,
+        10 * 100 + 20
+    );
 }
 
 #[tokio::test]
@@ -786,10 +807,14 @@ async fn a_key_made_through_the_admin_api_works_at_once_and_stops_when_revoked()
         StatusCode::NOT_FOUND
     );
     // Bound to the partner the shop registered it with, she sees it again.
-    setup.store.ensure_user("shop").unwrap();
+    setup.store.ensure_user("shop").await.unwrap();
     let partnered =
         proxy::store::parse_reference(0, &format!("ep=0815&epref={DI_NUMBER}")).unwrap();
-    setup.store.add_shipments("shop", &[partnered]).unwrap();
+    setup
+        .store
+        .add_shipments("shop", &[partnered])
+        .await
+        .unwrap();
     let bound = setup
         .admin(
             reqwest::Method::PUT,
@@ -822,7 +847,7 @@ async fn without_an_admin_token_the_admin_api_is_off() {
         &|_| None,
     )
     .unwrap();
-    let proxy = serve(proxy::app(config)).await;
+    let proxy = serve(proxy::app(config).await).await;
     let answer = reqwest::Client::new()
         .get(format!("http://{proxy}/admin/v1/users"))
         .bearer_auth("anything-at-all-here")
@@ -844,7 +869,7 @@ async fn a_valid_key_is_limited_by_its_key_and_a_wrong_one_by_the_address() {
          per_access_key_per_minute = 600\nper_access_key_burst = 20",
     )
     .await;
-    setup.store.ensure_user("anna").unwrap();
+    setup.store.ensure_user("anna").await.unwrap();
     let key = "AnnaOpensHerOverviewAtOnce000001";
     setup
         .store
@@ -854,6 +879,7 @@ async fn a_valid_key_is_limited_by_its_key_and_a_wrong_one_by_the_address() {
             trackline::proxy::keys::hash_key(key),
             0,
         )
+        .await
         .unwrap();
     let sscc = |number: &str| trackline_core::reference::Reference::Sscc {
         number: number.to_owned(),
@@ -861,6 +887,7 @@ async fn a_valid_key_is_limited_by_its_key_and_a_wrong_one_by_the_address() {
     setup
         .store
         .add_shipments("anna", &[sscc(DI_NUMBER), sscc(OTHER_DI_NUMBER)])
+        .await
         .unwrap();
 
     // One person's overview: more requests at once than an address may make.

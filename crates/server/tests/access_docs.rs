@@ -119,7 +119,9 @@ async fn a_link_signed_as_the_docs_show_opens_its_trackonline_shipment() {
     tokio::spawn(async move {
         axum::serve(
             listener,
-            proxy::app(config).into_make_service_with_connect_info::<SocketAddr>(),
+            proxy::app(config)
+                .await
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
         .unwrap();

@@ -269,7 +269,7 @@ access = "public"
                 trackonline = settings.trackonline_per_minute,
             );
             let config = ProxyConfig::parse(&text, &|_| None).unwrap();
-            addrs.push(serve(proxy::try_app(config).unwrap()).await);
+            addrs.push(serve(proxy::try_app(config).await.unwrap()).await);
         }
         let mut nginx = Nginx::start(&addrs);
         nginx.ready().await;

@@ -127,7 +127,7 @@ impl Answer {
 
 impl Proxy {
     async fn start(config: ProxyConfig) -> Proxy {
-        let addr = serve(proxy::try_app(config).unwrap()).await;
+        let addr = serve(proxy::try_app(config).await.unwrap()).await;
         Proxy {
             addr,
             client: reqwest::Client::new(),
@@ -556,69 +556,76 @@ fn unreadable<T>() -> Result<T, StoreError> {
     })
 }
 
+#[async_trait::async_trait]
 impl proxy::store::Store for UnreadableStore {
-    fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
+    async fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
+    async fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
         unreadable()
     }
-    fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
+    async fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
         unreadable()
     }
-    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn insert_key_hash(&self, _: &str, _: &str, _: [u8; 32], _: i64) -> Result<(), StoreError> {
+    async fn insert_key_hash(
+        &self,
+        _: &str,
+        _: &str,
+        _: [u8; 32],
+        _: i64,
+    ) -> Result<(), StoreError> {
         unreadable()
     }
-    fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
+    async fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
         unreadable()
     }
-    fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
+    async fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
         unreadable()
     }
-    fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
+    async fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
         unreadable()
     }
-    fn add_shipments(
+    async fn add_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<proxy::store::Added, StoreError> {
         unreadable()
     }
-    fn remove_shipments(
+    async fn remove_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<u64, StoreError> {
         unreadable()
     }
-    fn shipments(
+    async fn shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }
-    fn visible_shipments(
+    async fn visible_shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }
-    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
+    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
+    async fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
         unreadable()
     }
-    fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
+    async fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
         unreadable()
     }
 }
@@ -774,22 +781,29 @@ async fn preflights_and_refused_origins_spend_nothing_of_a_client_s_rate_limit()
 }
 
 /// A store whose key check waits until the test opens its gate; every other call fails.
-#[derive(Default)]
 struct StalledStore {
-    open: std::sync::Mutex<bool>,
-    opened: std::sync::Condvar,
+    /// No permits: a key check waits until the gate is closed for good (opened).
+    gate: tokio::sync::Semaphore,
     waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for StalledStore {
+    fn default() -> Self {
+        StalledStore {
+            gate: tokio::sync::Semaphore::new(0),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
 }
 
 impl StalledStore {
     fn open_the_gate(&self) {
-        *self.open.lock().unwrap() = true;
-        self.opened.notify_all();
+        self.gate.close();
     }
 }
 
 /// Opens the gate when dropped, so that a failing assertion does not leave the key check
-/// waiting (and the runtime waiting for it).
+/// waiting.
 struct OpensOnDrop(Arc<StalledStore>);
 
 impl Drop for OpensOnDrop {
@@ -798,73 +812,80 @@ impl Drop for OpensOnDrop {
     }
 }
 
+#[async_trait::async_trait]
 impl proxy::store::Store for StalledStore {
-    fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
+    async fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
+    async fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
         unreadable()
     }
-    fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
+    async fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
         unreadable()
     }
-    fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn insert_key_hash(&self, _: &str, _: &str, _: [u8; 32], _: i64) -> Result<(), StoreError> {
+    async fn insert_key_hash(
+        &self,
+        _: &str,
+        _: &str,
+        _: [u8; 32],
+        _: i64,
+    ) -> Result<(), StoreError> {
         unreadable()
     }
-    fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
+    async fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
         unreadable()
     }
-    fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
+    async fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
         unreadable()
     }
-    fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
+    async fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
         self.waiting
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let open = self.open.lock().unwrap();
-        let _open = self.opened.wait_while(open, |open| !*open).unwrap();
+        // Closing the semaphore ends the wait with an error, which is the opened gate.
+        let _ = self.gate.acquire().await;
         unreadable()
     }
-    fn add_shipments(
+    async fn add_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<proxy::store::Added, StoreError> {
         unreadable()
     }
-    fn remove_shipments(
+    async fn remove_shipments(
         &self,
         _: &str,
         _: &[trackline_core::reference::Reference],
     ) -> Result<u64, StoreError> {
         unreadable()
     }
-    fn shipments(
+    async fn shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }
-    fn visible_shipments(
+    async fn visible_shipments(
         &self,
         _: &str,
         _: &proxy::store::ShipmentsQuery,
     ) -> Result<proxy::store::ShipmentPage, StoreError> {
         unreadable()
     }
-    fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
+    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
         unreadable()
     }
-    fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
+    async fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
         unreadable()
     }
-    fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
+    async fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
         unreadable()
     }
 }

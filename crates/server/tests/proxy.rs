@@ -200,7 +200,7 @@ struct Proxy {
 
 impl Proxy {
     async fn start(config: ProxyConfig) -> Proxy {
-        let store = proxy::open_store(&config).unwrap();
+        let store = proxy::open_store(&config).await.unwrap();
         Proxy::start_with_store(config, store).await
     }
 
@@ -949,8 +949,8 @@ async fn an_unknown_or_revoked_key_is_refused_even_for_a_public_carrier() {
     let sandbox = Sandbox::start().await;
     let store: Arc<dyn proxy::store::Store> =
         Arc::new(proxy::store::SqliteStore::in_memory().unwrap());
-    store.ensure_user("shop").unwrap();
-    let key = store.create_key("shop", "shop-links").unwrap();
+    store.ensure_user("shop").await.unwrap();
+    let key = store.create_key("shop", "shop-links").await.unwrap();
     extra_secrets().lock().unwrap().push(key.clone());
     let config = parse_config(&config_text(&sandbox.base));
     let proxy = Proxy::start_with_store(config, Arc::clone(&store)).await;
@@ -982,7 +982,7 @@ async fn an_unknown_or_revoked_key_is_refused_even_for_a_public_carrier() {
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     assert!(!accepted.body.contains(&key));
 
-    store.revoke_key("shop-links").unwrap();
+    store.revoke_key("shop-links").await.unwrap();
     let revoked = proxy
         .get_with(&path, &[origin, ("X-Trackline-Key", &key)])
         .await;
@@ -1120,8 +1120,8 @@ async fn an_access_key_over_its_limit_gets_429_from_any_address() {
     let sandbox = Sandbox::start().await;
     let store: Arc<dyn proxy::store::Store> =
         Arc::new(proxy::store::SqliteStore::in_memory().unwrap());
-    store.ensure_user("kiosk").unwrap();
-    let key = store.create_key("kiosk", "kiosk").unwrap();
+    store.ensure_user("kiosk").await.unwrap();
+    let key = store.create_key("kiosk", "kiosk").await.unwrap();
     extra_secrets().lock().unwrap().push(key.clone());
     let text = config_text(&sandbox.base)
         .replace(
@@ -1244,7 +1244,7 @@ async fn a_stand_in_route_for_the_demo_router_merges_without_conflict() {
     // The demo merges the proxy's router into its own, which has a fallback of its own.
     let merged = Router::new()
         .route("/", get(|| async { "demo page" }))
-        .merge(proxy::app(proxy::demo_config("http://127.0.0.1:9/sandbox")))
+        .merge(proxy::app(proxy::demo_config("http://127.0.0.1:9/sandbox")).await)
         .fallback(|| async { "static file" });
     let addr = serve(merged).await;
     let body = reqwest::get(format!("http://{addr}/healthz"))

@@ -232,8 +232,8 @@ fn keys_are_printed_once_listed_by_name_and_revoked() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("no key is named `shop-links`"));
 }
 
-#[test]
-fn the_old_key_file_moves_into_the_database_once_and_revocations_stay() {
+#[tokio::test]
+async fn the_old_key_file_moves_into_the_database_once_and_revocations_stay() {
     let folder = folder("migration");
     let old_key = trackline::proxy::keys::create_key(&folder.join("keys.toml"), "portal").unwrap();
     let config = write(
@@ -257,7 +257,10 @@ fn the_old_key_file_moves_into_the_database_once_and_revocations_stay() {
     let store = trackline::proxy::store::SqliteStore::open(&folder.join("trackline-access.sqlite"))
         .unwrap();
     use trackline::proxy::store::Store;
-    assert_eq!(store.verify_key(&old_key).unwrap().unwrap().user, "portal");
+    assert_eq!(
+        store.verify_key(&old_key).await.unwrap().unwrap().user,
+        "portal"
+    );
 
     let revoked = trackline()
         .args(["keys", "--config"])
@@ -269,7 +272,7 @@ fn the_old_key_file_moves_into_the_database_once_and_revocations_stay() {
     // The file is still there, but it is not read again: the revoked key stays revoked.
     assert!(folder.join("keys.toml").exists());
     assert!(!list().contains("portal"));
-    assert_eq!(store.verify_key(&old_key).unwrap(), None);
+    assert_eq!(store.verify_key(&old_key).await.unwrap(), None);
 }
 
 #[test]

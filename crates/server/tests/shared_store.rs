@@ -58,7 +58,7 @@ access = "key"
 "#
     );
     let config = ProxyConfig::parse(&text, &|_| None).unwrap();
-    let store = proxy::open_store(&config).unwrap();
+    let store = proxy::open_store(&config).await.unwrap();
     let proxy = serve(proxy::try_app_with_store(config, store).unwrap()).await;
     format!("http://{proxy}")
 }
@@ -146,10 +146,10 @@ async fn anna_with_a_key(client: &reqwest::Client, replica: &str) -> String {
     key.json()["key"].as_str().unwrap().to_owned()
 }
 
-#[test]
-fn the_redis_store_behaves_as_every_store_must() {
+#[tokio::test]
+async fn the_redis_store_behaves_as_every_store_must() {
     let redis = RedisServer::start();
-    conformance::check(&RedisStore::open(&redis.url()).unwrap());
+    conformance::check(&RedisStore::open(&redis.url()).unwrap()).await;
 }
 
 #[tokio::test]
@@ -275,7 +275,7 @@ async fn a_redis_that_stops_answering_refuses_keys_within_the_timeouts_instead_o
     let key = anna_with_a_key(&client, &replica).await;
     let keyed = format!("{replica}{}", di_path(DI_NUMBER));
     redis.signal("STOP");
-    // The client gives up after 5 s; the store's read timeout (1 s) answers first.
+    // The client gives up after 5 s; the store gives up on the round trip after 1 s.
     let refused = send(
         &client,
         reqwest::Method::GET,
@@ -296,32 +296,35 @@ async fn a_redis_that_stops_answering_refuses_keys_within_the_timeouts_instead_o
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
 }
 
-#[test]
-fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
     let redis = RedisServer::start();
     let store = Arc::new(RedisStore::open(&redis.url()).unwrap());
-    store.ensure_user("shop").unwrap();
+    store.ensure_user("shop").await.unwrap();
     let adders: Vec<_> = (0..10)
         .map(|adder| {
             // Each adds its own 100 references and 20 that every adder adds, twice.
             let store = Arc::clone(&store);
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 let references: Vec<_> = (0..100)
                     .map(|n| format!("cref=C{adder}-{n}"))
                     .chain((0..20).map(|n| format!("cref=SHARED-{n}")))
                     .enumerate()
                     .map(|(index, text)| parse_reference(index, &text).unwrap())
                     .collect();
-                let first = store.add_shipments("shop", &references).unwrap();
-                let second = store.add_shipments("shop", &references).unwrap();
+                let first = store.add_shipments("shop", &references).await.unwrap();
+                let second = store.add_shipments("shop", &references).await.unwrap();
                 assert_eq!(second.added, 0, "a repeat adds nothing");
                 first.added
             })
         })
         .collect();
-    let added: u64 = adders.into_iter().map(|adder| adder.join().unwrap()).sum();
+    let mut added = 0;
+    for adder in adders {
+        added += adder.await.unwrap();
+    }
     assert_eq!(added, 10 * 100 + 20, "each shared reference is added once");
-    assert_eq!(store.user("shop").unwrap().shipments, 10 * 100 + 20);
+    assert_eq!(store.user("shop").await.unwrap().shipments, 10 * 100 + 20);
     let shared = store
         .shipments(
             "shop",
@@ -331,13 +334,14 @@ fn ten_adders_at_once_on_one_user_lose_nothing_and_a_repeat_adds_nothing() {
                 ..Default::default()
             },
         )
+        .await
         .unwrap();
     assert_eq!(shared.total, 20);
     assert_eq!(shared.shipments.len(), 5);
 }
 
-#[test]
-fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_store_does() {
+#[tokio::test]
+async fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_store_does() {
     let redis = RedisServer::start();
     let shared = RedisStore::open(&redis.url()).unwrap();
     let embedded = trackline::proxy::store::SqliteStore::in_memory().unwrap();
@@ -372,15 +376,16 @@ fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_stor
     ];
     for store in stores {
         for user in ["shop", "anna", "carrier"] {
-            store.ensure_user(user).unwrap();
+            store.ensure_user(user).await.unwrap();
         }
-        store.bind_partner("carrier", "4711").unwrap();
-        store.bind_partner("anna", "0815").unwrap();
+        store.bind_partner("carrier", "4711").await.unwrap();
+        store.bind_partner("anna", "0815").await.unwrap();
         for (user, texts) in &calls {
-            store.add_shipments(user, &references(texts)).unwrap();
+            store.add_shipments(user, &references(texts)).await.unwrap();
         }
         store
             .remove_shipments("shop", &references(&["cref=ORDER-3".into()]))
+            .await
             .unwrap();
     }
     let listed = |page: trackline::proxy::store::ShipmentPage| {
@@ -407,25 +412,26 @@ fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_stor
                     per_page,
                     search: search.map(str::to_owned),
                 };
-                let [redis_own, sqlite_own] =
-                    stores.map(|store| listed(store.shipments(user, &query).unwrap()));
+                let redis_own = listed(shared.shipments(user, &query).await.unwrap());
+                let sqlite_own = listed(embedded.shipments(user, &query).await.unwrap());
                 assert_eq!(redis_own, sqlite_own, "{user}'s own, {query:?}");
-                let [redis_visible, sqlite_visible] =
-                    stores.map(|store| listed(store.visible_shipments(user, &query).unwrap()));
+                let redis_visible = listed(shared.visible_shipments(user, &query).await.unwrap());
+                let sqlite_visible =
+                    listed(embedded.visible_shipments(user, &query).await.unwrap());
                 assert_eq!(redis_visible, sqlite_visible, "{user} sees, {query:?}");
                 compared += 1;
             }
         }
         for number in ["370724760010110003", "X2", "ORDER-3", "ORDER-4", "ANNA-2"] {
             let numbers = [number.to_owned()];
-            let [redis_scope, sqlite_scope] =
-                stores.map(|store| store.in_scope(user, &numbers).unwrap());
+            let redis_scope = shared.in_scope(user, &numbers).await.unwrap();
+            let sqlite_scope = embedded.in_scope(user, &numbers).await.unwrap();
             assert_eq!(redis_scope, sqlite_scope, "{user}, {number}");
         }
-        let [redis_user, sqlite_user] = stores.map(|store| {
-            let user = store.user(user).unwrap();
-            (user.partners, user.shipments, user.keys)
-        });
+        let counts =
+            |user: trackline::proxy::store::User| (user.partners, user.shipments, user.keys);
+        let redis_user = counts(shared.user(user).await.unwrap());
+        let sqlite_user = counts(embedded.user(user).await.unwrap());
         assert_eq!(redis_user, sqlite_user, "{user}");
     }
     assert_eq!(compared, 3 * 6 * 6);
@@ -433,14 +439,15 @@ fn the_redis_store_pages_searches_and_shows_partner_shipments_as_the_sqlite_stor
     assert_eq!(
         shared
             .visible_shipments("carrier", &Default::default())
+            .await
             .unwrap()
             .total,
         6
     );
 }
 
-#[test]
-fn the_command_line_manages_users_and_keys_on_the_fleet_s_redis_named_by_the_configuration() {
+#[tokio::test]
+async fn the_command_line_manages_users_and_keys_on_the_fleet_s_redis_named_by_the_configuration() {
     let redis = RedisServer::start();
     let folder = std::env::temp_dir().join(format!(
         "trackline-redis-cli-{}-{}",
@@ -489,17 +496,21 @@ fn the_command_line_manages_users_and_keys_on_the_fleet_s_redis_named_by_the_con
     let store = RedisStore::open(&redis.url()).unwrap();
     let owner = store
         .verify_key(key.trim())
+        .await
         .unwrap()
         .expect("the key works");
     assert_eq!(
         (owner.user.as_str(), owner.key.as_str()),
         ("shop", "shop-links")
     );
-    assert!(store.in_scope("shop", &["ORDER-88231".into()]).unwrap());
+    assert!(store
+        .in_scope("shop", &["ORDER-88231".into()])
+        .await
+        .unwrap());
     assert!(!std::fs::exists(folder.join("trackline-access.sqlite")).unwrap());
 
     let (revoked, _, said) = trackline(&["keys", "revoke", "shop-links"]);
     assert!(revoked, "{said}");
-    assert_eq!(store.verify_key(key.trim()).unwrap(), None);
+    assert_eq!(store.verify_key(key.trim()).await.unwrap(), None);
     let _ = std::fs::remove_dir_all(&folder);
 }

@@ -3,6 +3,7 @@
 //! file, or the fleet's Redis when the configuration's `shared.redis_url` or
 //! `TRACKLINE_REDIS_URL` names one), which sees every change on its next request.
 
+use std::future::Future;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -148,7 +149,7 @@ fn beside(config: &Path, file: &str) -> PathBuf {
 /// Opens the store the arguments name, migrating the old key file once: the database file of
 /// `--database`; else the fleet's Redis of `TRACKLINE_REDIS_URL` or the configuration's
 /// `shared.redis_url`; else the configuration's database file.
-pub fn open(args: &DatabaseArgs) -> Result<Box<dyn Store>, String> {
+pub async fn open(args: &DatabaseArgs) -> Result<Box<dyn Store>, String> {
     let from_env = std::env::var(ENV_REDIS_URL)
         .ok()
         .filter(|url| !url.is_empty());
@@ -193,7 +194,9 @@ pub fn open(args: &DatabaseArgs) -> Result<Box<dyn Store>, String> {
         }
     };
     if let Some(file) = key_file {
-        store::migrate_key_file(store.as_ref(), &file).map_err(|error| error.to_string())?;
+        store::migrate_key_file(store.as_ref(), &file)
+            .await
+            .map_err(|error| error.to_string())?;
     }
     Ok(store)
 }
@@ -237,52 +240,55 @@ fn references(given: &[String]) -> Result<Vec<trackline_core::reference::Referen
         .collect()
 }
 
-/// In calls of at most 1,000, as the admin API takes them.
-fn in_chunks<T>(
-    all: &[trackline_core::reference::Reference],
-    mut call: impl FnMut(&[trackline_core::reference::Reference]) -> Result<T, StoreError>,
-) -> Result<Vec<T>, String> {
-    all.chunks(store::MAX_REFERENCES_PER_CALL)
-        .map(|chunk| call(chunk).map_err(|error| error.to_string()))
-        .collect()
+/// Runs a command's store calls on a runtime of its own, on this thread, until they are done.
+fn on_own_runtime(work: impl Future<Output = Result<(), String>>) -> Result<(), String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?
+        .block_on(work)
 }
 
 pub fn run_users(args: UsersArgs) -> ExitCode {
-    let outcome = (|| {
-        let store = open(&args.database)?;
+    let outcome = on_own_runtime(async move {
+        let store = open(&args.database).await?;
         let fail = |error: StoreError| error.to_string();
         match args.action {
             UsersAction::New { name, partners } => {
                 for partner in &partners {
                     store::check_partner(partner).map_err(fail)?;
                 }
-                let created = store.ensure_user(&name).map_err(fail)?;
+                let created = store.ensure_user(&name).await.map_err(fail)?;
                 for partner in &partners {
-                    store.bind_partner(&name, partner).map_err(fail)?;
+                    store.bind_partner(&name, partner).await.map_err(fail)?;
                 }
                 eprintln!(
                     "User `{name}` {}.",
                     if created { "created" } else { "already exists" }
                 );
-                print_json(&store.user(&name).map_err(fail)?);
+                print_json(&store.user(&name).await.map_err(fail)?);
             }
-            UsersAction::List => print_json(&store.users().map_err(fail)?),
+            UsersAction::List => print_json(&store.users().await.map_err(fail)?),
             UsersAction::Bind { name, partner } => {
-                store.bind_partner(&name, &partner).map_err(fail)?;
-                print_json(&store.user(&name).map_err(fail)?);
+                store.bind_partner(&name, &partner).await.map_err(fail)?;
+                print_json(&store.user(&name).await.map_err(fail)?);
             }
             UsersAction::Unbind { name, partner } => {
-                store.unbind_partner(&name, &partner).map_err(fail)?;
-                print_json(&store.user(&name).map_err(fail)?);
+                store.unbind_partner(&name, &partner).await.map_err(fail)?;
+                print_json(&store.user(&name).await.map_err(fail)?);
             }
             UsersAction::Ship {
                 name,
                 references: given,
             } => {
                 let all = references(&given)?;
-                let results = in_chunks(&all, |chunk| store.add_shipments(&name, chunk))?;
-                let added: u64 = results.iter().map(|added| added.added).sum();
-                let repeated: u64 = results.iter().map(|added| added.already_registered).sum();
+                // In calls of at most 1,000, as the admin API takes them.
+                let (mut added, mut repeated) = (0, 0);
+                for chunk in all.chunks(store::MAX_REFERENCES_PER_CALL) {
+                    let result = store.add_shipments(&name, chunk).await.map_err(fail)?;
+                    added += result.added;
+                    repeated += result.already_registered;
+                }
                 eprintln!("{added} added, {repeated} already registered to `{name}`.");
             }
             UsersAction::Unship {
@@ -290,9 +296,10 @@ pub fn run_users(args: UsersArgs) -> ExitCode {
                 references: given,
             } => {
                 let all = references(&given)?;
-                let removed: u64 = in_chunks(&all, |chunk| store.remove_shipments(&name, chunk))?
-                    .into_iter()
-                    .sum();
+                let mut removed = 0;
+                for chunk in all.chunks(store::MAX_REFERENCES_PER_CALL) {
+                    removed += store.remove_shipments(&name, chunk).await.map_err(fail)?;
+                }
                 eprintln!("{removed} removed from `{name}`.");
             }
             UsersAction::Shipments {
@@ -306,30 +313,30 @@ pub fn run_users(args: UsersArgs) -> ExitCode {
                     per_page,
                     search,
                 };
-                print_json(&store.shipments(&name, &query).map_err(fail)?);
+                print_json(&store.shipments(&name, &query).await.map_err(fail)?);
             }
         }
         Ok(())
-    })();
+    });
     finish("users", outcome)
 }
 
 pub fn run_keys(args: KeysArgs) -> ExitCode {
-    let outcome = (|| {
-        let store = open(&args.database)?;
+    let outcome = on_own_runtime(async move {
+        let store = open(&args.database).await?;
         let fail = |error: StoreError| error.to_string();
         match args.action {
             KeysAction::New { name, user } => {
                 let user = user.unwrap_or_else(|| name.clone());
-                store.ensure_user(&user).map_err(fail)?;
-                let key = store.create_key(&user, &name).map_err(fail)?;
+                store.ensure_user(&user).await.map_err(fail)?;
+                let key = store.create_key(&user, &name).await.map_err(fail)?;
                 println!("{key}");
                 eprintln!(
                     "Key `{name}` of user `{user}` created. It is shown only now: put it in the links' `id` parameter."
                 );
             }
             KeysAction::List { user } => {
-                for key in store.keys(user.as_deref()).map_err(fail)? {
+                for key in store.keys(user.as_deref()).await.map_err(fail)? {
                     println!(
                         "{}\tuser={}\tcreated_unix={}",
                         key.name, key.user, key.created_unix
@@ -337,12 +344,12 @@ pub fn run_keys(args: KeysArgs) -> ExitCode {
                 }
             }
             KeysAction::Revoke { name } => {
-                store.revoke_key(&name).map_err(fail)?;
+                store.revoke_key(&name).await.map_err(fail)?;
                 eprintln!("Key `{name}` revoked.");
             }
         }
         Ok(())
-    })();
+    });
     finish("keys", outcome)
 }
 

@@ -116,12 +116,9 @@ pub async fn decide(
         return Ok(());
     }
     if let Some(owner) = presented.key_owner {
-        let store = Arc::clone(store);
-        let user = owner.user.clone();
-        let lookup = numbers.clone();
-        let in_scope = tokio::task::spawn_blocking(move || store.in_scope(&user, &lookup))
+        let in_scope = store
+            .in_scope(&owner.user, &numbers)
             .await
-            .map_err(|error| store_failed(error.to_string()))?
             .map_err(|error| store_failed(error.to_string()))?;
         if in_scope {
             return Ok(());

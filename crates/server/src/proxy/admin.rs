@@ -162,18 +162,6 @@ fn problem_of(error: StoreError) -> Problem {
     Problem::new(kind, error.to_string())
 }
 
-/// Runs a store call off the async threads.
-async fn blocking<T: Send + 'static>(
-    state: &Arc<AdminState>,
-    call: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Problem> {
-    let store = Arc::clone(&state.store);
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .map_err(|_| Problem::new(ProblemKind::AccessUnavailable, "the admin call failed"))?
-        .map_err(problem_of)
-}
-
 fn json(status: StatusCode, value: impl Serialize) -> Response {
     let mut response = (status, Json(value)).into_response();
     response
@@ -185,7 +173,7 @@ fn json(status: StatusCode, value: impl Serialize) -> Response {
 type Answer = Result<Response, Problem>;
 
 async fn list_users(_: Admin, State(state): State<Arc<AdminState>>) -> Answer {
-    let users = blocking(&state, |store| store.users()).await?;
+    let users = state.store.users().await.map_err(problem_of)?;
     Ok(json(StatusCode::OK, serde_json::json!({ "users": users })))
 }
 
@@ -203,17 +191,19 @@ async fn create_user(
     State(state): State<Arc<AdminState>>,
     AdminJson(body): AdminJson<NewUser>,
 ) -> Answer {
-    let (created, user) = blocking(&state, move |store| {
+    let store = state.store.as_ref();
+    let (created, user) = async {
         for partner in &body.partners {
             super::store::check_partner(partner)?;
         }
-        let created = store.ensure_user(&body.name)?;
+        let created = store.ensure_user(&body.name).await?;
         for partner in &body.partners {
-            store.bind_partner(&body.name, partner)?;
+            store.bind_partner(&body.name, partner).await?;
         }
-        Ok((created, store.user(&body.name)?))
-    })
-    .await?;
+        Ok::<_, StoreError>((created, store.user(&body.name).await?))
+    }
+    .await
+    .map_err(problem_of)?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -227,7 +217,7 @@ async fn show_user(
     State(state): State<Arc<AdminState>>,
     Path(user): Path<String>,
 ) -> Answer {
-    let user = blocking(&state, move |store| store.user(&user)).await?;
+    let user = state.store.user(&user).await.map_err(problem_of)?;
     Ok(json(StatusCode::OK, user))
 }
 
@@ -236,11 +226,12 @@ async fn bind_partner(
     State(state): State<Arc<AdminState>>,
     Path((user, partner)): Path<(String, String)>,
 ) -> Answer {
-    let user = blocking(&state, move |store| {
-        store.bind_partner(&user, &partner)?;
-        store.user(&user)
-    })
-    .await?;
+    state
+        .store
+        .bind_partner(&user, &partner)
+        .await
+        .map_err(problem_of)?;
+    let user = state.store.user(&user).await.map_err(problem_of)?;
     Ok(json(StatusCode::OK, user))
 }
 
@@ -249,11 +240,12 @@ async fn unbind_partner(
     State(state): State<Arc<AdminState>>,
     Path((user, partner)): Path<(String, String)>,
 ) -> Answer {
-    let user = blocking(&state, move |store| {
-        store.unbind_partner(&user, &partner)?;
-        store.user(&user)
-    })
-    .await?;
+    state
+        .store
+        .unbind_partner(&user, &partner)
+        .await
+        .map_err(problem_of)?;
+    let user = state.store.user(&user).await.map_err(problem_of)?;
     Ok(json(StatusCode::OK, user))
 }
 
@@ -279,7 +271,11 @@ async fn list_shipments(
         per_page: query.per_page.unwrap_or(20),
         search: query.search.filter(|search| !search.trim().is_empty()),
     };
-    let page = blocking(&state, move |store| store.shipments(&user, &query)).await?;
+    let page = state
+        .store
+        .shipments(&user, &query)
+        .await
+        .map_err(problem_of)?;
     Ok(json(StatusCode::OK, page))
 }
 
@@ -312,7 +308,11 @@ async fn add_shipments(
     AdminJson(body): AdminJson<References>,
 ) -> Answer {
     let references = parse_references(&body)?;
-    let added = blocking(&state, move |store| store.add_shipments(&user, &references)).await?;
+    let added = state
+        .store
+        .add_shipments(&user, &references)
+        .await
+        .map_err(problem_of)?;
     Ok(json(StatusCode::OK, added))
 }
 
@@ -323,10 +323,11 @@ async fn remove_shipments(
     AdminJson(body): AdminJson<References>,
 ) -> Answer {
     let references = parse_references(&body)?;
-    let removed = blocking(&state, move |store| {
-        store.remove_shipments(&user, &references)
-    })
-    .await?;
+    let removed = state
+        .store
+        .remove_shipments(&user, &references)
+        .await
+        .map_err(problem_of)?;
     Ok(json(
         StatusCode::OK,
         serde_json::json!({ "removed": removed }),
@@ -338,7 +339,7 @@ async fn list_keys(
     State(state): State<Arc<AdminState>>,
     Path(user): Path<String>,
 ) -> Answer {
-    let keys = blocking(&state, move |store| store.keys(Some(&user))).await?;
+    let keys = state.store.keys(Some(&user)).await.map_err(problem_of)?;
     Ok(json(StatusCode::OK, serde_json::json!({ "keys": keys })))
 }
 
@@ -354,12 +355,14 @@ async fn create_key(
     Path(user): Path<String>,
     AdminJson(body): AdminJson<NewKey>,
 ) -> Answer {
-    let name = body.name.clone();
-    let owner = user.clone();
-    let key = blocking(&state, move |store| store.create_key(&owner, &body.name)).await?;
+    let key = state
+        .store
+        .create_key(&user, &body.name)
+        .await
+        .map_err(problem_of)?;
     Ok(json(
         StatusCode::CREATED,
-        serde_json::json!({ "name": name, "user": user, "key": key }),
+        serde_json::json!({ "name": body.name, "user": user, "key": key }),
     ))
 }
 
@@ -368,7 +371,7 @@ async fn revoke_key(
     State(state): State<Arc<AdminState>>,
     Path(name): Path<String>,
 ) -> Answer {
-    blocking(&state, move |store| store.revoke_key(&name)).await?;
+    state.store.revoke_key(&name).await.map_err(problem_of)?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()

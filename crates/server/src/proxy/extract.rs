@@ -96,28 +96,16 @@ impl FromRequestParts<Arc<ProxyState>> for Requester {
     }
 }
 
-/// Whose key this is; the database is asked off the async threads. A failing database refuses
-/// (fails closed).
+/// Whose key this is. A failing database refuses (fails closed).
 async fn verify_key(store: &Arc<dyn Store>, key: String) -> Result<Option<KeyOwner>, Problem> {
-    let store = Arc::clone(store);
-    match tokio::task::spawn_blocking(move || store.verify_key(&key)).await {
-        Ok(Ok(owner)) => Ok(owner),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "the access database failed; refusing the key");
-            Err(Problem::new(
-                ProblemKind::AccessUnavailable,
-                "access keys cannot be checked right now",
-            )
-            .retry_after(std::time::Duration::from_secs(5)))
-        }
-        Err(error) => {
-            tracing::error!(%error, "the key check did not finish; refusing the key");
-            Err(Problem::new(
-                ProblemKind::AccessUnavailable,
-                "access keys cannot be checked right now",
-            ))
-        }
-    }
+    store.verify_key(&key).await.map_err(|error| {
+        tracing::error!(%error, "the access database failed; refusing the key");
+        Problem::new(
+            ProblemKind::AccessUnavailable,
+            "access keys cannot be checked right now",
+        )
+        .retry_after(std::time::Duration::from_secs(5))
+    })
 }
 
 /// A request under `/carriers/` that may go on: the [`Requester`] passed its limits, the path

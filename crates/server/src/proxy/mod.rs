@@ -134,7 +134,7 @@ struct ProxyState {
 /// Opens the configured access store: the fleet's Redis when `shared.redis_url` is set, else the
 /// access database (in memory when none is configured); and migrates the old key file into it,
 /// once.
-pub fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
+pub async fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
     let store: Arc<dyn Store> = match (&config.redis_url, &config.access_database) {
         (Some(url), _) => {
             let store = RedisStore::open(url.expose())?;
@@ -146,15 +146,15 @@ pub fn open_store(config: &ProxyConfig) -> Result<Arc<dyn Store>, ProxyError> {
         (None, None) => Arc::new(SqliteStore::in_memory()?),
     };
     if let Some(file) = &config.access_keys_file {
-        store::migrate_key_file(store.as_ref(), file)?;
+        store::migrate_key_file(store.as_ref(), file).await?;
     }
     Ok(store)
 }
 
 /// The proxy's routes (`/carriers/...`, `/admin/v1/...`, `/healthz`, `/readyz`, `/metrics`), without a
 /// fallback so that the demo can merge them into its own router.
-pub fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
-    let store = open_store(&config)?;
+pub async fn try_app(config: ProxyConfig) -> Result<Router, ProxyError> {
+    let store = open_store(&config).await?;
     try_app_with_store(config, store)
 }
 
@@ -305,8 +305,10 @@ fn operations(state: Arc<ProxyState>) -> Router {
 
 /// As [`try_app`]; panics only if the configuration's key file is unreadable or the TLS backend
 /// cannot start, which [`run`] checks before serving.
-pub fn app(config: ProxyConfig) -> Router {
-    try_app(config).unwrap_or_else(|error| panic!("the proxy cannot start: {error}"))
+pub async fn app(config: ProxyConfig) -> Router {
+    try_app(config)
+        .await
+        .unwrap_or_else(|error| panic!("the proxy cannot start: {error}"))
 }
 
 pub async fn run(args: Args) -> ExitCode {
@@ -337,7 +339,7 @@ async fn serve(args: Args) -> Result<(), ProxyError> {
              who knows or guesses its reference. Set \"signed\" or \"key\" unless you mean it."
         );
     }
-    let router = try_app(config)?.fallback(not_found);
+    let router = try_app(config).await?.fallback(not_found);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ProxyError::Bind { addr, source })?;
@@ -406,28 +408,18 @@ async fn own_shipments(
             .map(|search| search.trim().to_owned())
             .filter(|search| !search.is_empty()),
     };
-    let store = Arc::clone(&state.store);
-    let user = owner.user.clone();
-    let page =
-        match tokio::task::spawn_blocking(move || store.visible_shipments(&user, &query)).await {
-            Ok(Ok(page)) => page,
-            Ok(Err(error)) => {
-                tracing::error!(%error, "the access database failed on the overview");
-                return Problem::new(
-                    ProblemKind::AccessUnavailable,
-                    "the shipments cannot be listed right now",
-                )
-                .retry_after(std::time::Duration::from_secs(5))
-                .into_response();
-            }
-            Err(_) => {
-                return Problem::new(
-                    ProblemKind::AccessUnavailable,
-                    "the shipments cannot be listed right now",
-                )
-                .into_response()
-            }
-        };
+    let page = match state.store.visible_shipments(&owner.user, &query).await {
+        Ok(page) => page,
+        Err(error) => {
+            tracing::error!(%error, "the access database failed on the overview");
+            return Problem::new(
+                ProblemKind::AccessUnavailable,
+                "the shipments cannot be listed right now",
+            )
+            .retry_after(std::time::Duration::from_secs(5))
+            .into_response();
+        }
+    };
     let shipments = page
         .shipments
         .into_iter()
@@ -474,10 +466,8 @@ async fn healthz() -> Response {
 /// Readiness: whether this replica can decide access, i.e. its access database is readable.
 /// A load balancer sends requests only to ready replicas; liveness is `/healthz`.
 async fn readyz(State(state): State<Arc<ProxyState>>) -> Response {
-    let store = Arc::clone(&state.store);
-    let database = match tokio::task::spawn_blocking(move || store.marker("readiness")).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(error.to_string()),
+    let database = match state.store.marker("readiness").await {
+        Ok(_) => Ok(()),
         Err(error) => Err(error.to_string()),
     };
     let mut checks = serde_json::Map::new();

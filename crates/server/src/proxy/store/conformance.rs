@@ -14,20 +14,23 @@ fn references(texts: &[&str]) -> Vec<Reference> {
 }
 
 /// Panics, naming the behaviour, when `store` (fresh and empty) does not behave as a store must.
-pub fn check(store: &dyn Store) {
+pub async fn check(store: &dyn Store) {
     // Users and keys.
-    assert!(store.ensure_user("anna").unwrap(), "a new user is created");
     assert!(
-        !store.ensure_user("anna").unwrap(),
+        store.ensure_user("anna").await.unwrap(),
+        "a new user is created"
+    );
+    assert!(
+        !store.ensure_user("anna").await.unwrap(),
         "creating a user again changes nothing"
     );
     assert!(matches!(
-        store.ensure_user("bad name"),
+        store.ensure_user("bad name").await,
         Err(StoreError::InvalidName(_))
     ));
-    let key = store.create_key("anna", "anna-phone").unwrap();
+    let key = store.create_key("anna", "anna-phone").await.unwrap();
     assert_eq!(
-        store.verify_key(&key).unwrap(),
+        store.verify_key(&key).await.unwrap(),
         Some(KeyOwner {
             user: "anna".into(),
             key: "anna-phone".into()
@@ -35,20 +38,21 @@ pub fn check(store: &dyn Store) {
         "a new key is accepted"
     );
     assert!(matches!(
-        store.create_key("anna", "anna-phone"),
+        store.create_key("anna", "anna-phone").await,
         Err(StoreError::DuplicateKey(_))
     ));
     assert!(matches!(
-        store.create_key("nobody", "nobody-key"),
+        store.create_key("nobody", "nobody-key").await,
         Err(StoreError::UnknownUser(_))
     ));
     assert_eq!(
         store
             .verify_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
             .unwrap(),
         None
     );
-    let listed = store.keys(Some("anna")).unwrap();
+    let listed = store.keys(Some("anna")).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].name, "anna-phone");
 
@@ -58,11 +62,13 @@ pub fn check(store: &dyn Store) {
             "anna",
             &references(&["sscc=370724760010119754", "cref=ORDER-88231"]),
         )
+        .await
         .unwrap();
     assert_eq!(first.added, 2);
     assert_eq!(
         store
             .add_shipments("anna", &references(&["sscc=3707 2476 0010 1197 54"]))
+            .await
             .unwrap(),
         Added {
             added: 0,
@@ -72,12 +78,19 @@ pub fn check(store: &dyn Store) {
     );
     assert!(store
         .in_scope("anna", &["370724760010119754".into()])
+        .await
         .unwrap());
     assert!(
-        !store.in_scope("anna", &["ORDER-8823".into()]).unwrap(),
+        !store
+            .in_scope("anna", &["ORDER-8823".into()])
+            .await
+            .unwrap(),
         "scope matches whole references only"
     );
-    let page = store.shipments("anna", &ShipmentsQuery::default()).unwrap();
+    let page = store
+        .shipments("anna", &ShipmentsQuery::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(
         page.shipments[0].reference.number(),
@@ -92,28 +105,31 @@ pub fn check(store: &dyn Store) {
                 ..ShipmentsQuery::default()
             },
         )
+        .await
         .unwrap();
     assert_eq!(searched.total, 1);
 
     // Partners: a partner user sees what anyone registered with its partner id.
-    store.ensure_user("shop").unwrap();
-    store.ensure_user("carrier-4711").unwrap();
+    store.ensure_user("shop").await.unwrap();
+    store.ensure_user("carrier-4711").await.unwrap();
     store
         .add_shipments("shop", &references(&["vp=4711&vpref=370724760010119778"]))
+        .await
         .unwrap();
     let partnered = vec!["370724760010119778".to_owned()];
-    assert!(!store.in_scope("carrier-4711", &partnered).unwrap());
-    assert!(store.bind_partner("carrier-4711", "4711").unwrap());
-    assert!(store.in_scope("carrier-4711", &partnered).unwrap());
-    assert!(!store.in_scope("anna", &partnered).unwrap());
+    assert!(!store.in_scope("carrier-4711", &partnered).await.unwrap());
+    assert!(store.bind_partner("carrier-4711", "4711").await.unwrap());
+    assert!(store.in_scope("carrier-4711", &partnered).await.unwrap());
+    assert!(!store.in_scope("anna", &partnered).await.unwrap());
     assert_eq!(
         store
             .visible_shipments("carrier-4711", &ShipmentsQuery::default())
+            .await
             .unwrap()
             .total,
         1
     );
-    assert_eq!(store.user("carrier-4711").unwrap().partners, ["4711"]);
+    assert_eq!(store.user("carrier-4711").await.unwrap().partners, ["4711"]);
 
     // Limits, removal, revocation.
     let many: Vec<Reference> = (0..1_001)
@@ -122,36 +138,40 @@ pub fn check(store: &dyn Store) {
         })
         .collect();
     assert!(matches!(
-        store.add_shipments("anna", &many),
+        store.add_shipments("anna", &many).await,
         Err(StoreError::TooManyReferences(1_001))
     ));
     assert_eq!(
-        store.user("anna").unwrap().shipments,
+        store.user("anna").await.unwrap().shipments,
         2,
         "a refused call adds nothing"
     );
     assert_eq!(
         store
             .remove_shipments("anna", &references(&["cref=ORDER-88231"]))
+            .await
             .unwrap(),
         1
     );
-    store.revoke_key("anna-phone").unwrap();
+    store.revoke_key("anna-phone").await.unwrap();
     assert_eq!(
-        store.verify_key(&key).unwrap(),
+        store.verify_key(&key).await.unwrap(),
         None,
         "a revoked key is refused"
     );
     assert!(matches!(
-        store.revoke_key("anna-phone"),
+        store.revoke_key("anna-phone").await,
         Err(StoreError::UnknownKey(_))
     ));
 
     // Markers.
-    assert_eq!(store.marker("key_file_migrated").unwrap(), None);
-    store.set_marker("key_file_migrated", "keys.toml").unwrap();
+    assert_eq!(store.marker("key_file_migrated").await.unwrap(), None);
+    store
+        .set_marker("key_file_migrated", "keys.toml")
+        .await
+        .unwrap();
     assert_eq!(
-        store.marker("key_file_migrated").unwrap().as_deref(),
+        store.marker("key_file_migrated").await.unwrap().as_deref(),
         Some("keys.toml")
     );
 }

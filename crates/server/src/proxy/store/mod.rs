@@ -13,6 +13,7 @@ mod sqlite;
 
 use std::path::Path;
 
+use async_trait::async_trait;
 use serde::Serialize;
 use trackline_core::reference::{self, Reference};
 
@@ -62,6 +63,9 @@ pub enum StoreError {
     TooManyReferences(usize),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The call's task ended without an answer (it panicked, or the runtime is shutting down).
+    #[error("the access database call did not finish: {0}")]
+    Unfinished(#[source] tokio::task::JoinError),
 }
 
 /// A user as listed: never a key, only counts.
@@ -116,26 +120,29 @@ pub struct Added {
     pub already_registered: u64,
 }
 
-/// The access model's data. Calls block (SQLite and Redis do IO); async code calls them through
-/// `tokio::task::spawn_blocking`.
+/// The access model's data, one async interface over SQLite and Redis: the proxy awaits it on
+/// its own threads, and neither implementation blocks them (SQLite runs on tokio's blocking
+/// threads; Redis is asked on the async client, each call bounded in time).
+#[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates the user if missing; true when it was created.
-    fn ensure_user(&self, name: &str) -> Result<bool, StoreError>;
-    fn users(&self) -> Result<Vec<User>, StoreError>;
-    fn user(&self, name: &str) -> Result<User, StoreError>;
+    async fn ensure_user(&self, name: &str) -> Result<bool, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn user(&self, name: &str) -> Result<User, StoreError>;
     /// Binds a partner id (conizi `vp`/`ep`/`ap`) to the user; true when it was new.
-    fn bind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError>;
+    async fn bind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError>;
     /// True when the binding existed.
-    fn unbind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError>;
+    async fn unbind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError>;
 
     /// Creates a key named `key_name` for `user` and returns it; only its hash is stored.
-    fn create_key(&self, user: &str, key_name: &str) -> Result<String, StoreError> {
+    async fn create_key(&self, user: &str, key_name: &str) -> Result<String, StoreError> {
         let key = keys::generate_key()?;
-        self.insert_key_hash(user, key_name, keys::hash_key(&key), now_unix())?;
+        self.insert_key_hash(user, key_name, keys::hash_key(&key), now_unix())
+            .await?;
         Ok(key)
     }
     /// Stores a key's hash (new keys, and keys migrated from the old key file).
-    fn insert_key_hash(
+    async fn insert_key_hash(
         &self,
         user: &str,
         key_name: &str,
@@ -143,31 +150,43 @@ pub trait Store: Send + Sync + 'static {
         created_unix: i64,
     ) -> Result<(), StoreError>;
     /// Every key, or one user's.
-    fn keys(&self, user: Option<&str>) -> Result<Vec<KeyRecord>, StoreError>;
+    async fn keys(&self, user: Option<&str>) -> Result<Vec<KeyRecord>, StoreError>;
     /// Revokes a key by name; the next request with it is refused.
-    fn revoke_key(&self, key_name: &str) -> Result<(), StoreError>;
+    async fn revoke_key(&self, key_name: &str) -> Result<(), StoreError>;
     /// Whose key `presented` is, if it is a current key.
-    fn verify_key(&self, presented: &str) -> Result<Option<KeyOwner>, StoreError>;
+    async fn verify_key(&self, presented: &str) -> Result<Option<KeyOwner>, StoreError>;
 
     /// Registers references to the user. Idempotent.
-    fn add_shipments(&self, user: &str, references: &[Reference]) -> Result<Added, StoreError>;
+    async fn add_shipments(
+        &self,
+        user: &str,
+        references: &[Reference],
+    ) -> Result<Added, StoreError>;
     /// Removes references from the user; returns how many were registered.
-    fn remove_shipments(&self, user: &str, references: &[Reference]) -> Result<u64, StoreError>;
-    fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError>;
+    async fn remove_shipments(
+        &self,
+        user: &str,
+        references: &[Reference],
+    ) -> Result<u64, StoreError>;
+    async fn shipments(
+        &self,
+        user: &str,
+        query: &ShipmentsQuery,
+    ) -> Result<ShipmentPage, StoreError>;
     /// The shipments the user may see: registered to the user, or registered by anyone with a
     /// partner id bound to the user; each reference once, newest first.
-    fn visible_shipments(
+    async fn visible_shipments(
         &self,
         user: &str,
         query: &ShipmentsQuery,
     ) -> Result<ShipmentPage, StoreError>;
     /// Whether any of `numbers` (normalized) is in the user's scope: registered to the user, or
     /// registered by anyone with a partner id bound to the user.
-    fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError>;
+    async fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError>;
 
     /// A one-time marker (such as "this key file was migrated"), and setting it.
-    fn marker(&self, name: &str) -> Result<Option<String>, StoreError>;
-    fn set_marker(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    async fn marker(&self, name: &str) -> Result<Option<String>, StoreError>;
+    async fn set_marker(&self, name: &str, value: &str) -> Result<(), StoreError>;
 }
 
 pub fn now_unix() -> i64 {
@@ -281,10 +300,10 @@ const KEY_FILE_MARKER: &str = "key_file_migrated";
 
 /// Moves the keys of the old key file (`access_keys.file`) into the store, once: each key
 /// becomes a user of the key's name with that key. The file is left in place and no longer read.
-pub fn migrate_key_file(store: &dyn Store, path: &Path) -> Result<usize, StoreError> {
+pub async fn migrate_key_file(store: &dyn Store, path: &Path) -> Result<usize, StoreError> {
     // The file first: a store that is unreachable (a shared Redis down) must not stop a start-up
     // that has nothing to migrate.
-    if !path.exists() || store.marker(KEY_FILE_MARKER)?.is_some() {
+    if !path.exists() || store.marker(KEY_FILE_MARKER).await?.is_some() {
         return Ok(0);
     }
     let keys = keys::list_keys(path)?;
@@ -293,13 +312,18 @@ pub fn migrate_key_file(store: &dyn Store, path: &Path) -> Result<usize, StoreEr
             continue;
         };
         check_name(&key.name)?;
-        store.ensure_user(&key.name)?;
-        match store.insert_key_hash(&key.name, &key.name, hash, key.created_unix as i64) {
+        store.ensure_user(&key.name).await?;
+        match store
+            .insert_key_hash(&key.name, &key.name, hash, key.created_unix as i64)
+            .await
+        {
             Ok(()) | Err(StoreError::DuplicateKey(_)) => {}
             Err(error) => return Err(error),
         }
     }
-    store.set_marker(KEY_FILE_MARKER, &path.display().to_string())?;
+    store
+        .set_marker(KEY_FILE_MARKER, &path.display().to_string())
+        .await?;
     tracing::info!(
         keys = keys.len(),
         file = %path.display(),

@@ -4,10 +4,11 @@
 //! asks Redis, so a key revoked through one replica is refused by every replica on its next
 //! request.
 //!
-//! Each call takes an idle connection (or opens one, within [`TIMEOUT`]) and gives it back when
-//! the call succeeded; a failed connection is dropped, so the store reconnects by itself after
-//! Redis restarts. When Redis is unreachable every call fails within the timeouts with
-//! [`StoreError::Redis`], and the proxy refuses keys (fails closed).
+//! Calls go over the async client's connection manager (one multiplexed connection, made on the
+//! first call, so the store opens while Redis is down), which reconnects by itself after Redis
+//! restarts; a call that finds the connection closed is sent once more on the new one. Each
+//! round trip is bounded by [`TIMEOUT`]: when Redis is unreachable or stops answering, every
+//! call fails within it with [`StoreError::Redis`], and the proxy refuses keys (fails closed).
 //!
 //! Writes that SQLite does in a transaction are one Lua script here (atomic in Redis). Key
 //! layout, every key under the prefix `trackline:` (`\x1f`, the unit separator, joins fields):
@@ -31,11 +32,15 @@
 //! several replicas to agree.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::{Client, Connection, ConnectionLike, RedisResult, Script};
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{
+    Client, Cmd, FromRedisValue, Pipeline, RedisError, RedisResult, Script, ScriptInvocation,
+};
 use subtle::ConstantTimeEq;
+use tokio::sync::OnceCell;
 use trackline_core::reference::Reference;
 
 use super::{
@@ -44,10 +49,8 @@ use super::{
 };
 use crate::proxy::keys;
 
-/// How long connecting, sending and reading may each take before a call fails.
+/// How long one round trip to Redis (connecting included) may take before a call fails.
 pub const TIMEOUT: Duration = Duration::from_secs(1);
-/// Connections kept open between calls.
-const IDLE_CONNECTIONS: usize = 32;
 const PREFIX: &str = "trackline:";
 const SEPARATOR: char = '\x1f';
 
@@ -172,8 +175,38 @@ struct Scripts {
 
 pub struct RedisStore {
     client: Client,
-    idle: Mutex<Vec<Connection>>,
+    /// Made by the first call, on the runtime that makes it (the manager's tasks run there).
+    connection: OnceCell<ConnectionManager>,
     scripts: Scripts,
+}
+
+/// One round trip to Redis.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    Command(&'a Cmd),
+    Pipeline(&'a Pipeline),
+    Script(&'a ScriptInvocation<'a>),
+}
+
+impl Request<'_> {
+    /// Sends the request, and waits for its answer no longer than [`TIMEOUT`].
+    async fn send<T: FromRedisValue>(self, connection: &mut ConnectionManager) -> RedisResult<T> {
+        let answer = async {
+            match self {
+                Request::Command(command) => command.query_async(connection).await,
+                Request::Pipeline(pipeline) => pipeline.query_async(connection).await,
+                Request::Script(invocation) => invocation.invoke_async(connection).await,
+            }
+        };
+        tokio::time::timeout(TIMEOUT, answer)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RedisError::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "Redis did not answer in time",
+                )))
+            })
+    }
 }
 
 /// Where a Redis URL points, for logs and errors: host, port and database, never a user name
@@ -205,7 +238,7 @@ impl RedisStore {
         let client = check_url(url).map_err(StoreError::RedisUrl)?;
         Ok(RedisStore {
             client,
-            idle: Mutex::new(Vec::new()),
+            connection: OnceCell::new(),
             scripts: Scripts {
                 add_shipments: Script::new(ADD_SHIPMENTS),
                 remove_shipments: Script::new(REMOVE_SHIPMENTS),
@@ -223,46 +256,47 @@ impl RedisStore {
         describe(&self.client)
     }
 
-    fn connect(&self) -> RedisResult<Connection> {
-        let connection = self.client.get_connection_with_timeout(TIMEOUT)?;
-        connection.set_read_timeout(Some(TIMEOUT))?;
-        connection.set_write_timeout(Some(TIMEOUT))?;
-        Ok(connection)
+    /// The connection manager; nothing connects before a request is sent on it.
+    async fn connection(&self) -> RedisResult<ConnectionManager> {
+        self.connection
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(TIMEOUT))
+                    .set_response_timeout(Some(TIMEOUT))
+                    .set_number_of_retries(1)
+                    .set_max_delay(Duration::from_millis(100));
+                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            })
+            .await
+            .cloned()
     }
 
-    /// Runs `call` on a connection. A kept connection that Redis closed (it restarted) is
-    /// replaced once by a new one: the call cannot have reached the Redis that closed it.
-    fn with<T>(&self, call: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
-        let kept = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .pop();
-        let (connection, result) = match kept {
-            Some(mut connection) => match call(&mut connection) {
-                Err(error) if error.is_connection_dropped() || error.is_connection_refusal() => {
-                    let mut connection = self.connect()?;
-                    let result = call(&mut connection);
-                    (connection, result)
-                }
-                result => (connection, result),
-            },
-            None => {
-                let mut connection = self.connect()?;
-                let result = call(&mut connection);
-                (connection, result)
+    /// Sends `request`. When the connection was closed (Redis restarted), the manager
+    /// reconnects and the request is sent once more, on the new connection: it cannot have
+    /// reached the Redis that closed the old one.
+    async fn send<T: FromRedisValue>(&self, request: Request<'_>) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        match request.send(&mut connection).await {
+            Err(error) if error.is_connection_dropped() || error.is_connection_refusal() => {
+                Ok(request.send(&mut connection).await?)
             }
-        };
-        // A connection whose call failed is dropped: the next call opens a new one.
-        let value = result?;
-        let mut idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if idle.len() < IDLE_CONNECTIONS && connection.is_open() {
-            idle.push(connection);
+            answer => Ok(answer?),
         }
-        Ok(value)
+    }
+
+    async fn command<T: FromRedisValue>(&self, command: &Cmd) -> Result<T, StoreError> {
+        self.send(Request::Command(command)).await
+    }
+
+    async fn pipeline<T: FromRedisValue>(&self, pipeline: &Pipeline) -> Result<T, StoreError> {
+        self.send(Request::Pipeline(pipeline)).await
+    }
+
+    async fn script<T: FromRedisValue>(
+        &self,
+        invocation: &ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        self.send(Request::Script(invocation)).await
     }
 
     fn key(name: &str) -> String {
@@ -327,32 +361,35 @@ fn page_range(total: usize, page: u32, per_page: u32) -> std::ops::Range<usize> 
     start..start.saturating_add(per_page as usize).min(total)
 }
 
+#[async_trait]
 impl Store for RedisStore {
-    fn ensure_user(&self, name: &str) -> Result<bool, StoreError> {
+    async fn ensure_user(&self, name: &str) -> Result<bool, StoreError> {
         check_name(name)?;
         let now = super::now_unix();
-        self.with(|connection| {
+        self.command(
             redis::cmd("HSETNX")
                 .arg(Self::key("users"))
                 .arg(name)
-                .arg(now)
-                .query(connection)
-        })
+                .arg(now),
+        )
+        .await
     }
 
-    fn users(&self) -> Result<Vec<User>, StoreError> {
-        let mut names: Vec<String> = self.with(|connection| {
-            redis::cmd("HKEYS")
-                .arg(Self::key("users"))
-                .query(connection)
-        })?;
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut names: Vec<String> = self
+            .command(redis::cmd("HKEYS").arg(Self::key("users")))
+            .await?;
         names.sort();
-        names.iter().map(|name| self.user(name)).collect()
+        let mut users = Vec::with_capacity(names.len());
+        for name in &names {
+            users.push(self.user(name).await?);
+        }
+        Ok(users)
     }
 
-    fn user(&self, name: &str) -> Result<User, StoreError> {
-        let (created, mut partners, keys, shipments): (Option<i64>, Vec<String>, u64, u64) =
-            self.with(|connection| {
+    async fn user(&self, name: &str) -> Result<User, StoreError> {
+        let (created, mut partners, keys, shipments): (Option<i64>, Vec<String>, u64, u64) = self
+            .pipeline(
                 redis::pipe()
                     .atomic()
                     .cmd("HGET")
@@ -363,9 +400,9 @@ impl Store for RedisStore {
                     .cmd("SCARD")
                     .arg(Self::user_key(name, "keys"))
                     .cmd("HLEN")
-                    .arg(Self::user_key(name, "shipment"))
-                    .query(connection)
-            })?;
+                    .arg(Self::user_key(name, "shipment")),
+            )
+            .await?;
         let created_unix = created.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
         partners.sort();
         Ok(User {
@@ -377,34 +414,22 @@ impl Store for RedisStore {
         })
     }
 
-    fn bind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError> {
+    async fn bind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError> {
         check_partner(partner_id)?;
-        let answer = self.with(|connection| {
-            self.scripts
-                .bind_partner
-                .arg(PREFIX)
-                .arg(user)
-                .arg(partner_id)
-                .arg(1)
-                .invoke(connection)
-        })?;
+        let mut invocation = self.scripts.bind_partner.prepare_invoke();
+        invocation.arg(PREFIX).arg(user).arg(partner_id).arg(1);
+        let answer = self.script(&invocation).await?;
         Ok(known_user(answer, user)? == 1)
     }
 
-    fn unbind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError> {
-        let answer = self.with(|connection| {
-            self.scripts
-                .bind_partner
-                .arg(PREFIX)
-                .arg(user)
-                .arg(partner_id)
-                .arg(0)
-                .invoke(connection)
-        })?;
+    async fn unbind_partner(&self, user: &str, partner_id: &str) -> Result<bool, StoreError> {
+        let mut invocation = self.scripts.bind_partner.prepare_invoke();
+        invocation.arg(PREFIX).arg(user).arg(partner_id).arg(0);
+        let answer = self.script(&invocation).await?;
         Ok(known_user(answer, user)? == 1)
     }
 
-    fn insert_key_hash(
+    async fn insert_key_hash(
         &self,
         user: &str,
         key_name: &str,
@@ -414,33 +439,32 @@ impl Store for RedisStore {
         check_name(key_name)?;
         let hash = keys::to_hex(&sha256);
         let record = format!("{user}{SEPARATOR}{created_unix}{SEPARATOR}{hash}");
-        let answer = self.with(|connection| {
-            self.scripts
-                .insert_key
-                .arg(PREFIX)
-                .arg(user)
-                .arg(key_name)
-                .arg(&record)
-                .arg(&hash)
-                .invoke(connection)
-        })?;
+        let mut invocation = self.scripts.insert_key.prepare_invoke();
+        invocation
+            .arg(PREFIX)
+            .arg(user)
+            .arg(key_name)
+            .arg(&record)
+            .arg(&hash);
+        let answer = self.script(&invocation).await?;
         match known_user(answer, user)? {
             0 => Err(StoreError::DuplicateKey(key_name.to_owned())),
             _ => Ok(()),
         }
     }
 
-    fn keys(&self, user: Option<&str>) -> Result<Vec<KeyRecord>, StoreError> {
-        let (known, records): (bool, BTreeMap<String, String>) = self.with(|connection| {
-            redis::pipe()
-                .atomic()
-                .cmd("HEXISTS")
-                .arg(Self::key("users"))
-                .arg(user.unwrap_or_default())
-                .cmd("HGETALL")
-                .arg(Self::key("keys"))
-                .query(connection)
-        })?;
+    async fn keys(&self, user: Option<&str>) -> Result<Vec<KeyRecord>, StoreError> {
+        let (known, records): (bool, BTreeMap<String, String>) = self
+            .pipeline(
+                redis::pipe()
+                    .atomic()
+                    .cmd("HEXISTS")
+                    .arg(Self::key("users"))
+                    .arg(user.unwrap_or_default())
+                    .cmd("HGETALL")
+                    .arg(Self::key("keys")),
+            )
+            .await?;
         if let Some(user) = user.filter(|_| !known) {
             return Err(StoreError::UnknownUser(user.to_owned()));
         }
@@ -460,14 +484,10 @@ impl Store for RedisStore {
             .collect())
     }
 
-    fn revoke_key(&self, key_name: &str) -> Result<(), StoreError> {
-        let revoked: i64 = self.with(|connection| {
-            self.scripts
-                .revoke_key
-                .arg(PREFIX)
-                .arg(key_name)
-                .invoke(connection)
-        })?;
+    async fn revoke_key(&self, key_name: &str) -> Result<(), StoreError> {
+        let mut invocation = self.scripts.revoke_key.prepare_invoke();
+        invocation.arg(PREFIX).arg(key_name);
+        let revoked: i64 = self.script(&invocation).await?;
         if revoked == 0 {
             return Err(StoreError::UnknownKey(key_name.to_owned()));
         }
@@ -476,15 +496,11 @@ impl Store for RedisStore {
 
     /// The hash is looked up by index, and the stored hash is then compared in constant time,
     /// as the embedded store does.
-    fn verify_key(&self, presented: &str) -> Result<Option<KeyOwner>, StoreError> {
+    async fn verify_key(&self, presented: &str) -> Result<Option<KeyOwner>, StoreError> {
         let presented = keys::to_hex(&keys::hash_key(presented));
-        let found: Option<(String, String)> = self.with(|connection| {
-            self.scripts
-                .find_key
-                .arg(PREFIX)
-                .arg(&presented)
-                .invoke(connection)
-        })?;
+        let mut invocation = self.scripts.find_key.prepare_invoke();
+        invocation.arg(PREFIX).arg(&presented);
+        let found: Option<(String, String)> = self.script(&invocation).await?;
         Ok(found.and_then(|(key, record)| {
             let mut fields = record.split(SEPARATOR);
             let user = fields.next()?.to_owned();
@@ -494,21 +510,23 @@ impl Store for RedisStore {
         }))
     }
 
-    fn add_shipments(&self, user: &str, references: &[Reference]) -> Result<Added, StoreError> {
+    async fn add_shipments(
+        &self,
+        user: &str,
+        references: &[Reference],
+    ) -> Result<Added, StoreError> {
         check_count(references)?;
         let now = super::now_unix();
-        let added = self.with(|connection| {
-            let mut invocation = self.scripts.add_shipments.prepare_invoke();
-            invocation.arg(PREFIX).arg(user).arg(now);
-            for reference in references {
-                invocation
-                    .arg(kind_of(reference))
-                    .arg(partner_of(reference))
-                    .arg(reference.number())
-                    .arg(serde_json::to_string(reference).unwrap_or_default());
-            }
-            invocation.invoke(connection)
-        })?;
+        let mut invocation = self.scripts.add_shipments.prepare_invoke();
+        invocation.arg(PREFIX).arg(user).arg(now);
+        for reference in references {
+            invocation
+                .arg(kind_of(reference))
+                .arg(partner_of(reference))
+                .arg(reference.number())
+                .arg(serde_json::to_string(reference).unwrap_or_default());
+        }
+        let added = self.script(&invocation).await?;
         let added = known_user(added, user)? as u64;
         Ok(Added {
             added,
@@ -516,38 +534,45 @@ impl Store for RedisStore {
         })
     }
 
-    fn remove_shipments(&self, user: &str, references: &[Reference]) -> Result<u64, StoreError> {
+    async fn remove_shipments(
+        &self,
+        user: &str,
+        references: &[Reference],
+    ) -> Result<u64, StoreError> {
         check_count(references)?;
-        let removed = self.with(|connection| {
-            let mut invocation = self.scripts.remove_shipments.prepare_invoke();
-            invocation.arg(PREFIX).arg(user);
-            for reference in references {
-                invocation
-                    .arg(kind_of(reference))
-                    .arg(partner_of(reference))
-                    .arg(reference.number());
-            }
-            invocation.invoke(connection)
-        })?;
+        let mut invocation = self.scripts.remove_shipments.prepare_invoke();
+        invocation.arg(PREFIX).arg(user);
+        for reference in references {
+            invocation
+                .arg(kind_of(reference))
+                .arg(partner_of(reference))
+                .arg(reference.number());
+        }
+        let removed = self.script(&invocation).await?;
         Ok(known_user(removed, user)? as u64)
     }
 
-    fn shipments(&self, user: &str, query: &ShipmentsQuery) -> Result<ShipmentPage, StoreError> {
+    async fn shipments(
+        &self,
+        user: &str,
+        query: &ShipmentsQuery,
+    ) -> Result<ShipmentPage, StoreError> {
         let page = query.page.max(1);
         let per_page = query.per_page.clamp(1, 1_000);
         let search = query.search.as_deref().map(str::to_ascii_lowercase);
-        let (known, identities): (bool, Vec<String>) = self.with(|connection| {
-            redis::pipe()
-                .atomic()
-                .cmd("HEXISTS")
-                .arg(Self::key("users"))
-                .arg(user)
-                .cmd("ZREVRANGE")
-                .arg(Self::user_key(user, "shipments"))
-                .arg(0)
-                .arg(-1)
-                .query(connection)
-        })?;
+        let (known, identities): (bool, Vec<String>) = self
+            .pipeline(
+                redis::pipe()
+                    .atomic()
+                    .cmd("HEXISTS")
+                    .arg(Self::key("users"))
+                    .arg(user)
+                    .cmd("ZREVRANGE")
+                    .arg(Self::user_key(user, "shipments"))
+                    .arg(0)
+                    .arg(-1),
+            )
+            .await?;
         if !known {
             return Err(StoreError::UnknownUser(user.to_owned()));
         }
@@ -560,12 +585,12 @@ impl Store for RedisStore {
         let stored: Vec<Option<String>> = if wanted.is_empty() {
             Vec::new()
         } else {
-            self.with(|connection| {
+            self.command(
                 redis::cmd("HMGET")
                     .arg(Self::user_key(user, "shipment"))
-                    .arg(wanted)
-                    .query(connection)
-            })?
+                    .arg(wanted),
+            )
+            .await?
         };
         let shipments = stored
             .iter()
@@ -581,47 +606,45 @@ impl Store for RedisStore {
         })
     }
 
-    fn visible_shipments(
+    async fn visible_shipments(
         &self,
         user: &str,
         query: &ShipmentsQuery,
     ) -> Result<ShipmentPage, StoreError> {
-        let partners: Vec<String> = self.with(|connection| {
-            redis::cmd("SMEMBERS")
-                .arg(Self::user_key(user, "partners"))
-                .query(connection)
-        })?;
+        let partners: Vec<String> = self
+            .command(redis::cmd("SMEMBERS").arg(Self::user_key(user, "partners")))
+            .await?;
         if partners.is_empty() {
-            return self.shipments(user, query);
+            return self.shipments(user, query).await;
         }
         let page = query.page.max(1);
         let per_page = query.per_page.clamp(1, 1_000);
         let search = query.search.as_deref().map(str::to_ascii_lowercase);
-        let (known, own, partnered): (bool, Scored, Vec<Scored>) = self.with(|connection| {
-            let mut pipe = redis::pipe();
-            pipe.atomic()
-                .cmd("HEXISTS")
-                .arg(Self::key("users"))
-                .arg(user)
+        let (known, own): (bool, Scored) = self
+            .pipeline(
+                redis::pipe()
+                    .atomic()
+                    .cmd("HEXISTS")
+                    .arg(Self::key("users"))
+                    .arg(user)
+                    .cmd("ZRANGE")
+                    .arg(Self::user_key(user, "shipments"))
+                    .arg(0)
+                    .arg(-1)
+                    .arg("WITHSCORES"),
+            )
+            .await?;
+        let mut partnered = redis::pipe();
+        partnered.atomic();
+        for partner in &partners {
+            partnered
                 .cmd("ZRANGE")
-                .arg(Self::user_key(user, "shipments"))
+                .arg(Self::key(&format!("partner:{partner}:shipments")))
                 .arg(0)
                 .arg(-1)
                 .arg("WITHSCORES");
-            let mut partnered = redis::pipe();
-            partnered.atomic();
-            for partner in &partners {
-                partnered
-                    .cmd("ZRANGE")
-                    .arg(Self::key(&format!("partner:{partner}:shipments")))
-                    .arg(0)
-                    .arg(-1)
-                    .arg("WITHSCORES");
-            }
-            let (known, own): (bool, Scored) = pipe.query(connection)?;
-            let partnered: Vec<Scored> = partnered.query(connection)?;
-            Ok((known, own, partnered))
-        })?;
+        }
+        let partnered: Vec<Scored> = self.pipeline(&partnered).await?;
         if !known {
             return Err(StoreError::UnknownUser(user.to_owned()));
         }
@@ -652,18 +675,16 @@ impl Store for RedisStore {
         let stored: Vec<Vec<Option<String>>> = if wanted.is_empty() {
             Vec::new()
         } else {
-            self.with(|connection| {
-                let mut pipe = redis::pipe();
-                pipe.atomic();
-                for (_, registrations) in wanted {
-                    for (owner, identity) in registrations {
-                        pipe.cmd("HMGET")
-                            .arg(Self::user_key(owner, "shipment"))
-                            .arg(identity);
-                    }
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            for (_, registrations) in wanted {
+                for (owner, identity) in registrations {
+                    pipe.cmd("HMGET")
+                        .arg(Self::user_key(owner, "shipment"))
+                        .arg(identity);
                 }
-                pipe.query(connection)
-            })?
+            }
+            self.pipeline(&pipe).await?
         };
         // Its newest time and its greatest reference, as the embedded store's `MAX` gives.
         let mut stored = stored.into_iter().flatten();
@@ -694,38 +715,32 @@ impl Store for RedisStore {
         })
     }
 
-    fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError> {
+    async fn in_scope(&self, user: &str, numbers: &[String]) -> Result<bool, StoreError> {
         if numbers.is_empty() {
             return Ok(false);
         }
-        let found: i64 = self.with(|connection| {
-            let mut invocation = self.scripts.in_scope.prepare_invoke();
-            invocation.arg(PREFIX).arg(user);
-            for number in numbers {
-                invocation.arg(number);
-            }
-            invocation.invoke(connection)
-        })?;
+        let mut invocation = self.scripts.in_scope.prepare_invoke();
+        invocation.arg(PREFIX).arg(user);
+        for number in numbers {
+            invocation.arg(number);
+        }
+        let found: i64 = self.script(&invocation).await?;
         Ok(found == 1)
     }
 
-    fn marker(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.with(|connection| {
-            redis::cmd("HGET")
-                .arg(Self::key("markers"))
-                .arg(name)
-                .query(connection)
-        })
+    async fn marker(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.command(redis::cmd("HGET").arg(Self::key("markers")).arg(name))
+            .await
     }
 
-    fn set_marker(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        self.with(|connection| {
+    async fn set_marker(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.command(
             redis::cmd("HSET")
                 .arg(Self::key("markers"))
                 .arg(name)
-                .arg(value)
-                .query(connection)
-        })
+                .arg(value),
+        )
+        .await
     }
 }
 
@@ -743,8 +758,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_unreachable_redis_fails_every_call_with_a_store_error() {
+    #[tokio::test]
+    async fn an_unreachable_redis_fails_every_call_with_a_store_error() {
         // A port nothing listens on: bound, then released.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
@@ -752,15 +767,15 @@ mod tests {
             .port();
         let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/0")).unwrap();
         assert!(matches!(
-            store.verify_key("AAAA"),
+            store.verify_key("AAAA").await,
             Err(StoreError::Redis(_))
         ));
         assert!(matches!(
-            store.ensure_user("anna"),
+            store.ensure_user("anna").await,
             Err(StoreError::Redis(_))
         ));
         assert!(matches!(
-            store.marker("readiness"),
+            store.marker("readiness").await,
             Err(StoreError::Redis(_))
         ));
     }
