@@ -567,10 +567,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Re
     };
     let mut response = match result {
         Ok(answer) => {
-            // Only what was asked for, never what a carrier's partial match adds.
-            let body = access::exact_matches(&target, &answer.body)
-                .map(bytes::Bytes::from)
-                .unwrap_or(answer.body);
+            let body = answer.body;
             // On a protected carrier, "unknown" is answered exactly as "not yours" is.
             if protected && access::says_nothing_found(answer.status.as_u16(), &body) {
                 return access::nothing_found(carrier_name)
@@ -584,14 +581,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Re
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(answer.content_type),
             );
-            let ttl = carrier.config().cache_ttl.as_secs();
-            let cache_control = if ttl > 0 {
-                HeaderValue::from_str(&format!("private, max-age={ttl}"))
-                    .unwrap_or(HeaderValue::from_static("no-store"))
-            } else {
-                HeaderValue::from_static("no-store")
-            };
-            headers.insert(header::CACHE_CONTROL, cache_control);
+            headers.insert(header::CACHE_CONTROL, carrier.cache_control().clone());
             response
         }
         Err(problem) => problem.into_response(),

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::Semaphore;
 use trackline_core::carrier::retry_after::retry_after_wait;
@@ -105,6 +105,7 @@ pub struct CarrierUpstream {
     exchange_timeout: Duration,
     /// One login at a time: concurrent requests wait for it and share the token.
     di_session: tokio::sync::Mutex<DiSession>,
+    cache_control: HeaderValue,
 }
 
 impl CarrierUpstream {
@@ -141,12 +142,23 @@ impl CarrierUpstream {
             concurrency: Semaphore::new(config.max_concurrent_requests),
             di_session: tokio::sync::Mutex::new(DiSession::default()),
             exchange_timeout,
+            cache_control: match config.cache_ttl.as_secs() {
+                0 => HeaderValue::from_static("no-store"),
+                ttl => HeaderValue::from_str(&format!("private, max-age={ttl}"))
+                    .unwrap_or(HeaderValue::from_static("no-store")),
+            },
             config,
         }
     }
 
     pub fn config(&self) -> &CarrierConfig {
         &self.config
+    }
+
+    /// The `Cache-Control` of this carrier's answers: private, for as long as the proxy keeps
+    /// them.
+    pub fn cache_control(&self) -> &HeaderValue {
+        &self.cache_control
     }
 
     fn carrier(&self) -> &'static str {
@@ -433,17 +445,27 @@ impl CarrierUpstream {
             )
             .for_carrier(self.carrier()))
         });
-        if let Err(problem) = &result {
-            metrics.upstream_error(self.carrier(), problem.kind.slug());
-            tracing::warn!(
-                carrier = self.carrier(),
-                path = %target.masked,
-                problem = problem.kind.slug(),
-                detail = %problem.detail,
-                "upstream call failed"
-            );
+        match result {
+            // Only what was asked for, never what a carrier's partial match adds: kept so in the
+            // cache, rather than filtered again for every request it answers.
+            Ok(mut answer) => {
+                if let Some(kept) = super::access::exact_matches(target, &answer.body) {
+                    answer.body = kept.into();
+                }
+                Ok(answer)
+            }
+            Err(problem) => {
+                metrics.upstream_error(self.carrier(), problem.kind.slug());
+                tracing::warn!(
+                    carrier = self.carrier(),
+                    path = %target.masked,
+                    problem = problem.kind.slug(),
+                    detail = %problem.detail,
+                    "upstream call failed"
+                );
+                Err(problem)
+            }
         }
-        result
     }
 
     async fn call(
