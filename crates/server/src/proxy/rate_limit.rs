@@ -122,9 +122,11 @@ where
     pub async fn check(&self, key: &K) -> Result<(), Duration> {
         if let Some(fleet) = &self.fleet {
             let subject = key.to_string();
-            if let Ok(verdict) = fleet
-                .check_limit(&self.scope, &subject, self.per_minute, self.burst)
-                .await
+            // Boxed: a round trip to Redis is a large future, which the local check (every
+            // request of a proxy without a fleet) should not carry.
+            if let Ok(verdict) =
+                Box::pin(fleet.check_limit(&self.scope, &subject, self.per_minute, self.burst))
+                    .await
             {
                 return verdict;
             }
