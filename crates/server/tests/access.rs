@@ -11,7 +11,7 @@ use trackline::proxy::{self, signed, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
-use loopback::{di_path, serve};
+use loopback::{di_path, serve, Answer};
 
 const DI_NUMBER: &str = "370724760010119754";
 /// Another parcel in the sandbox's data set.
@@ -21,25 +21,6 @@ const UNKNOWN_DI_NUMBER: &str = "370724760099999995";
 const INPOST_NUMBER: &str = "520000011395200025009871";
 const LINK_SECRET: &str = "test-link-secret-0123456789";
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
-
-struct Answer {
-    status: StatusCode,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-
-    fn problem(&self) -> String {
-        self.json()["type"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("https://trackline.dev/problems/")
-            .to_owned()
-    }
-}
 
 struct Setup {
     sandbox: String,
@@ -123,10 +104,7 @@ requests_per_minute = 6000
             request = request.header(*name, *value);
         }
         let response = request.send().await.unwrap();
-        Answer {
-            status: response.status(),
-            body: response.text().await.unwrap(),
-        }
+        Answer::read(response).await
     }
 
     async fn upstream_requests(&self, carrier: &str) -> u64 {
@@ -170,10 +148,7 @@ requests_per_minute = 6000
                 .body(body);
         }
         let response = request.send().await.unwrap();
-        Answer {
-            status: response.status(),
-            body: response.text().await.unwrap(),
-        }
+        Answer::read(response).await
     }
 }
 

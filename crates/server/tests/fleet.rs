@@ -15,7 +15,7 @@ use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
 mod redis_server;
-use loopback::{di_path, serve};
+use loopback::{di_path, serve, Answer};
 use redis_server::RedisServer;
 
 const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -188,37 +188,9 @@ struct Fleet {
     client: reqwest::Client,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-
-    fn problem(&self) -> String {
-        self.json()["type"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("https://trackline.dev/problems/")
-            .to_owned()
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-}
-
 async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("the fleet answers");
-    Answer {
-        status: response.status(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
+    Answer::read(response).await
 }
 
 impl Fleet {

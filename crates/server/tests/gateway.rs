@@ -12,7 +12,7 @@ use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
-use loopback::serve;
+use loopback::{serve, Answer};
 
 const DI_USERNAME: &str = "wssandbox";
 const DI_PASSWORD: &str = "sandbox-only-password";
@@ -109,22 +109,6 @@ struct Proxy {
     client: reqwest::Client,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-}
-
 impl Proxy {
     async fn start(config: ProxyConfig) -> Proxy {
         let addr = serve(proxy::try_app(config).await.unwrap()).await;
@@ -144,11 +128,7 @@ impl Proxy {
             request = request.header(*name, *value);
         }
         let response = request.send().await.unwrap();
-        Answer {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        }
+        Answer::read(response).await
     }
 
     async fn get(&self, path: &str) -> Answer {
@@ -644,11 +624,7 @@ impl Proxy {
             .send()
             .await
             .unwrap();
-        Answer {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        }
+        Answer::read(response).await
     }
 }
 

@@ -15,7 +15,7 @@ use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
 mod redis_server;
-use loopback::{di_path, serve};
+use loopback::{di_path, serve, Answer};
 use redis_server::RedisServer;
 
 const DI_NUMBER: &str = "370724760010119754";
@@ -63,25 +63,6 @@ access = "key"
     format!("http://{proxy}")
 }
 
-struct Answer {
-    status: StatusCode,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-
-    fn problem(&self) -> String {
-        self.json()["type"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("https://trackline.dev/problems/")
-            .to_owned()
-    }
-}
-
 /// A client that gives up after 5 s: a store call must fail within its 1 s timeouts, so a
 /// request that takes longer is a hang, not a slow answer.
 fn client() -> reqwest::Client {
@@ -107,10 +88,7 @@ async fn send(
         request = request.json(&body);
     }
     let response = request.send().await.expect("the proxy answers in time");
-    Answer {
-        status: response.status(),
-        body: response.text().await.unwrap(),
-    }
+    Answer::read(response).await
 }
 
 /// Through a replica's admin API: user `anna`, the Di parcel in her scope, and a key.
