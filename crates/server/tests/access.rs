@@ -11,7 +11,7 @@ use trackline::proxy::{self, signed, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
-use loopback::{di_path, serve, Answer};
+use loopback::{di_path, serve, Answer, UnreadableStore};
 
 const DI_NUMBER: &str = "370724760010119754";
 /// Another parcel in the sandbox's data set.
@@ -453,99 +453,9 @@ async fn a_page_on_another_origin_may_send_the_key_and_link_headers() {
     );
 }
 
-/// A store whose database is gone: every call fails.
-struct UnreachableStore;
-
-fn gone<T>() -> Result<T, proxy::store::StoreError> {
-    Err(proxy::store::StoreError::NewerSchema {
-        found: 99,
-        known: 1,
-    })
-}
-
-#[async_trait::async_trait]
-impl Store for UnreachableStore {
-    async fn ensure_user(&self, _: &str) -> Result<bool, proxy::store::StoreError> {
-        gone()
-    }
-    async fn users(&self) -> Result<Vec<proxy::store::User>, proxy::store::StoreError> {
-        gone()
-    }
-    async fn user(&self, _: &str) -> Result<proxy::store::User, proxy::store::StoreError> {
-        gone()
-    }
-    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
-        gone()
-    }
-    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, proxy::store::StoreError> {
-        gone()
-    }
-    async fn insert_key_hash(
-        &self,
-        _: &str,
-        _: &str,
-        _: [u8; 32],
-        _: i64,
-    ) -> Result<(), proxy::store::StoreError> {
-        gone()
-    }
-    async fn keys(
-        &self,
-        _: Option<&str>,
-    ) -> Result<Vec<proxy::store::KeyRecord>, proxy::store::StoreError> {
-        gone()
-    }
-    async fn revoke_key(&self, _: &str) -> Result<(), proxy::store::StoreError> {
-        gone()
-    }
-    async fn verify_key(
-        &self,
-        _: &str,
-    ) -> Result<Option<proxy::store::KeyOwner>, proxy::store::StoreError> {
-        gone()
-    }
-    async fn add_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<proxy::store::Added, proxy::store::StoreError> {
-        gone()
-    }
-    async fn remove_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<u64, proxy::store::StoreError> {
-        gone()
-    }
-    async fn shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
-        gone()
-    }
-    async fn visible_shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, proxy::store::StoreError> {
-        gone()
-    }
-    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, proxy::store::StoreError> {
-        gone()
-    }
-    async fn marker(&self, _: &str) -> Result<Option<String>, proxy::store::StoreError> {
-        gone()
-    }
-    async fn set_marker(&self, _: &str, _: &str) -> Result<(), proxy::store::StoreError> {
-        gone()
-    }
-}
-
 #[tokio::test]
 async fn keys_fail_closed_when_the_access_database_is_gone() {
-    let setup = Setup::start_with("", "", "", Arc::new(UnreachableStore)).await;
+    let setup = Setup::start_with("", "", "", Arc::new(UnreadableStore::default())).await;
     let answer = setup
         .get(
             &di_path(DI_NUMBER),

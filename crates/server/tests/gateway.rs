@@ -12,7 +12,7 @@ use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
 mod loopback;
-use loopback::{serve, Answer};
+use loopback::{serve, Answer, OpensOnDrop, UnreadableStore};
 
 const DI_USERNAME: &str = "wssandbox";
 const DI_PASSWORD: &str = "sandbox-only-password";
@@ -509,7 +509,7 @@ async fn liveness_and_readiness_are_served_and_readiness_reads_the_access_databa
     assert_eq!(ready.json()["checks"]["access_database"], "ok");
     assert_eq!(ready.header("cache-control"), Some("no-store"));
 
-    let store: Arc<dyn proxy::store::Store> = Arc::new(UnreadableStore);
+    let store: Arc<dyn proxy::store::Store> = Arc::new(UnreadableStore::default());
     let addr =
         serve(proxy::try_app_with_store(parse_config(&config_text(&sandbox.base)), store).unwrap())
             .await;
@@ -522,92 +522,6 @@ async fn liveness_and_readiness_are_served_and_readiness_reads_the_access_databa
     assert_eq!(not_ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(not_ready.json()["status"], "not-ready");
     assert_eq!(not_ready.json()["checks"]["access_database"], "unreadable");
-}
-
-/// A store whose database cannot be read: every call fails.
-struct UnreadableStore;
-
-use proxy::store::StoreError;
-
-fn unreadable<T>() -> Result<T, StoreError> {
-    Err(StoreError::NewerSchema {
-        found: 99,
-        known: 1,
-    })
-}
-
-#[async_trait::async_trait]
-impl proxy::store::Store for UnreadableStore {
-    async fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
-        unreadable()
-    }
-    async fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
-        unreadable()
-    }
-    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn insert_key_hash(
-        &self,
-        _: &str,
-        _: &str,
-        _: [u8; 32],
-        _: i64,
-    ) -> Result<(), StoreError> {
-        unreadable()
-    }
-    async fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
-        unreadable()
-    }
-    async fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
-        unreadable()
-    }
-    async fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
-        unreadable()
-    }
-    async fn add_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<proxy::store::Added, StoreError> {
-        unreadable()
-    }
-    async fn remove_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<u64, StoreError> {
-        unreadable()
-    }
-    async fn shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, StoreError> {
-        unreadable()
-    }
-    async fn visible_shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, StoreError> {
-        unreadable()
-    }
-    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
-        unreadable()
-    }
-    async fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
-        unreadable()
-    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -756,116 +670,6 @@ async fn preflights_and_refused_origins_spend_nothing_of_a_client_s_rate_limit()
     assert_eq!(sandbox.requests("inpost").await, 1);
 }
 
-/// A store whose key check waits until the test opens its gate; every other call fails.
-struct StalledStore {
-    /// No permits: a key check waits until the gate is closed for good (opened).
-    gate: tokio::sync::Semaphore,
-    waiting: std::sync::atomic::AtomicUsize,
-}
-
-impl Default for StalledStore {
-    fn default() -> Self {
-        StalledStore {
-            gate: tokio::sync::Semaphore::new(0),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-}
-
-impl StalledStore {
-    fn open_the_gate(&self) {
-        self.gate.close();
-    }
-}
-
-/// Opens the gate when dropped, so that a failing assertion does not leave the key check
-/// waiting.
-struct OpensOnDrop(Arc<StalledStore>);
-
-impl Drop for OpensOnDrop {
-    fn drop(&mut self) {
-        self.0.open_the_gate();
-    }
-}
-
-#[async_trait::async_trait]
-impl proxy::store::Store for StalledStore {
-    async fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn users(&self) -> Result<Vec<proxy::store::User>, StoreError> {
-        unreadable()
-    }
-    async fn user(&self, _: &str) -> Result<proxy::store::User, StoreError> {
-        unreadable()
-    }
-    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn insert_key_hash(
-        &self,
-        _: &str,
-        _: &str,
-        _: [u8; 32],
-        _: i64,
-    ) -> Result<(), StoreError> {
-        unreadable()
-    }
-    async fn keys(&self, _: Option<&str>) -> Result<Vec<proxy::store::KeyRecord>, StoreError> {
-        unreadable()
-    }
-    async fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
-        unreadable()
-    }
-    async fn verify_key(&self, _: &str) -> Result<Option<proxy::store::KeyOwner>, StoreError> {
-        self.waiting
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        // Closing the semaphore ends the wait with an error, which is the opened gate.
-        let _ = self.gate.acquire().await;
-        unreadable()
-    }
-    async fn add_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<proxy::store::Added, StoreError> {
-        unreadable()
-    }
-    async fn remove_shipments(
-        &self,
-        _: &str,
-        _: &[trackline_core::reference::Reference],
-    ) -> Result<u64, StoreError> {
-        unreadable()
-    }
-    async fn shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, StoreError> {
-        unreadable()
-    }
-    async fn visible_shipments(
-        &self,
-        _: &str,
-        _: &proxy::store::ShipmentsQuery,
-    ) -> Result<proxy::store::ShipmentPage, StoreError> {
-        unreadable()
-    }
-    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
-        unreadable()
-    }
-    async fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
-        unreadable()
-    }
-    async fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
-        unreadable()
-    }
-}
-
 #[tokio::test]
 async fn a_request_that_hangs_past_the_deadline_is_answered_upstream_timeout_readable_by_its_site()
 {
@@ -875,7 +679,7 @@ async fn a_request_that_hangs_past_the_deadline_is_answered_upstream_timeout_rea
         .replace("timeout_ms = 3000", "timeout_ms = 300")
         .replace("connect_timeout_ms = 500", "connect_timeout_ms = 200")
         .replace("[server]", "[server]\nmax_concurrent_requests = 1");
-    let store = Arc::new(StalledStore::default());
+    let store = Arc::new(UnreadableStore::stalling_key_checks());
     let _gate = OpensOnDrop(Arc::clone(&store));
     let addr = serve(
         proxy::try_app_with_store(

@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 use axum::Router;
 use reqwest::StatusCode;
 use serde_json::Value;
+use trackline::proxy::store::{
+    Added, KeyOwner, KeyRecord, ShipmentPage, ShipmentsQuery, Store, StoreError, User,
+};
+use trackline_core::reference::Reference;
 
 /// Serves `router` on a free loopback port, with the peer's address as connection info (the
 /// proxy's per-address limits read it), and returns the address.
@@ -61,5 +65,116 @@ impl Answer {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// An access store whose database cannot be read: every call fails. With
+/// [`UnreadableStore::stalling_key_checks`], a key check first waits until the test opens the
+/// gate (see [`OpensOnDrop`]).
+#[derive(Default)]
+pub struct UnreadableStore {
+    /// Key checks wait on it while it has no permits and is open; closing it lets them go on.
+    gate: Option<tokio::sync::Semaphore>,
+    /// Key checks that reached the store.
+    pub waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl UnreadableStore {
+    pub fn stalling_key_checks() -> UnreadableStore {
+        UnreadableStore {
+            gate: Some(tokio::sync::Semaphore::new(0)),
+            ..UnreadableStore::default()
+        }
+    }
+
+    pub fn open_the_gate(&self) {
+        if let Some(gate) = &self.gate {
+            gate.close();
+        }
+    }
+}
+
+/// Opens a stalling store's gate when dropped, so that a failing assertion does not leave a key
+/// check waiting.
+pub struct OpensOnDrop(pub std::sync::Arc<UnreadableStore>);
+
+impl Drop for OpensOnDrop {
+    fn drop(&mut self) {
+        self.0.open_the_gate();
+    }
+}
+
+fn unreadable<T>() -> Result<T, StoreError> {
+    Err(StoreError::NewerSchema {
+        found: 99,
+        known: 1,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for UnreadableStore {
+    async fn ensure_user(&self, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        unreadable()
+    }
+    async fn user(&self, _: &str) -> Result<User, StoreError> {
+        unreadable()
+    }
+    async fn bind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    async fn unbind_partner(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    async fn insert_key_hash(
+        &self,
+        _: &str,
+        _: &str,
+        _: [u8; 32],
+        _: i64,
+    ) -> Result<(), StoreError> {
+        unreadable()
+    }
+    async fn keys(&self, _: Option<&str>) -> Result<Vec<KeyRecord>, StoreError> {
+        unreadable()
+    }
+    async fn revoke_key(&self, _: &str) -> Result<(), StoreError> {
+        unreadable()
+    }
+    async fn verify_key(&self, _: &str) -> Result<Option<KeyOwner>, StoreError> {
+        if let Some(gate) = &self.gate {
+            self.waiting
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Closing the semaphore ends the wait with an error, which is the opened gate.
+            let _ = gate.acquire().await;
+        }
+        unreadable()
+    }
+    async fn add_shipments(&self, _: &str, _: &[Reference]) -> Result<Added, StoreError> {
+        unreadable()
+    }
+    async fn remove_shipments(&self, _: &str, _: &[Reference]) -> Result<u64, StoreError> {
+        unreadable()
+    }
+    async fn shipments(&self, _: &str, _: &ShipmentsQuery) -> Result<ShipmentPage, StoreError> {
+        unreadable()
+    }
+    async fn visible_shipments(
+        &self,
+        _: &str,
+        _: &ShipmentsQuery,
+    ) -> Result<ShipmentPage, StoreError> {
+        unreadable()
+    }
+    async fn in_scope(&self, _: &str, _: &[String]) -> Result<bool, StoreError> {
+        unreadable()
+    }
+    async fn marker(&self, _: &str) -> Result<Option<String>, StoreError> {
+        unreadable()
+    }
+    async fn set_marker(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        unreadable()
     }
 }
