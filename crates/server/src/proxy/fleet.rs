@@ -271,9 +271,7 @@ impl Fleet {
             .await?;
         Ok(value.and_then(|value| {
             let mut answer = decode_answer(&value)?;
-            // A key without expiry (-1) was not written here; a missing one (-2) raced away.
-            let fresh_for = u64::try_from(ttl).ok().filter(|ttl| *ttl > 0)?;
-            answer.fresh_for = Some(Duration::from_millis(fresh_for));
+            answer.fresh_for = Some(remaining(ttl)?);
             Some(answer)
         }))
     }
@@ -358,10 +356,7 @@ impl Fleet {
             })
             .await?;
         if let Some(mut answer) = answer.as_deref().and_then(decode_answer) {
-            answer.fresh_for = u64::try_from(answer_ttl)
-                .ok()
-                .filter(|ttl| *ttl > 0)
-                .map(Duration::from_millis);
+            answer.fresh_for = remaining(answer_ttl);
             return Ok(Some(Awaited::Answer(answer)));
         }
         if let Some(outcome) = outcome.as_deref().and_then(decode_outcome) {
@@ -443,12 +438,10 @@ impl Fleet {
                     .await
             })
             .await?;
-        Ok(
-            match (value, u64::try_from(ttl).ok().filter(|ttl| *ttl > 0)) {
-                (Some(value), Some(ttl)) => Some((Duration::from_millis(ttl), value == "503")),
-                _ => None,
-            },
-        )
+        Ok(match (value, remaining(ttl)) {
+            (Some(value), Some(ttl)) => Some((ttl, value == "503")),
+            _ => None,
+        })
     }
 
     // ---- the Di session -----------------------------------------------------------------
@@ -468,15 +461,12 @@ impl Fleet {
                     .await
             })
             .await?;
-        let token_ttl = u64::try_from(token_ttl).ok().filter(|ttl| *ttl > 0);
-        if let (Some(token), Some(ttl)) = (token, token_ttl) {
-            return Ok(DiSession::Token(token, Duration::from_millis(ttl)));
+        if let (Some(token), Some(ttl)) = (token, remaining(token_ttl)) {
+            return Ok(DiSession::Token(token, ttl));
         }
-        let wait = u64::try_from(failure_ttl).ok().filter(|ttl| *ttl > 0);
+        let wait = remaining(failure_ttl);
         Ok(match (failure.as_deref().and_then(decode_problem), wait) {
-            (Some(problem), Some(wait)) => {
-                DiSession::LoginFailed(problem, Duration::from_millis(wait))
-            }
+            (Some(problem), Some(wait)) => DiSession::LoginFailed(problem, wait),
             _ => DiSession::None,
         })
     }
@@ -601,6 +591,15 @@ fn timed_out() -> redis::RedisError {
         std::io::ErrorKind::TimedOut,
         "no answer in time",
     ))
+}
+
+/// What a `PTTL` reply leaves: `None` for a key without expiry (-1, not written by the proxy)
+/// or a missing one (-2, it raced away).
+fn remaining(pttl: i64) -> Option<Duration> {
+    u64::try_from(pttl)
+        .ok()
+        .filter(|millis| *millis > 0)
+        .map(Duration::from_millis)
 }
 
 fn millis(duration: Duration) -> u64 {
