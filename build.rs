@@ -68,7 +68,8 @@ fn write_loader_table(out: &Path) {
         })
         .collect();
     let table = format!("{{{}}}\n", entries.join(","));
-    fs::write(out.join("catalogs.json"), table).expect("cannot write the loader's table of catalogs");
+    fs::write(out.join("catalogs.json"), table)
+        .expect("cannot write the loader's table of catalogs");
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

@@ -45,4 +45,3 @@ pub fn locale_tag_of(tag: &str) -> Option<&'static str> {
         .find(|(subtag, _)| *subtag == language)
         .map(|(_, locale)| *locale)
 }
-

@@ -471,7 +471,10 @@ mod tests {
             ]);
         }
         tags.extend(
-            ["ar", "ar-XB", "AR_XB", "fy", "fil", "ptx", "sq-AL", "", "-", "x-nb"].map(String::from),
+            [
+                "ar", "ar-XB", "AR_XB", "fy", "fil", "ptx", "sq-AL", "", "-", "x-nb",
+            ]
+            .map(String::from),
         );
         for tag in &tags {
             let wanted = Locale::from_tag(tag).map(|locale| match locale.is_built_in() {
