@@ -3,9 +3,18 @@
 //! indentation, spaces around punctuation), and does the same for the English catalog (comments,
 //! blank lines, spaces around `=`): both ship inside the wasm, so every byte of them is downloaded
 //! by every consumer. The other catalogs are fetched as translators wrote them.
+//!
+//! It also writes the table of which catalog serves which language tag (src/i18n/languages.rs,
+//! the table the widget reads) as `catalogs.json`, for the loader: a release build puts it into
+//! `trackline.js` (scripts/minify-release.mjs), which starts the consumer's catalog beside the wasm.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::{env, fs};
+
+/// The widget's table of languages; its lookup function is the widget's, not used here.
+#[allow(dead_code)]
+#[path = "src/i18n/languages.rs"]
+mod languages;
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
@@ -36,6 +45,31 @@ fn main() {
     let text = fs::read_to_string(english)
         .unwrap_or_else(|error| panic!("cannot read the English catalog {english}: {error}"));
     fs::write(out.join("en.txt"), entries_only(&text)).expect("cannot write the English catalog");
+
+    write_loader_table(&out);
+}
+
+/// `catalogs.json`: every tag the loader looks up (each language subtag, and the pseudo locale's
+/// whole tag, lowercase, as the widget matches it in any case) and the catalog it fetches for it,
+/// `""` for a locale built into the wasm. A JSON object, which the loader reads as it is.
+fn write_loader_table(out: &Path) {
+    println!("cargo:rerun-if-changed=src/i18n/languages.rs");
+    let whole = [(languages::PSEUDO_RTL_TAG, languages::PSEUDO_RTL_TAG)];
+    let entries: Vec<String> = languages::SUBTAGS
+        .iter()
+        .chain(whole.iter())
+        .map(|(tag, locale)| {
+            let catalog = if languages::BUILT_IN.contains(locale) {
+                ""
+            } else {
+                locale
+            };
+            format!("\"{}\":\"{catalog}\"", tag.to_ascii_lowercase())
+        })
+        .collect();
+    let table = format!("{{{}}}\n", entries.join(","));
+    fs::write(out.join("catalogs.json"), table)
+        .expect("cannot write the loader's table of catalogs");
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

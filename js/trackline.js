@@ -10,13 +10,41 @@
 // self-contained, scripts/minify-release.mjs). A static `import` of the glue would run this
 // module only after the glue had arrived, and the wasm would start a round trip later.
 const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
+
+// The catalog of the consumer's language starts beside it, so that the headline is not worded
+// in English for a round trip after the wasm. Each widget's language is picked as the widget
+// picks it (Locale::resolve in src/i18n/mod.rs): its `lang` (`data-lang`) attribute, else the
+// page URL's `lang` parameter, else the first of navigator.languages that it speaks; English is
+// built in and fetches nothing. Without a widget on the page yet, the page's own language is
+// guessed for the widgets that scripts mount later.
+//
+// Which catalog serves which tag is the widget's table (src/i18n/languages.rs), which a release
+// build writes in here in place of `{}` (build.rs, scripts/minify-release.mjs). A development
+// build leaves it empty: its widgets fetch their catalog once the wasm runs.
+const CATALOGS = { __proto__: null, .../* catalogs */ {} };
+// A catalog's name for a tag (`pl-PL` -> `pl`, `nn` -> `nb`, `en` -> ""), undefined when the
+// widget does not speak it: the whole tag (the pseudo locale's), else its language subtag.
+const catalogOf = (tag) => ((tag = tag?.trim().toLowerCase()) ? CATALOGS[tag] ?? CATALOGS[tag.split(/[-_]/)[0]] : undefined);
+const locales = new URL("locales/", import.meta.url).href;
+const pageLang = new URLSearchParams(location.search).get("lang");
+const widgets = [...document.querySelectorAll("trackline-widget,[data-trackline]")];
+const started = {};
+for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.localName == "trackline-widget" ? "lang" : "data-lang")) : [null]) {
+  const catalog = catalogOf(lang?.trim() || pageLang) ?? navigator.languages.map(catalogOf).find((c) => c != null);
+  if (catalog && !started[catalog]) {
+    started[catalog] = fetch(locales + catalog + ".txt");
+    // A failure is the widget's to report, once it reads this response.
+    started[catalog].catch(() => {});
+  }
+}
+
 const { default: init, mount, autoMount, setLocalesUrl } = await import("./trackline-widget.js");
 
 // Compiled while it streams in, from the response started above.
 await init({ module_or_path: wasm });
-// Catalogs other than English come from locales/ beside this file; widgets already on the
-// page fetch theirs in the next task, after this line.
-setLocalesUrl(new URL("locales/", import.meta.url).href);
+// Catalogs other than English come from locales/ beside this file, the ones started above
+// included; widgets already on the page read theirs in the next task, after this line.
+setLocalesUrl(locales, started);
 
 // A second copy of the script keeps the first copy's API.
 window.Trackline ??= { mount, autoMount };

@@ -4,6 +4,9 @@
 //   details, the overview; scripts/split-release.mjs), and the glue is made again for the main
 //   module;
 // - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
+// - the loader (trackline.js) gets the table of which catalog serves which language tag, which
+//   build.rs wrote from the widget's own table (src/i18n/languages.rs) as catalogs.json, so that
+//   it starts the consumer's catalog beside the wasm;
 // - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
 //   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
 //   one more request, and one more round trip, before the widget could start;
@@ -175,6 +178,37 @@ try {
   await rm(join(stagingDir, SPLIT_LOADER));
 } catch (error) {
   console.error(`minify-release: cannot fold the snippets into the glue: ${error.message}`);
+  process.exit(1);
+}
+
+// The loader's empty table (`/* catalogs */ {}`) is replaced by build.rs's catalogs.json of this
+// build. Its folder (build.rs's OUT_DIR) is named in the dependency list cargo wrote beside the
+// linked wasm, because the wasm includes other files from there (the English catalog, the CSS).
+async function writeLoaderTable(loaderFile, sourceDir) {
+  const targetDir = process.env.CARGO_TARGET_DIR ?? join(sourceDir, "target");
+  const depInfo = join(targetDir, "wasm32-unknown-unknown", "release", "trackline_widget.d");
+  const dependencies = (await readFile(depInfo, "utf8")).split(/(?<!\\)\s+/).map((path) => path.replace(/\\ /g, " "));
+  const outDir = dependencies
+    .map((path) => path.match(/^(.*[\\/]build[\\/]trackline-widget-[0-9a-f]+[\\/]out)[\\/]/)?.[1])
+    .find(Boolean);
+  if (!outDir) {
+    throw new Error(`${depInfo} names no file of build.rs's output folder`);
+  }
+  const table = JSON.parse(await readFile(join(outDir, "catalogs.json"), "utf8"));
+  const loader = await readFile(loaderFile, "utf8");
+  const placeholder = "/* catalogs */ {}";
+  if (!loader.includes(placeholder)) {
+    throw new Error(`${loaderFile} has no \`${placeholder}\` to write the table of catalogs into`);
+  }
+  await writeFile(loaderFile, loader.replace(placeholder, JSON.stringify(table)));
+  return Object.keys(table).length;
+}
+
+try {
+  const tags = await writeLoaderTable(join(stagingDir, "trackline.js"), process.env.TRUNK_SOURCE_DIR ?? process.cwd());
+  console.log(`minify-release: the loader knows the catalogs of ${tags} language tags`);
+} catch (error) {
+  console.error(`minify-release: cannot write the table of catalogs into the loader: ${error.message}`);
   process.exit(1);
 }
 

@@ -1,6 +1,7 @@
 //! The small JS API: `Trackline.mount(element, options)` returns a handle with `refresh()` and
 //! `unmount()`; `Trackline.autoMount()` mounts `[data-trackline]` elements (the loader calls it);
-//! `setLocalesUrl(url)` says where the catalogs are (the loader calls it first).
+//! `setLocalesUrl(url, started)` says where the catalogs are and hands over the catalog fetches the
+//! loader started beside the wasm (the loader calls it first).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -170,8 +171,13 @@ pub fn auto_mount() {
 }
 
 /// Where the `locales/` folder of catalogs is: an absolute URL ending in `/`. The loader passes
-/// the folder beside itself, wherever the merchant hosts it, before any catalog is fetched.
+/// the folder beside itself, wherever the merchant hosts it, before any catalog is fetched, and
+/// with it (`started`, optional) the fetches of catalogs it started while the wasm loaded:
+/// `{ pl: fetch(".../locales/pl.txt") }`. A widget reads those responses instead of asking again.
 #[wasm_bindgen(js_name = setLocalesUrl)]
-pub fn set_locales_url(url: String) {
+pub fn set_locales_url(url: String, started: Option<js_sys::Object>) {
     crate::i18n::set_locales_url(url);
+    if let Some(started) = started {
+        crate::i18n::use_started_fetches(&started);
+    }
 }

@@ -52,6 +52,13 @@ export function holdCatalog(file) {
 export function releaseCatalog(file) { gates.get(file).open(); }
 export function requestsFor(file) { return requests.filter((url) => url.endsWith("/" + file)); }
 export function consoleErrors() { return errors.slice(); }
+export function startedCatalog(name, status, body) {
+  const response = status === 0
+    ? Promise.reject(new TypeError("Failed to fetch"))
+    : Promise.resolve(new Response(body, { status }));
+  response.catch(() => {});
+  return { [name]: response };
+}
 "#)]
 extern "C" {
     /// Answers `<base>/<file>` with `status` and `body`; status 0 is a network failure.
@@ -68,6 +75,10 @@ extern "C" {
     fn requests_for(file: &str) -> Vec<String>;
     #[wasm_bindgen(js_name = consoleErrors)]
     fn console_errors() -> Vec<String>;
+    /// What the loader hands over for a catalog it started: `{ name: Promise<Response> }`, the
+    /// response answered with `status` and `body`; status 0 is a network failure.
+    #[wasm_bindgen(js_name = startedCatalog)]
+    fn started_catalog(name: &str, status: u16, body: &str) -> js_sys::Object;
 }
 
 /// A widget without a reference (its form needs no carrier) in language `lang`.
@@ -279,6 +290,47 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
         asked.get(),
         asked_before,
         "the carriers were not asked again"
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_catalog_the_loader_started_is_read_from_its_response_and_not_fetched_again() {
+    trackline_widget::i18n::use_started_fetches(&started_catalog(
+        "fr",
+        200,
+        catalog_on_disk(Locale::Fr),
+    ));
+    let element = widget("fr-BE");
+    until("the switch to French", 2_000, || {
+        card_lang(&element).as_deref() == Some("fr")
+    })
+    .await;
+    let french = trackline_widget::i18n::tr(Locale::Fr, "state.no_reference.submit");
+    assert_ne!(french, "Track");
+    assert_eq!(submit_text(&element), french);
+    assert_eq!(requests_for("fr.txt"), Vec::<String>::new());
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_catalog_the_loader_could_not_fetch_keeps_english_as_a_failed_fetch_does() {
+    trackline_widget::i18n::use_started_fetches(&started_catalog("nb", 0, ""));
+    let element = widget("nn-NO");
+    let expected = format!(
+        "Trackline: could not load the Norwegian Bokmål catalog from {LOCALES_URL}nb.txt: network error (TypeError: Failed to fetch)"
+    );
+    until("the console message", 2_000, || {
+        console_errors().contains(&expected)
+    })
+    .await;
+    assert_eq!(card_lang(&element).as_deref(), Some("en"));
+    assert_eq!(submit_text(&element), "Track");
+    // Reported once, and not asked for again.
+    assert_eq!(requests_for("nb.txt"), Vec::<String>::new());
+    assert_eq!(
+        console_errors().iter().filter(|e| **e == expected).count(),
+        1
     );
     element.remove();
 }

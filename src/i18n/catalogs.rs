@@ -6,6 +6,11 @@
 //! wanted locale once its catalog is here, and until then the locale it already showed (English at
 //! first), so that no key and no half-translated view is ever shown. When a catalog arrives or
 //! fails, one page-wide trigger re-runs those memos.
+//!
+//! The loader (`trackline.js`) starts fetching the catalog that the widgets on the page will pick
+//! while the wasm is still on its way, and hands the pending responses over with the folder's URL
+//! ([`use_started_fetches`]): a widget that wants one of those languages reads that response
+//! instead of asking again, and any other language is fetched when a widget first needs it.
 
 use std::cell::RefCell;
 use std::sync::Mutex;
@@ -34,6 +39,9 @@ thread_local! {
     static CHANGED: ArcTrigger = ArcTrigger::new();
     /// Where the `locales/` folder is, as `trackline.js` tells it; `None` until then.
     static LOCALES_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The responses of the catalog fetches the loader started before the wasm ran, by locale,
+    /// until a widget needs that language.
+    static STARTED: RefCell<Vec<(Locale, js_sys::Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Why a catalog could not be used.
@@ -136,6 +144,38 @@ pub fn set_locales_url(url: String) {
     LOCALES_URL.with_borrow_mut(|known| *known = Some(url));
 }
 
+/// Takes over the catalog fetches the loader started beside the wasm: `started` maps a catalog's
+/// name (`pl`, as in `locales/pl.txt`) to the promise of its `fetch` response. A widget that
+/// needs one of those languages reads that response instead of fetching the file again, with the
+/// same checks and the same fallback when it fails. Names of no fetched catalog are ignored.
+pub fn use_started_fetches(started: &js_sys::Object) {
+    use wasm_bindgen::JsCast;
+    for entry in js_sys::Object::entries(started).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let (Some(name), Ok(response)) = (
+            pair.get(0).as_string(),
+            pair.get(1).dyn_into::<js_sys::Promise>(),
+        ) else {
+            continue;
+        };
+        let Some(locale) = Locale::from_tag(&name).filter(|locale| !locale.is_built_in()) else {
+            continue;
+        };
+        STARTED.with_borrow_mut(|started| {
+            started.retain(|(known, _)| *known != locale);
+            started.push((locale, response));
+        });
+    }
+}
+
+/// The response the loader started for `locale`; taken once, by the one load of that catalog.
+fn take_started(locale: Locale) -> Option<js_sys::Promise> {
+    STARTED.with_borrow_mut(|started| {
+        let at = started.iter().position(|(known, _)| *known == locale)?;
+        Some(started.swap_remove(at).1)
+    })
+}
+
 fn catalog_url(locale: Locale) -> String {
     let base = LOCALES_URL
         .with_borrow(Clone::clone)
@@ -171,7 +211,10 @@ async fn load(locale: Locale) {
     // next task is enough.
     crate::states::wait::sleep(0).await;
     let url = catalog_url(locale);
-    let fetched = fetch_text(&url).await;
+    let fetched = match take_started(locale) {
+        Some(response) => started_text(response).await,
+        None => fetch_text(&url).await,
+    };
     let result = fetched.and_then(|text| install_catalog(locale, &text));
     if let Err(cause) = result {
         set_slot(locale, Slot::Failed);
@@ -182,11 +225,34 @@ async fn load(locale: Locale) {
 }
 
 async fn fetch_text(url: &str) -> Result<String, CatalogError> {
-    let network = |error: gloo_net::Error| CatalogError::Network(error.to_string());
     let response = gloo_net::http::Request::get(url)
         .send()
         .await
         .map_err(network)?;
+    response_text(response).await
+}
+
+/// The text of a fetch the loader started: a rejected promise is the network error that
+/// [`fetch_text`] reports for its own request (`TypeError: Failed to fetch`).
+async fn started_text(response: js_sys::Promise) -> Result<String, CatalogError> {
+    use wasm_bindgen::JsCast;
+    let settled = wasm_bindgen_futures::JsFuture::from(response).await;
+    let response = settled
+        .and_then(|value| value.dyn_into::<web_sys::Response>())
+        .map_err(|error| {
+            CatalogError::Network(match error.dyn_ref::<js_sys::Error>() {
+                Some(error) => String::from(error.to_string()),
+                None => format!("{error:?}"),
+            })
+        })?;
+    response_text(response.into()).await
+}
+
+fn network(error: gloo_net::Error) -> CatalogError {
+    CatalogError::Network(error.to_string())
+}
+
+async fn response_text(response: gloo_net::http::Response) -> Result<String, CatalogError> {
     if !response.ok() {
         return Err(CatalogError::Http {
             status: response.status(),

@@ -12,9 +12,11 @@
 use std::borrow::Cow;
 
 mod catalogs;
+mod languages;
 
 pub use catalogs::{
-    install_catalog, locale_to_show, set_locales_url, CatalogError, CatalogLoadError,
+    install_catalog, locale_to_show, set_locales_url, use_started_fetches, CatalogError,
+    CatalogLoadError,
 };
 
 /// A language the widget speaks.
@@ -141,7 +143,7 @@ impl Locale {
 
     /// Whether the locale's words are built into the wasm, so that it never waits for a catalog.
     pub fn is_built_in(self) -> bool {
-        matches!(self, Locale::En | Locale::PseudoRtl)
+        languages::BUILT_IN.contains(&self.tag())
     }
 
     /// The catalog of the locale's words, once it is available: always for the built-in ones,
@@ -155,28 +157,13 @@ impl Locale {
     }
 
     /// The locale of one language tag (`de-AT`, `nb_NO`, `PL`), by its language subtag; the
-    /// pseudo locale only by its full tag.
+    /// pseudo locale only by its full tag. The subtags and their aliases are in [`languages`],
+    /// which the loader's table is made from too.
     pub fn from_tag(tag: &str) -> Option<Locale> {
-        let tag = tag.trim();
-        if tag.eq_ignore_ascii_case("ar-XB") {
-            return Some(Locale::PseudoRtl);
-        }
-        let language = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-        match language.as_str() {
-            "en" => Some(Locale::En),
-            "de" => Some(Locale::De),
-            "nl" => Some(Locale::Nl),
-            "pl" => Some(Locale::Pl),
-            "nb" | "no" | "nn" => Some(Locale::Nb),
-            "fr" => Some(Locale::Fr),
-            "it" => Some(Locale::It),
-            "es" => Some(Locale::Es),
-            "pt" => Some(Locale::Pt),
-            "sv" => Some(Locale::Sv),
-            "da" => Some(Locale::Da),
-            "fi" => Some(Locale::Fi),
-            _ => None,
-        }
+        let served_by = languages::locale_tag_of(tag)?;
+        Locale::ALL
+            .into_iter()
+            .find(|locale| locale.tag() == served_by)
     }
 
     /// The first of `tags` the widget speaks.
@@ -448,6 +435,67 @@ mod tests {
         for tag in ["fy", "fil", "ptx", "sq-AL", "", "-"] {
             assert_eq!(Locale::from_tag(tag), None, "{tag:?}");
         }
+    }
+
+    /// The loader's table as `build.rs` wrote it for the release build's `trackline.js`.
+    fn loader_table() -> serde_json::Map<String, serde_json::Value> {
+        let json = include_str!(concat!(env!("OUT_DIR"), "/catalogs.json"));
+        serde_json::from_str(json).expect("build.rs writes a JSON object")
+    }
+
+    /// What the loader does with a tag (js/trackline.js, `catalogOf`): the whole tag, trimmed and
+    /// lowercase, else its language subtag; a catalog name, `""` for a built-in locale.
+    fn loader_catalog_of(
+        table: &serde_json::Map<String, serde_json::Value>,
+        tag: &str,
+    ) -> Option<String> {
+        let tag = tag.trim().to_lowercase();
+        let language = tag.split(['-', '_']).next().unwrap_or_default();
+        table
+            .get(&tag)
+            .or_else(|| table.get(language))
+            .map(|catalog| catalog.as_str().expect("catalogs are strings").to_owned())
+    }
+
+    #[test]
+    fn the_loader_fetches_for_every_tag_the_catalog_the_widget_then_wants() {
+        let table = loader_table();
+        // Every tag of the table, with regions and in other cases, and tags no locale serves.
+        let mut tags: Vec<String> = Vec::new();
+        for tag in table.keys() {
+            tags.extend([
+                tag.clone(),
+                tag.to_uppercase(),
+                format!(" {tag}-AT "),
+                format!("{tag}_419"),
+            ]);
+        }
+        tags.extend(
+            [
+                "ar", "ar-XB", "AR_XB", "fy", "fil", "ptx", "sq-AL", "", "-", "x-nb",
+            ]
+            .map(String::from),
+        );
+        for tag in &tags {
+            let wanted = Locale::from_tag(tag).map(|locale| match locale.is_built_in() {
+                true => String::new(),
+                false => locale.tag().to_owned(),
+            });
+            assert_eq!(loader_catalog_of(&table, tag), wanted, "{tag:?}");
+        }
+        // Every locale is reachable by its own tag, the aliases of Bokmål included.
+        for locale in Locale::ALL {
+            assert!(
+                loader_catalog_of(&table, locale.tag()).is_some(),
+                "{}",
+                locale.tag()
+            );
+        }
+        for alias in ["no", "nn", "no-NO", "nn_NO"] {
+            assert_eq!(loader_catalog_of(&table, alias).as_deref(), Some("nb"));
+        }
+        assert_eq!(loader_catalog_of(&table, "en-GB").as_deref(), Some(""));
+        assert_eq!(loader_catalog_of(&table, "ar-xb").as_deref(), Some(""));
     }
 
     #[test]

@@ -6,7 +6,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mkdirSync, readFileSync } from "node:fs";
-import { DETAILS_COMPLETE, launchBrowser, newPage, ROOT, screenshot, SCREENSHOTS, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import {
+  DETAILS_COMPLETE,
+  launchBrowser,
+  newPage,
+  ROOT,
+  screenshot,
+  SCREENSHOTS,
+  signed,
+  startTrackline,
+  waitForShadow,
+  withAttributes,
+} from "./harness.mjs";
 
 const WIDTHS = [320, 768, 1280];
 const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
@@ -32,22 +43,6 @@ const english = catalog("en");
 const LANGUAGES = ["en", "de", "nl", "pl", "nb", "fr", "it", "es", "pt", "sv", "da", "fi", "ar-XB"];
 /// A well-formed InPost number the sandbox does not know.
 const UNKNOWN_INPOST = "?tracking=520000011395200099999999&carrier=inpost";
-
-/// Serves the demo page with extra attributes on its <trackline-widget>, as a merchant would
-/// write them.
-async function withAttributes(page, server, attributes) {
-  const attrs = Object.entries(attributes)
-    .map(([name, value]) => `${name}="${value}"`)
-    .join(" ");
-  await page.route(
-    (url) => url.origin === new URL(server.url).origin && (url.pathname === "/" || url.pathname === "/index.html"),
-    async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace("<trackline-widget", `<trackline-widget ${attrs}`);
-      await route.fulfill({ response, body });
-    },
-  );
-}
 
 /// Runs axe-core on the widget (its open shadow root included) and returns the violations.
 async function axeViolations(page) {

@@ -210,6 +210,22 @@ export function catalog(tag) {
   );
 }
 
+/// Serves the demo page with extra attributes on its <trackline-widget>, as a merchant would
+/// write them.
+export async function withAttributes(page, server, attributes) {
+  const attrs = Object.entries(attributes)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(" ");
+  await page.route(
+    (url) => url.origin === new URL(server.url).origin && (url.pathname === "/" || url.pathname === "/index.html"),
+    async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace("<trackline-widget", `<trackline-widget ${attrs}`);
+      await route.fulfill({ response, body });
+    },
+  );
+}
+
 /// The parcel details once complete: a release build fetches what is below the headline (the
 /// pickup point, the map, the timeline) as a second wasm module, and the timeline (or its "no
 /// events yet") is always part of it.

@@ -1,0 +1,199 @@
+// The consumer's catalog leaves with the wasm: the loader (trackline.js) picks the language the
+// widgets on the page will speak, as the widget picks it, and starts that catalog's download before
+// the wasm has arrived; the widget then reads that response instead of asking again. English is
+// built in: an English page fetches no catalog.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  catalog,
+  DETAILS_COMPLETE,
+  launchBrowser,
+  newPage,
+  shadowText,
+  startTrackline,
+  waitForShadow,
+  withAttributes,
+} from "./harness.mjs";
+
+const INPOST_AT_LOCKER = "520000011395200025009871";
+
+/// Records, through the DevTools protocol, every request of `page`: its path, the script that
+/// started it (the top of the initiator's stack) and when it left, and when each response ended.
+async function recordRequests(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  // A round trip long enough that the order of the loader, the glue and the wasm shows.
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 100,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  const requests = new Map();
+  cdp.on("Network.requestWillBeSent", (event) => {
+    const frames = event.initiator?.stack?.callFrames ?? [];
+    let stack = event.initiator?.stack;
+    while (frames.length === 0 && stack?.parent) {
+      stack = stack.parent;
+      frames.push(...stack.callFrames);
+    }
+    requests.set(event.requestId, {
+      path: new URL(event.request.url).pathname,
+      initiator: frames[0] ? new URL(frames[0].url).pathname : event.initiator?.type,
+      sent: event.timestamp,
+      finished: null,
+    });
+  });
+  cdp.on("Network.loadingFinished", (event) => {
+    const request = requests.get(event.requestId);
+    if (request) request.finished = event.timestamp;
+  });
+  return {
+    all: () => [...requests.values()],
+    to: (path) => [...requests.values()].filter((request) => request.path === path),
+  };
+}
+
+/// Waits until the first widget's words are in `tag` and its headline is shown.
+async function shownIn(page, tag) {
+  await page.waitForFunction(
+    (tag) => document.querySelector("trackline-widget")?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === tag,
+    tag,
+    { timeout: 15_000 },
+  );
+  await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+}
+
+/// Asserts that the one request for `catalogPath` was started by the loader and left before the
+/// wasm had arrived.
+function assertStartedBesideTheWasm(requests, catalogPath) {
+  const [wasm] = requests.to("/trackline-widget_bg.wasm");
+  const catalogs = requests.to(catalogPath);
+  assert.equal(catalogs.length, 1, `${catalogPath} requested ${catalogs.length} times`);
+  const [started] = catalogs;
+  assert.equal(started.initiator, "/trackline.js", JSON.stringify(started));
+  assert.ok(wasm?.finished, JSON.stringify(wasm));
+  assert.ok(
+    started.sent < wasm.finished,
+    `the catalog left at ${started.sent}, after the wasm had arrived at ${wasm.finished}`,
+  );
+}
+
+describe("the consumer's catalog, fetched beside the wasm", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a widget with lang=\"pl\" gets its catalog from the loader, once, before the wasm has arrived", async () => {
+    const page = await newPage(browser);
+    await withAttributes(page, server, { lang: "pl" });
+    const requests = await recordRequests(page);
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}`);
+    await shownIn(page, "pl");
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("pl")["status.ready_for_pickup"]);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
+    assertStartedBesideTheWasm(requests, "/locales/pl.txt");
+    assert.deepEqual(
+      requests.all().filter((request) => request.path.startsWith("/locales/")).map((request) => request.path),
+      ["/locales/pl.txt"],
+    );
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a Polish browser (navigator.languages) gets the Polish catalog the same way", async () => {
+    const page = await newPage(browser, { locale: "pl-PL" });
+    const requests = await recordRequests(page);
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}`);
+    assert.deepEqual(await page.evaluate(() => navigator.languages), ["pl-PL"]);
+    await shownIn(page, "pl");
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("pl")["status.ready_for_pickup"]);
+    assertStartedBesideTheWasm(requests, "/locales/pl.txt");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("the link's lang parameter is read as the widget reads it, Norwegian Nynorsk getting Bokmål", async () => {
+    const page = await newPage(browser);
+    const requests = await recordRequests(page);
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}&lang=nn-NO`);
+    await shownIn(page, "nb");
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("nb")["status.ready_for_pickup"]);
+    assertStartedBesideTheWasm(requests, "/locales/nb.txt");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("an English page fetches no catalog", async () => {
+    const page = await newPage(browser, { locale: "en-GB" });
+    const requests = await recordRequests(page);
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}`);
+    await shownIn(page, "en");
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("en")["status.ready_for_pickup"]);
+    await waitForShadow(page, DETAILS_COMPLETE, 0, 15_000);
+    assert.deepEqual(
+      requests.all().filter((request) => request.path.startsWith("/locales/")),
+      [],
+    );
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a widget added later in another language fetches its own catalog, and each catalog comes once", async () => {
+    const page = await newPage(browser);
+    await withAttributes(page, server, { lang: "pl" });
+    const requests = await recordRequests(page);
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}`);
+    await shownIn(page, "pl");
+    await page.evaluate(() => {
+      const later = document.createElement("trackline-widget");
+      later.setAttribute("lang", "de-AT");
+      later.setAttribute("number", "520000011395200025009871");
+      document.querySelector("trackline-widget").after(later);
+    });
+    await page.waitForFunction(
+      () => document.querySelectorAll("trackline-widget")[1]?.shadowRoot?.querySelector("[data-testid=widget]")?.lang === "de",
+      null,
+      { timeout: 15_000 },
+    );
+    await waitForShadow(page, "[data-testid=status-title]", 1, 15_000);
+    assert.equal(await shadowText(page, "[data-testid=status-title]", 1), catalog("de")["status.ready_for_pickup"]);
+    assertStartedBesideTheWasm(requests, "/locales/pl.txt");
+    // German was not on the page when the loader ran: the widget fetched it, once.
+    const german = requests.to("/locales/de.txt");
+    assert.equal(german.length, 1);
+    assert.equal(german[0].initiator === "/trackline.js", false, JSON.stringify(german));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a catalog the loader could not fetch leaves the widget in English and says why, as a failed fetch does", async () => {
+    const page = await newPage(browser);
+    await withAttributes(page, server, { lang: "pl" });
+    const requests = await recordRequests(page);
+    await page.route((url) => url.pathname === "/locales/pl.txt", (route) => route.abort("internetdisconnected"));
+    const expected = `Trackline: could not load the Polish catalog from ${server.url}locales/pl.txt: network error (TypeError: Failed to fetch)`;
+    const reported = page.waitForEvent("console", { predicate: (message) => message.text() === expected, timeout: 15_000 });
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}`);
+    await reported;
+    await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+    assert.deepEqual(
+      page.errors.filter((error) => !error.includes("Failed to load resource")),
+      [expected],
+    );
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("en")["status.ready_for_pickup"]);
+    assert.equal(
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=widget]").lang),
+      "en",
+    );
+    assert.equal(requests.to("/locales/pl.txt").length, 1, "the failed catalog is not asked for again");
+    await page.context().close();
+  });
+});
