@@ -22,6 +22,11 @@ use axum::Router;
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
 
+/// The allocator of the `trackline` binary (see its `main.rs`), so that the figures are the
+/// shipped proxy's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const KNOWN_NUMBER: &str = "520000011395200025009871";
 
 struct Settings {

@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the C library's allocator: a proxy allocates and frees many small
+/// buffers per request from several threads, which glibc's malloc serves with more locking and
+/// consolidation.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Trackline: self-hosted parcel tracking. Proxy, sandbox carriers, demo server and tools.
 #[derive(Debug, Parser)]
 #[command(name = "trackline", version, about, long_about = None)]
