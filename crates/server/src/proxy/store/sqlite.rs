@@ -78,9 +78,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
         // Readers (other proxies, the CLI) never wait for a writer.
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_error)?;
+        write_ahead_log(&connection).map_err(open_error)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -116,6 +114,24 @@ impl SqliteStore {
         })
         .await
         .map_err(StoreError::Unfinished)?
+    }
+}
+
+/// Switches the database to write-ahead logging. While other connections open the same new file
+/// (two demos, the CLI beside the proxy), SQLite may answer the switch "busy" at once, without
+/// waiting its busy timeout: it is asked again, for as long as that timeout.
+fn write_ahead_log(connection: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match connection.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < Duration::from_secs(5) =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result,
+        }
     }
 }
 
