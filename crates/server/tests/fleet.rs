@@ -46,6 +46,7 @@ fn free_port() -> u16 {
 struct Nginx {
     addr: SocketAddr,
     folder: PathBuf,
+    binary: &'static str,
     process: Child,
 }
 
@@ -125,6 +126,7 @@ impl Nginx {
         Nginx {
             addr,
             folder,
+            binary,
             process,
         }
     }
@@ -155,7 +157,23 @@ impl Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.process.kill();
+        // `nginx -s stop` (SIGTERM to the master, which stops its workers): killing the master
+        // alone would leave its workers running, orphaned.
+        let stopped = Command::new(self.binary)
+            .arg("-p")
+            .arg(&self.folder)
+            .arg("-e")
+            .arg(self.folder.join("error.log"))
+            .arg("-c")
+            .arg(self.folder.join("nginx.conf"))
+            .args(["-s", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !stopped {
+            let _ = self.process.kill();
+        }
         let _ = self.process.wait();
         let _ = std::fs::remove_dir_all(&self.folder);
     }
