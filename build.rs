@@ -6,7 +6,9 @@
 //!
 //! It also writes the table of which catalog serves which language tag (src/i18n/languages.rs,
 //! the table the widget reads) as `catalogs.json`, for the loader: a release build puts it into
-//! `trackline.js` (scripts/minify-release.mjs), which starts the consumer's catalog beside the wasm.
+//! `trackline.js` (scripts/minify-release.mjs), which starts the consumer's catalog beside the wasm,
+//! and core's names of the link's language parameter as `language-parameters.json`, by which the
+//! loader finds the language a link asks for.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -15,6 +17,10 @@ use std::{env, fs};
 #[allow(dead_code)]
 #[path = "src/i18n/languages.rs"]
 mod languages;
+
+/// Core's names of link parameters that the loader reads.
+#[path = "crates/core/src/reference/parameter_names.rs"]
+mod parameter_names;
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
@@ -70,6 +76,17 @@ fn write_loader_table(out: &Path) {
     let table = format!("{{{}}}\n", entries.join(","));
     fs::write(out.join("catalogs.json"), table)
         .expect("cannot write the loader's table of catalogs");
+
+    println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
+    let names: Vec<String> = parameter_names::LANGUAGE
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect();
+    fs::write(
+        out.join("language-parameters.json"),
+        format!("[{}]\n", names.join(",")),
+    )
+    .expect("cannot write the loader's language parameters");
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

@@ -14,7 +14,7 @@ const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 // The catalog of the consumer's language starts beside it, so that the headline is not worded
 // in English for a round trip after the wasm. Each widget's language is picked as the widget
 // picks it (Locale::resolve in src/i18n/mod.rs): its `lang` (`data-lang`) attribute, else the
-// page URL's `lang` parameter, else the first of navigator.languages that it speaks; English is
+// page URL's language parameter (below), else the first of navigator.languages that it speaks; English is
 // built in and fetches nothing. Without a widget on the page yet, the page's own language is
 // guessed for the widgets that scripts mount later.
 //
@@ -26,7 +26,15 @@ const CATALOGS = { __proto__: null, .../* catalogs */ {} };
 // widget does not speak it: the whole tag (the pseudo locale's), else its language subtag.
 const catalogOf = (tag) => ((tag = tag?.trim().toLowerCase()) ? CATALOGS[tag] ?? CATALOGS[tag.split(/[-_]/)[0]] : undefined);
 const locales = new URL("locales/", import.meta.url).href;
-const pageLang = new URLSearchParams(location.search).get("lang");
+// The link's language, found as the widget finds it (core's reference/link.rs): the first
+// parameter of the page URL's query, then of its fragment (`#lang=de`, `#/track?lang=de`), whose
+// name is one of core's for it (written in here by a release build, like the table) in any case,
+// without `-`, `_` or an `amp;` left over from HTML.
+const LANGUAGE_PARAMETERS = /* language parameters */ [];
+const fragment = location.hash.slice(1);
+const fragmentQuery = fragment.includes("?") ? fragment.slice(fragment.indexOf("?") + 1) : fragment.includes("=") ? fragment : "";
+const isLanguage = (name) => LANGUAGE_PARAMETERS.includes(name.trim().replace(/^amp;/i, "").replace(/[-_]/g, "").toLowerCase());
+const pageLang = [...new URLSearchParams(location.search), ...new URLSearchParams(fragmentQuery)].find(([name]) => isLanguage(name))?.[1];
 const widgets = [...document.querySelectorAll("trackline-widget,[data-trackline]")];
 const started = {};
 for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.localName == "trackline-widget" ? "lang" : "data-lang")) : [null]) {

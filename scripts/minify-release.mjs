@@ -195,12 +195,18 @@ async function writeLoaderTable(loaderFile, sourceDir) {
     throw new Error(`${depInfo} names no file of build.rs's output folder`);
   }
   const table = JSON.parse(await readFile(join(outDir, "catalogs.json"), "utf8"));
-  const loader = await readFile(loaderFile, "utf8");
-  const placeholder = "/* catalogs */ {}";
-  if (!loader.includes(placeholder)) {
-    throw new Error(`${loaderFile} has no \`${placeholder}\` to write the table of catalogs into`);
+  const names = JSON.parse(await readFile(join(outDir, "language-parameters.json"), "utf8"));
+  let loader = await readFile(loaderFile, "utf8");
+  for (const [placeholder, value, what] of [
+    ["/* catalogs */ {}", table, "the table of catalogs"],
+    ["/* language parameters */ []", names, "the names of the language parameter"],
+  ]) {
+    if (!loader.includes(placeholder)) {
+      throw new Error(`${loaderFile} has no \`${placeholder}\` to write ${what} into`);
+    }
+    loader = loader.replace(placeholder, JSON.stringify(value));
   }
-  await writeFile(loaderFile, loader.replace(placeholder, JSON.stringify(table)));
+  await writeFile(loaderFile, loader);
   return Object.keys(table).length;
 }
 

@@ -131,6 +131,22 @@ describe("the consumer's catalog, fetched beside the wasm", () => {
     await page.context().close();
   });
 
+  test("the link's language under core's other names, in the query or the fragment, is started by the loader too", async () => {
+    for (const [query, language] of [
+      [`?tracking=${INPOST_AT_LOCKER}&Language=de`, "de"],
+      [`?tracking=${INPOST_AT_LOCKER}#/track?lo_cale=fi`, "fi"],
+    ]) {
+      const page = await newPage(browser, { locale: "en-GB" });
+      const requests = await recordRequests(page);
+      await page.goto(`${server.url}${query}`);
+      await shownIn(page, language);
+      assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog(language)["status.ready_for_pickup"]);
+      assertStartedBesideTheWasm(requests, `/locales/${language}.txt`);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    }
+  });
+
   test("an English page fetches no catalog", async () => {
     const page = await newPage(browser, { locale: "en-GB" });
     const requests = await recordRequests(page);

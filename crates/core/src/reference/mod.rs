@@ -5,6 +5,7 @@ mod error;
 mod gs1;
 mod link;
 mod parameter;
+pub mod parameter_names;
 mod value;
 
 use serde::{Deserialize, Serialize};

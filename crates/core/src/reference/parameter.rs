@@ -1,5 +1,6 @@
 //! Which query parameters carry what: conizi's names and the aliases shop e-mails already use.
 
+use super::parameter_names::LANGUAGE;
 use super::PartnerRole;
 
 /// What a query parameter carries.
@@ -57,7 +58,7 @@ pub(crate) fn classify(name: &str) -> Option<ParameterKind> {
         b"carrier" | b"courier" | b"c" => CarrierHint,
         b"order" | b"orderno" | b"ordernumber" => OrderNumber,
         b"zip" | b"postcode" | b"postalcode" | b"dzip" => Postcode,
-        b"lang" | b"language" | b"locale" => Language,
+        name if LANGUAGE.iter().any(|language| language.as_bytes() == name) => Language,
         _ => return None,
     })
 }
@@ -91,6 +92,10 @@ mod tests {
             classify("amp;VPref"),
             Some(ParameterKind::PartnerNumber(PartnerRole::Shipping))
         );
+        assert_eq!(classify("Loc-Ale"), Some(ParameterKind::Language));
+        for name in LANGUAGE {
+            assert_eq!(classify(name), Some(ParameterKind::Language));
+        }
         assert_eq!(classify("utm_source"), None);
         assert_eq!(classify("a_name_much_longer_than_any_parameter"), None);
     }
