@@ -1,6 +1,6 @@
 // How the demo delivers the widget to a real browser: the wasm arrives as brotli and decompresses
 // to a widget that works, and it is requested at once, beside the glue, not at the end of a chain
-// of modules.
+// of modules; with the demo page's preload hints, already with the page's head, and once.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchBrowser, newPage, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
@@ -38,10 +38,12 @@ describe("delivery of the widget's files", () => {
     assert.deepEqual(page.errors, []);
   });
 
-  test("the wasm is requested before the glue has arrived, and no snippet module is requested", async () => {
+  /// Opens a parcel page on a 100 ms round trip, long enough that a chain of requests shows in
+  /// the timings, and returns each file's request start and end and the paths requested in order.
+  /// `withoutHints` takes the demo page's preload hints out, leaving what a merchant pastes.
+  async function openParcelPage({ withoutHints }) {
     const page = await newPage(browser);
     const cdp = await page.context().newCDPSession(page);
-    // A round trip long enough that a chain of modules shows in the timings.
     await cdp.send("Network.enable");
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
@@ -49,6 +51,18 @@ describe("delivery of the widget's files", () => {
       downloadThroughput: -1,
       uploadThroughput: -1,
     });
+    if (withoutHints) {
+      await page.route(
+        (url) => url.pathname === "/",
+        async (route) => {
+          const response = await route.fetch();
+          const html = await response.text();
+          const body = html.replace(/<link\b[^>]*\brel="?(?:modulepreload|preload)\b[^>]*>/g, "");
+          assert.notEqual(body, html, "the demo page has preload hints to take out");
+          await route.fulfill({ response, body });
+        },
+      );
+    }
     const requested = [];
     page.on("request", (request) => requested.push(new URL(request.url()).pathname));
     await page.goto(`${server.url}?tracking=${INPOST}`);
@@ -60,6 +74,11 @@ describe("delivery of the widget's files", () => {
           .map((entry) => [new URL(entry.name).pathname, { start: entry.startTime, end: entry.responseEnd }]),
       ),
     );
+    return { page, timings, requested };
+  }
+
+  test("with only the script tag, the wasm is requested before the glue has arrived, and no snippet module is requested", async () => {
+    const { page, timings, requested } = await openParcelPage({ withoutHints: true });
     const loader = timings["/trackline.js"];
     const glue = timings["/trackline-widget.js"];
     const wasm = timings["/trackline-widget_bg.wasm"];
@@ -86,5 +105,21 @@ describe("delivery of the widget's files", () => {
       wasmFiles.join(),
     );
     assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("the demo page's hints start the glue and the wasm with the loader, and each is requested once", async () => {
+    const { page, timings, requested } = await openParcelPage({ withoutHints: false });
+    const loader = timings["/trackline.js"];
+    const glue = timings["/trackline-widget.js"];
+    const wasm = timings["/trackline-widget_bg.wasm"];
+    assert.ok(loader && glue && wasm, JSON.stringify(timings));
+    // Both leave before the loader has arrived: nothing waits for it.
+    assert.ok(wasm.start < loader.end && glue.start < loader.end, JSON.stringify(timings));
+    // The hint's request is the one the loader uses (same mode and credentials), not a second.
+    assert.equal(requested.filter((path) => path === "/trackline-widget_bg.wasm").length, 1, requested.join());
+    assert.equal(requested.filter((path) => path === "/trackline-widget.js").length, 1, requested.join());
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
   });
 });
