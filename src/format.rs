@@ -16,18 +16,28 @@ const STYLES = {
   time: { hour: "2-digit", minute: "2-digit" },
   day: { weekday: "long", day: "numeric", month: "long" },
   full: { dateStyle: "full", timeStyle: "short" },
+  range: { day: "numeric", month: "short" },
 };
+// Making an Intl formatter costs far more than using one (it resolves the locale and its data),
+// and a timeline asks for dozens: one per language and style, kept for the page's life.
+const FORMATTERS = new Map();
+function formatter(Kind, lang, style, options) {
+  const key = `${Kind.name} ${lang} ${style}`;
+  let made = FORMATTERS.get(key);
+  if (!made) FORMATTERS.set(key, (made = new Kind(lang, options)));
+  return made;
+}
 export function dateTime(lang, ms, style) {
-  return new Intl.DateTimeFormat(lang, STYLES[style]).format(new Date(ms));
+  return formatter(Intl.DateTimeFormat, lang, style, STYLES[style]).format(new Date(ms));
 }
 export function dateRange(lang, from, to) {
-  return new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" }).formatRange(new Date(from), new Date(to));
+  return formatter(Intl.DateTimeFormat, lang, "range", STYLES.range).formatRange(new Date(from), new Date(to));
 }
 export function relativeTime(lang, value, unit) {
-  return new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(value, unit);
+  return formatter(Intl.RelativeTimeFormat, lang, "auto", { numeric: "auto" }).format(value, unit);
 }
 export function number(lang, value) {
-  return new Intl.NumberFormat(lang).format(value);
+  return formatter(Intl.NumberFormat, lang, "", undefined).format(value);
 }
 export function localDay(ms) {
   const d = new Date(ms);

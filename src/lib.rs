@@ -13,7 +13,7 @@ mod element;
 pub mod entry;
 pub mod events;
 pub mod fetch;
-mod format;
+pub mod format;
 pub mod i18n;
 pub mod later;
 pub mod loader;

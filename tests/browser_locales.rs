@@ -334,3 +334,18 @@ async fn a_catalog_the_loader_could_not_fetch_keeps_english_as_a_failed_fetch_do
     );
     element.remove();
 }
+
+#[wasm_bindgen_test]
+fn dates_are_written_in_the_language_and_style_asked_for_whatever_was_asked_before() {
+    use trackline_widget::format::{date_time, DateStyle};
+    // 1 June 2024, 10:00 UTC: the same day in any time zone a test browser runs in.
+    let millis = 1_717_236_000_000.0;
+    let german = date_time(Locale::De, millis, DateStyle::Day);
+    let english = date_time(Locale::En, millis, DateStyle::Day);
+    assert!(german.contains("Juni"), "{german}");
+    assert!(english.contains("June"), "{english}");
+    assert_eq!(date_time(Locale::De, millis, DateStyle::Day), german);
+    let german_full = date_time(Locale::De, millis, DateStyle::Full);
+    assert!(german_full.contains("2024"), "{german_full}");
+    assert!(!date_time(Locale::De, millis, DateStyle::Time).contains("Juni"));
+}
