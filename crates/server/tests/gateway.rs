@@ -213,21 +213,29 @@ async fn metrics_are_served_in_the_openmetrics_format_with_the_documented_names(
 // ------------------------------------------------------------------------------------------
 // Fairness and hardening.
 
-#[tokio::test]
-async fn one_client_cannot_spend_more_than_its_share_of_a_carrier_budget() {
-    let sandbox = Sandbox::start().await;
-    // 10 calls a minute (a burst of 5) for TrackOnline; one client may spend half.
+/// A proxy that trusts the loopback's `X-Forwarded-For`, with TrackOnline at 10 calls a minute
+/// (a burst of 5) of which one client may spend half (a burst of 3), and the path of a
+/// TrackOnline transaction lookup for a reference.
+async fn proxy_with_a_trackonline_client_share(sandbox: &Sandbox) -> Proxy {
     let text = config_text(&sandbox.base)
         .replace("[server]", "[server]\ntrusted_proxies = [\"127.0.0.1\"]")
         .replace(
             "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 6000",
             "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 10\nclient_share = 0.5",
         );
-    let proxy = Proxy::start(parse_config(&text)).await;
+    Proxy::start(parse_config(&text)).await
+}
+
+fn transaction_path(reference: &str) -> String {
+    format!("/carriers/trackonline/api/v1/transaction?ReferenceNumber={reference}")
+}
+
+#[tokio::test]
+async fn one_client_cannot_spend_more_than_its_share_of_a_carrier_budget() {
+    let sandbox = Sandbox::start().await;
+    let proxy = proxy_with_a_trackonline_client_share(&sandbox).await;
     let greedy = ("X-Forwarded-For", "198.51.100.1");
-    let path = |reference: &str| {
-        format!("/carriers/trackonline/api/v1/transaction?ReferenceNumber={reference}")
-    };
+    let path = transaction_path;
     for reference in ["R-1", "R-2", "R-3"] {
         let answer = proxy.get_with(&path(reference), &[greedy]).await;
         assert_ne!(
@@ -261,18 +269,9 @@ async fn one_client_cannot_spend_more_than_its_share_of_a_carrier_budget() {
 #[tokio::test]
 async fn requests_that_join_a_call_in_flight_spend_nothing_of_the_client_s_share() {
     let sandbox = Sandbox::start().await;
-    // One client may spend half of 10 calls a minute: a burst of 3.
-    let text = config_text(&sandbox.base)
-        .replace("[server]", "[server]\ntrusted_proxies = [\"127.0.0.1\"]")
-        .replace(
-            "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 6000",
-            "api_key = \"sandbox.trackonline.demo-key\"\nrequests_per_minute = 10\nclient_share = 0.5",
-        );
-    let proxy = Proxy::start(parse_config(&text)).await;
+    let proxy = proxy_with_a_trackonline_client_share(&sandbox).await;
     let client = ("X-Forwarded-For", "198.51.100.1");
-    let path = |reference: &str| {
-        format!("/carriers/trackonline/api/v1/transaction?ReferenceNumber={reference}")
-    };
+    let path = transaction_path;
     // Eight requests for one reference while the carrier takes its time: one call.
     sandbox.arm_fault("R-1", "latency:800").await;
     let answers = futures_util::future::join_all(
