@@ -18,6 +18,9 @@
 // received) of every response finished when the headline shows: the page, the widget's files
 // and the carrier call. What comes after the headline (the map's tiles, when the map is in
 // view) is left out: how much of it arrives depends on when one stops counting.
+// Main wasm arrived: when the last byte of trackline-widget_bg.wasm had come (its resource
+// timing's responseEnd, on the same clock), so that the table shows how much of the wait is that
+// download and how much comes after it (the carrier call, reading the answer, rendering).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -119,8 +122,15 @@ async function measure(browser, url, profile) {
       polling: 50,
     });
     const bytesAtHeadline = bytes;
-    const headline = await page.evaluate(() => window.__tracklineHeadline);
-    return { headline, bytes: bytesAtHeadline };
+    // When the main wasm had arrived, on the same clock: how much of the wait is its download.
+    const { headline, wasm } = await page.evaluate(() => ({
+      headline: window.__tracklineHeadline,
+      wasm: performance
+        .getEntriesByType("resource")
+        .find((entry) => new URL(entry.name).pathname.endsWith("/trackline-widget_bg.wasm"))?.responseEnd,
+    }));
+    if (wasm === undefined) return { error: "the page fetched no trackline-widget_bg.wasm" };
+    return { headline, wasm, bytes: bytesAtHeadline };
   } catch (error) {
     return { error: error.message.split("\n")[0] };
   } finally {
@@ -156,6 +166,7 @@ try {
         profile: profile.name,
         parcel: parcel.name,
         headline: summary(results.map((r) => r.headline), "ms"),
+        wasm: summary(results.map((r) => r.wasm), "ms"),
         bytes: summary(results.map((r) => r.bytes), "KB"),
         runs: `${results.length}/${runs}`,
       });
@@ -168,10 +179,10 @@ try {
 
 console.log(`trackline demo (${binary.replace(`${ROOT}/`, "")}), widget from ${widgetDir.replace(`${ROOT}/`, "")}`);
 console.log(`${runs} run(s) a row; median (min–max). Time in ms, bytes on the wire in KB (1000 bytes).\n`);
-console.log("| profile | parcel | time to headline, ms | KB on the wire by then | runs |");
-console.log("|---|---|---:|---:|---:|");
+console.log("| profile | parcel | time to headline, ms | main wasm arrived, ms | KB on the wire by then | runs |");
+console.log("|---|---|---:|---:|---:|---:|");
 for (const row of rows) {
-  console.log(`| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.bytes} | ${row.runs} |`);
+  console.log(`| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.wasm} | ${row.bytes} | ${row.runs} |`);
 }
 if (failures.length > 0) {
   console.log("\nRuns without a figure:");
