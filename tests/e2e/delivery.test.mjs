@@ -39,7 +39,8 @@ describe("delivery of the widget's files", () => {
   });
 
   /// Opens a parcel page on a 100 ms round trip, long enough that a chain of requests shows in
-  /// the timings, and returns each file's request start and end and the paths requested in order.
+  /// the timings, and returns each file's request start and end (the loader's, the glue's and the
+  /// wasm's apart) and the paths requested in order.
   /// `withoutHints` takes the demo page's preload hints out, leaving what a merchant pastes.
   async function openParcelPage({ withoutHints }) {
     const page = await newPage(browser);
@@ -74,15 +75,17 @@ describe("delivery of the widget's files", () => {
           .map((entry) => [new URL(entry.name).pathname, { start: entry.startTime, end: entry.responseEnd }]),
       ),
     );
-    return { page, timings, requested };
+    const files = {
+      loader: timings["/trackline.js"],
+      glue: timings["/trackline-widget.js"],
+      wasm: timings["/trackline-widget_bg.wasm"],
+    };
+    assert.ok(files.loader && files.glue && files.wasm, JSON.stringify(timings));
+    return { page, timings, requested, ...files };
   }
 
   test("with only the script tag, the wasm is requested before the glue has arrived, and no snippet module is requested", async () => {
-    const { page, timings, requested } = await openParcelPage({ withoutHints: true });
-    const loader = timings["/trackline.js"];
-    const glue = timings["/trackline-widget.js"];
-    const wasm = timings["/trackline-widget_bg.wasm"];
-    assert.ok(loader && glue && wasm, JSON.stringify(timings));
+    const { page, timings, requested, loader, glue, wasm } = await openParcelPage({ withoutHints: true });
     // The glue and the wasm both wait for the loader, and for nothing else: the wasm's request
     // leaves while the glue is still on its way.
     assert.ok(wasm.start >= loader.end && glue.start >= loader.end, JSON.stringify(timings));
@@ -109,11 +112,7 @@ describe("delivery of the widget's files", () => {
   });
 
   test("the demo page's hints start the glue and the wasm with the loader, and each is requested once", async () => {
-    const { page, timings, requested } = await openParcelPage({ withoutHints: false });
-    const loader = timings["/trackline.js"];
-    const glue = timings["/trackline-widget.js"];
-    const wasm = timings["/trackline-widget_bg.wasm"];
-    assert.ok(loader && glue && wasm, JSON.stringify(timings));
+    const { page, timings, requested, loader, glue, wasm } = await openParcelPage({ withoutHints: false });
     // Both leave before the loader has arrived: nothing waits for it.
     assert.ok(wasm.start < loader.end && glue.start < loader.end, JSON.stringify(timings));
     // The hint's request is the one the loader uses (same mode and credentials), not a second.
