@@ -9,6 +9,23 @@ export ROOT
 # browser with "WebAssembly.Table.set(): Argument 1 is invalid".
 export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
+# The widget's wasm keeps the source file of every panic location in its data, and cargo names
+# a dependency's files by where they lie on this machine (`/home/<user>/.cargo/registry/src/…`).
+# Those paths are mapped to neutral names, so that no path of the machine that built the widget
+# ships in it and two machines build the same bytes (cargo's `trim-paths` would do this, but is
+# not stable yet). The mapping is added to what `.cargo/config.toml` gives the wasm target, once
+# however often this file is sourced: the same flags for every wasm build, so none rebuilds.
+# Run `trunk build --release` after `source scripts/lib.sh` to get the same release build.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+remap_cargo_home="--remap-path-prefix=$cargo_home/registry/src=crates --remap-path-prefix=$cargo_home/git/checkouts=git"
+if [[ $cargo_home != *" "* ]]; then # cargo splits these flags at spaces
+  case " ${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} " in
+    *" $remap_cargo_home "*) ;;
+    *) export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }$remap_cargo_home" ;;
+  esac
+fi
+unset cargo_home remap_cargo_home
+
 # Browser tests use Debian's Chromium and its driver.
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"

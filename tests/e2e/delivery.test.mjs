@@ -2,8 +2,11 @@
 // to a widget that works, and it is requested at once, beside the glue, not at the end of a chain
 // of modules; with the demo page's preload hints, already with the page's head, and once.
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, newPage, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
+import { launchBrowser, newPage, ROOT, shadowText, startTrackline, waitForShadow } from "./harness.mjs";
 
 const INPOST = "520000011395200025009871";
 
@@ -120,5 +123,21 @@ describe("delivery of the widget's files", () => {
     assert.equal(requested.filter((path) => path === "/trackline-widget.js").length, 1, requested.join());
     assert.deepEqual(page.errors, []);
     await page.context().close();
+  });
+
+  test("no file the demo serves names a path of the machine that built the widget", async () => {
+    const widgetDir = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
+    const files = readdirSync(widgetDir).filter((name) => /\.(wasm|js)$/.test(name));
+    assert.ok(files.includes("trackline-widget_bg.wasm") && files.includes("split_details.wasm"), files.join());
+    // Panic locations name source files; a dependency's lie under the builder's cargo home.
+    const machinePaths = [process.env.CARGO_HOME ?? join(homedir(), ".cargo"), ROOT, "/.cargo/registry/"];
+    for (const file of files) {
+      const response = await fetch(`${server.url}/${file}`);
+      assert.equal(response.status, 200, file);
+      const served = Buffer.from(await response.arrayBuffer()).toString("latin1");
+      for (const path of machinePaths) {
+        assert.ok(!served.includes(path), `${file} names ${path}`);
+      }
+    }
   });
 });
