@@ -77,6 +77,25 @@ fn write_loader_table(out: &Path) {
     fs::write(out.join("catalogs.json"), table)
         .expect("cannot write the loader's table of catalogs");
 
+    // `intl-tags.json`: the same tags and the tag their locale gives `Intl`, for the loader to
+    // have the glue make the headline's date formatters while the wasm downloads.
+    let entries: Vec<String> = languages::SUBTAGS
+        .iter()
+        .chain(whole.iter())
+        .map(|(tag, locale)| {
+            format!(
+                "\"{}\":\"{}\"",
+                tag.to_ascii_lowercase(),
+                languages::intl_tag(locale)
+            )
+        })
+        .collect();
+    fs::write(
+        out.join("intl-tags.json"),
+        format!("{{{}}}\n", entries.join(",")),
+    )
+    .expect("cannot write the loader's table of Intl tags");
+
     println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
     let names: Vec<String> = parameter_names::LANGUAGE
         .iter()

@@ -22,9 +22,11 @@ const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 // build writes in here in place of `{}` (build.rs, scripts/minify-release.mjs). A development
 // build leaves it empty: its widgets fetch their catalog once the wasm runs.
 const CATALOGS = { __proto__: null, .../* catalogs */ {} };
-// A catalog's name for a tag (`pl-PL` -> `pl`, `nn` -> `nb`, `en` -> ""), undefined when the
-// widget does not speak it: the whole tag (the pseudo locale's), else its language subtag.
-const catalogOf = (tag) => ((tag = tag?.trim().toLowerCase()) ? CATALOGS[tag] ?? CATALOGS[tag.split(/[-_]/)[0]] : undefined);
+// For the same tags, the tag the widget gives `Intl` for its dates (`pt` -> `pt-PT`).
+const INTL_TAGS = { __proto__: null, .../* intl tags */ {} };
+// A tag's entry in `table` (`pl-PL` -> `pl`, `nn` -> `nb`, `en` -> "" in CATALOGS), undefined
+// when the widget does not speak it: the whole tag (the pseudo locale's), else its language subtag.
+const lookUp = (table, tag) => ((tag = tag?.trim().toLowerCase()) ? table[tag] ?? table[tag.split(/[-_]/)[0]] : undefined);
 const locales = new URL("locales/", import.meta.url).href;
 // The link's language, found as the widget finds it (core's reference/link.rs): the first
 // parameter of the page URL's query, then of its fragment (`#lang=de`, `#/track?lang=de`), whose
@@ -37,14 +39,23 @@ const isLanguage = (name) => LANGUAGE_PARAMETERS.includes(name.trim().replace(/^
 const pageLang = [...new URLSearchParams(location.search), ...new URLSearchParams(fragmentQuery)].find(([name]) => isLanguage(name))?.[1];
 const widgets = [...document.querySelectorAll("trackline-widget,[data-trackline]")];
 const started = {};
+const intlTags = new Set();
 for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.localName == "trackline-widget" ? "lang" : "data-lang")) : [null]) {
-  const catalog = catalogOf(lang?.trim() || pageLang) ?? navigator.languages.map(catalogOf).find((c) => c != null);
+  const pick = (table) => lookUp(table, lang?.trim() || pageLang) ?? navigator.languages.map((tag) => lookUp(table, tag)).find((found) => found != null);
+  const catalog = pick(CATALOGS);
+  // The widget speaks English when it speaks none of the languages asked for.
+  intlTags.add(pick(INTL_TAGS) ?? "en");
   if (catalog && !started[catalog]) {
     started[catalog] = fetch(locales + catalog + ".txt");
     // A failure is the widget's to report, once it reads this response.
     started[catalog].catch(() => {});
   }
 }
+
+// Making the first date formatter of a language costs a phone tens of milliseconds, which would
+// come between the carrier's answer and the headline: the glue makes the ones the headline uses
+// (src/format.rs) for these languages while the wasm is still on its way, and keeps them.
+globalThis[Symbol.for("trackline.intl-tags")] = [...intlTags];
 
 const { default: init, mount, autoMount, setLocalesUrl } = await import("./trackline-widget.js");
 

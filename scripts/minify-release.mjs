@@ -6,7 +6,8 @@
 // - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
 // - the loader (trackline.js) gets the table of which catalog serves which language tag, which
 //   build.rs wrote from the widget's own table (src/i18n/languages.rs) as catalogs.json, so that
-//   it starts the consumer's catalog beside the wasm;
+//   it starts the consumer's catalog beside the wasm, with the tag each language gives `Intl`
+//   (intl-tags.json), so that the glue makes the headline's date formatters meanwhile;
 // - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
 //   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
 //   one more request, and one more round trip, before the widget could start;
@@ -196,10 +197,12 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   }
   const table = JSON.parse(await readFile(join(outDir, "catalogs.json"), "utf8"));
   const names = JSON.parse(await readFile(join(outDir, "language-parameters.json"), "utf8"));
+  const intlTags = JSON.parse(await readFile(join(outDir, "intl-tags.json"), "utf8"));
   let loader = await readFile(loaderFile, "utf8");
   for (const [placeholder, value, what] of [
     ["/* catalogs */ {}", table, "the table of catalogs"],
     ["/* language parameters */ []", names, "the names of the language parameter"],
+    ["/* intl tags */ {}", intlTags, "the tags given to Intl"],
   ]) {
     if (!loader.includes(placeholder)) {
       throw new Error(`${loaderFile} has no \`${placeholder}\` to write ${what} into`);

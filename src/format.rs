@@ -18,6 +18,7 @@ const STYLES = {
   full: { dateStyle: "full", timeStyle: "short" },
   range: { day: "numeric", month: "short" },
 };
+const RELATIVE = { numeric: "auto" };
 // Making an Intl formatter costs far more than using one (it resolves the locale and its data),
 // and a timeline asks for dozens: one per language and style, kept for the page's life.
 const FORMATTERS = new Map();
@@ -27,6 +28,20 @@ function formatter(Kind, lang, style, options) {
   if (!made) FORMATTERS.set(key, (made = new Kind(lang, options)));
   return made;
 }
+// Making a language's first formatter costs a phone tens of milliseconds: the ones the headline
+// uses are made for the languages the loader (trackline.js) expects, in a task of their own while
+// the wasm downloads, and kept like any other.
+setTimeout(() => {
+  for (const lang of globalThis[Symbol.for("trackline.intl-tags")] ?? []) {
+    try {
+      formatter(Intl.DateTimeFormat, lang, "full", STYLES.full);
+      formatter(Intl.DateTimeFormat, lang, "day", STYLES.day);
+      formatter(Intl.RelativeTimeFormat, lang, "auto", RELATIVE);
+    } catch {
+      // A tag Intl refuses: the widget says so when it formats, not here.
+    }
+  }
+});
 export function dateTime(lang, ms, style) {
   return formatter(Intl.DateTimeFormat, lang, style, STYLES[style]).format(new Date(ms));
 }
@@ -34,7 +49,7 @@ export function dateRange(lang, from, to) {
   return formatter(Intl.DateTimeFormat, lang, "range", STYLES.range).formatRange(new Date(from), new Date(to));
 }
 export function relativeTime(lang, value, unit) {
-  return formatter(Intl.RelativeTimeFormat, lang, "auto", { numeric: "auto" }).format(value, unit);
+  return formatter(Intl.RelativeTimeFormat, lang, "auto", RELATIVE).format(value, unit);
 }
 export function number(lang, value) {
   return formatter(Intl.NumberFormat, lang, "", undefined).format(value);

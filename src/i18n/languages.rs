@@ -32,6 +32,18 @@ pub const PSEUDO_RTL_TAG: &str = "ar-XB";
 /// fetched for them.
 pub const BUILT_IN: [&str; 2] = ["en", PSEUDO_RTL_TAG];
 
+/// The tag given to `Intl` for the dates, numbers and relative times of the locale tagged
+/// `locale_tag` (a tag of [`SUBTAGS`]' second column, or [`PSEUDO_RTL_TAG`]): the pseudo locale's
+/// words are English, so its dates are too; bare `pt` would format as Brazil does, while the
+/// catalog is written for Portugal.
+pub fn intl_tag(locale_tag: &'static str) -> &'static str {
+    match locale_tag {
+        PSEUDO_RTL_TAG => "en",
+        "pt" => "pt-PT",
+        other => other,
+    }
+}
+
 /// The tag of the locale that serves `tag` (`de-AT`, `nb_NO`, ` PL `, `ar-xb`), or `None` when the
 /// widget does not speak it.
 pub fn locale_tag_of(tag: &str) -> Option<&'static str> {

@@ -84,15 +84,10 @@ impl Locale {
         }
     }
 
-    /// The tag given to `Intl` for dates, numbers and relative times. The pseudo locale's words
-    /// are English, so its dates are too; bare `pt` would format as Brazil does, while the
-    /// catalog is written for Portugal.
+    /// The tag given to `Intl` for dates, numbers and relative times (languages.rs's table,
+    /// which the loader reads too).
     pub fn intl_tag(self) -> &'static str {
-        match self {
-            Locale::PseudoRtl => "en",
-            Locale::Pt => "pt-PT",
-            other => other.tag(),
-        }
+        languages::intl_tag(self.tag())
     }
 
     /// The writing direction, for the `dir` attribute.

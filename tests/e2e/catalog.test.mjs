@@ -1,7 +1,8 @@
 // The consumer's catalog leaves with the wasm: the loader (trackline.js) picks the language the
 // widgets on the page will speak, as the widget picks it, and starts that catalog's download before
 // the wasm has arrived; the widget then reads that response instead of asking again. English is
-// built in: an English page fetches no catalog.
+// built in: an English page fetches no catalog. Meanwhile the glue makes the date formatters the
+// headline uses, in the language the widget will give Intl.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
@@ -22,11 +23,14 @@ const INPOST_AT_LOCKER = "520000011395200025009871";
 async function recordRequests(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
-  // A round trip long enough that the order of the loader, the glue and the wasm shows.
+  // A round trip long enough that the order of the loader, the glue and the wasm shows, and a
+  // download speed at which the wasm takes longer than one: the demo page's preload hint starts
+  // the wasm with the page's head, before the loader has arrived, and on loopback speed it can
+  // be in before the loader has run at all.
   await cdp.send("Network.emulateNetworkConditions", {
     offline: false,
     latency: 100,
-    downloadThroughput: -1,
+    downloadThroughput: 500_000,
     uploadThroughput: -1,
   });
   const requests = new Map();
@@ -145,6 +149,54 @@ describe("the consumer's catalog, fetched beside the wasm", () => {
       assert.deepEqual(page.errors, []);
       await page.context().close();
     }
+  });
+
+  test("the headline's date formatters are made in the widget's Intl language while the wasm downloads, and the widget uses them", async () => {
+    const page = await newPage(browser);
+    // Every Intl formatter the page makes, with its language, options and time.
+    await page.addInitScript(() => {
+      window.__intlMade = [];
+      for (const kind of ["DateTimeFormat", "RelativeTimeFormat"]) {
+        Intl[kind] = new Proxy(Intl[kind], {
+          construct(target, args) {
+            window.__intlMade.push({ kind, lang: String(args[0]), options: JSON.stringify(args[1] ?? {}), at: performance.now() });
+            return Reflect.construct(target, args);
+          },
+        });
+      }
+    });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    // A phone's download speed: the wasm takes over a second, the glue a fraction of it.
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 100,
+      downloadThroughput: 200_000,
+      uploadThroughput: -1,
+    });
+    // Portuguese, whose dates the widget asks of Intl as `pt-PT`, not as the catalog's `pt`.
+    await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}&lang=pt`);
+    await shownIn(page, "pt");
+    await waitForShadow(page, "[data-testid=last-update-relative]", 0, 15_000);
+    const { made, wasmArrived } = await page.evaluate(() => ({
+      made: window.__intlMade,
+      wasmArrived: performance
+        .getEntriesByType("resource")
+        .find((entry) => new URL(entry.name).pathname === "/trackline-widget_bg.wasm").responseEnd,
+    }));
+    const full = made.filter((m) => m.kind === "DateTimeFormat" && m.options.includes('"dateStyle":"full"'));
+    const relative = made.filter((m) => m.kind === "RelativeTimeFormat");
+    // One of each, in the widget's Intl language: the widget wrote its headline with them.
+    assert.deepEqual(full.map((m) => m.lang), ["pt-PT"], JSON.stringify(made));
+    assert.deepEqual(relative.map((m) => m.lang), ["pt-PT"], JSON.stringify(made));
+    assert.ok(
+      full[0].at < wasmArrived && relative[0].at < wasmArrived,
+      `made at ${full[0].at} and ${relative[0].at} ms, the wasm arrived at ${wasmArrived} ms`,
+    );
+    assert.equal(await shadowText(page, "[data-testid=status-title]"), catalog("pt")["status.ready_for_pickup"]);
+    assert.match(await shadowText(page, "[data-testid=last-update-relative]"), /\S/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
   });
 
   test("an English page fetches no catalog", async () => {
