@@ -214,7 +214,7 @@ pub fn start_gated(
             network: network.clone(),
             gate: gate.clone(),
         };
-        run_now(job.run());
+        leptos::task::spawn_local(job.run());
     }
     // Disposing of the owner stops every loader: requests in flight are aborted, and every wait
     // (timer, `online`, `visibilitychange`) ends at once with its listener removed.
@@ -226,21 +226,6 @@ pub fn start_gated(
         }
     });
     loaders
-}
-
-/// Runs `task` at once up to its first wait, then leaves it to the executor. A loader's first
-/// wait is its requests in flight: they leave while the rest of the widget is still being built
-/// around it, not after (on a phone the build takes longer than the round trip, and the headline
-/// needs both). Polling first with a waker that does nothing is sound: the executor polls the
-/// task once more as soon as it has it, with its own waker, and each future the task waits on
-/// then reports what happened in between.
-fn run_now(task: impl std::future::Future<Output = ()> + 'static) {
-    let mut task = Box::pin(task);
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    // Untracked: nothing the task reads becomes a dependency of the view being built.
-    if untrack(|| task.as_mut().poll(&mut context)).is_pending() {
-        leptos::task::spawn_local(task);
-    }
 }
 
 /// Everything one reference's loader needs.
