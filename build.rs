@@ -55,46 +55,23 @@ fn main() {
     write_loader_table(&out);
 }
 
-/// `catalogs.json`: every tag the loader looks up (each language subtag, and the pseudo locale's
-/// whole tag, lowercase, as the widget matches it in any case) and the catalog it fetches for it,
-/// `""` for a locale built into the wasm. A JSON object, which the loader reads as it is.
+/// The loader's tables of languages, JSON objects it reads as they are, keyed by every tag it
+/// looks up (each language subtag, and the pseudo locale's whole tag, lowercase, as the widget
+/// matches it in any case):
+/// - `catalogs.json`: the catalog it fetches for the tag, `""` for a locale built into the wasm;
+/// - `intl-tags.json`: the tag the tag's locale gives `Intl`, for the glue to make the headline's
+///   date formatters while the wasm downloads.
 fn write_loader_table(out: &Path) {
     println!("cargo:rerun-if-changed=src/i18n/languages.rs");
-    let whole = [(languages::PSEUDO_RTL_TAG, languages::PSEUDO_RTL_TAG)];
-    let entries: Vec<String> = languages::SUBTAGS
-        .iter()
-        .chain(whole.iter())
-        .map(|(tag, locale)| {
-            let catalog = if languages::BUILT_IN.contains(locale) {
-                ""
-            } else {
-                locale
-            };
-            format!("\"{}\":\"{catalog}\"", tag.to_ascii_lowercase())
-        })
-        .collect();
-    let table = format!("{{{}}}\n", entries.join(","));
-    fs::write(out.join("catalogs.json"), table)
-        .expect("cannot write the loader's table of catalogs");
-
-    // `intl-tags.json`: the same tags and the tag their locale gives `Intl`, for the loader to
-    // have the glue make the headline's date formatters while the wasm downloads.
-    let entries: Vec<String> = languages::SUBTAGS
-        .iter()
-        .chain(whole.iter())
-        .map(|(tag, locale)| {
-            format!(
-                "\"{}\":\"{}\"",
-                tag.to_ascii_lowercase(),
-                languages::intl_tag(locale)
-            )
-        })
-        .collect();
-    fs::write(
-        out.join("intl-tags.json"),
-        format!("{{{}}}\n", entries.join(",")),
-    )
-    .expect("cannot write the loader's table of Intl tags");
+    let catalog = |locale: &'static str| {
+        if languages::BUILT_IN.contains(&locale) {
+            ""
+        } else {
+            locale
+        }
+    };
+    write_tag_table(out, "catalogs.json", catalog);
+    write_tag_table(out, "intl-tags.json", languages::intl_tag);
 
     println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
     let names: Vec<String> = parameter_names::LANGUAGE
@@ -106,6 +83,18 @@ fn write_loader_table(out: &Path) {
         format!("[{}]\n", names.join(",")),
     )
     .expect("cannot write the loader's language parameters");
+}
+
+/// Writes `name`: each tag the loader looks up and `value` of the tag of its locale.
+fn write_tag_table(out: &Path, name: &str, value: impl Fn(&'static str) -> &'static str) {
+    let whole = [(languages::PSEUDO_RTL_TAG, languages::PSEUDO_RTL_TAG)];
+    let entries: Vec<String> = languages::SUBTAGS
+        .iter()
+        .chain(whole.iter())
+        .map(|(tag, locale)| format!("\"{}\":\"{}\"", tag.to_ascii_lowercase(), value(locale)))
+        .collect();
+    fs::write(out.join(name), format!("{{{}}}\n", entries.join(",")))
+        .unwrap_or_else(|error| panic!("cannot write the loader's table {name}: {error}"));
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

@@ -18,21 +18,28 @@ import {
 
 const INPOST_AT_LOCKER = "520000011395200025009871";
 
+/// Gives `page` a 100 ms round trip and `bytesPerSecond` down, through the DevTools protocol;
+/// returns the protocol session.
+async function slowNetwork(page, bytesPerSecond) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 100,
+    downloadThroughput: bytesPerSecond,
+    uploadThroughput: -1,
+  });
+  return cdp;
+}
+
 /// Records, through the DevTools protocol, every request of `page`: its path, the script that
 /// started it (the top of the initiator's stack) and when it left, and when each response ended.
 async function recordRequests(page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
   // A round trip long enough that the order of the loader, the glue and the wasm shows, and a
   // download speed at which the wasm takes longer than one: the demo page's preload hint starts
   // the wasm with the page's head, before the loader has arrived, and on loopback speed it can
   // be in before the loader has run at all.
-  await cdp.send("Network.emulateNetworkConditions", {
-    offline: false,
-    latency: 100,
-    downloadThroughput: 500_000,
-    uploadThroughput: -1,
-  });
+  const cdp = await slowNetwork(page, 500_000);
   const requests = new Map();
   cdp.on("Network.requestWillBeSent", (event) => {
     const frames = event.initiator?.stack?.callFrames ?? [];
@@ -165,15 +172,8 @@ describe("the consumer's catalog, fetched beside the wasm", () => {
         });
       }
     });
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("Network.enable");
     // A phone's download speed: the wasm takes over a second, the glue a fraction of it.
-    await cdp.send("Network.emulateNetworkConditions", {
-      offline: false,
-      latency: 100,
-      downloadThroughput: 200_000,
-      uploadThroughput: -1,
-    });
+    await slowNetwork(page, 200_000);
     // Portuguese, whose dates the widget asks of Intl as `pt-PT`, not as the catalog's `pt`.
     await page.goto(`${server.url}?tracking=${INPOST_AT_LOCKER}&lang=pt`);
     await shownIn(page, "pt");
