@@ -5,10 +5,11 @@
 
 use serde_json::Value;
 use trackline_core::carrier::retry_after::retry_after_wait;
-use trackline_core::carrier::{normalize, AnswerState, CarrierResponse, Normalized};
+use trackline_core::carrier::{AnswerState, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
+use super::reader::{self, Answer, ReadFailure};
 use super::{ProxyEndpoint, RawResponse};
 
 /// The answer to one request, as the widget acts on it.
@@ -110,23 +111,34 @@ fn header_seconds(response: &RawResponse) -> Option<u64> {
 }
 
 /// Classifies one answer to `planned`.
-pub fn classify(
+pub async fn classify(
     endpoint: &ProxyEndpoint,
     planned: &PlannedRequest,
-    response: &RawResponse,
+    response: RawResponse,
 ) -> Outcome {
     if endpoint.is_trackline_proxy() {
-        if let Some(outcome) = proxy_refusal(response) {
+        if let Some(outcome) = proxy_refusal(&response) {
             return outcome;
         }
     }
-    let answer = CarrierResponse::new(response.status, &response.body)
-        .with_retry_after(response.retry_after.as_deref());
-    match normalize(planned.kind, &answer, Some(planned.reference.number())) {
+    let answer = Answer {
+        kind: planned.kind,
+        reference: planned.reference.number().to_owned(),
+        response,
+    };
+    match reader::read(answer).await {
         Ok(Normalized::Shipments(shipments)) if shipments.is_empty() => Outcome::NotFound,
         Ok(Normalized::Shipments(shipments)) => Outcome::Found(shipments),
         Ok(_) => Outcome::Malformed("not a tracking answer".to_owned()),
-        Err(error) => from_tracking_error(error),
+        Err(ReadFailure::Answer(error)) => from_tracking_error(error),
+        // Worth asking again: the next attempt fetches the module again.
+        Err(ReadFailure::ModuleUnavailable) => Outcome::Transient {
+            retry_after_secs: None,
+            detail: format!(
+                "the part of the widget that reads {} answers could not load",
+                planned.kind.carrier().display_name()
+            ),
+        },
     }
 }
 

@@ -6,6 +6,7 @@
 //! reached without a server.
 
 mod classify;
+mod reader;
 mod transport;
 
 use std::cell::{Cell, RefCell};
@@ -18,6 +19,7 @@ use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
 pub use classify::{classify, proxy_refusal, Denial, Outcome};
+pub use reader::Prefetch;
 pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
@@ -167,8 +169,22 @@ impl Cancel {
     }
 }
 
-/// Sends one planned request and classifies its answer.
+/// Sends one planned request and classifies its answer; `prefetch` hears when the answer is
+/// here.
 pub async fn ask(
+    endpoint: &ProxyEndpoint,
+    planned: &PlannedRequest,
+    credentials: &Credentials,
+    cancel: &Cancel,
+    network: &Network,
+    prefetch: &Prefetch,
+) -> Outcome {
+    let outcome = ask_unheard(endpoint, planned, credentials, cancel, network).await;
+    prefetch.answered(planned.kind);
+    outcome
+}
+
+async fn ask_unheard(
     endpoint: &ProxyEndpoint,
     planned: &PlannedRequest,
     credentials: &Credentials,
@@ -190,7 +206,7 @@ pub async fn ask(
     let result = transport::send(&url, credentials, &controller, network).await;
     cancel.release(&controller);
     match result {
-        Ok(response) => classify(endpoint, planned, &response),
+        Ok(response) => classify(endpoint, planned, response).await,
         Err(FetchError::Aborted) => Outcome::Cancelled,
         Err(FetchError::Timeout) => Outcome::Transient {
             retry_after_secs: None,

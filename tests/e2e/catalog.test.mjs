@@ -12,25 +12,12 @@ import {
   newPage,
   shadowText,
   startTrackline,
+  slowNetwork,
   waitForShadow,
   withAttributes,
 } from "./harness.mjs";
 
 const INPOST_AT_LOCKER = "520000011395200025009871";
-
-/// Gives `page` a 100 ms round trip and `bytesPerSecond` down, through the DevTools protocol;
-/// returns the protocol session.
-async function slowNetwork(page, bytesPerSecond) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", {
-    offline: false,
-    latency: 100,
-    downloadThroughput: bytesPerSecond,
-    uploadThroughput: -1,
-  });
-  return cdp;
-}
 
 /// Records, through the DevTools protocol, every request of `page`: its path, the script that
 /// started it (the top of the initiator's stack) and when it left, and when each response ended.

@@ -90,6 +90,20 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
+/// Gives `page` a 100 ms round trip and `bytesPerSecond` down, through the DevTools protocol;
+/// returns the protocol session.
+export async function slowNetwork(page, bytesPerSecond) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 100,
+    downloadThroughput: bytesPerSecond,
+    uploadThroughput: -1,
+  });
+  return cdp;
+}
+
 /// The text of the first element matching `selector` inside the shadow root of the
 /// `index`-th `<trackline-widget>`, or null. Evaluated in the page, so it proves the text is
 /// really inside the shadow root.

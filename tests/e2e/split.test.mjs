@@ -1,15 +1,18 @@
-// The release build's second wasm module end to end: the details below the headline (pickup
-// card, opening hours, map, timeline) come from split_details.wasm, fetched once the headline is
-// shown, and the overview of a key's shipments from split_overview.wasm. A module that cannot be
-// fetched leaves the headline and a line that offers to try again. Needs `trunk build --release`.
+// The release build's later wasm modules end to end: the reading of each carrier's answers comes
+// from split_<carrier>.wasm, fetched while the request to that carrier is out; the details below
+// the headline (pickup card, opening hours, map, timeline) from split_details.wasm, fetched once
+// the headline is shown; the overview of a key's shipments from split_overview.wasm. A carrier's
+// module that cannot be fetched is an answer worth asking again (the retry countdown); a later
+// part's leaves the headline and a line that offers to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { catalog, launchBrowser, newPage, startTrackline, waitForShadow } from "./harness.mjs";
+import { catalog, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
 const DETAILS_MODULE = "/split_details.wasm";
 const OVERVIEW_MODULE = "/split_overview.wasm";
+const CARRIER_MODULES = { inpost: "/split_inpost.wasm", di: "/split_di.wasm", trackonline: "/split_trackonline.wasm" };
 const english = catalog("en");
 
 /// What the widget shows, read inside its shadow root.
@@ -50,6 +53,69 @@ async function blocked(page, path) {
 function withoutFailedFetches(errors) {
   return errors.filter((error) => !error.startsWith("TypeError: Failed to fetch"));
 }
+
+describe("each carrier's reading as a module of its own, fetched with the request", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startTrackline(["demo"]);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a parcel's page fetches its carrier's module while the request is out, and not those of carriers that refused", async () => {
+    const page = await newPage(browser);
+    // A phone's speed: the bare number is asked of InPost, Di and TrackOnline; the proxy refuses
+    // the two protected ones at once (no signed link), while InPost's module is still coming.
+    await slowNetwork(page, 200_000);
+    const wasm = [];
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith(".wasm")) wasm.push(path);
+    });
+    await page.goto(`${server.url}${LOCKER_READY}`);
+    await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
+    assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+    const carrierModules = wasm.filter((path) => Object.values(CARRIER_MODULES).includes(path));
+    assert.deepEqual(carrierModules, [CARRIER_MODULES.inpost], wasm.join());
+    const timings = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((entry) => ({
+        path: new URL(entry.name).pathname,
+        start: entry.startTime,
+        end: entry.responseEnd,
+      })),
+    );
+    const module = timings.find((entry) => entry.path === CARRIER_MODULES.inpost);
+    const request = timings.find((entry) => entry.path.includes("/carriers/inpost/"));
+    assert.ok(module && request, JSON.stringify(timings));
+    // Asked for with the request: the module does not wait for the answer it reads.
+    assert.ok(module.start < request.end, `the module was asked for after the answer: ${JSON.stringify({ module, request })}`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  for (const [carrier, query, module] of [
+    ["Di", signed("sscc=370724760010119754"), CARRIER_MODULES.di],
+    ["InPost", LOCKER_READY, CARRIER_MODULES.inpost],
+  ]) {
+    test(`a ${carrier} module that fails to load is retried like a failed answer, and the parcel shows once it is reachable`, async () => {
+      const page = await newPage(browser);
+      const block = await blocked(page, module);
+      await page.goto(`${server.url}${query}`);
+      await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
+      assert.ok(block.requests.length >= 1);
+      assert.equal((await shown(page)).title, null, "no headline without the answer read");
+      await block.unblock();
+      await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+      assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
+      assert.deepEqual(withoutFailedFetches(page.errors), []);
+      await page.context().close();
+    });
+  }
+});
 
 describe("the details and the overview as modules fetched after the headline", () => {
   let server;

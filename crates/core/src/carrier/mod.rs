@@ -20,7 +20,9 @@ pub use answer::{classify, AnswerState};
 pub use endpoint::{Endpoint, EndpointId};
 pub use http::CarrierResponse;
 pub use id::Carrier;
-pub use response_kind::{normalize, Normalized, ResponseKind};
+pub use response_kind::{
+    normalize, normalize_di, normalize_inpost, normalize_trackonline, Normalized, ResponseKind,
+};
 pub use status_doc::status_mapping_markdown;
 
 use serde::{Deserialize, Serialize};

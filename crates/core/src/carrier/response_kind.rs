@@ -119,6 +119,26 @@ pub fn normalize(
     response: &CarrierResponse,
     reference: Option<&str>,
 ) -> Result<Normalized, TrackingError> {
+    use ResponseKind::*;
+    match kind {
+        InpostTracking | InpostStatuses | InpostPoint | InpostServiceHistory => {
+            normalize_inpost(kind, response)
+        }
+        DiFetch | DiFetchV1 => normalize_di(kind, response, reference),
+        TrackonlineUniqueItems
+        | TrackonlineMeasurements
+        | TrackonlineTransactions
+        | TrackonlinePackagingLabels => normalize_trackonline(kind, response, reference),
+    }
+}
+
+/// [`normalize`] for InPost's kinds only: what reaches one carrier's adapter and nothing of the
+/// others, so that a caller can keep each carrier's reading apart (the widget fetches only the
+/// one its parcel needs). Another carrier's kind is an error that names it.
+pub fn normalize_inpost(
+    kind: ResponseKind,
+    response: &CarrierResponse,
+) -> Result<Normalized, TrackingError> {
     Ok(match kind {
         ResponseKind::InpostTracking => {
             Normalized::Shipments(vec![inpost::parse_tracking(response)?])
@@ -128,10 +148,32 @@ pub fn normalize(
         ResponseKind::InpostServiceHistory => {
             Normalized::ServiceHistory(inpost::parse_service_history(response)?)
         }
+        other => return Err(not_an_answer_of(Carrier::Inpost, other)),
+    })
+}
+
+/// [`normalize`] for Di's kinds only (see [`normalize_inpost`]).
+pub fn normalize_di(
+    kind: ResponseKind,
+    response: &CarrierResponse,
+    reference: Option<&str>,
+) -> Result<Normalized, TrackingError> {
+    Ok(match kind {
         ResponseKind::DiFetch => Normalized::Shipments(di::parse_fetch(response, reference)?),
         ResponseKind::DiFetchV1 => {
             Normalized::Shipments(vec![di::parse_fetch_v1(response, reference.unwrap_or(""))?])
         }
+        other => return Err(not_an_answer_of(Carrier::Di, other)),
+    })
+}
+
+/// [`normalize`] for TrackOnline's kinds only (see [`normalize_inpost`]).
+pub fn normalize_trackonline(
+    kind: ResponseKind,
+    response: &CarrierResponse,
+    reference: Option<&str>,
+) -> Result<Normalized, TrackingError> {
+    Ok(match kind {
         ResponseKind::TrackonlineUniqueItems => {
             Normalized::Shipments(trackonline::parse_unique_items(response)?)
         }
@@ -146,7 +188,21 @@ pub fn normalize(
         ResponseKind::TrackonlinePackagingLabels => {
             Normalized::Shipments(trackonline::parse_packaging_labels(response)?)
         }
+        other => return Err(not_an_answer_of(Carrier::Trackonline, other)),
     })
+}
+
+/// A kind handed to another carrier's reader: the answer is not one that reader knows.
+fn not_an_answer_of(carrier: Carrier, kind: ResponseKind) -> TrackingError {
+    TrackingError::MalformedResponse {
+        carrier,
+        reason: format!(
+            "the {} answer `{}` is not one of {}'s",
+            kind.carrier().display_name(),
+            kind.name(),
+            carrier.display_name()
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +220,39 @@ mod tests {
         assert_eq!(
             ResponseKind::default_for(Carrier::Di),
             ResponseKind::DiFetch
+        );
+    }
+
+    #[test]
+    fn each_carriers_reader_reads_its_own_kinds_and_names_another_carriers_kind() {
+        let body = br#"{"tracking_number":"6123","status":"delivered","tracking_details":[]}"#;
+        let response = CarrierResponse::new(200, body);
+        for (carrier, _, kind) in KINDS {
+            let readers = [
+                (Carrier::Inpost, normalize_inpost(kind, &response)),
+                (Carrier::Di, normalize_di(kind, &response, Some("6123"))),
+                (
+                    Carrier::Trackonline,
+                    normalize_trackonline(kind, &response, Some("6123")),
+                ),
+            ];
+            for (reader, read) in readers {
+                let foreign = matches!(
+                    &read,
+                    Err(TrackingError::MalformedResponse { reason, .. })
+                        if reason.contains("is not one of")
+                );
+                assert_eq!(foreign, reader != carrier, "{kind:?} read as {reader}: {read:?}");
+                if reader == carrier {
+                    assert_eq!(read, normalize(kind, &response, Some("6123")));
+                }
+            }
+        }
+        assert_eq!(
+            normalize_di(ResponseKind::InpostTracking, &response, None)
+                .unwrap_err()
+                .to_string(),
+            "di sent a response that cannot be read: the InPost answer `tracking` is not one of Distribution Innovation's"
         );
     }
 
