@@ -1,10 +1,13 @@
 // Splits the widget's wasm of a release build. scripts/minify-release.mjs (the post_build hook in
 // Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the status
-// headline needs stays in trackline-widget_bg.wasm. What only the details below it reach (the
-// pickup card with its opening hours and map, the timeline) moves to split_details.wasm, which
-// the widget fetches once the headline is on screen (`details::load_later_part`); the overview of
-// a key's shipments moves to split_overview.wasm (`load_overview`); code both reach goes to a
-// chunk_<n>.wasm fetched with either. Each is a `#[wasm_split]` function (src/later.rs).
+// headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
+// only one carrier's reading reaches (core's adapter for it, with its typed readers) moves to
+// split_<carrier>.wasm, fetched from the moment a request to that carrier is planned
+// (src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
+// opening hours and map, the timeline) moves to split_details.wasm, which the widget fetches once
+// the headline is on screen (`details::load_later_part`); the overview of a key's shipments moves
+// to split_overview.wasm (`load_overview`); code several of them reach goes to a chunk_<n>.wasm
+// fetched with any of them. Each is a `#[wasm_split]` function (src/later.rs).
 //
 // trunk 0.21 cannot split by itself, so this redoes trunk's last steps on the wasm that cargo
 // linked (build.rs links release builds of the widget with `--emit-relocs`, which the splitter

@@ -31,6 +31,15 @@ impl SandboxClock {
         Timestamp(system + self.shift_seconds.load(Ordering::Relaxed))
     }
 
+    /// The moment the dataset's relative times count from: [`SandboxClock::now`] to the whole
+    /// minute. Answers to requests made together (TrackOnline's unique item and its measurement
+    /// history, asked side by side) then agree on every time, as a carrier's stored times do,
+    /// instead of a second apart when the two fall on either side of a second.
+    pub fn data_now(&self) -> Timestamp {
+        let now = self.now();
+        Timestamp(now.0 - now.0.rem_euclid(60))
+    }
+
     /// Moves the clock forward (or back, with a negative value); returns the new shift.
     pub fn advance(&self, seconds: i64) -> i64 {
         self.shift_seconds.fetch_add(seconds, Ordering::Relaxed) + seconds
@@ -180,6 +189,21 @@ mod tests {
 
     fn utc(text: &str) -> Timestamp {
         parse_iso8601(text).expect("a valid test time")
+    }
+
+    #[test]
+    fn the_datasets_now_is_the_clocks_now_to_the_whole_minute_and_moves_with_its_shift() {
+        let clock = SandboxClock::default();
+        clock.advance(-7);
+        let before = clock.now();
+        let data_now = clock.data_now();
+        let after = clock.now();
+        assert_eq!(data_now.0.rem_euclid(60), 0);
+        assert!(data_now <= after && data_now.0 > before.0 - 60, "{data_now:?} for {before:?}");
+        clock.advance(3_600);
+        let later = clock.data_now();
+        assert_eq!(later.0.rem_euclid(60), 0);
+        assert!(later.0 - data_now.0 >= 3_600, "{later:?} after {data_now:?}");
     }
 
     #[test]

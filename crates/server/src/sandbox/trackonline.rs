@@ -124,7 +124,7 @@ pub(super) async fn unique_items(
 ) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
-    let now = state.clock.now();
+    let now = state.clock.data_now();
     let numbers = query.all("ItemNumber");
     let ids = query.all("Id");
     let bar_codes = query.all("BarCode");
@@ -171,7 +171,7 @@ pub(super) async fn iot_items(
 ) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
-    let now = state.clock.now();
+    let now = state.clock.data_now();
     let numbers = query.all("itemNumber");
     let definitions = query.all("itemDefinitionId");
     let locations = query.all("locationId");
@@ -194,7 +194,7 @@ pub(super) async fn measurements(
 ) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
-    let now = state.clock.now();
+    let now = state.clock.data_now();
     let device = query.first("deviceId").filter(|value| !value.is_empty());
     let item = query.first("item").filter(|value| !value.is_empty());
     let from = match parse_date(&query, "dateFrom") {
@@ -253,7 +253,7 @@ pub(super) async fn transactions(
 ) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
-    let now = state.clock.now();
+    let now = state.clock.data_now();
     let date_from = match parse_date(&query, "TransactionDateFrom") {
         Ok(date) => date,
         Err(response) => return *response,
@@ -349,7 +349,7 @@ pub(super) async fn packaging_labels(
 ) -> Response {
     let query = QueryPairs::parse(request.uri().query());
     let data = &state.data.trackonline;
-    let now = state.clock.now();
+    let now = state.clock.data_now();
     let ids = query.all("Id");
     let number = query.first("Number").filter(|value| !value.is_empty());
     let type_codes: Vec<u32> = query
