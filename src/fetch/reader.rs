@@ -4,8 +4,8 @@
 //! `trackline_split`, scripts/split-release.mjs): the typed readers of every answer that carrier
 //! sends, with serde_json's code for them, are not in the first load. The modules of the carriers
 //! a round of requests goes to are fetched while those requests are out ([`Prefetch`]), so that
-//! an answer and the code that reads it arrive together.
-//! Development builds and tests are one module and read at once.
+//! an answer and the code that reads it arrive together. Development builds and tests are one
+//! module and read at once.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -68,11 +68,11 @@ pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
 }
 
 /// The modules that read the answers to one round of requests, fetched from the moment the
-/// requests are planned and while they are out: one after another in the order of the plan, so that the first planned carrier's
-/// module has the line to itself, and a carrier whose every request has been answered by then is
-/// skipped (an answer that needs reading fetches its module itself, at once, in [`read`]; a
-/// refusal by the proxy needs none). A failed fetch is left to [`read`], which fetches again and
-/// says so. Nothing is fetched in a build of one module.
+/// requests are planned and while they are out: one after another in the order of the plan, so
+/// that the first planned carrier's module has the line to itself, and a carrier whose every
+/// request has been answered by then is skipped (an answer that needs reading fetches its module
+/// itself, at once, in [`read`]; a refusal by the proxy needs none). A failed fetch is left to
+/// [`read`], which fetches again and says so. Nothing is fetched in a build of one module.
 #[derive(Clone)]
 pub struct Prefetch {
     /// The kinds whose request is still out, one entry per request.
@@ -126,7 +126,10 @@ impl Prefetch {
 
     #[cfg_attr(not(trackline_split), allow(dead_code))]
     fn is_out(&self, carrier: Carrier) -> bool {
-        self.out.borrow().iter().any(|kind| kind.carrier() == carrier)
+        self.out
+            .borrow()
+            .iter()
+            .any(|kind| kind.carrier() == carrier)
     }
 }
 

@@ -242,7 +242,11 @@ mod tests {
                     Err(TrackingError::MalformedResponse { reason, .. })
                         if reason.contains("is not one of")
                 );
-                assert_eq!(foreign, reader != carrier, "{kind:?} read as {reader}: {read:?}");
+                assert_eq!(
+                    foreign,
+                    reader != carrier,
+                    "{kind:?} read as {reader}: {read:?}"
+                );
                 if reader == carrier {
                     assert_eq!(read, normalize(kind, &response, Some("6123")));
                 }

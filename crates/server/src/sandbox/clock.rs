@@ -199,11 +199,17 @@ mod tests {
         let data_now = clock.data_now();
         let after = clock.now();
         assert_eq!(data_now.0.rem_euclid(60), 0);
-        assert!(data_now <= after && data_now.0 > before.0 - 60, "{data_now:?} for {before:?}");
+        assert!(
+            data_now <= after && data_now.0 > before.0 - 60,
+            "{data_now:?} for {before:?}"
+        );
         clock.advance(3_600);
         let later = clock.data_now();
         assert_eq!(later.0.rem_euclid(60), 0);
-        assert!(later.0 - data_now.0 >= 3_600, "{later:?} after {data_now:?}");
+        assert!(
+            later.0 - data_now.0 >= 3_600,
+            "{later:?} after {data_now:?}"
+        );
     }
 
     #[test]
