@@ -54,7 +54,7 @@ function withoutFailedFetches(errors) {
   return errors.filter((error) => !error.startsWith("TypeError: Failed to fetch"));
 }
 
-describe("each carrier's reading as a module of its own, fetched with the request", () => {
+describe("the release build's later modules", () => {
   let server;
   let browser;
   before(async () => {
@@ -66,131 +66,123 @@ describe("each carrier's reading as a module of its own, fetched with the reques
     await server?.stop();
   });
 
-  test("a parcel's page fetches its carrier's module while the request is out, and not those of carriers that refused", async () => {
-    const page = await newPage(browser);
-    // A phone's speed: the bare number is asked of InPost, Di and TrackOnline; the proxy refuses
-    // the two protected ones at once (no signed link), while InPost's module is still coming.
-    await slowNetwork(page, 200_000);
-    const wasm = [];
-    page.on("request", (request) => {
-      const path = new URL(request.url()).pathname;
-      if (path.endsWith(".wasm")) wasm.push(path);
+  describe("each carrier's reading as a module of its own, fetched with the request", () => {
+    test("a parcel's page fetches its carrier's module while the request is out, and not those of carriers that refused", async () => {
+      const page = await newPage(browser);
+      // A phone's speed: the bare number is asked of InPost, Di and TrackOnline; the proxy refuses
+      // the two protected ones at once (no signed link), while InPost's module is still coming.
+      await slowNetwork(page, 200_000);
+      const wasm = [];
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.endsWith(".wasm")) wasm.push(path);
+      });
+      await page.goto(`${server.url}${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
+      assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+      const carrierModules = wasm.filter((path) => Object.values(CARRIER_MODULES).includes(path));
+      assert.deepEqual(carrierModules, [CARRIER_MODULES.inpost], wasm.join());
+      const timings = await page.evaluate(() =>
+        performance.getEntriesByType("resource").map((entry) => ({
+          path: new URL(entry.name).pathname,
+          start: entry.startTime,
+          end: entry.responseEnd,
+        })),
+      );
+      const module = timings.find((entry) => entry.path === CARRIER_MODULES.inpost);
+      const request = timings.find((entry) => entry.path.includes("/carriers/inpost/"));
+      assert.ok(module && request, JSON.stringify(timings));
+      // Asked for with the request: the module does not wait for the answer it reads.
+      assert.ok(module.start < request.end, `the module was asked for after the answer: ${JSON.stringify({ module, request })}`);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
     });
-    await page.goto(`${server.url}${LOCKER_READY}`);
-    await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
-    assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
-    const carrierModules = wasm.filter((path) => Object.values(CARRIER_MODULES).includes(path));
-    assert.deepEqual(carrierModules, [CARRIER_MODULES.inpost], wasm.join());
-    const timings = await page.evaluate(() =>
-      performance.getEntriesByType("resource").map((entry) => ({
-        path: new URL(entry.name).pathname,
-        start: entry.startTime,
-        end: entry.responseEnd,
-      })),
-    );
-    const module = timings.find((entry) => entry.path === CARRIER_MODULES.inpost);
-    const request = timings.find((entry) => entry.path.includes("/carriers/inpost/"));
-    assert.ok(module && request, JSON.stringify(timings));
-    // Asked for with the request: the module does not wait for the answer it reads.
-    assert.ok(module.start < request.end, `the module was asked for after the answer: ${JSON.stringify({ module, request })}`);
-    assert.deepEqual(page.errors, []);
-    await page.context().close();
+
+    for (const [carrier, query, module] of [
+      ["Di", signed("sscc=370724760010119754"), CARRIER_MODULES.di],
+      ["InPost", LOCKER_READY, CARRIER_MODULES.inpost],
+    ]) {
+      test(`a ${carrier} module that fails to load is retried like a failed answer, and the parcel shows once it is reachable`, async () => {
+        const page = await newPage(browser);
+        const block = await blocked(page, module);
+        await page.goto(`${server.url}${query}`);
+        await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
+        assert.ok(block.requests.length >= 1);
+        assert.equal((await shown(page)).title, null, "no headline without the answer read");
+        await block.unblock();
+        await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+        assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
+        assert.deepEqual(withoutFailedFetches(page.errors), []);
+        await page.context().close();
+      });
+    }
   });
 
-  for (const [carrier, query, module] of [
-    ["Di", signed("sscc=370724760010119754"), CARRIER_MODULES.di],
-    ["InPost", LOCKER_READY, CARRIER_MODULES.inpost],
-  ]) {
-    test(`a ${carrier} module that fails to load is retried like a failed answer, and the parcel shows once it is reachable`, async () => {
+  describe("the details and the overview as modules fetched after the headline", () => {
+
+    test("a parcel page fetches the details' module after the main one, and never the overview's", async () => {
       const page = await newPage(browser);
-      const block = await blocked(page, module);
-      await page.goto(`${server.url}${query}`);
-      await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
-      assert.ok(block.requests.length >= 1);
-      assert.equal((await shown(page)).title, null, "no headline without the answer read");
+      const wasm = [];
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.endsWith(".wasm")) wasm.push(path);
+      });
+      await page.goto(`${server.url}${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
+      const now = await shown(page);
+      assert.equal(now.title, english["status.ready_for_pickup"]);
+      assert.ok(now.pickup && now.timeline);
+      // The main module first; the details' module (and a module of code it shares with the
+      // overview, chunk_N.wasm) after it.
+      assert.equal(wasm[0], "/trackline-widget_bg.wasm");
+      assert.ok(wasm.includes(DETAILS_MODULE), wasm.join());
+      assert.ok(!wasm.includes(OVERVIEW_MODULE), wasm.join());
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+    test("a details module that fails to load leaves the headline and a retry that works once it is reachable", async () => {
+      const page = await newPage(browser);
+      const block = await blocked(page, DETAILS_MODULE);
+      await page.goto(`${server.url}${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+      await block.refused(1);
+      const failed = await shown(page);
+      assert.equal(failed.title, english["status.ready_for_pickup"]);
+      assert.ok(failed.steps >= 2, "the stepper stays");
+      assert.ok(!failed.timeline && !failed.pickup);
+      assert.equal(failed.unavailable, `${english["later.unavailable"]} ${english["later.retry"]}`);
+      assert.equal(block.requests.length, 1);
+
+      // Still unreachable: the retry asks again and the line stays.
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+      await block.refused(2);
+      await waitForShadow(page, "[data-testid=later-retry]");
+      assert.equal(block.requests.length, 2);
+
       await block.unblock();
-      await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
-      assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+      await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
+      const loaded = await shown(page);
+      assert.equal(loaded.title, english["status.ready_for_pickup"]);
+      assert.ok(loaded.pickup && loaded.timeline);
+      assert.equal(loaded.unavailable, null);
       assert.deepEqual(withoutFailedFetches(page.errors), []);
       await page.context().close();
     });
-  }
-});
 
-describe("the details and the overview as modules fetched after the headline", () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startTrackline(["demo"]);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  test("a parcel page fetches the details' module after the main one, and never the overview's", async () => {
-    const page = await newPage(browser);
-    const wasm = [];
-    page.on("request", (request) => {
-      const path = new URL(request.url()).pathname;
-      if (path.endsWith(".wasm")) wasm.push(path);
+    test("an overview module that fails to load shows the retry line, and the overview once reachable", async () => {
+      const page = await newPage(browser);
+      const block = await blocked(page, OVERVIEW_MODULE);
+      await page.goto(`${server.url}?id=${DEMO_USER_KEY}`);
+      await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+      assert.equal(block.requests.length, 1);
+      await block.unblock();
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+      await waitForShadow(page, "[data-testid=overview-row]", 0, 15_000);
+      assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-unavailable]")), null);
+      assert.deepEqual(withoutFailedFetches(page.errors), []);
+      await page.context().close();
     });
-    await page.goto(`${server.url}${LOCKER_READY}`);
-    await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
-    const now = await shown(page);
-    assert.equal(now.title, english["status.ready_for_pickup"]);
-    assert.ok(now.pickup && now.timeline);
-    // The main module first; the details' module (and a module of code it shares with the
-    // overview, chunk_N.wasm) after it.
-    assert.equal(wasm[0], "/trackline-widget_bg.wasm");
-    assert.ok(wasm.includes(DETAILS_MODULE), wasm.join());
-    assert.ok(!wasm.includes(OVERVIEW_MODULE), wasm.join());
-    assert.deepEqual(page.errors, []);
-    await page.context().close();
-  });
-
-  test("a details module that fails to load leaves the headline and a retry that works once it is reachable", async () => {
-    const page = await newPage(browser);
-    const block = await blocked(page, DETAILS_MODULE);
-    await page.goto(`${server.url}${LOCKER_READY}`);
-    await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
-    await block.refused(1);
-    const failed = await shown(page);
-    assert.equal(failed.title, english["status.ready_for_pickup"]);
-    assert.ok(failed.steps >= 2, "the stepper stays");
-    assert.ok(!failed.timeline && !failed.pickup);
-    assert.equal(failed.unavailable, `${english["later.unavailable"]} ${english["later.retry"]}`);
-    assert.equal(block.requests.length, 1);
-
-    // Still unreachable: the retry asks again and the line stays.
-    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
-    await block.refused(2);
-    await waitForShadow(page, "[data-testid=later-retry]");
-    assert.equal(block.requests.length, 2);
-
-    await block.unblock();
-    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
-    await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
-    const loaded = await shown(page);
-    assert.equal(loaded.title, english["status.ready_for_pickup"]);
-    assert.ok(loaded.pickup && loaded.timeline);
-    assert.equal(loaded.unavailable, null);
-    assert.deepEqual(withoutFailedFetches(page.errors), []);
-    await page.context().close();
-  });
-
-  test("an overview module that fails to load shows the retry line, and the overview once reachable", async () => {
-    const page = await newPage(browser);
-    const block = await blocked(page, OVERVIEW_MODULE);
-    await page.goto(`${server.url}?id=${DEMO_USER_KEY}`);
-    await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
-    assert.equal(block.requests.length, 1);
-    await block.unblock();
-    await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
-    await waitForShadow(page, "[data-testid=overview-row]", 0, 15_000);
-    assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-unavailable]")), null);
-    assert.deepEqual(withoutFailedFetches(page.errors), []);
-    await page.context().close();
   });
 });
