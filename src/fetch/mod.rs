@@ -179,12 +179,13 @@ pub async fn ask(
     network: &Network,
     prefetch: &Prefetch,
 ) -> Outcome {
-    let outcome = ask_unheard(endpoint, planned, credentials, cancel, network).await;
+    let outcome = send_and_classify(endpoint, planned, credentials, cancel, network).await;
     prefetch.answered(planned.kind);
     outcome
 }
 
-async fn ask_unheard(
+/// [`ask`] without telling the prefetch.
+async fn send_and_classify(
     endpoint: &ProxyEndpoint,
     planned: &PlannedRequest,
     credentials: &Credentials,
