@@ -12,8 +12,8 @@ use std::fmt;
 
 use chrono::format::{Parsed, StrftimeItems};
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta,
-    TimeZone, Timelike,
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, SecondsFormat,
+    TimeDelta, TimeZone, Timelike,
 };
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -141,12 +141,14 @@ pub fn offset_at(zone: Zone, unix_seconds: i64) -> i32 {
 /// `2017-08-22T13:55:13+02:00`, with milliseconds only when there are some.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let format = if self.at.nanosecond() == 0 {
-            "%Y-%m-%dT%H:%M:%S%:z"
+        // chrono's RFC 3339 writer, not a strftime pattern: the pattern's parser would be part
+        // of every build that shows a time.
+        let seconds = if self.at.nanosecond() == 0 {
+            SecondsFormat::Secs
         } else {
-            "%Y-%m-%dT%H:%M:%S%.3f%:z"
+            SecondsFormat::Millis
         };
-        write!(f, "{}", self.at.format(format))
+        f.write_str(&self.at.to_rfc3339_opts(seconds, false))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The parameter names other tracking pages use, lists, hashes and GS1 forms.
 
+use trackline_core::model::Carrier;
 use trackline_core::reference::{parse, validate_value, PartnerRole, Reference, ReferenceError};
 
 fn tracking(number: &str, carrier_hint: Option<&str>) -> Reference {
@@ -378,4 +379,20 @@ fn validate_value_gives_the_same_answer_for_its_own_result() {
     let once = validate_value(&padded).expect("valid");
     assert_eq!(once, "106141411234567897");
     assert_eq!(validate_value(&once).as_deref(), Ok(once.as_str()));
+}
+
+#[test]
+fn a_carrier_hint_is_lower_cased_in_ascii_and_still_names_its_carrier() {
+    // No carrier's name has other letters: they are kept as written, and name no carrier.
+    let parsed = parse("https://t.example/?carrier=PO%C5%A0TA&tno=3318810025");
+    assert_eq!(parsed.carrier_hint.as_deref(), Some("poŠta"));
+    assert_eq!(
+        parsed.carrier_hint.as_deref().and_then(Carrier::from_name),
+        None
+    );
+    let parsed = parse("https://t.example/?carrier=InPost&tno=520000011395200025009871");
+    assert_eq!(
+        parsed.carrier_hint.as_deref().and_then(Carrier::from_name),
+        Some(Carrier::Inpost)
+    );
 }

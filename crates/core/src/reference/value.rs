@@ -71,10 +71,12 @@ pub(crate) fn clean_number(parameter: &str, raw: &str) -> Result<String, Referen
     Ok(compact)
 }
 
-/// A carrier hint (`carrier=DHL`): lower case, a name rather than a number.
+/// A carrier hint (`carrier=DHL`): a name rather than a number, its ASCII letters in lower case.
+/// Every carrier's name is ASCII, and [`Carrier::from_name`](crate::model::Carrier::from_name)
+/// folds the rest; Unicode's case tables would be part of every page for nothing.
 pub(crate) fn clean_carrier_hint(parameter: &str, raw: &str) -> Result<String, ReferenceError> {
     let cleaned = clean_reference(parameter, raw)?;
-    Ok(cleaned.to_lowercase())
+    Ok(cleaned.to_ascii_lowercase())
 }
 
 /// A postcode: upper case, letters, digits, spaces and dashes, at most 10 characters.
