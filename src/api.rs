@@ -4,11 +4,8 @@
 //! loader started beside the wasm (the loader calls it first).
 
 use std::cell::RefCell;
-use std::fmt;
 
 use leptos::prelude::Update;
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
@@ -51,79 +48,80 @@ enum OptionValue {
     Unusable(&'static str),
 }
 
-impl<'de> Deserialize<'de> for OptionValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Text;
-        impl<'de> Visitor<'de> for Text {
-            type Value = OptionValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("text, a whole number or true/false")
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<OptionValue, E> {
-                Ok(OptionValue::Text(text.to_owned()))
-            }
-            fn visit_u64<E: de::Error>(self, number: u64) -> Result<OptionValue, E> {
-                Ok(OptionValue::Text(number.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, number: i64) -> Result<OptionValue, E> {
-                Ok(OptionValue::Text(number.to_string()))
-            }
-            // Named without formatting the number: float formatting would add 14 KB of wasm.
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<OptionValue, E> {
-                Ok(OptionValue::Unusable(
-                    "a number with a fraction, where a whole number is expected",
-                ))
-            }
-            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<OptionValue, E> {
-                Ok(OptionValue::Text(flag.to_string()))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<OptionValue, A::Error> {
-                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(OptionValue::Unusable("a list, where text is expected"))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<OptionValue, A::Error> {
-                while map
-                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(OptionValue::Unusable("an object, where text is expected"))
-            }
+impl OptionValue {
+    /// Reads one member's value; `None` when it is not given.
+    fn read(value: JsValue) -> Option<OptionValue> {
+        if value.is_undefined() || value.is_null() {
+            return None;
         }
-        deserializer.deserialize_any(Text)
+        Some(if let Some(text) = value.as_string() {
+            OptionValue::Text(text)
+        } else if let Some(flag) = value.as_bool() {
+            OptionValue::Text(flag.to_string())
+        } else if let Some(number) = value.as_f64() {
+            if js_sys::Number::is_safe_integer(&value) {
+                // A safe integer is exact in an i64; formatting it as one keeps float
+                // formatting (14 KB of wasm) out of the widget.
+                OptionValue::Text((number as i64).to_string())
+            } else {
+                OptionValue::Unusable("a number with a fraction, where a whole number is expected")
+            }
+        } else if js_sys::Array::is_array(&value) {
+            OptionValue::Unusable("a list, where text is expected")
+        } else if value.is_object() {
+            OptionValue::Unusable("an object, where text is expected")
+        } else {
+            OptionValue::Unusable("neither text, a number nor true/false")
+        })
     }
 }
 
 /// The options object of `Trackline.mount`: each option by its camelCase name or by its
-/// attribute name (`referenceKind` or `"reference-kind"`). Unknown members are ignored.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+/// attribute name (`referenceKind` or `"reference-kind"`, the first when both are given).
+/// Unknown members are ignored.
+#[derive(Default)]
 struct MountOptions {
-    proxy: Option<OptionValue>,
-    carrier: Option<OptionValue>,
-    number: Option<OptionValue>,
-    #[serde(rename = "referenceKind", alias = "reference-kind")]
-    reference_kind: Option<OptionValue>,
-    lang: Option<OptionValue>,
-    refresh: Option<OptionValue>,
-    theme: Option<OptionValue>,
-    tiles: Option<OptionValue>,
+    /// By attribute name, in the order of [`MountOptions::MEMBERS`].
+    values: Vec<(&'static str, OptionValue)>,
 }
 
 impl MountOptions {
+    /// Each option's attribute name and the names it is read by.
+    const MEMBERS: [(&'static str, &'static [&'static str]); 8] = [
+        ("proxy", &["proxy"]),
+        ("carrier", &["carrier"]),
+        ("number", &["number"]),
+        ("reference-kind", &["referenceKind", "reference-kind"]),
+        ("lang", &["lang"]),
+        ("refresh", &["refresh"]),
+        ("theme", &["theme"]),
+        ("tiles", &["tiles"]),
+    ];
+
+    /// Reads the options from a script's object; a member whose getter throws makes the whole
+    /// object unreadable.
+    fn read(object: &JsValue) -> Result<MountOptions, JsValue> {
+        let mut values = Vec::new();
+        for (attribute, names) in Self::MEMBERS {
+            for name in names {
+                if let Some(value) =
+                    OptionValue::read(js_sys::Reflect::get(object, &(*name).into())?)
+                {
+                    values.push((attribute, value));
+                    break;
+                }
+            }
+        }
+        Ok(MountOptions { values })
+    }
+
     /// The option of one attribute name.
     fn get(&self, name: &str) -> Option<String> {
-        let value = match name {
-            "proxy" => &self.proxy,
-            "carrier" => &self.carrier,
-            "number" => &self.number,
-            "reference-kind" => &self.reference_kind,
-            "lang" => &self.lang,
-            "refresh" => &self.refresh,
-            "theme" => &self.theme,
-            "tiles" => &self.tiles,
-            _ => return None,
-        };
-        match value.as_ref()? {
+        let (_, value) = self
+            .values
+            .iter()
+            .find(|(attribute, _)| *attribute == name)?;
+        match value {
             OptionValue::Text(text) => Some(text.clone()),
             OptionValue::Unusable(why) => {
                 web_sys::console::error_1(
@@ -136,16 +134,26 @@ impl MountOptions {
     }
 }
 
-/// Reads `Trackline.mount`'s options with serde-wasm-bindgen. An object that cannot be read is
-/// named on the console with what is wrong in it, and the widget mounts on the page URL and
-/// defaults alone, as an element without attributes does.
+/// Reads `Trackline.mount`'s options. Options that are not an object, or an object that cannot
+/// be read, are named on the console, and the widget mounts on the page URL and defaults alone,
+/// as an element without attributes does.
 fn mount_options(options: JsValue) -> MountOptions {
     if options.is_undefined() || options.is_null() {
         return MountOptions::default();
     }
-    serde_wasm_bindgen::from_value(options).unwrap_or_else(|error| {
+    let read = if options.is_object() {
+        MountOptions::read(&options).map_err(|error| {
+            error.dyn_ref::<js_sys::Error>().map_or_else(
+                || "a member cannot be read".to_owned(),
+                |e| String::from(e.message()),
+            )
+        })
+    } else {
+        Err("it is not an object".to_owned())
+    };
+    read.unwrap_or_else(|why| {
         web_sys::console::error_1(
-            &format!("Trackline.mount: the options object cannot be read: {error}").into(),
+            &format!("Trackline.mount: the options object cannot be read: {why}").into(),
         );
         MountOptions::default()
     })

@@ -1021,6 +1021,28 @@ mod flow {
     }
 
     #[wasm_bindgen_test]
+    async fn trackline_mount_with_options_it_cannot_read_mounts_on_the_page_url_and_defaults() {
+        // A getter that throws: no member can be trusted, so none is used.
+        let throwing = js_sys::Object::new();
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &descriptor,
+            &"get".into(),
+            &js_sys::Function::new_no_args("throw new Error('not now')"),
+        )
+        .unwrap();
+        js_sys::Object::define_property(&throwing, &"number".into(), &descriptor);
+        for options in [JsValue::from_str(INPOST), throwing.into()] {
+            let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+            document().body().unwrap().append_child(&target).unwrap();
+            let handle = trackline_widget::api::mount(target.clone(), options);
+            wait_for(&target, "[data-testid=no-reference]", 3_000).await;
+            handle.unmount();
+            target.remove();
+        }
+    }
+
+    #[wasm_bindgen_test]
     async fn elements_with_data_trackline_are_mounted_with_their_data_options() {
         let (seen, network) = stub(|_, _| problem(404, "not-found", ""));
         let target: HtmlElement = document().create_element("div").unwrap().unchecked_into();

@@ -3,12 +3,12 @@
 //! Both end in core's [`AnswerState`], the one the proxy derives from the same answer, so an
 //! answer means the same through the proxy as read directly.
 
-use serde_json::Value;
 use trackline_core::carrier::retry_after::retry_after_wait;
 use trackline_core::carrier::{AnswerState, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
+use super::document::{Document, Member};
 use super::reader::{self, Answer, ReadFailure};
 use super::{ProxyEndpoint, RawResponse};
 
@@ -73,22 +73,20 @@ struct Problem {
 }
 
 impl Problem {
-    /// Reads a problem document; `None` when it is not an object or a field has the wrong type.
-    fn read(json: &Value) -> Option<Problem> {
-        let text = |key: &str| match json.get(key) {
-            None | Some(Value::Null) => Some(None),
-            Some(value) => value.as_str().map(|text| Some(text.to_owned())),
+    /// Reads a problem document; `None` when a field has the wrong type.
+    fn read(json: &Document) -> Option<Problem> {
+        let text = |key: &str| match json.member(key) {
+            Member::Absent => Some(None),
+            Member::Text(text) => Some(Some(text)),
+            _ => None,
         };
-        let retry_after_seconds = match json.get("retry_after_seconds") {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(value.as_u64()?),
+        let retry_after_seconds = match json.member("retry_after_seconds") {
+            Member::Absent => None,
+            Member::Count(seconds) => Some(seconds),
+            _ => return None,
         };
-        json.is_object().then_some(())?;
         Some(Problem {
-            kind: match json.get("type") {
-                None => String::new(),
-                Some(value) => value.as_str()?.to_owned(),
-            },
+            kind: text("type")?.unwrap_or_default(),
             detail: text("detail")?,
             retry_after_seconds,
         })
@@ -151,9 +149,7 @@ pub fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
         .as_deref()
         .is_some_and(|ct| ct.contains("problem+json"));
     if is_problem {
-        let problem = serde_json::from_slice::<Value>(&response.body)
-            .ok()
-            .and_then(|json| Problem::read(&json));
+        let problem = Document::parse(&response.body).and_then(|json| Problem::read(&json));
         if let Some(problem) = problem {
             return Some(from_problem(problem, response));
         }

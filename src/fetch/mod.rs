@@ -6,6 +6,7 @@
 //! reached without a server.
 
 mod classify;
+mod document;
 mod reader;
 mod transport;
 
@@ -259,9 +260,11 @@ pub async fn partner_carrier(
     let url = format!("{base}/carriers/by-partner/{}", percent_encode(partner_id));
     let response = send_to_proxy(&url, credentials, cancel, network).await?;
     match response.status {
-        200 => serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|json| json.get("carrier")?.as_str().and_then(Carrier::from_name))
+        200 => document::Document::parse(&response.body)
+            .and_then(|json| match json.member("carrier") {
+                document::Member::Text(name) => Carrier::from_name(&name),
+                _ => None,
+            })
             .map(Some)
             .ok_or_else(|| Outcome::Malformed("not a partner routing answer".to_owned())),
         404 => Ok(None),
