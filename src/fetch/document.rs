@@ -5,8 +5,7 @@
 
 use wasm_bindgen::JsValue;
 
-/// A JSON object from a response body; `None` when the body is not UTF-8, not JSON, or JSON of
-/// another kind than an object.
+/// A JSON object from a response body.
 pub struct Document(JsValue);
 
 /// One member of a [`Document`].
@@ -21,12 +20,14 @@ pub enum Member {
 }
 
 impl Document {
+    /// `None` when the body is not UTF-8, not JSON, or JSON of another kind than an object.
     pub fn parse(body: &[u8]) -> Option<Document> {
         let text = std::str::from_utf8(body).ok()?;
         let value = js_sys::JSON::parse(text).ok()?;
         (value.is_object() && !js_sys::Array::is_array(&value)).then_some(Document(value))
     }
 
+    /// The member `name`; a getter that throws (none in a parsed document) counts as `Other`.
     pub fn member(&self, name: &str) -> Member {
         let Ok(value) = js_sys::Reflect::get(&self.0, &JsValue::from_str(name)) else {
             return Member::Other;
