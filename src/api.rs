@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::element;
+use crate::js_value::JsKind;
 use crate::options::{Attributes, ATTRIBUTE_NAMES};
 
 /// One widget mounted from script. It lets go of its element on `unmount()`, so that a page
@@ -50,28 +51,18 @@ enum OptionValue {
 
 impl OptionValue {
     /// Reads one member's value; `None` when it is not given.
-    fn read(value: JsValue) -> Option<OptionValue> {
-        if value.is_undefined() || value.is_null() {
-            return None;
-        }
-        Some(if let Some(text) = value.as_string() {
-            OptionValue::Text(text)
-        } else if let Some(flag) = value.as_bool() {
-            OptionValue::Text(flag.to_string())
-        } else if let Some(number) = value.as_f64() {
-            if js_sys::Number::is_safe_integer(&value) {
-                // A safe integer is exact in an i64; formatting it as one keeps float
-                // formatting (14 KB of wasm) out of the widget.
-                OptionValue::Text((number as i64).to_string())
-            } else {
+    fn read(value: &JsValue) -> Option<OptionValue> {
+        Some(match JsKind::of(value) {
+            JsKind::Absent => return None,
+            JsKind::Text(text) => OptionValue::Text(text),
+            JsKind::Flag(flag) => OptionValue::Text(flag.to_string()),
+            JsKind::Whole(number) => OptionValue::Text(number.to_string()),
+            JsKind::OtherNumber => {
                 OptionValue::Unusable("a number with a fraction, where a whole number is expected")
             }
-        } else if js_sys::Array::is_array(&value) {
-            OptionValue::Unusable("a list, where text is expected")
-        } else if value.is_object() {
-            OptionValue::Unusable("an object, where text is expected")
-        } else {
-            OptionValue::Unusable("neither text, a number nor true/false")
+            JsKind::List => OptionValue::Unusable("a list, where text is expected"),
+            JsKind::Object => OptionValue::Unusable("an object, where text is expected"),
+            JsKind::Other => OptionValue::Unusable("neither text, a number nor true/false"),
         })
     }
 }
@@ -105,7 +96,7 @@ impl MountOptions {
         for (attribute, names) in Self::MEMBERS {
             for name in names {
                 if let Some(value) =
-                    OptionValue::read(js_sys::Reflect::get(object, &(*name).into())?)
+                    OptionValue::read(&js_sys::Reflect::get(object, &(*name).into())?)
                 {
                     values.push((attribute, value));
                     break;

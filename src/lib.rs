@@ -15,6 +15,7 @@ pub mod events;
 pub mod fetch;
 pub mod format;
 pub mod i18n;
+mod js_value;
 pub mod later;
 pub mod loader;
 pub mod options;

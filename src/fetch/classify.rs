@@ -8,9 +8,10 @@ use trackline_core::carrier::{AnswerState, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
-use super::document::{Document, Member};
+use super::document::Document;
 use super::reader::{self, Answer, ReadFailure};
 use super::{ProxyEndpoint, RawResponse};
+use crate::js_value::JsKind;
 
 /// The answer to one request, as the widget acts on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,13 +77,13 @@ impl Problem {
     /// Reads a problem document; `None` when a field has the wrong type.
     fn read(json: &Document) -> Option<Problem> {
         let text = |key: &str| match json.member(key) {
-            Member::Absent => Some(None),
-            Member::Text(text) => Some(Some(text)),
+            JsKind::Absent => Some(None),
+            JsKind::Text(text) => Some(Some(text)),
             _ => None,
         };
         let retry_after_seconds = match json.member("retry_after_seconds") {
-            Member::Absent => None,
-            Member::Count(seconds) => Some(seconds),
+            JsKind::Absent => None,
+            JsKind::Whole(seconds) => Some(u64::try_from(seconds).ok()?),
             _ => return None,
         };
         Some(Problem {

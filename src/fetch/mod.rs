@@ -262,7 +262,7 @@ pub async fn partner_carrier(
     match response.status {
         200 => document::Document::parse(&response.body)
             .and_then(|json| match json.member("carrier") {
-                document::Member::Text(name) => Carrier::from_name(&name),
+                crate::js_value::JsKind::Text(name) => Carrier::from_name(&name),
                 _ => None,
             })
             .map(Some)
