@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
+use trackline_core::carrier::{normalize, CarrierResponse, Normalized, Reading, ResponseKind};
 use trackline_core::model::{Carrier, EstimatedDelivery, Shipment};
 use trackline_core::status::Status;
 
@@ -124,6 +124,40 @@ fn every_fixture_normalizes_to_its_expected_json() {
         "{} golden file(s) are stale:\n{}\nrun `UPDATE_GOLDEN=1 cargo test -p trackline-core --test golden` and review the diff",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn every_fixture_means_the_same_read_by_the_proxy_and_sent_as_a_reading() {
+    let mut sent = 0;
+    for fixture in all_fixtures() {
+        let body = fs::read(&fixture.body_path).unwrap();
+        let response = CarrierResponse::new(fixture.status, &body)
+            .with_retry_after(fixture.retry_after.as_deref());
+        let reference = fixture.reference.as_deref();
+        let direct = normalize(fixture.kind, &response, reference);
+        let Some(reading) = Reading::of(fixture.kind, &response, reference) else {
+            assert!(
+                matches!(direct, Ok(ref n) if !matches!(n, Normalized::Shipments(_))),
+                "{}: no reading although it reads as {direct:?}",
+                fixture.body_path.display()
+            );
+            continue;
+        };
+        sent += 1;
+        let json = reading.to_json().unwrap();
+        let received = Reading::from_json(&json)
+            .unwrap_or_else(|e| panic!("{}: {e}", fixture.body_path.display()))
+            .into_result();
+        let direct = direct.map(|normalized| match normalized {
+            Normalized::Shipments(shipments) => shipments,
+            other => panic!("{}: read as {other:?}", fixture.body_path.display()),
+        });
+        assert_eq!(received, direct, "{}", fixture.body_path.display());
+    }
+    assert!(
+        sent >= 20,
+        "only {sent} fixtures read as shipments or errors"
     );
 }
 

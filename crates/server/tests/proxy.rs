@@ -508,7 +508,7 @@ async fn a_preflight_is_allowed_for_the_configured_origin_and_refused_for_anothe
     );
     assert_eq!(
         actual.header("vary"),
-        Some("Origin, X-Trackline-Key, X-Trackline-Link")
+        Some("Origin, X-Trackline-Key, X-Trackline-Link, Accept")
     );
     let foreign = proxy
         .get_with(
@@ -742,6 +742,102 @@ async fn fifty_concurrent_identical_requests_make_one_upstream_call_and_later_on
         metrics.contains("trackline_proxy_coalesced_total{carrier=\"inpost\"} 49\n"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_client_that_asks_for_core_s_reading_gets_what_core_reads_in_the_carrier_s_answer() {
+    use trackline_core::carrier::{CarrierResponse, Reading, ResponseKind, READING_MEDIA_TYPE};
+
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let asks = [(
+        "Accept",
+        "application/vnd.trackline.reading+json, application/json;q=0.9",
+    )];
+    let cases = [
+        (
+            format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            ResponseKind::InpostTracking,
+            INPOST_NUMBER,
+        ),
+        (
+            format!("/carriers/di/ws/json/parcel/tracking/v-2/fetch/{DI_NUMBER}/EN/false"),
+            ResponseKind::DiFetch,
+            DI_NUMBER,
+        ),
+        (
+            "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-000123&page=1".to_owned(),
+            ResponseKind::TrackonlineUniqueItems,
+            "CC-000123",
+        ),
+    ];
+    for (path, kind, reference) in cases {
+        let carrier_bytes = proxy.get(&path).await;
+        assert_eq!(
+            carrier_bytes.status,
+            StatusCode::OK,
+            "{path}: {}",
+            carrier_bytes.body
+        );
+        assert_eq!(
+            carrier_bytes.header("content-type"),
+            Some("application/json")
+        );
+        let read = proxy.get_with(&path, &asks).await;
+        assert_eq!(read.status, StatusCode::OK, "{path}: {}", read.body);
+        assert_eq!(
+            read.header("content-type"),
+            Some(READING_MEDIA_TYPE),
+            "{path}"
+        );
+        assert!(
+            read.header("vary")
+                .is_some_and(|vary| vary.contains("Accept")),
+            "{path}: {:?}",
+            read.header("vary")
+        );
+        // The second answer came from the cache: the reading is made from the same bytes.
+        assert_eq!(read.header("x-trackline-cache"), Some("hit"), "{path}");
+        let received = Reading::from_json(read.body.as_bytes())
+            .unwrap_or_else(|error| panic!("{path}: {error}: {}", read.body));
+        let response = CarrierResponse::new(200, carrier_bytes.body.as_bytes());
+        let expected = Reading::of(kind, &response, Some(reference)).unwrap();
+        assert_eq!(received, expected, "{path}");
+        let Reading::Shipments(shipments) = received else {
+            panic!("{path}: no shipments");
+        };
+        assert!(!shipments.is_empty(), "{path}");
+    }
+    assert_eq!(sandbox.requests("inpost").await, 1);
+
+    // A pickup point's answer is not about shipments: it keeps the carrier's bytes.
+    let point = proxy
+        .get_with("/carriers/inpost/v1/points/KRA01M", &asks)
+        .await;
+    assert_eq!(point.status, StatusCode::OK, "{}", point.body);
+    assert_eq!(point.header("content-type"), Some("application/json"));
+    assert_eq!(point.json()["name"], "KRA01M");
+
+    // The proxy's own documents stay what they are.
+    let unknown = proxy
+        .get_with(
+            "/carriers/inpost/v1/tracking/520000011395299999999999",
+            &asks,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    assert_eq!(
+        unknown.problem_type(),
+        "https://trackline.dev/problems/not-found"
+    );
+
+    // Asked for with a quality of zero, it is not sent.
+    let refused = proxy
+        .get_with(
+            &format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"),
+            &[("Accept", "application/vnd.trackline.reading+json;q=0")],
+        )
+        .await;
+    assert_eq!(refused.header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod id;
 pub mod inpost;
 pub mod json;
 pub mod opening_hours;
+pub mod reading;
 mod response_kind;
 pub mod retry_after;
 mod status_doc;
@@ -20,6 +21,7 @@ pub use answer::{classify, AnswerState};
 pub use endpoint::{Endpoint, EndpointId};
 pub use http::CarrierResponse;
 pub use id::Carrier;
+pub use reading::{accepts_reading, Reading, READING_MEDIA_TYPE};
 pub use response_kind::{
     normalize, normalize_di, normalize_inpost, normalize_trackonline, Normalized, ResponseKind,
 };

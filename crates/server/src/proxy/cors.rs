@@ -164,9 +164,10 @@ pub fn as_preflight_answer(response: &mut Response) {
         .insert(header::VARY, HeaderValue::from_static("Origin"));
 }
 
-/// What an answer depends on besides its URL: the origin (CORS), and the key and signed link
-/// (access), so that no cache hands one caller's answer to another.
-pub const VARY: &str = "Origin, X-Trackline-Key, X-Trackline-Link";
+/// What an answer depends on besides its URL: the origin (CORS), the key and signed link
+/// (access), so that no cache hands one caller's answer to another, and `Accept` (a carrier's
+/// answer or core's reading of it).
+pub const VARY: &str = "Origin, X-Trackline-Key, X-Trackline-Link, Accept";
 
 #[cfg(test)]
 mod tests {

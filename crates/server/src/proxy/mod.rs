@@ -27,11 +27,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::State;
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -40,6 +40,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use trackline_core::carrier::{accepts_reading, CarrierResponse, Reading, READING_MEDIA_TYPE};
 
 use access::AccessMode;
 pub use config::{Carrier, ConfigError, ProxyConfig};
@@ -536,8 +537,14 @@ async fn method_not_allowed() -> Problem {
 }
 
 /// `GET /carriers/...`: the carrier call (from the cache, joined, or made), or the partner
-/// lookup, once the access decision admitted the request.
-async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Response {
+/// lookup, once the access decision admitted the request. A client that asks for core's reading
+/// (`Accept: application/vnd.trackline.reading+json`) gets what core's adapter reads in the
+/// carrier's answer instead of its bytes, with the same status.
+async fn forward(
+    State(state): State<Arc<ProxyState>>,
+    request_headers: HeaderMap,
+    admitted: Admitted,
+) -> Response {
     let (target, client) = match admitted {
         Admitted::Partner(partner_id) => return partner_carrier(&state, partner_id),
         Admitted::Carrier { target, client } => (target, client),
@@ -574,13 +581,22 @@ async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Re
                     .routed(routed(target))
                     .into_response();
             }
+            let wants_reading = request_headers
+                .get_all(header::ACCEPT)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .any(accepts_reading);
+            let reading = wants_reading
+                .then(|| reading_of(&target, answer.status, answer.content_type, &body))
+                .flatten();
+            let (body, content_type) = match reading {
+                Some(reading) => (Bytes::from(reading), READING_MEDIA_TYPE),
+                None => (body, answer.content_type),
+            };
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = answer.status;
             let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(answer.content_type),
-            );
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             headers.insert(header::CACHE_CONTROL, carrier.cache_control().clone());
             response
         }
@@ -592,6 +608,29 @@ async fn forward(State(state): State<Arc<ProxyState>>, admitted: Admitted) -> Re
     );
     response.extensions_mut().insert(routed(target));
     response
+}
+
+/// Core's reading of a carrier's own answer, as JSON: `None` for the proxy's own documents, for
+/// endpoints no adapter reads, and for answers that are not about shipments, which keep the
+/// carrier's bytes.
+fn reading_of(
+    target: &UpstreamTarget,
+    status: StatusCode,
+    content_type: &str,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    if content_type != "application/json" {
+        return None;
+    }
+    let response = CarrierResponse::new(status.as_u16(), body);
+    let reading = Reading::of(target.kind?, &response, target.reference.as_deref())?;
+    match reading.to_json() {
+        Ok(json) => Some(json),
+        Err(error) => {
+            tracing::warn!(carrier = target.carrier.as_str(), %error, "the reading could not be written; the carrier's answer is sent instead");
+            None
+        }
+    }
 }
 
 /// `GET /carriers/by-partner/{partner_id}`: the carrier the proxy routes a partner's numbers to.
