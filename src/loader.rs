@@ -167,7 +167,8 @@ pub fn start_gated(
     for reference in &inputs.references {
         let number = reference.number().to_owned();
         let requests = plan(std::slice::from_ref(reference), &config);
-        let prefetch = (!requests.is_empty()).then(|| fetch::Prefetch::start(kinds(&requests)));
+        let prefetch = (!requests.is_empty())
+            .then(|| fetch::Prefetch::start(kinds(&requests), inputs.proxy.is_trackline_proxy()));
         let state = RwSignal::new(LoadState::Loading);
         loaders.push(Loader {
             number: number.clone(),
@@ -282,11 +283,9 @@ impl Job {
         }
         let requests = self.requests.borrow().clone();
         // The first round's modules are on their way since the requests were planned.
-        let prefetch = self
-            .prefetch
-            .borrow_mut()
-            .take()
-            .unwrap_or_else(|| fetch::Prefetch::start(kinds(&requests)));
+        let prefetch = self.prefetch.borrow_mut().take().unwrap_or_else(|| {
+            fetch::Prefetch::start(kinds(&requests), self.endpoint.is_trackline_proxy())
+        });
         let asks = requests.iter().map(|planned| {
             fetch::ask(
                 &self.endpoint,

@@ -128,6 +128,9 @@ async fn defining_the_element_twice_keeps_the_first_definition() {
 mod flow {
     use std::cell::RefCell;
     use std::rc::Rc;
+    use trackline_core::carrier::{
+        CarrierResponse, Reading, ResponseKind, ACCEPT_READING, READING_MEDIA_TYPE,
+    };
     use trackline_widget::fetch::{FetchError, Network, RawResponse, StubFuture, StubRequest};
     use trackline_widget::loader;
     use wasm_bindgen::prelude::*;
@@ -173,6 +176,7 @@ mod flow {
         urls: Vec<String>,
         keys: Vec<Option<String>>,
         links: Vec<Option<String>>,
+        accepts: Vec<Option<String>>,
         signals: Vec<web_sys::AbortSignal>,
     }
 
@@ -186,6 +190,7 @@ mod flow {
             record.borrow_mut().urls.push(request.url.clone());
             record.borrow_mut().keys.push(request.access_key.clone());
             record.borrow_mut().links.push(request.link.clone());
+            record.borrow_mut().accepts.push(request.accept.clone());
             let reply = answer(&request.url, count);
             let signal = request.signal.clone();
             record.borrow_mut().signals.push(signal.clone());
@@ -286,6 +291,102 @@ mod flow {
         assert!(seen.borrow().urls.contains(&format!(
             "https://track.shop.example/carriers/inpost/v1/tracking/{INPOST}"
         )));
+        element.remove();
+    }
+
+    /// What the Trackline proxy sends for `body` when asked for core's reading.
+    fn reading_of(kind: ResponseKind, status: u16, body: &str, reference: &str) -> Reply {
+        let response = CarrierResponse::new(status, body.as_bytes());
+        let reading = Reading::of(kind, &response, Some(reference)).unwrap();
+        let json = String::from_utf8(reading.to_json().unwrap()).unwrap();
+        Reply::Answer(200, READING_MEDIA_TYPE, json)
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_proxy_is_asked_for_core_s_reading_which_shows_the_parcel_as_the_carrier_s_answer_does(
+    ) {
+        let (seen, network) = stub(|url, _| {
+            if url.contains("/carriers/inpost/") {
+                reading_of(
+                    ResponseKind::InpostTracking,
+                    200,
+                    &inpost_body(INPOST, "ready_to_pickup"),
+                    INPOST,
+                )
+            } else {
+                problem(404, "not-found", "")
+            }
+        });
+        let element = widget(
+            &network,
+            &[("number", INPOST), ("proxy", "https://track.shop.example/")],
+        );
+        let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
+        assert_eq!(
+            parcel.get_attribute("data-status").as_deref(),
+            Some("ready_for_pickup")
+        );
+        assert_eq!(all_in_shadow(&element, "[data-testid=event]").len(), 2);
+        let seen = seen.borrow();
+        assert!(!seen.accepts.is_empty());
+        assert!(
+            seen.accepts
+                .iter()
+                .all(|accept| accept.as_deref() == Some(ACCEPT_READING)),
+            "{:?}",
+            seen.accepts
+        );
+        drop(seen);
+        element.remove();
+
+        // A reading that says the carrier has no such parcel is the not-found state; one that
+        // cannot be read is the unreadable answer's.
+        let (_seen, network) = stub(|url, _| {
+            if url.contains("/carriers/inpost/") {
+                let body = r#"{"status":404,"error":"resource_not_found"}"#;
+                reading_of(ResponseKind::InpostTracking, 404, body, INPOST)
+            } else {
+                problem(404, "not-found", "")
+            }
+        });
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-not-found]", 2_000).await;
+        element.remove();
+        let (_seen, network) =
+            stub(|_, _| Reply::Answer(200, READING_MEDIA_TYPE, r#"{"shipments":[{"#.into()));
+        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
+        wait_for(&element, "[data-testid=state-malformed]", 2_000).await;
+        element.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_generic_cors_proxy_is_not_asked_for_a_reading_and_a_reading_from_it_is_not_trusted()
+    {
+        let (seen, network) = stub(|_, _| {
+            reading_of(
+                ResponseKind::InpostTracking,
+                200,
+                &inpost_body(INPOST, "ready_to_pickup"),
+                INPOST,
+            )
+        });
+        let element = widget(
+            &network,
+            &[
+                ("number", INPOST),
+                ("carrier", "inpost"),
+                ("proxy", "https://cors.example/?url={url}"),
+            ],
+        );
+        wait_for(&element, "[data-testid=state-malformed]", 2_000).await;
+        let seen = seen.borrow();
+        assert!(!seen.urls.is_empty());
+        assert!(
+            seen.accepts.iter().all(Option::is_none),
+            "{:?}",
+            seen.accepts
+        );
+        drop(seen);
         element.remove();
     }
 

@@ -4,7 +4,7 @@
 //! answer means the same through the proxy as read directly.
 
 use trackline_core::carrier::retry_after::retry_after_wait;
-use trackline_core::carrier::{AnswerState, Normalized};
+use trackline_core::carrier::{AnswerState, Normalized, READING_MEDIA_TYPE};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -120,12 +120,18 @@ pub async fn classify(
             return outcome;
         }
     }
-    let answer = Answer {
-        kind: planned.kind,
-        reference: planned.reference.number().to_owned(),
-        response,
+    let carrier = planned.kind.carrier();
+    let read = if endpoint.is_trackline_proxy() && is_reading(&response) {
+        reader::read_reading(carrier, response.body).await
+    } else {
+        let answer = Answer {
+            kind: planned.kind,
+            reference: planned.reference.number().to_owned(),
+            response,
+        };
+        reader::read(answer).await
     };
-    match reader::read(answer).await {
+    match read {
         Ok(Normalized::Shipments(shipments)) if shipments.is_empty() => Outcome::NotFound,
         Ok(Normalized::Shipments(shipments)) => Outcome::Found(shipments),
         Ok(_) => Outcome::Malformed("not a tracking answer".to_owned()),
@@ -135,10 +141,22 @@ pub async fn classify(
             retry_after_secs: None,
             detail: format!(
                 "the part of the widget that reads {} answers could not load",
-                planned.kind.carrier().display_name()
+                carrier.display_name()
             ),
         },
     }
+}
+
+/// Whether the answer is core's reading of the carrier's answer, as the Trackline proxy sends it
+/// when asked.
+fn is_reading(response: &RawResponse) -> bool {
+    response
+        .content_type
+        .as_deref()
+        .is_some_and(|content_type| {
+            let media_type = content_type.split(';').next().unwrap_or_default().trim();
+            media_type.eq_ignore_ascii_case(READING_MEDIA_TYPE)
+        })
 }
 
 /// What the merchant's proxy said itself, before any carrier answer is read: its problem

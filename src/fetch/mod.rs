@@ -13,7 +13,7 @@ mod transport;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use trackline_core::carrier::percent_encode;
+use trackline_core::carrier::{percent_encode, ACCEPT_READING};
 use trackline_core::model::Carrier;
 use trackline_core::overview::{ShipmentsPage, ShipmentsQuery};
 use trackline_core::routing::PlannedRequest;
@@ -204,8 +204,11 @@ async fn send_and_classify(
     } else {
         &none
     };
+    // The Trackline proxy is asked for core's reading of the carrier's answer; a proxy that
+    // predates it sends the carrier's bytes, which the carrier's own module reads.
+    let accept = endpoint.is_trackline_proxy().then_some(ACCEPT_READING);
     let controller = cancel.register();
-    let result = transport::send(&url, credentials, &controller, network).await;
+    let result = transport::send(&url, credentials, accept, &controller, network).await;
     cancel.release(&controller);
     match result {
         Ok(response) => classify(endpoint, planned, response).await,
@@ -231,7 +234,7 @@ async fn send_to_proxy(
     network: &Network,
 ) -> Result<RawResponse, Outcome> {
     let controller = cancel.register();
-    let result = transport::send(url, credentials, &controller, network).await;
+    let result = transport::send(url, credentials, None, &controller, network).await;
     cancel.release(&controller);
     result.map_err(|error| match error {
         FetchError::Aborted => Outcome::Cancelled,

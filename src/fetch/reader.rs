@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use trackline_core::carrier::{CarrierResponse, Normalized, ResponseKind};
+use trackline_core::carrier::{CarrierResponse, Normalized, Reading, ResponseKind};
 use trackline_core::model::{Carrier, TrackingError};
 
 use super::RawResponse;
@@ -47,6 +47,32 @@ impl From<leptos::wasm_split::SplitLoaderError> for ReadFailure {
     }
 }
 
+/// Reads core's reading of a `carrier`'s answer, as the Trackline proxy sends it.
+#[cfg(not(trackline_split))]
+pub async fn read_reading(carrier: Carrier, body: Vec<u8>) -> Result<Normalized, ReadFailure> {
+    from_reading(carrier, &body)
+}
+
+/// Reads core's reading of a `carrier`'s answer, as the Trackline proxy sends it, once the
+/// module that reads it is here.
+#[cfg(trackline_split)]
+pub async fn read_reading(carrier: Carrier, body: Vec<u8>) -> Result<Normalized, ReadFailure> {
+    read_sent_reading(carrier, body).await
+}
+
+fn from_reading(carrier: Carrier, body: &[u8]) -> Result<Normalized, ReadFailure> {
+    match Reading::from_json(body) {
+        Ok(reading) => reading
+            .into_result()
+            .map(Normalized::Shipments)
+            .map_err(ReadFailure::Answer),
+        Err(error) => Err(ReadFailure::Answer(TrackingError::MalformedResponse {
+            carrier,
+            reason: format!("the proxy's reading of the answer cannot be read: {error}"),
+        })),
+    }
+}
+
 /// Reads `answer` with the adapter of the carrier its kind belongs to.
 #[cfg(not(trackline_split))]
 pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
@@ -68,11 +94,14 @@ pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
 }
 
 /// The modules that read the answers to one round of requests, fetched from the moment the
-/// requests are planned and while they are out: one after another in the order of the plan, so
-/// that the first planned carrier's module has the line to itself, and a carrier whose every
-/// request has been answered by then is skipped (an answer that needs reading fetches its module
-/// itself, at once, in [`read`]; a refusal by the proxy needs none). A failed fetch is left to
-/// [`read`], which fetches again and says so. Nothing is fetched in a build of one module.
+/// requests are planned and while they are out. Through the Trackline proxy, which sends core's
+/// reading of each answer, that is the one module that reads readings. Otherwise (a generic CORS
+/// proxy) it is the carriers' own modules, one after another in the order of the plan, so that
+/// the first planned carrier's module has the line to itself, and a carrier whose every request
+/// has been answered by then is skipped (an answer that needs reading fetches its module itself,
+/// at once, in [`read`]; a refusal by the proxy needs none). A failed fetch is left to [`read`]
+/// and [`read_reading`], which fetch again and say so. Nothing is fetched in a build of one
+/// module.
 #[derive(Clone)]
 pub struct Prefetch {
     /// The kinds whose request is still out, one entry per request.
@@ -80,11 +109,15 @@ pub struct Prefetch {
 }
 
 impl Prefetch {
-    /// Starts fetching the modules for requests of `kinds`, in this order.
-    pub fn start(kinds: Vec<ResponseKind>) -> Prefetch {
+    /// Starts fetching the modules for requests of `kinds`, in this order: the module that reads
+    /// the proxy's readings when `readings` (the endpoint is the Trackline proxy), else the
+    /// carriers' own.
+    pub fn start(kinds: Vec<ResponseKind>, readings: bool) -> Prefetch {
         let prefetch = Prefetch {
             out: Rc::new(RefCell::new(kinds)),
         };
+        #[cfg(not(trackline_split))]
+        let _ = readings;
         #[cfg(trackline_split)]
         {
             use std::future::Future;
@@ -93,6 +126,10 @@ impl Prefetch {
             let order = prefetch.out.borrow().clone();
             let out = prefetch.clone();
             let mut fetching = Box::pin(async move {
+                if readings {
+                    let _ = prefetch_reading().await;
+                    return;
+                }
                 let mut fetched = Vec::new();
                 for kind in order {
                     let carrier = kind.carrier();
@@ -176,4 +213,15 @@ fn read_trackonline(answer: Answer) -> Result<Normalized, ReadFailure> {
     let response = answer.carrier_response();
     trackline_core::carrier::normalize_trackonline(answer.kind, &response, Some(&answer.reference))
         .map_err(ReadFailure::Answer)
+}
+
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(
+    reading,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(prefetch_reading)
+)]
+fn read_sent_reading(carrier: Carrier, body: Vec<u8>) -> Result<Normalized, ReadFailure> {
+    from_reading(carrier, &body)
 }

@@ -37,6 +37,8 @@ pub struct StubRequest {
     pub access_key: Option<String>,
     /// The `X-Trackline-Link` header (the page's query without `id`), if sent.
     pub link: Option<String>,
+    /// The `Accept` header, if sent: the Trackline proxy is asked for core's reading.
+    pub accept: Option<String>,
     /// Aborted on cancellation and on timeout; a stub may wait on it.
     pub signal: AbortSignal,
 }
@@ -47,10 +49,12 @@ fn is_offline() -> bool {
     web_sys::window().is_some_and(|w| !w.navigator().on_line())
 }
 
-/// Sends a GET through `network`, aborting it after its timeout.
+/// Sends a GET through `network` (with `accept` as its `Accept` header, if given), aborting it
+/// after its timeout.
 pub async fn send(
     url: &str,
     credentials: &super::Credentials,
+    accept: Option<&str>,
     controller: &AbortController,
     network: &super::Network,
 ) -> Result<RawResponse, FetchError> {
@@ -81,11 +85,12 @@ pub async fn send(
                 url: url.to_owned(),
                 access_key: credentials.access_key.clone(),
                 link: credentials.link.clone(),
+                accept: accept.map(str::to_owned),
                 signal: signal.clone(),
             })
             .await
         }
-        None => send_http(url, credentials, &signal).await,
+        None => send_http(url, credentials, accept, &signal).await,
     };
     window.clear_timeout_with_handle(timer_id);
     drop(timer);
@@ -101,9 +106,13 @@ pub async fn send(
 async fn send_http(
     url: &str,
     credentials: &super::Credentials,
+    accept: Option<&str>,
     signal: &AbortSignal,
 ) -> Result<RawResponse, FetchError> {
     let mut request = gloo_net::http::Request::get(url).abort_signal(Some(signal));
+    if let Some(accept) = accept {
+        request = request.header("Accept", accept);
+    }
     if let Some(key) = &credentials.access_key {
         request = request.header("X-Trackline-Key", key);
     }

@@ -16,6 +16,10 @@ use crate::model::{Shipment, TrackingError};
 /// The media type of a [`Reading`], asked for with `Accept` and answered with `Content-Type`.
 pub const READING_MEDIA_TYPE: &str = "application/vnd.trackline.reading+json";
 
+/// The `Accept` header of a client that reads a [`Reading`] and, from a proxy that predates it,
+/// the carrier's own JSON.
+pub const ACCEPT_READING: &str = "application/vnd.trackline.reading+json, application/json;q=0.9";
+
 /// What core's adapter read in one carrier answer to a request for shipments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,6 +87,8 @@ mod tests {
     #[test]
     fn an_accept_header_asks_for_a_reading_only_when_it_names_it_with_a_quality_above_zero() {
         assert!(accepts_reading(READING_MEDIA_TYPE));
+        assert!(accepts_reading(ACCEPT_READING));
+        assert!(ACCEPT_READING.starts_with(READING_MEDIA_TYPE));
         assert!(accepts_reading(
             "application/vnd.trackline.reading+json, application/json;q=0.9"
         ));
