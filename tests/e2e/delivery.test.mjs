@@ -99,8 +99,8 @@ describe("delivery of the widget's files", () => {
       "the snippets are part of the glue",
     );
     // Two scripts (the split modules' loader is folded into the glue as well); the main wasm,
-    // then only the modules that read the asked carriers' answers and those of the details,
-    // which the page fetches once the headline is shown.
+    // then only the module that reads the proxy's readings of the carriers' answers and those of
+    // the details, which the page fetches once the headline is shown.
     assert.deepEqual(
       requested.filter((path) => path.endsWith(".js")).sort(),
       ["/trackline-widget.js", "/trackline.js"],
@@ -108,7 +108,7 @@ describe("delivery of the widget's files", () => {
     const wasmFiles = requested.filter((path) => path.endsWith(".wasm"));
     assert.equal(wasmFiles[0], "/trackline-widget_bg.wasm", wasmFiles.join());
     assert.ok(
-      wasmFiles.slice(1).every((path) => /^\/(split_(details|inpost|di|trackonline)|chunk_\d+)\.wasm$/.test(path)),
+      wasmFiles.slice(1).every((path) => /^\/(split_(details|reading)|chunk_\d+)\.wasm$/.test(path)),
       wasmFiles.join(),
     );
     assert.deepEqual(page.errors, []);

@@ -1,5 +1,7 @@
-// The release build's later wasm modules end to end: the reading of each carrier's answers comes
-// from split_<carrier>.wasm, fetched while the request to that carrier is out; the details below
+// The release build's later wasm modules end to end: through the Trackline proxy, which sends
+// core's reading of each carrier answer, the widget reads it with split_reading.wasm, fetched
+// while the requests are out; from a proxy that sends the carriers' own bytes (one that predates
+// readings), each carrier's answers are read by split_<carrier>.wasm; the details below
 // the headline (pickup card, opening hours, map, timeline) from split_details.wasm, fetched once
 // the headline is shown; the overview of a key's shipments from split_overview.wasm. A carrier's
 // module that cannot be fetched is an answer worth asking again (the retry countdown); a later
@@ -12,7 +14,9 @@ const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
 const DETAILS_MODULE = "/split_details.wasm";
 const OVERVIEW_MODULE = "/split_overview.wasm";
+const READING_MODULE = "/split_reading.wasm";
 const CARRIER_MODULES = { inpost: "/split_inpost.wasm", di: "/split_di.wasm", trackonline: "/split_trackonline.wasm" };
+const READING_TYPE = "application/vnd.trackline.reading+json";
 const english = catalog("en");
 
 /// What the widget shows, read inside its shadow root.
@@ -49,6 +53,29 @@ async function blocked(page, path) {
   };
 }
 
+/// Makes the demo's proxy one that predates readings: the carrier requests leave without their
+/// `Accept`, so the proxy sends the carriers' own bytes.
+async function withoutReadings(page) {
+  await page.route(
+    (url) => new URL(url).pathname.startsWith("/carriers/"),
+    (route) => {
+      const headers = { ...route.request().headers() };
+      delete headers.accept;
+      return route.continue({ headers });
+    },
+  );
+}
+
+/// Every wasm module the page asks for, in order.
+function wasmRequests(page) {
+  const wasm = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  return wasm;
+}
+
 /// The errors a blocked module leaves in the console: the split loader logs the failed fetch.
 function withoutFailedFetches(errors) {
   return errors.filter((error) => !error.startsWith("TypeError: Failed to fetch"));
@@ -66,22 +93,32 @@ describe("the release build's later modules", () => {
     await server?.stop();
   });
 
-  describe("each carrier's reading as a module of its own, fetched with the request", () => {
-    test("a parcel's page fetches its carrier's module while the request is out, and not those of carriers that refused", async () => {
+  describe("the proxy's readings read by a module of their own, fetched with the requests", () => {
+    test("a parcel's page asks the proxy for readings and fetches their module while the request is out, and no carrier's module", async () => {
       const page = await newPage(browser);
       // A phone's speed: the bare number is asked of InPost, Di and TrackOnline; the proxy refuses
-      // the two protected ones at once (no signed link), while InPost's module is still coming.
+      // the two protected ones at once (no signed link), while the module is still coming.
       await slowNetwork(page, 200_000);
-      const wasm = [];
-      page.on("request", (request) => {
-        const path = new URL(request.url()).pathname;
-        if (path.endsWith(".wasm")) wasm.push(path);
+      const wasm = wasmRequests(page);
+      const carrierAnswers = [];
+      page.on("response", async (response) => {
+        if (new URL(response.url()).pathname.startsWith("/carriers/inpost/")) {
+          carrierAnswers.push({
+            accept: (await response.request().allHeaders()).accept,
+            contentType: (await response.allHeaders())["content-type"],
+          });
+        }
       });
       await page.goto(`${server.url}${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
       assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
-      const carrierModules = wasm.filter((path) => Object.values(CARRIER_MODULES).includes(path));
-      assert.deepEqual(carrierModules, [CARRIER_MODULES.inpost], wasm.join());
+      assert.ok(wasm.includes(READING_MODULE), wasm.join());
+      assert.deepEqual(wasm.filter((path) => Object.values(CARRIER_MODULES).includes(path)), [], wasm.join());
+      assert.ok(carrierAnswers.length >= 1);
+      for (const answer of carrierAnswers) {
+        assert.ok(answer.accept?.startsWith(READING_TYPE), JSON.stringify(answer));
+        assert.equal(answer.contentType, READING_TYPE);
+      }
       const timings = await page.evaluate(() =>
         performance.getEntriesByType("resource").map((entry) => ({
           path: new URL(entry.name).pathname,
@@ -89,7 +126,7 @@ describe("the release build's later modules", () => {
           end: entry.responseEnd,
         })),
       );
-      const module = timings.find((entry) => entry.path === CARRIER_MODULES.inpost);
+      const module = timings.find((entry) => entry.path === READING_MODULE);
       const request = timings.find((entry) => entry.path.includes("/carriers/inpost/"));
       assert.ok(module && request, JSON.stringify(timings));
       // Asked for with the request: the module does not wait for the answer it reads.
@@ -98,13 +135,13 @@ describe("the release build's later modules", () => {
       await page.context().close();
     });
 
-    for (const [carrier, query, module] of [
-      ["Di", signed("sscc=370724760010119754"), CARRIER_MODULES.di],
-      ["InPost", LOCKER_READY, CARRIER_MODULES.inpost],
+    for (const [carrier, query] of [
+      ["Di", signed("sscc=370724760010119754")],
+      ["InPost", LOCKER_READY],
     ]) {
-      test(`a ${carrier} module that fails to load is retried like a failed answer, and the parcel shows once it is reachable`, async () => {
+      test(`a readings module that fails to load is retried like a failed answer, and the ${carrier} parcel shows once it is reachable`, async () => {
         const page = await newPage(browser);
-        const block = await blocked(page, module);
+        const block = await blocked(page, READING_MODULE);
         await page.goto(`${server.url}${query}`);
         await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
         assert.ok(block.requests.length >= 1);
@@ -118,15 +155,36 @@ describe("the release build's later modules", () => {
     }
   });
 
+  describe("a proxy that sends the carriers' own answers: each carrier's reading as a module of its own", () => {
+    for (const [carrier, query, module] of [
+      ["Di", signed("sscc=370724760010119754"), CARRIER_MODULES.di],
+      ["InPost", LOCKER_READY, CARRIER_MODULES.inpost],
+    ]) {
+      test(`a ${carrier} answer is read by ${carrier}'s module only, and that module failing to load is retried like a failed answer`, async () => {
+        const page = await newPage(browser);
+        await withoutReadings(page);
+        const wasm = wasmRequests(page);
+        const block = await blocked(page, module);
+        await page.goto(`${server.url}${query}`);
+        await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
+        assert.ok(block.requests.length >= 1);
+        assert.equal((await shown(page)).title, null, "no headline without the answer read");
+        await block.unblock();
+        await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+        assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
+        const others = Object.values(CARRIER_MODULES).filter((path) => path !== module);
+        assert.deepEqual(wasm.filter((path) => others.includes(path)), [], wasm.join());
+        assert.deepEqual(withoutFailedFetches(page.errors), []);
+        await page.context().close();
+      });
+    }
+  });
+
   describe("the details and the overview as modules fetched after the headline", () => {
 
     test("a parcel page fetches the details' module after the main one, and never the overview's", async () => {
       const page = await newPage(browser);
-      const wasm = [];
-      page.on("request", (request) => {
-        const path = new URL(request.url()).pathname;
-        if (path.endsWith(".wasm")) wasm.push(path);
-      });
+      const wasm = wasmRequests(page);
       await page.goto(`${server.url}${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
       const now = await shown(page);

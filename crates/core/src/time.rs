@@ -264,7 +264,18 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let json = TimestampJson::deserialize(deserializer)?;
-        let mut timestamp = parse_with_offset(&json.at).map_err(serde::de::Error::custom)?;
+        // `at` is what `Display` writes, RFC 3339: read back with chrono's reader of it, not with
+        // the carriers' permissive one (a module that reads only this JSON stays small).
+        let at = DateTime::parse_from_rfc3339(&json.at)
+            .ok()
+            .filter(|at| at.nanosecond() < 1_000_000_000)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format_args!(
+                    "`{}` is not a date and time of the form yyyy-MM-ddTHH:mm:ss+HH:mm",
+                    json.at
+                ))
+            })?;
+        let mut timestamp = Timestamp::given(at);
         // Only the zones this crate knows can come back; others keep their own offset.
         let zone = || {
             ZONES
@@ -413,6 +424,28 @@ mod tests {
             r#"{"at":"2024-07-01T12:00:00+02:00","offset":"zone","zone":"Europe/Oslo"}"#
         );
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), shown);
+    }
+
+    #[test]
+    fn a_timestamp_reads_back_what_it_writes_to_the_millisecond_and_refuses_other_forms() {
+        let exact = parse_with_offset("2026-11-21T07:49:12.345-03:30").unwrap();
+        let json = serde_json::to_string(&exact).unwrap();
+        assert_eq!(
+            json,
+            r#"{"at":"2026-11-21T07:49:12.345-03:30","offset":"carrier"}"#
+        );
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), exact);
+        for at in [
+            "2026-11-21 07:49:12",
+            "2026-11-21T07:49:12",
+            "2026-11-21T07:49:60+01:00",
+            "2026-02-30T07:49:12+01:00",
+            "yesterday",
+        ] {
+            let json = format!(r#"{{"at":"{at}","offset":"carrier"}}"#);
+            let error = serde_json::from_str::<Timestamp>(&json).unwrap_err();
+            assert!(error.to_string().contains(at), "{at}: {error}");
+        }
     }
 
     #[test]
