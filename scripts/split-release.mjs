@@ -1,9 +1,10 @@
 // Splits the widget's wasm of a release build. scripts/minify-release.mjs (the post_build hook in
 // Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the status
 // headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
-// only one carrier's reading reaches (core's adapter for it, with its typed readers) moves to
-// split_<carrier>.wasm, fetched from the moment a request to that carrier is planned
-// (src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
+// only the reader of the proxy's readings reaches (serde_json, the model's readers) moves to
+// split_reading.wasm, what only the carriers' own readers reach (core's adapters with their typed
+// readers) to split_carriers.wasm; the one a round of requests needs is fetched from the moment
+// the requests are planned (src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
 // opening hours and map, the timeline) moves to split_details.wasm, which the widget fetches once
 // the headline is on screen (`details::load_later_part`); the overview of a key's shipments moves
 // to split_overview.wasm (`load_overview`); code several of them reach goes to a chunk_<n>.wasm

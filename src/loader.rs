@@ -10,7 +10,6 @@
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use trackline_core::carrier::di::Locale as DiLocale;
-use trackline_core::carrier::ResponseKind;
 use trackline_core::model::{Carrier, Shipment};
 use trackline_core::reference::Reference;
 use trackline_core::routing::{plan, PlannedRequest, RoutingConfig};
@@ -167,8 +166,10 @@ pub fn start_gated(
     for reference in &inputs.references {
         let number = reference.number().to_owned();
         let requests = plan(std::slice::from_ref(reference), &config);
-        let prefetch = (!requests.is_empty())
-            .then(|| fetch::Prefetch::start(kinds(&requests), inputs.proxy.is_trackline_proxy()));
+        if !requests.is_empty() {
+            // The module that reads the answers leaves now, while the view is still being built.
+            fetch::prefetch(inputs.proxy.is_trackline_proxy());
+        }
         let state = RwSignal::new(LoadState::Loading);
         loaders.push(Loader {
             number: number.clone(),
@@ -197,7 +198,6 @@ pub fn start_gated(
         let job = Job {
             endpoint: inputs.proxy.clone(),
             requests: std::cell::RefCell::new(requests),
-            prefetch: std::cell::RefCell::new(prefetch),
             partner,
             reference: reference.clone(),
             config: config.clone(),
@@ -233,16 +233,10 @@ pub fn start_gated(
 }
 
 /// The kinds of answer `requests` will bring, in their order.
-fn kinds(requests: &[PlannedRequest]) -> Vec<ResponseKind> {
-    requests.iter().map(|planned| planned.kind).collect()
-}
-
 /// Everything one reference's loader needs.
 struct Job {
     endpoint: ProxyEndpoint,
     requests: std::cell::RefCell<Vec<PlannedRequest>>,
-    /// The modules that read the first round's answers, on their way since the plan was made.
-    prefetch: std::cell::RefCell<Option<fetch::Prefetch>>,
     /// The partner whose carrier the proxy has to name before anything can be asked.
     partner: Option<String>,
     reference: Reference,
@@ -282,10 +276,9 @@ impl Job {
             return Outcome::Cancelled;
         }
         let requests = self.requests.borrow().clone();
-        // The first round's modules are on their way since the requests were planned.
-        let prefetch = self.prefetch.borrow_mut().take().unwrap_or_else(|| {
-            fetch::Prefetch::start(kinds(&requests), self.endpoint.is_trackline_proxy())
-        });
+        // With each round's requests (the first round's left when they were planned; one that
+        // failed to load is asked for again).
+        fetch::prefetch(self.endpoint.is_trackline_proxy());
         let asks = requests.iter().map(|planned| {
             fetch::ask(
                 &self.endpoint,
@@ -293,7 +286,6 @@ impl Job {
                 &self.credentials,
                 &self.cancel,
                 &self.network,
-                &prefetch,
             )
         });
         combine(futures::future::join_all(asks).await)

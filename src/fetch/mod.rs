@@ -20,7 +20,7 @@ use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
 pub use classify::{classify, proxy_refusal, Denial, Outcome};
-pub use reader::Prefetch;
+pub use reader::prefetch;
 pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
@@ -170,23 +170,8 @@ impl Cancel {
     }
 }
 
-/// Sends one planned request and classifies its answer; `prefetch` hears when the answer is
-/// here.
+/// Sends one planned request and classifies its answer.
 pub async fn ask(
-    endpoint: &ProxyEndpoint,
-    planned: &PlannedRequest,
-    credentials: &Credentials,
-    cancel: &Cancel,
-    network: &Network,
-    prefetch: &Prefetch,
-) -> Outcome {
-    let outcome = send_and_classify(endpoint, planned, credentials, cancel, network).await;
-    prefetch.answered(planned.kind);
-    outcome
-}
-
-/// [`ask`] without telling the prefetch.
-async fn send_and_classify(
     endpoint: &ProxyEndpoint,
     planned: &PlannedRequest,
     credentials: &Credentials,

@@ -1,14 +1,13 @@
-//! Reading a carrier's answer with core's adapter for that carrier.
+//! Reading a carrier's answer: core's reading of it as the Trackline proxy sends it, or the
+//! carrier's own bytes with core's adapter for that carrier.
 //!
-//! A release build keeps each carrier's reading in a wasm module of its own (build.rs's
-//! `trackline_split`, scripts/split-release.mjs): the typed readers of every answer that carrier
-//! sends, with serde_json's code for them, are not in the first load. The modules of the carriers
-//! a round of requests goes to are fetched while those requests are out ([`Prefetch`]), so that
-//! an answer and the code that reads it arrive together. Development builds and tests are one
-//! module and read at once.
-
-use std::cell::RefCell;
-use std::rc::Rc;
+//! A release build keeps both out of the first load, each in a wasm module of its own (build.rs's
+//! `trackline_split`, scripts/split-release.mjs): the reader of readings (serde_json and the
+//! model's readers), and the carriers' adapters with the typed readers of every answer they send
+//! (one module for the three, since only a proxy that predates readings or a generic CORS proxy
+//! needs them). The module a round of requests needs is fetched while the requests are out
+//! ([`prefetch`]), so that an answer and the code that reads it arrive together. Development
+//! builds and tests are one module and read at once.
 
 use trackline_core::carrier::{CarrierResponse, Normalized, Reading, ResponseKind};
 use trackline_core::model::{Carrier, TrackingError};
@@ -93,101 +92,48 @@ pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
     }
 }
 
-/// The modules that read the answers to one round of requests, fetched from the moment the
-/// requests are planned and while they are out. Through the Trackline proxy, which sends core's
-/// reading of each answer, that is the one module that reads readings. Otherwise (a generic CORS
-/// proxy) it is the carriers' own modules, one after another in the order of the plan, so that
-/// the first planned carrier's module has the line to itself, and a carrier whose every request
-/// has been answered by then is skipped (an answer that needs reading fetches its module itself,
-/// at once, in [`read`]; a refusal by the proxy needs none). A failed fetch is left to [`read`]
-/// and [`read_reading`], which fetch again and say so. Nothing is fetched in a build of one
-/// module.
-#[derive(Clone)]
-pub struct Prefetch {
-    /// The kinds whose request is still out, one entry per request.
-    out: Rc<RefCell<Vec<ResponseKind>>>,
-}
+/// Starts fetching the module that reads the answers to a round of requests, from the moment
+/// the requests are planned, so that it arrives with the answers, not one round trip and a
+/// download after them: through the Trackline proxy, which sends core's reading of each answer,
+/// the module that reads readings; otherwise (a generic CORS proxy, `readings` false) the
+/// carriers' readers. The request leaves now, while the widget is still being built (spawned
+/// tasks run only once it is). A failed fetch is left to [`read`] and [`read_reading`], which
+/// fetch again and say so. Nothing is fetched in a build of one module.
+pub fn prefetch(readings: bool) {
+    #[cfg(not(trackline_split))]
+    let _ = readings;
+    #[cfg(trackline_split)]
+    {
+        use std::future::Future;
+        use std::task::{Context, Waker};
 
-impl Prefetch {
-    /// Starts fetching the modules for requests of `kinds`, in this order: the module that reads
-    /// the proxy's readings when `readings` (the endpoint is the Trackline proxy), else the
-    /// carriers' own.
-    pub fn start(kinds: Vec<ResponseKind>, readings: bool) -> Prefetch {
-        let prefetch = Prefetch {
-            out: Rc::new(RefCell::new(kinds)),
-        };
-        #[cfg(not(trackline_split))]
-        let _ = readings;
-        #[cfg(trackline_split)]
-        {
-            use std::future::Future;
-            use std::task::{Context, Waker};
-
-            let order = prefetch.out.borrow().clone();
-            let out = prefetch.clone();
-            let mut fetching = Box::pin(async move {
-                if readings {
-                    let _ = prefetch_reading().await;
-                    return;
-                }
-                let mut fetched = Vec::new();
-                for kind in order {
-                    let carrier = kind.carrier();
-                    if fetched.contains(&carrier) || !out.is_out(carrier) {
-                        continue;
-                    }
-                    fetched.push(carrier);
-                    let _ = load(carrier).await;
-                }
-            });
-            // Polled once here, so that the first module's request leaves now, while the widget
-            // is still being built (spawned tasks run only once it is); the executor polls on
-            // with its own waker, unless every module was here already.
-            let first = fetching
-                .as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()));
-            if first.is_pending() {
-                leptos::task::spawn_local(fetching);
-            }
-        }
-        prefetch
-    }
-
-    /// The request of `kind` has its answer (or will get none).
-    pub fn answered(&self, kind: ResponseKind) {
-        let mut out = self.out.borrow_mut();
-        if let Some(index) = out.iter().position(|other| *other == kind) {
-            out.remove(index);
+        let mut fetching = Box::pin(async move {
+            let _ = if readings {
+                prefetch_reading().await
+            } else {
+                prefetch_carriers().await
+            };
+        });
+        // Polled once here, so that the request leaves now; the executor polls on with its own
+        // waker, unless the module was here already.
+        let first = fetching
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        if first.is_pending() {
+            leptos::task::spawn_local(fetching);
         }
     }
-
-    #[cfg_attr(not(trackline_split), allow(dead_code))]
-    fn is_out(&self, carrier: Carrier) -> bool {
-        self.out
-            .borrow()
-            .iter()
-            .any(|kind| kind.carrier() == carrier)
-    }
 }
 
-/// Fetches the module that reads `carrier`'s answers, if it is not here yet.
-#[cfg(trackline_split)]
-async fn load(carrier: Carrier) -> Result<(), leptos::wasm_split::SplitLoaderError> {
-    match carrier {
-        Carrier::Inpost => prefetch_inpost().await,
-        Carrier::Di => prefetch_di().await,
-        _ => prefetch_trackonline().await,
-    }
-}
-
-// The split points of a release build: what only one of these reaches is that carrier's module.
+// The split points of a release build: the carriers' readers share one module (split_carriers),
+// needed only when a proxy sends the carriers' own bytes; the readings have one of their own.
 
 #[cfg(trackline_split)]
 #[leptos::wasm_split::wasm_split(
-    inpost,
+    carriers,
     wasm_split_path = ::leptos::wasm_split,
     fallible,
-    preload(prefetch_inpost)
+    preload(prefetch_carriers)
 )]
 fn read_inpost(answer: Answer) -> Result<Normalized, ReadFailure> {
     trackline_core::carrier::normalize_inpost(answer.kind, &answer.carrier_response())
@@ -195,7 +141,7 @@ fn read_inpost(answer: Answer) -> Result<Normalized, ReadFailure> {
 }
 
 #[cfg(trackline_split)]
-#[leptos::wasm_split::wasm_split(di, wasm_split_path = ::leptos::wasm_split, fallible, preload(prefetch_di))]
+#[leptos::wasm_split::wasm_split(carriers, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn read_di(answer: Answer) -> Result<Normalized, ReadFailure> {
     let response = answer.carrier_response();
     trackline_core::carrier::normalize_di(answer.kind, &response, Some(&answer.reference))
@@ -204,10 +150,9 @@ fn read_di(answer: Answer) -> Result<Normalized, ReadFailure> {
 
 #[cfg(trackline_split)]
 #[leptos::wasm_split::wasm_split(
-    trackonline,
+    carriers,
     wasm_split_path = ::leptos::wasm_split,
-    fallible,
-    preload(prefetch_trackonline)
+    fallible
 )]
 fn read_trackonline(answer: Answer) -> Result<Normalized, ReadFailure> {
     let response = answer.carrier_response();
