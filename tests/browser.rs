@@ -262,11 +262,13 @@ mod flow {
         element.unchecked_ref::<HtmlElement>().click();
     }
 
-    #[wasm_bindgen_test]
-    async fn a_found_parcel_shows_its_status_and_events_asked_through_the_proxy_path() {
-        let (seen, network) = stub(|url, _| {
+    /// Mounts a widget for the InPost locker parcel at the proxy `https://track.shop.example/`,
+    /// whose InPost answers are `answer` (the other carriers find nothing), and checks the parcel
+    /// it shows: ready for pickup, with its two events.
+    async fn shows_the_ready_locker_parcel(answer: Reply) -> Rc<RefCell<Seen>> {
+        let (seen, network) = stub(move |url, _| {
             if url.contains("/carriers/inpost/") {
-                found_inpost(INPOST, "ready_to_pickup")
+                answer.clone()
             } else {
                 problem(404, "not-found", "")
             }
@@ -288,15 +290,22 @@ mod flow {
             Some(INPOST)
         );
         assert_eq!(all_in_shadow(&element, "[data-testid=event]").len(), 2);
+        element.remove();
+        seen
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_found_parcel_shows_its_status_and_events_asked_through_the_proxy_path() {
+        let seen = shows_the_ready_locker_parcel(found_inpost(INPOST, "ready_to_pickup")).await;
         assert!(seen.borrow().urls.contains(&format!(
             "https://track.shop.example/carriers/inpost/v1/tracking/{INPOST}"
         )));
-        element.remove();
     }
 
-    /// What the Trackline proxy sends for `body` when asked for core's reading.
-    fn reading_of(kind: ResponseKind, status: u16, body: &str, reference: &str) -> Reply {
-        let response = CarrierResponse::new(status, body.as_bytes());
+    /// What the Trackline proxy sends for a carrier's 200 answer `body` when asked for core's
+    /// reading.
+    fn reading_of(kind: ResponseKind, body: &str, reference: &str) -> Reply {
+        let response = CarrierResponse::new(200, body.as_bytes());
         let reading = Reading::of(kind, &response, Some(reference)).unwrap();
         let json = String::from_utf8(reading.to_json().unwrap()).unwrap();
         Reply::Answer(200, READING_MEDIA_TYPE, json)
@@ -305,28 +314,10 @@ mod flow {
     #[wasm_bindgen_test]
     async fn the_proxy_is_asked_for_core_s_reading_which_shows_the_parcel_as_the_carrier_s_answer_does(
     ) {
-        let (seen, network) = stub(|url, _| {
-            if url.contains("/carriers/inpost/") {
-                reading_of(
-                    ResponseKind::InpostTracking,
-                    200,
-                    &inpost_body(INPOST, "ready_to_pickup"),
-                    INPOST,
-                )
-            } else {
-                problem(404, "not-found", "")
-            }
-        });
-        let element = widget(
-            &network,
-            &[("number", INPOST), ("proxy", "https://track.shop.example/")],
-        );
-        let parcel = wait_for(&element, "[data-testid=parcel]", 3_000).await;
-        assert_eq!(
-            parcel.get_attribute("data-status").as_deref(),
-            Some("ready_for_pickup")
-        );
-        assert_eq!(all_in_shadow(&element, "[data-testid=event]").len(), 2);
+        let body = inpost_body(INPOST, "ready_to_pickup");
+        let seen =
+            shows_the_ready_locker_parcel(reading_of(ResponseKind::InpostTracking, &body, INPOST))
+                .await;
         let seen = seen.borrow();
         assert!(!seen.accepts.is_empty());
         assert!(
@@ -337,21 +328,19 @@ mod flow {
             seen.accepts
         );
         drop(seen);
-        element.remove();
 
-        // A reading that says the carrier has no such parcel is the not-found state; one that
-        // cannot be read is the unreadable answer's.
-        let (_seen, network) = stub(|url, _| {
-            if url.contains("/carriers/inpost/") {
-                let body = r#"{"status":404,"error":"resource_not_found"}"#;
-                reading_of(ResponseKind::InpostTracking, 404, body, INPOST)
-            } else {
-                problem(404, "not-found", "")
-            }
-        });
-        let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
-        wait_for(&element, "[data-testid=state-not-found]", 2_000).await;
-        element.remove();
+        // A reading without shipments, or one that says the carrier has no such parcel, is the
+        // not-found state; one that cannot be read is the unreadable answer's.
+        for reading in [
+            r#"{"shipments":[]}"#,
+            r#"{"error":{"error":"not_found","carrier":"inpost","reference":null,"message":null}}"#,
+        ] {
+            let (_seen, network) =
+                stub(move |_, _| Reply::Answer(200, READING_MEDIA_TYPE, reading.into()));
+            let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
+            wait_for(&element, "[data-testid=state-not-found]", 2_000).await;
+            element.remove();
+        }
         let (_seen, network) =
             stub(|_, _| Reply::Answer(200, READING_MEDIA_TYPE, r#"{"shipments":[{"#.into()));
         let element = widget(&network, &[("number", INPOST), ("carrier", "inpost")]);
@@ -365,7 +354,6 @@ mod flow {
         let (seen, network) = stub(|_, _| {
             reading_of(
                 ResponseKind::InpostTracking,
-                200,
                 &inpost_body(INPOST, "ready_to_pickup"),
                 INPOST,
             )

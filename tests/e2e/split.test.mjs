@@ -139,19 +139,8 @@ describe("the release build's later modules", () => {
       ["Di", signed("sscc=370724760010119754")],
       ["InPost", LOCKER_READY],
     ]) {
-      test(`a readings module that fails to load is retried like a failed answer, and the ${carrier} parcel shows once it is reachable`, async () => {
-        const page = await newPage(browser);
-        const block = await blocked(page, READING_MODULE);
-        await page.goto(`${server.url}${query}`);
-        await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
-        assert.ok(block.requests.length >= 1);
-        assert.equal((await shown(page)).title, null, "no headline without the answer read");
-        await block.unblock();
-        await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
-        assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
-        assert.deepEqual(withoutFailedFetches(page.errors), []);
-        await page.context().close();
-      });
+      test(`a readings module that fails to load is retried like a failed answer, and the ${carrier} parcel shows once it is reachable`, () =>
+        retriedUntilReachable(query, READING_MODULE));
     }
   });
 
@@ -160,22 +149,28 @@ describe("the release build's later modules", () => {
       ["Di", signed("sscc=370724760010119754")],
       ["InPost", LOCKER_READY],
     ]) {
-      test(`a ${carrier} answer is read by the carriers' module, and that module failing to load is retried like a failed answer`, async () => {
-        const page = await newPage(browser);
-        await withoutReadings(page);
-        const block = await blocked(page, CARRIERS_MODULE);
-        await page.goto(`${server.url}${query}`);
-        await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
-        assert.ok(block.requests.length >= 1);
-        assert.equal((await shown(page)).title, null, "no headline without the answer read");
-        await block.unblock();
-        await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
-        assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
-        assert.deepEqual(withoutFailedFetches(page.errors), []);
-        await page.context().close();
-      });
+      test(`a ${carrier} answer is read by the carriers' module, and that module failing to load is retried like a failed answer`, () =>
+        retriedUntilReachable(query, CARRIERS_MODULE, { readings: false }));
     }
   });
+
+  /// Opens `query` with `module` blocked: the widget counts down to ask again, shows no headline,
+  /// and shows the parcel once the module is reachable. Without `readings`, the proxy sends the
+  /// carriers' bytes.
+  async function retriedUntilReachable(query, module, { readings = true } = {}) {
+    const page = await newPage(browser);
+    if (!readings) await withoutReadings(page);
+    const block = await blocked(page, module);
+    await page.goto(`${server.url}${query}`);
+    await waitForShadow(page, "[data-state=retrying]", 0, 15_000);
+    assert.ok(block.requests.length >= 1);
+    assert.equal((await shown(page)).title, null, "no headline without the answer read");
+    await block.unblock();
+    await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+    assert.equal(await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-state=retrying]")), null);
+    assert.deepEqual(withoutFailedFetches(page.errors), []);
+    await page.context().close();
+  }
 
   describe("the details and the overview as modules fetched after the headline", () => {
 
