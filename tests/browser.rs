@@ -318,16 +318,14 @@ mod flow {
         let seen =
             shows_the_ready_locker_parcel(reading_of(ResponseKind::InpostTracking, &body, INPOST))
                 .await;
-        let seen = seen.borrow();
-        assert!(!seen.accepts.is_empty());
+        let accepts = seen.borrow().accepts.clone();
+        assert!(!accepts.is_empty());
         assert!(
-            seen.accepts
+            accepts
                 .iter()
                 .all(|accept| accept.as_deref() == Some(ACCEPT_READING)),
-            "{:?}",
-            seen.accepts
+            "{accepts:?}"
         );
-        drop(seen);
 
         // A reading without shipments, or one that says the carrier has no such parcel, is the
         // not-found state; one that cannot be read is the unreadable answer's.
@@ -367,14 +365,9 @@ mod flow {
             ],
         );
         wait_for(&element, "[data-testid=state-malformed]", 2_000).await;
-        let seen = seen.borrow();
-        assert!(!seen.urls.is_empty());
-        assert!(
-            seen.accepts.iter().all(Option::is_none),
-            "{:?}",
-            seen.accepts
-        );
-        drop(seen);
+        assert!(!seen.borrow().urls.is_empty());
+        let accepts = seen.borrow().accepts.clone();
+        assert!(accepts.iter().all(Option::is_none), "{accepts:?}");
         element.remove();
     }
 

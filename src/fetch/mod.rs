@@ -1,5 +1,6 @@
 //! Asking the carriers: which URL a planned request goes to, how it is sent (with a timeout and
-//! cancellation), and what its answer means, normalized with core inside the widget.
+//! cancellation), and what its answer means: core's reading of it, as the Trackline proxy sends
+//! it, or the carrier's bytes normalized with core inside the widget.
 //!
 //! The transport is swappable: a [`Network`] says how requests leave the page. Pages use the
 //! browser's fetch; browser tests provide a stubbed one as context, so that every state can be

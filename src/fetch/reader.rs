@@ -80,8 +80,8 @@ pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
         .map_err(ReadFailure::Answer)
 }
 
-/// Reads `answer` with the adapter of the carrier its kind belongs to, once that carrier's module
-/// is here.
+/// Reads `answer` with the adapter of the carrier its kind belongs to, once the carriers' module is
+/// here.
 #[cfg(trackline_split)]
 pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
     match answer.kind.carrier() {
