@@ -191,7 +191,7 @@ pub async fn ask(
         &none
     };
     // The Trackline proxy is asked for core's reading of the carrier's answer; a proxy that
-    // predates it sends the carrier's bytes, which the carrier's own module reads.
+    // predates it sends the carrier's bytes, which the carriers' module reads.
     let accept = endpoint.is_trackline_proxy().then_some(ACCEPT_READING);
     let controller = cancel.register();
     let result = transport::send(&url, credentials, accept, &controller, network).await;
