@@ -232,7 +232,6 @@ pub fn start_gated(
     loaders
 }
 
-/// The kinds of answer `requests` will bring, in their order.
 /// Everything one reference's loader needs.
 struct Job {
     endpoint: ProxyEndpoint,

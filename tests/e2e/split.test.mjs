@@ -101,12 +101,9 @@ describe("the release build's later modules", () => {
       await slowNetwork(page, 200_000);
       const wasm = wasmRequests(page);
       const carrierAnswers = [];
-      page.on("response", async (response) => {
+      page.on("response", (response) => {
         if (new URL(response.url()).pathname.startsWith("/carriers/inpost/")) {
-          carrierAnswers.push({
-            accept: (await response.request().allHeaders()).accept,
-            contentType: (await response.allHeaders())["content-type"],
-          });
+          carrierAnswers.push({ accept: response.request().headers().accept, contentType: response.headers()["content-type"] });
         }
       });
       await page.goto(`${server.url}${LOCKER_READY}`);

@@ -809,6 +809,23 @@ async fn a_client_that_asks_for_core_s_reading_gets_what_core_reads_in_the_carri
     }
     assert_eq!(sandbox.requests("inpost").await, 1);
 
+    // Nothing matches (TrackOnline's 204, without a body): the reading says so, in a 200.
+    let nothing = "/carriers/trackonline/api/v1/uniqueitem?ItemNumber=CC-999999&page=1";
+    let no_content = proxy.get(nothing).await;
+    assert_eq!(
+        no_content.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        no_content.body
+    );
+    let read = proxy.get_with(nothing, &asks).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.header("content-type"), Some(READING_MEDIA_TYPE));
+    assert_eq!(
+        Reading::from_json(read.body.as_bytes()).unwrap(),
+        Reading::Shipments(Vec::new())
+    );
+
     // A pickup point's answer is not about shipments: it keeps the carrier's bytes.
     let point = proxy
         .get_with("/carriers/inpost/v1/points/KRA01M", &asks)

@@ -539,7 +539,8 @@ async fn method_not_allowed() -> Problem {
 /// `GET /carriers/...`: the carrier call (from the cache, joined, or made), or the partner
 /// lookup, once the access decision admitted the request. A client that asks for core's reading
 /// (`Accept: application/vnd.trackline.reading+json`) gets what core's adapter reads in the
-/// carrier's answer instead of its bytes, with the same status.
+/// carrier's answer instead of its bytes, with the same status (200 for a 204, which can carry
+/// no body).
 async fn forward(
     State(state): State<Arc<ProxyState>>,
     request_headers: HeaderMap,
@@ -589,12 +590,17 @@ async fn forward(
             let reading = wants_reading
                 .then(|| reading_of(&target, answer.status, answer.content_type, &body))
                 .flatten();
-            let (body, content_type) = match reading {
-                Some(reading) => (Bytes::from(reading), READING_MEDIA_TYPE),
-                None => (body, answer.content_type),
+            let (body, content_type, status) = match reading {
+                // A carrier's 204 (TrackOnline: nothing matches) has no body; its reading has
+                // one, which only a 200 carries.
+                Some(reading) if answer.status == StatusCode::NO_CONTENT => {
+                    (Bytes::from(reading), READING_MEDIA_TYPE, StatusCode::OK)
+                }
+                Some(reading) => (Bytes::from(reading), READING_MEDIA_TYPE, answer.status),
+                None => (body, answer.content_type, answer.status),
             };
             let mut response = Response::new(Body::from(body));
-            *response.status_mut() = answer.status;
+            *response.status_mut() = status;
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             headers.insert(header::CACHE_CONTROL, carrier.cache_control().clone());
