@@ -4,7 +4,7 @@
 //! answer means the same through the proxy as read directly.
 
 use trackline_core::carrier::retry_after::retry_after_wait;
-use trackline_core::carrier::{AnswerState, Normalized, READING_MEDIA_TYPE};
+use trackline_core::carrier::{is_reading_content_type, AnswerState, Normalized};
 use trackline_core::model::{RetryAfter, Shipment, TrackingError};
 use trackline_core::routing::PlannedRequest;
 
@@ -153,10 +153,7 @@ fn is_reading(response: &RawResponse) -> bool {
     response
         .content_type
         .as_deref()
-        .is_some_and(|content_type| {
-            let media_type = content_type.split(';').next().unwrap_or_default().trim();
-            media_type.eq_ignore_ascii_case(READING_MEDIA_TYPE)
-        })
+        .is_some_and(is_reading_content_type)
 }
 
 /// What the merchant's proxy said itself, before any carrier answer is read: its problem

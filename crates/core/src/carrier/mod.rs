@@ -21,7 +21,9 @@ pub use answer::{classify, AnswerState};
 pub use endpoint::{Endpoint, EndpointId};
 pub use http::CarrierResponse;
 pub use id::Carrier;
-pub use reading::{accepts_reading, Reading, ACCEPT_READING, READING_MEDIA_TYPE};
+pub use reading::{
+    accepts_reading, is_reading_content_type, Reading, ACCEPT_READING, READING_MEDIA_TYPE,
+};
 pub use response_kind::{
     normalize, normalize_di, normalize_inpost, normalize_trackonline, Normalized, ResponseKind,
 };

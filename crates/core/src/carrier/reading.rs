@@ -80,6 +80,12 @@ pub fn accepts_reading(accept: &str) -> bool {
     })
 }
 
+/// Whether a `Content-Type` header's value names [`READING_MEDIA_TYPE`] (parameters aside).
+pub fn is_reading_content_type(content_type: &str) -> bool {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case(READING_MEDIA_TYPE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +110,16 @@ mod tests {
             "application/vnd.trackline.reading+json; q=0.000"
         ));
         assert!(!accepts_reading(""));
+    }
+
+    #[test]
+    fn a_content_type_is_a_reading_s_whatever_its_parameters_and_case() {
+        assert!(is_reading_content_type(READING_MEDIA_TYPE));
+        assert!(is_reading_content_type(
+            "Application/Vnd.Trackline.Reading+JSON; charset=utf-8"
+        ));
+        assert!(!is_reading_content_type("application/json"));
+        assert!(!is_reading_content_type("application/problem+json"));
+        assert!(!is_reading_content_type(""));
     }
 }
