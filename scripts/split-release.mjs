@@ -3,8 +3,8 @@
 // headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
 // only the reader of the proxy's readings reaches (serde_json, the model's readers) moves to
 // split_reading.wasm, what only the carriers' own readers reach (core's adapters with their typed
-// readers) to split_carriers.wasm; the one a round of requests needs is fetched from the moment
-// the requests are planned (src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
+// readers) to split_carriers.wasm; the one the answers need is fetched as soon as the main module
+// runs (src/element.rs, src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
 // opening hours and map, the timeline) moves to split_details.wasm, which the widget fetches once
 // the headline is on screen (`details::load_later_part`); the overview of a key's shipments moves
 // to split_overview.wasm (`load_overview`); code several of them reach goes to a chunk_<n>.wasm

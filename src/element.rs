@@ -77,7 +77,7 @@ pub fn define() {
         .map(|name| JsValue::from_str(name))
         .collect();
     let connected = Closure::<dyn Fn(HtmlElement)>::new(|element: HtmlElement| {
-        let attributes = Attributes::read(|name| element.get_attribute(name));
+        let attributes = attributes_of(&element);
         mount(element, attributes);
     });
     let disconnected = Closure::<dyn Fn(HtmlElement)>::new(unmount);
@@ -87,6 +87,38 @@ pub fn define() {
     connected.forget();
     disconnected.forget();
     changed.forget();
+}
+
+/// Starts fetching the module that reads the carriers' answers as soon as this module runs, when
+/// the page holds a widget: mounting one and reading its options take a slow phone a few hundred
+/// milliseconds, which the download then fills. A page that shows the widget is nearly always a
+/// parcel's page; its first answer comes as a reading from the Trackline proxy, or, when every
+/// widget on the page names a generic CORS proxy, as the carrier's bytes. Each loader still
+/// asks for the module its requests need once they are planned ([`crate::fetch::prefetch`]),
+/// which costs nothing when it is on its way already.
+pub fn prefetch_readers() {
+    let Ok(found) = document().query_selector_all(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
+    else {
+        return;
+    };
+    let mut readings = None;
+    for index in 0..found.length() {
+        let Some(element) = found
+            .item(index)
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+        else {
+            continue;
+        };
+        let trackline_proxy =
+            crate::fetch::ProxyEndpoint::from_option(attributes_of(&element).proxy.as_deref())
+                .is_trackline_proxy();
+        readings = Some(readings.unwrap_or(false) || trackline_proxy);
+    }
+    if let Some(readings) = readings {
+        // No widget is mounted yet, and mounting is what sets the executor up.
+        let _ = any_spawner::Executor::init_wasm_bindgen();
+        crate::fetch::prefetch(readings);
+    }
 }
 
 /// Mounts every `[data-trackline]` element not mounted yet, with its `data-*` options.
@@ -108,8 +140,18 @@ pub fn auto_mount() {
         {
             continue;
         }
-        let attributes = Attributes::read(|name| element.get_attribute(&format!("data-{name}")));
+        let attributes = attributes_of(&element);
         mount(element, attributes);
+    }
+}
+
+/// A widget element's options: `<trackline-widget>`'s attributes, a `[data-trackline]` element's
+/// `data-*` ones.
+fn attributes_of(element: &HtmlElement) -> Attributes {
+    if element.tag_name().eq_ignore_ascii_case(TAG) {
+        Attributes::read(|name| element.get_attribute(name))
+    } else {
+        Attributes::read(|name| element.get_attribute(&format!("data-{name}")))
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod details;
+mod eager;
 mod element;
 pub mod entry;
 pub mod events;
@@ -39,9 +40,11 @@ use crate::overview::{Overview, OverviewInputs};
 use crate::parcels::Tracking;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
-/// host page needs.
+/// host page needs; the module that reads the answers is on its way before the first widget
+/// mounts.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
+    element::prefetch_readers();
     element::define();
 }
 

@@ -218,7 +218,8 @@ pub fn start_gated(
             network: network.clone(),
             gate: gate.clone(),
         };
-        leptos::task::spawn_local(job.run());
+        // Its first requests leave now, while the view that shows them is still being built.
+        crate::eager::spawn(job.run());
     }
     // Disposing of the owner stops every loader: requests in flight are aborted, and every wait
     // (timer, `online`, `visibilitychange`) ends at once with its listener removed.

@@ -138,7 +138,7 @@ mod flow {
     use wasm_bindgen_test::*;
     use web_sys::{Element, HtmlElement};
 
-    use crate::support::{all_in_shadow, document, in_shadow, install, sleep, window};
+    use crate::support::{all_in_shadow, document, in_shadow, install, sleep, until, window};
 
     const INPOST: &str = "520000011395200025009871";
 
@@ -993,6 +993,8 @@ mod flow {
             ],
         );
         wait_for(&missing, "[data-testid=state-not-found]", 3_000).await;
+        // Told from effects once the views show: loaded and status for one, error for the other.
+        until("the three events", 3_000, || heard.length() >= 3).await;
         for name in ["trackline:loaded", "trackline:status", "trackline:error"] {
             document()
                 .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref())

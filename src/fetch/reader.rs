@@ -5,8 +5,9 @@
 //! `trackline_split`, scripts/split-release.mjs): the reader of readings (serde_json and the
 //! model's readers), and the carriers' adapters with the typed readers of every answer they send
 //! (one module for the three, since only a proxy that predates readings or a generic CORS proxy
-//! needs them). The module a round of requests needs is fetched while the requests are out
-//! ([`prefetch`]), so that an answer and the code that reads it arrive together. Development
+//! needs them). The module the answers need is fetched before they are asked for (from the
+//! module's start, `element::prefetch_readers`, and again once requests are planned,
+//! [`prefetch`]), so that an answer and the code that reads it arrive together. Development
 //! builds and tests are one module and read at once.
 
 use trackline_core::carrier::{CarrierResponse, Normalized, Reading, ResponseKind};
@@ -92,37 +93,26 @@ pub async fn read(answer: Answer) -> Result<Normalized, ReadFailure> {
     }
 }
 
-/// Starts fetching the module that reads the answers to a round of requests, from the moment
-/// the requests are planned, so that it arrives with the answers, not one round trip and a
+/// Starts fetching the module that reads the answers to a round of requests (at the latest when
+/// the requests are planned), so that it arrives with the answers, not one round trip and a
 /// download after them: through the Trackline proxy, which sends core's reading of each answer,
 /// the module that reads readings; otherwise (a generic CORS proxy, `readings` false) the
-/// carriers' readers. The request leaves now, while the widget is still being built (spawned
-/// tasks run only once it is). A failed fetch is left to [`read`] and [`read_reading`], which
-/// fetch again and say so. Nothing is fetched in a build of one module.
+/// carriers' readers. The request leaves now, while the widget is still being built
+/// (`crate::eager`); asking again costs nothing while it is on its way or here. A failed fetch
+/// is left to [`read`] and [`read_reading`], which fetch again and say so. Nothing is fetched in
+/// a build of one module.
 pub fn prefetch(readings: bool) {
     #[cfg(not(trackline_split))]
     let _ = readings;
+    // Started here, so that the request leaves now.
     #[cfg(trackline_split)]
-    {
-        use std::future::Future;
-        use std::task::{Context, Waker};
-
-        let mut fetching = Box::pin(async move {
-            let _ = if readings {
-                prefetch_reading().await
-            } else {
-                prefetch_carriers().await
-            };
-        });
-        // Polled once here, so that the request leaves now; the executor polls on with its own
-        // waker, unless the module was here already.
-        let first = fetching
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()));
-        if first.is_pending() {
-            leptos::task::spawn_local(fetching);
-        }
-    }
+    crate::eager::spawn(async move {
+        let _ = if readings {
+            prefetch_reading().await
+        } else {
+            prefetch_carriers().await
+        };
+    });
 }
 
 // The split points of a release build: the carriers' readers share one module (split_carriers),

@@ -151,6 +151,42 @@ describe("the release build's later modules", () => {
     }
   });
 
+  describe("a page whose widgets name a generic CORS proxy", () => {
+    test("reads the carrier's own answer with the carriers' module and never fetches the readings' module", async () => {
+      const page = await newPage(browser);
+      const wasm = wasmRequests(page);
+      // The generic CORS proxy passes InPost's own answer on: here the demo proxy's, asked without
+      // readings (the widget sends a CORS proxy no `Accept` for them).
+      const passedOn = [];
+      await page.route(
+        (url) => url.hostname === "cors.example",
+        async (route) => {
+          const carrierUrl = new URL(new URL(route.request().url()).searchParams.get("url"));
+          assert.equal(carrierUrl.origin, "https://api-shipx-pl.easypack24.net");
+          passedOn.push(carrierUrl.pathname);
+          const response = await route.fetch({ url: new URL(`/carriers/inpost${carrierUrl.pathname}${carrierUrl.search}`, server.url).href });
+          await route.fulfill({ response, headers: { ...response.headers(), "access-control-allow-origin": "*" } });
+        },
+      );
+      const shop = new URL("/shop", server.url).href;
+      await page.route(shop, (route) =>
+        route.fulfill({
+          contentType: "text/html",
+          body: `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="/trackline.js"></script></head>
+            <body><trackline-widget proxy="https://cors.example/?url={url}" number="520000011395200025009871"></trackline-widget></body></html>`,
+        }),
+      );
+      await page.goto(shop);
+      await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+      assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+      assert.ok(passedOn.includes("/v1/tracking/520000011395200025009871"), passedOn.join());
+      assert.ok(wasm.includes(CARRIERS_MODULE), wasm.join());
+      assert.ok(!wasm.includes(READING_MODULE), wasm.join());
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+  });
+
   /// Opens `query` with `module` blocked: the widget counts down to ask again, shows no headline,
   /// and shows the parcel once the module is reachable. Without `readings`, the proxy sends the
   /// carriers' bytes.
