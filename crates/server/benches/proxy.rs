@@ -1,5 +1,6 @@
 //! Load figures for the proxy: requests per second and p50/p99 latency for cached hits, cached
-//! hits of a fleet replica on Redis, uncached forwards, cors-anywhere (npm, pinned in
+//! hits asked for as the widget asks (core's reading of the answer, by `Accept`), cached hits of
+//! a fleet replica on Redis, uncached forwards, cors-anywhere (npm, pinned in
 //! package.json) forwarding to the same upstream, and the sandbox called directly, in one run on
 //! the same machine. The sandbox, the proxies and the load generator run in this process on
 //! loopback, with redis-server and node beside it (all share the cores), so the figures compare
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
+use trackline_core::carrier::{ACCEPT_READING, READING_MEDIA_TYPE};
 
 /// The allocator of the `trackline` binary (see its `main.rs`), so that the figures are the
 /// shipped proxy's.
@@ -112,7 +114,13 @@ struct Figures {
 }
 
 /// Sends `settings.requests` GETs with `settings.concurrency` workers; `path` makes the i-th path.
-async fn load(base: &str, path: fn(usize) -> String, settings: &Settings) -> Figures {
+/// With `accept`, each asks for core's reading, and an answer that is not one counts as failed.
+async fn load(
+    base: &str,
+    path: fn(usize) -> String,
+    accept: Option<&'static str>,
+    settings: &Settings,
+) -> Figures {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(settings.concurrency)
         .build()
@@ -137,14 +145,16 @@ async fn load(base: &str, path: fn(usize) -> String, settings: &Settings) -> Fig
                     break latencies;
                 }
                 let sent = Instant::now();
-                let ok = match client
-                    .get(format!("{base}{}", path(index as usize)))
-                    .send()
-                    .await
-                {
+                let mut request = client.get(format!("{base}{}", path(index as usize)));
+                if let Some(accept) = accept {
+                    request = request.header(reqwest::header::ACCEPT, accept);
+                }
+                let ok = match request.send().await {
                     Ok(response) => {
                         let status = response.status();
+                        let reading = accept.is_none() || is_reading(&response);
                         response.bytes().await.is_ok()
+                            && reading
                             && (status.is_success() || status.as_u16() == 404)
                     }
                     Err(_) => false,
@@ -170,6 +180,14 @@ async fn load(base: &str, path: fn(usize) -> String, settings: &Settings) -> Fig
         p99: percentile(0.99),
         failures: failures.load(Ordering::Relaxed),
     }
+}
+
+/// Whether `response` carries core's reading of the carrier's answer.
+fn is_reading(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == READING_MEDIA_TYPE.as_bytes())
 }
 
 /// A different unknown InPost number per request (outside the sandbox's fault numbers): every
@@ -265,8 +283,9 @@ enum Paths {
     Unique(&'static str),
 }
 
-/// Runs wrk against `base` for `settings.seconds` and reads its figures.
-async fn wrk(base: &str, paths: Paths, settings: &Settings) -> Figures {
+/// Runs wrk against `base` for `settings.seconds` and reads its figures; with `accept`, every
+/// request carries that `Accept`.
+async fn wrk(base: &str, paths: Paths, accept: Option<&str>, settings: &Settings) -> Figures {
     let (path, unique) = match paths {
         Paths::Fixed(path) => (path(0), "0"),
         Paths::Unique(prefix) => (prefix.to_owned(), "1"),
@@ -287,6 +306,7 @@ async fn wrk(base: &str, paths: Paths, settings: &Settings) -> Figures {
             "-s",
             script,
         ])
+        .args(accept.map(|accept| format!("--header=Accept: {accept}")))
         .arg(&origin)
         .env("TRACKLINE_BENCH_PATH", path)
         .env("TRACKLINE_BENCH_UNIQUE", unique);
@@ -364,12 +384,13 @@ async fn measure(
     base: &str,
     paths: Paths,
     in_process: fn(usize) -> String,
+    accept: Option<&'static str>,
     settings: &Settings,
 ) -> Figures {
     if settings.wrk {
-        wrk(base, paths, settings).await
+        wrk(base, paths, accept, settings).await
     } else {
-        load(base, in_process, settings).await
+        load(base, in_process, accept, settings).await
     }
 }
 
@@ -420,14 +441,17 @@ fn main() {
             seconds: 1,
             wrk: false,
         };
-        load(&cached, cached_path, &warm).await;
-        load(&uncached, forwarded_path, &warm).await;
-        load(&sandbox, direct_path, &warm).await;
+        load(&cached, cached_path, None, &warm).await;
+        // Also proves that the proxy answers the widget's `Accept` with readings (wrk cannot say).
+        let readings = load(&cached, cached_path, Some(ACCEPT_READING), &warm).await;
+        assert_eq!(readings.failures, 0, "the cached parcel is answered as a reading");
+        load(&uncached, forwarded_path, None, &warm).await;
+        load(&sandbox, direct_path, None, &warm).await;
         if let Some(fleet) = &fleet {
-            load(fleet, cached_path, &warm).await;
+            load(fleet, cached_path, None, &warm).await;
         }
         if let Some(base) = &through_cors_anywhere {
-            load(base, direct_path, &warm).await;
+            load(base, direct_path, None, &warm).await;
         }
 
         if settings.wrk {
@@ -444,12 +468,23 @@ fn main() {
         let cached_paths = Paths::Fixed(cached_path);
         let forwarded_paths = Paths::Unique("/carriers/inpost/v1/tracking/520999990000");
         let direct_paths = Paths::Unique("/v1/tracking/520999990000");
-        let hits = measure(&cached, cached_paths, cached_path, &settings).await;
+        let hits = measure(&cached, cached_paths, cached_path, None, &settings).await;
         print("proxy, cached hit", &hits);
+        print(
+            "proxy, cached hit, reading",
+            &measure(
+                &cached,
+                cached_paths,
+                cached_path,
+                Some(ACCEPT_READING),
+                &settings,
+            )
+            .await,
+        );
         match (&fleet, &redis) {
             (Some(fleet), _) => print(
                 "proxy, cached hit, on Redis",
-                &measure(fleet, cached_paths, cached_path, &settings).await,
+                &measure(fleet, cached_paths, cached_path, None, &settings).await,
             ),
             (None, Err(error)) => {
                 println!("{:<28} not measured: {error}", "proxy, cached hit, on Redis")
@@ -458,11 +493,11 @@ fn main() {
         }
         print(
             "proxy, uncached forward",
-            &measure(&uncached, forwarded_paths, forwarded_path, &settings).await,
+            &measure(&uncached, forwarded_paths, forwarded_path, None, &settings).await,
         );
         match &through_cors_anywhere {
             Some(base) => {
-                let figures = measure(base, direct_paths, direct_path, &settings).await;
+                let figures = measure(base, direct_paths, direct_path, None, &settings).await;
                 print("cors-anywhere 0.4.4", &figures);
                 println!(
                     "cached hits against cors-anywhere: {:.1}x the requests per second, {:.2}x the p99",
@@ -478,7 +513,7 @@ fn main() {
         }
         print(
             "sandbox, called directly",
-            &measure(&sandbox, direct_paths, direct_path, &settings).await,
+            &measure(&sandbox, direct_paths, direct_path, None, &settings).await,
         );
     });
 }

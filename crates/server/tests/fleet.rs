@@ -384,6 +384,44 @@ async fn fifty_requests_for_one_uncached_reference_over_three_replicas_reach_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_replica_sends_core_s_reading_of_an_answer_one_of_them_fetched() {
+    use trackline_core::carrier::{
+        normalize, CarrierResponse, Normalized, Reading, ResponseKind, ACCEPT_READING,
+        READING_MEDIA_TYPE,
+    };
+    let fleet = Fleet::start(Settings::default()).await;
+    let path = inpost_path(INPOST_NUMBER);
+    let ask = |replica: &String, accept: &str| {
+        answer(
+            fleet
+                .client
+                .get(format!("{replica}{path}"))
+                .header("Accept", accept),
+        )
+    };
+    let bytes = ask(&fleet.replicas[0], "application/json").await;
+    assert_eq!(bytes.header("x-trackline-cache"), Some("miss"));
+    let Ok(Normalized::Shipments(shipments)) = normalize(
+        ResponseKind::InpostTracking,
+        &CarrierResponse::new(200, bytes.body.as_bytes()),
+        Some(INPOST_NUMBER),
+    ) else {
+        panic!("InPost's answer reads as shipments: {}", bytes.body);
+    };
+    // The others take the answer from the fleet's cache in Redis and read it themselves.
+    for replica in &fleet.replicas[1..] {
+        let reading = ask(replica, ACCEPT_READING).await;
+        assert_eq!(reading.header("x-trackline-cache"), Some("shared"));
+        assert_eq!(reading.header("content-type"), Some(READING_MEDIA_TYPE));
+        assert_eq!(
+            Reading::from_json(reading.body.as_bytes()).unwrap(),
+            Reading::Shipments(shipments.clone())
+        );
+    }
+    assert_eq!(fleet.carrier_requests("inpost").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trackonline_budget_of_ten_a_minute_holds_for_the_whole_fleet() {
     // Ten calls a minute with a burst of five, for the fleet: each replica on its own would
     // allow fifteen between them at once.

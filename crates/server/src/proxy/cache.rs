@@ -1,6 +1,7 @@
 //! The response cache of one carrier, on `moka`: bounded in bytes (a weigher counts each
-//! entry's body and key), entries expire after the carrier's time-to-live, and only answers that
-//! will not change on a retry (success and not-found) are stored.
+//! entry's body, the reading kept with it, and its key), entries expire after the
+//! carrier's time-to-live, and only answers that will not change on a retry (success and
+//! not-found) are stored.
 //!
 //! The cache also does the single-flight loading: identical requests in flight at the same time
 //! share one upstream call (fifty browsers opening the same tracking link cost the carrier quota
@@ -29,18 +30,40 @@ pub struct UpstreamAnswer {
     /// How much longer the answer stays fresh, when less than the carrier's time-to-live: an
     /// answer another replica stored a while ago in the fleet's cache.
     pub fresh_for: Option<Duration>,
+    /// Core's reading of the answer (`application/vnd.trackline.reading+json`), made once when
+    /// the answer came, for the clients that ask for it; `None` for an answer that is not about
+    /// shipments.
+    pub reading: Option<Bytes>,
 }
 
 impl UpstreamAnswer {
+    /// The carrier's answer as it passes it on, not read yet.
+    pub fn new(
+        status: StatusCode,
+        content_type: &'static str,
+        body: Bytes,
+        is_final: bool,
+    ) -> Self {
+        UpstreamAnswer {
+            status,
+            content_type,
+            body,
+            is_final,
+            fresh_for: None,
+            reading: None,
+        }
+    }
+
     pub fn is_cacheable(&self) -> bool {
         self.is_final
     }
 }
 
-/// What an entry costs: the body plus the key and a fixed overhead, so that many tiny entries
-/// cannot grow the map without bound either.
+/// What an entry costs: the body and the reading kept with it, plus the key and a fixed
+/// overhead, so that many tiny entries cannot grow the map without bound either.
 fn cost(key: &str, answer: &UpstreamAnswer) -> u32 {
-    u32::try_from(key.len() + answer.body.len() + 128).unwrap_or(u32::MAX)
+    let reading = answer.reading.as_ref().map_or(0, Bytes::len);
+    u32::try_from(key.len() + answer.body.len() + reading + 128).unwrap_or(u32::MAX)
 }
 
 /// How an answer was obtained.
@@ -194,13 +217,12 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     fn answer(status: u16, body: &str) -> UpstreamAnswer {
-        UpstreamAnswer {
-            status: StatusCode::from_u16(status).unwrap(),
-            content_type: "application/json",
-            body: Bytes::copy_from_slice(body.as_bytes()),
-            is_final: trackline_core::carrier::endpoint::INPOST_TRACKING.is_final(status),
-            fresh_for: None,
-        }
+        UpstreamAnswer::new(
+            StatusCode::from_u16(status).unwrap(),
+            "application/json",
+            Bytes::copy_from_slice(body.as_bytes()),
+            trackline_core::carrier::endpoint::INPOST_TRACKING.is_final(status),
+        )
     }
 
     async fn load(
@@ -243,6 +265,25 @@ mod tests {
         let bytes = cache.bytes().await;
         assert!(bytes <= 1_000, "{bytes}");
         assert!(bytes > 0);
+    }
+
+    #[tokio::test]
+    async fn an_entry_weighs_the_reading_kept_with_it() {
+        let body = "x".repeat(300);
+        let bare = ResponseCache::new(Duration::from_secs(60), 1 << 20);
+        load(&bare, "k", answer(200, &body)).await.unwrap();
+        let read = ResponseCache::new(Duration::from_secs(60), 1 << 20);
+        let mut with_reading = answer(200, &body);
+        with_reading.reading = Some(Bytes::from("r".repeat(500)));
+        load(&read, "k", with_reading.clone()).await.unwrap();
+        assert_eq!(read.bytes().await, bare.bytes().await + 500);
+        assert_eq!(read.get("k").await, Some(with_reading));
+        // Only entries whose answer and reading fit together are kept.
+        let small = ResponseCache::new(Duration::from_secs(60), 1_000);
+        let mut too_large = answer(200, &body);
+        too_large.reading = Some(Bytes::from("r".repeat(600)));
+        load(&small, "k", too_large).await.unwrap();
+        assert!(small.get("k").await.is_none());
     }
 
     #[tokio::test]

@@ -641,13 +641,12 @@ fn decode_answer(value: &[u8]) -> Option<UpstreamAnswer> {
         "problem" => "application/problem+json",
         _ => "application/json",
     };
-    Some(UpstreamAnswer {
+    Some(UpstreamAnswer::new(
         status,
         content_type,
-        body: Bytes::copy_from_slice(&value[newline + 1..]),
+        Bytes::copy_from_slice(&value[newline + 1..]),
         is_final,
-        fresh_for: None,
-    })
+    ))
 }
 
 fn encode_problem(problem: &Problem) -> Vec<u8> {
@@ -693,13 +692,12 @@ mod tests {
 
     #[test]
     fn an_answer_comes_back_from_redis_as_it_went_in() {
-        let answer = UpstreamAnswer {
-            status: StatusCode::NOT_FOUND,
-            content_type: "application/problem+json",
-            body: Bytes::from_static(b"{\"type\":\"x\"}\n\x00tail"),
-            is_final: true,
-            fresh_for: None,
-        };
+        let answer = UpstreamAnswer::new(
+            StatusCode::NOT_FOUND,
+            "application/problem+json",
+            Bytes::from_static(b"{\"type\":\"x\"}\n\x00tail"),
+            true,
+        );
         assert_eq!(decode_answer(&encode_answer(&answer)), Some(answer));
     }
 

@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::State;
 use axum::handler::Handler;
@@ -40,7 +40,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use trackline_core::carrier::{accepts_reading, CarrierResponse, Reading, READING_MEDIA_TYPE};
+use trackline_core::carrier::{accepts_reading, READING_MEDIA_TYPE};
 
 use access::AccessMode;
 pub use config::{Carrier, ConfigError, ProxyConfig};
@@ -575,9 +575,8 @@ async fn forward(
     };
     let mut response = match result {
         Ok(answer) => {
-            let body = answer.body;
             // On a protected carrier, "unknown" is answered exactly as "not yours" is.
-            if protected && access::says_nothing_found(answer.status.as_u16(), &body) {
+            if protected && access::says_nothing_found(answer.status.as_u16(), &answer.body) {
                 return access::nothing_found(carrier_name)
                     .routed(routed(target))
                     .into_response();
@@ -587,17 +586,16 @@ async fn forward(
                 .iter()
                 .filter_map(|value| value.to_str().ok())
                 .any(accepts_reading);
-            let reading = wants_reading
-                .then(|| reading_of(&target, answer.status, answer.content_type, &body))
-                .flatten();
+            // Made once, when the answer came (upstream.rs), however many clients ask for it.
+            let reading = wants_reading.then(|| answer.reading.clone()).flatten();
             let (body, content_type, status) = match reading {
                 // A carrier's 204 (TrackOnline: nothing matches) has no body; its reading has
                 // one, which only a 200 carries.
                 Some(reading) if answer.status == StatusCode::NO_CONTENT => {
-                    (Bytes::from(reading), READING_MEDIA_TYPE, StatusCode::OK)
+                    (reading, READING_MEDIA_TYPE, StatusCode::OK)
                 }
-                Some(reading) => (Bytes::from(reading), READING_MEDIA_TYPE, answer.status),
-                None => (body, answer.content_type, answer.status),
+                Some(reading) => (reading, READING_MEDIA_TYPE, answer.status),
+                None => (answer.body, answer.content_type, answer.status),
             };
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = status;
@@ -614,29 +612,6 @@ async fn forward(
     );
     response.extensions_mut().insert(routed(target));
     response
-}
-
-/// Core's reading of a carrier's own answer, as JSON: `None` for the proxy's own documents, for
-/// endpoints no adapter reads, and for answers that are not about shipments, which keep the
-/// carrier's bytes.
-fn reading_of(
-    target: &UpstreamTarget,
-    status: StatusCode,
-    content_type: &str,
-    body: &[u8],
-) -> Option<Vec<u8>> {
-    if content_type != "application/json" {
-        return None;
-    }
-    let response = CarrierResponse::new(status.as_u16(), body);
-    let reading = Reading::of(target.kind?, &response, target.reference.as_deref())?;
-    match reading.to_json() {
-        Ok(json) => Some(json),
-        Err(error) => {
-            tracing::warn!(carrier = target.carrier.as_str(), %error, "the reading could not be written; the carrier's answer is sent instead");
-            None
-        }
-    }
 }
 
 /// `GET /carriers/by-partner/{partner_id}`: the carrier the proxy routes a partner's numbers to.

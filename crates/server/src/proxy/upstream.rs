@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Semaphore;
 use trackline_core::carrier::retry_after::retry_after_wait;
 use trackline_core::carrier::{
-    classify, di, AnswerState, Carrier, CarrierRequest, CarrierResponse, Endpoint, Method,
+    classify, di, AnswerState, Carrier, CarrierRequest, CarrierResponse, Endpoint, Method, Reading,
     ResponseKind,
 };
 use trackline_core::model::TrackingError;
@@ -108,6 +108,32 @@ pub struct CarrierUpstream {
     cache_control: HeaderValue,
 }
 
+/// `answer` with core's reading of it, made once as it comes and kept with it in the cache, for
+/// the clients that ask for a reading (the widget): a stored parcel is read once, not on every
+/// request, since reading an answer costs several times what the rest of a cache hit does.
+/// Nothing is read in the proxy's own documents, in answers of endpoints no adapter reads, or in
+/// answers that are not about shipments (a pickup point, status titles): those clients get the
+/// carrier's bytes.
+fn with_reading(mut answer: UpstreamAnswer, target: &UpstreamTarget) -> UpstreamAnswer {
+    if answer.content_type != "application/json" {
+        return answer;
+    }
+    let Some(kind) = target.kind else {
+        return answer;
+    };
+    let response = CarrierResponse::new(answer.status.as_u16(), &answer.body);
+    let Some(reading) = Reading::of(kind, &response, target.reference.as_deref()) else {
+        return answer;
+    };
+    match reading.to_json() {
+        Ok(json) => answer.reading = Some(Bytes::from(json)),
+        Err(error) => {
+            tracing::warn!(carrier = target.carrier.as_str(), %error, "the reading could not be written; the carrier's answer is sent instead");
+        }
+    }
+    answer
+}
+
 impl CarrierUpstream {
     /// `exchange_timeout` bounds a whole exchange (a Di login, the fetch, a new login and the
     /// fetch again), not each call of it.
@@ -199,10 +225,12 @@ impl CarrierUpstream {
         if let Some(fleet) = &self.fleet {
             if let Ok(Some(answer)) = fleet.answer(self.carrier(), key).await {
                 metrics.cache_hit(self.carrier());
-                // Kept here too, until it expires in the fleet's cache.
+                // Kept here too, until it expires in the fleet's cache, read once here.
                 let (result, _) = self
                     .cache
-                    .get_or_load(key, async { Ok::<_, Problem>(answer) })
+                    .get_or_load(key, async {
+                        Ok::<_, Problem>(with_reading(answer, target))
+                    })
                     .await;
                 return (result, Source::Shared);
             }
@@ -229,12 +257,12 @@ impl CarrierUpstream {
         loop {
             rounds += 1;
             let how = Mutex::new(Source::Upstream);
+            let load = self.load(client, max_response_bytes, target, requester, metrics, &how);
             let (result, loaded) = self
                 .cache
-                .get_or_load(
-                    key,
-                    self.load(client, max_response_bytes, target, requester, metrics, &how),
-                )
+                .get_or_load(key, async {
+                    load.await.map(|answer| with_reading(answer, target))
+                })
                 .await;
             let source = match loaded {
                 Loaded::Here => *how.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
@@ -832,13 +860,12 @@ pub fn interpret(
         // A success is passed on as the carrier sent it, an empty list too (the widget reads it
         // as not found, as the adapters do here).
         AnswerState::Found | AnswerState::NotFound if (200..300).contains(&status) => {
-            done(Ok(UpstreamAnswer {
-                status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                content_type: "application/json",
+            done(Ok(UpstreamAnswer::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                "application/json",
                 body,
-                is_final: call.endpoint.is_final(status),
-                fresh_for: None,
-            }))
+                call.endpoint.is_final(status),
+            )))
         }
         AnswerState::Found => done(Err(problem(
             ProblemKind::UpstreamMalformed,
@@ -849,13 +876,12 @@ pub fn interpret(
                 kind_of_state(state),
                 format!("{carrier} does not know this reference"),
             );
-            done(Ok(UpstreamAnswer {
-                status: StatusCode::NOT_FOUND,
-                content_type: "application/problem+json",
-                body: problem_body(not_found),
-                is_final: call.endpoint.is_final(404),
-                fresh_for: None,
-            }))
+            done(Ok(UpstreamAnswer::new(
+                StatusCode::NOT_FOUND,
+                "application/problem+json",
+                problem_body(not_found),
+                call.endpoint.is_final(404),
+            )))
         }
         AnswerState::RateLimited => {
             let wait = wait
