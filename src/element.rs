@@ -97,18 +97,13 @@ pub fn define() {
 /// asks for the module its requests need once they are planned ([`crate::fetch::prefetch`]),
 /// which costs nothing when it is on its way already.
 pub fn prefetch_readers() {
-    let Ok(found) = document().query_selector_all(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
-    else {
+    // A second copy of the script on the page: the first one's widgets are mounted already.
+    let defined = window().custom_elements().get(TAG);
+    if !defined.is_undefined() {
         return;
-    };
+    }
     let mut readings = None;
-    for index in 0..found.length() {
-        let Some(element) = found
-            .item(index)
-            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
-        else {
-            continue;
-        };
+    for element in elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]")) {
         let trackline_proxy =
             crate::fetch::ProxyEndpoint::from_option(attributes_of(&element).proxy.as_deref())
                 .is_trackline_proxy();
@@ -123,16 +118,7 @@ pub fn prefetch_readers() {
 
 /// Mounts every `[data-trackline]` element not mounted yet, with its `data-*` options.
 pub fn auto_mount() {
-    let Ok(found) = document().query_selector_all(&format!("[{AUTO_MOUNT_ATTRIBUTE}]")) else {
-        return;
-    };
-    for index in 0..found.length() {
-        let Some(element) = found
-            .item(index)
-            .and_then(|n| n.dyn_into::<HtmlElement>().ok())
-        else {
-            continue;
-        };
+    for element in elements(&format!("[{AUTO_MOUNT_ATTRIBUTE}]")) {
         // A shadow root means another copy of the script (or this one) mounted it already.
         if is_mounted(&element)
             || element.shadow_root().is_some()
@@ -143,6 +129,16 @@ pub fn auto_mount() {
         let attributes = attributes_of(&element);
         mount(element, attributes);
     }
+}
+
+/// The page's HTML elements that match `selector`.
+fn elements(selector: &str) -> Vec<HtmlElement> {
+    let Ok(found) = document().query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|index| found.item(index)?.dyn_into::<HtmlElement>().ok())
+        .collect()
 }
 
 /// A widget element's options: `<trackline-widget>`'s attributes, a `[data-trackline]` element's

@@ -351,9 +351,6 @@ fn upstream(
         let value = query_value(parameter, value, check)?;
         let is_reference = parameter.kind == ValueKind::Reference;
         names_a_reference |= is_reference;
-        if is_reference {
-            reference.get_or_insert_with(|| value.clone());
-        }
         shown.push((
             parameter.name,
             if is_reference {
@@ -371,6 +368,18 @@ fn upstream(
     }
     accepted.sort();
     shown.sort();
+    // The reference a reading names a shipment after: the path's, else the query's first in the
+    // cache key's order, so that every request that shares a cache entry shares its reading.
+    if reference.is_none() {
+        reference = accepted
+            .iter()
+            .find(|(name, _)| {
+                endpoint
+                    .query_parameter(name)
+                    .is_some_and(|parameter| parameter.kind == ValueKind::Reference)
+            })
+            .map(|(_, value)| value.clone());
+    }
     Ok(UpstreamTarget {
         carrier,
         endpoint,
@@ -450,6 +459,25 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.kind, ProblemKind::InvalidReference);
+    }
+
+    #[test]
+    fn requests_that_share_a_cache_entry_name_the_same_reference_whatever_their_query_s_order() {
+        let path = "/carriers/trackonline/api/v1/transaction";
+        let queries = [
+            "TransactionNumber=T-1&ReferenceNumber=R-2",
+            "ReferenceNumber=R-2&TransactionNumber=T-1",
+        ];
+        let targets = queries.map(|query| upstream(path, Some(query)));
+        assert_eq!(targets[0].path_and_query, targets[1].path_and_query);
+        assert_eq!(targets[0].reference, targets[1].reference);
+        assert_eq!(targets[0].reference.as_deref(), Some("R-2"));
+        let repeated = [
+            "ReferenceNumber=B&ReferenceNumber=A",
+            "ReferenceNumber=A&ReferenceNumber=B",
+        ]
+        .map(|query| upstream(path, Some(query)).reference);
+        assert_eq!(repeated, [Some("A".to_owned()), Some("A".to_owned())]);
     }
 
     #[test]

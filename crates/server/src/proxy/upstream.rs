@@ -126,7 +126,11 @@ fn with_reading(mut answer: UpstreamAnswer, target: &UpstreamTarget) -> Upstream
         return answer;
     };
     match reading.to_json() {
-        Ok(json) => answer.reading = Some(Bytes::from(json)),
+        Ok(mut json) => {
+            // Kept as long as the answer: no spare capacity (the cache weighs the length).
+            json.shrink_to_fit();
+            answer.reading = Some(Bytes::from(json));
+        }
         Err(error) => {
             tracing::warn!(carrier = target.carrier.as_str(), %error, "the reading could not be written; the carrier's answer is sent instead");
         }
