@@ -102,13 +102,14 @@ pub fn prefetch_readers() {
     if !defined.is_undefined() {
         return;
     }
-    let mut readings = None;
-    for element in elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]")) {
-        let trackline_proxy =
-            crate::fetch::ProxyEndpoint::from_option(attributes_of(&element).proxy.as_deref())
-                .is_trackline_proxy();
-        readings = Some(readings.unwrap_or(false) || trackline_proxy);
-    }
+    // None without a widget; true when any of them asks the Trackline proxy.
+    let readings = elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
+        .iter()
+        .map(|element| {
+            crate::fetch::ProxyEndpoint::from_option(attributes_of(element).proxy.as_deref())
+                .is_trackline_proxy()
+        })
+        .reduce(|any, this| any || this);
     if let Some(readings) = readings {
         // No widget is mounted yet, and mounting is what sets the executor up.
         let _ = any_spawner::Executor::init_wasm_bindgen();

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use trackline::proxy::{self, ProxyConfig};
 use trackline::sandbox::{self, SandboxConfig};
-use trackline_core::carrier::{ACCEPT_READING, READING_MEDIA_TYPE};
+use trackline_core::carrier::{is_reading_content_type, ACCEPT_READING};
 
 /// The allocator of the `trackline` binary (see its `main.rs`), so that the figures are the
 /// shipped proxy's.
@@ -187,7 +187,8 @@ fn is_reading(response: &reqwest::Response) -> bool {
     response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == READING_MEDIA_TYPE.as_bytes())
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(is_reading_content_type)
 }
 
 /// A different unknown InPost number per request (outside the sandbox's fault numbers): every
