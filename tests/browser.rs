@@ -346,6 +346,69 @@ mod flow {
         element.remove();
     }
 
+    /// Core's golden readings of real carrier answers (`crates/core/tests/fixtures`): shipments
+    /// with every member the model has (35-digit numbers, coordinates, offsets kept, delivery
+    /// windows, pickup points with hours, HTML kept as text) and errors with their retry time.
+    const GOLDEN_READINGS: &[&str] = &[
+        include_str!("../crates/core/tests/fixtures/di/fetch/nested-two-parcels-whole-number-of-35-digits.expected.json"),
+        include_str!("../crates/core/tests/fixtures/di/fetch/home-delivery-delivered-summer-time.expected.json"),
+        include_str!("../crates/core/tests/fixtures/di/fetch/html-and-script-kept-as-plain-text.expected.json"),
+        include_str!("../crates/core/tests/fixtures/di/fetch/linked-parcels-merged-ready-for-pickup.expected.json"),
+        include_str!("../crates/core/tests/fixtures/di/fetch/failed-attempt-key-missing.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/locker-delivered-full-history.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/locker-ready-with-announced-flow.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/error-429-rate-limited.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/error-404-resource-not-found.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/transactions/open-movements-delivery-window.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/transactions/lost-and-rejected.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/measurements/iot-position-history.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/packaging-labels/sscc-label-with-items.expected.json"),
+    ];
+
+    #[wasm_bindgen_test]
+    fn the_widget_reads_every_golden_reading_as_the_proxy_wrote_it() {
+        use trackline_widget::fetch::reading_from_body;
+        for golden in GOLDEN_READINGS {
+            // A golden error is the error itself; a reading wraps it.
+            let body = if golden.trim_start().starts_with(
+                r#"{
+  "shipments""#,
+            ) {
+                golden.to_string()
+            } else {
+                format!(r#"{{"error":{golden}}}"#)
+            };
+            let written = Reading::from_json(body.as_bytes()).expect("a golden reading");
+            assert_eq!(
+                reading_from_body(body.as_bytes()).as_ref(),
+                Ok(&written),
+                "{body}"
+            );
+            // And what the proxy sends (compact JSON) reads the same.
+            let sent = written.to_json().unwrap();
+            assert_eq!(reading_from_body(&sent).as_ref(), Ok(&written));
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_body_that_is_not_a_reading_is_refused_with_what_is_wrong_with_it() {
+        use trackline_widget::fetch::reading_from_body;
+        let refused = |body: &[u8]| reading_from_body(body).unwrap_err();
+        assert!(
+            refused(b"\xff{}").starts_with("not UTF-8"),
+            "{}",
+            refused(b"\xff{}")
+        );
+        assert!(refused(br#"{"shipments":[{"#).starts_with("not JSON: "));
+        let wrong_member = refused(br#"{"shipments":[{"carrier":"dhl"}]}"#);
+        assert!(
+            wrong_member.starts_with("not a reading: "),
+            "{wrong_member}"
+        );
+        assert!(wrong_member.contains("dhl"), "{wrong_member}");
+        assert!(refused(br#"{"parcels":[]}"#).starts_with("not a reading: "));
+    }
+
     #[wasm_bindgen_test]
     async fn a_generic_cors_proxy_is_not_asked_for_a_reading_and_a_reading_from_it_is_not_trusted()
     {

@@ -21,7 +21,7 @@ use trackline_core::routing::PlannedRequest;
 use web_sys::AbortController;
 
 pub use classify::{classify, proxy_refusal, Denial, Outcome};
-pub use reader::prefetch;
+pub use reader::{prefetch, reading_from_body};
 pub use transport::{FetchError, RawResponse, StubFuture, StubRequest};
 
 /// How long one request may take before it counts as a timeout. The proxy gives up on a carrier
