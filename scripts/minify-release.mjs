@@ -262,14 +262,14 @@ for (const file of catalogs) {
 // Compressed copies, written last so that they hold the final bytes of each file.
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
-const COMPRESSED = [".wasm", ".js", ".css", ".txt"];
+const COMPRESSED = [".wasm", ".pack", ".js", ".css", ".txt"];
 const served = [];
 for (const ending of COMPRESSED) {
   served.push(...(await filesEndingWith(stagingDir, ending)));
 }
 for (const file of served) {
   const bytes = await readFile(file);
-  const mode = file.endsWith(".wasm") ? zlib.BROTLI_MODE_GENERIC : zlib.BROTLI_MODE_TEXT;
+  const mode = /\.(wasm|pack)$/.test(file) ? zlib.BROTLI_MODE_GENERIC : zlib.BROTLI_MODE_TEXT;
   const [br, gz] = await Promise.all([
     brotli(bytes, {
       params: {

@@ -1,14 +1,16 @@
 // Splits the widget's wasm of a release build. scripts/minify-release.mjs (the post_build hook in
 // Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the status
 // headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
-// only the reader of the proxy's readings reaches (serde_json, the model's readers) moves to
+// only the reader of the proxy's readings reaches (the model's readers) moves to
 // split_reading.wasm, what only the carriers' own readers reach (core's adapters with their typed
-// readers) to split_carriers.wasm; the one the answers need is fetched as soon as the main module
-// runs (src/element.rs, src/fetch/reader.rs). What only the details below the headline reach (the pickup card with its
-// opening hours and map, the timeline) moves to split_details.wasm, which the widget fetches once
-// the headline is on screen (`details::load_later_part`); the overview of a key's shipments moves
-// to split_overview.wasm (`load_overview`); code several of them reach goes to a chunk_<n>.wasm
-// fetched with any of them. Each is a `#[wasm_split]` function (src/later.rs).
+// readers, serde_json's parser) to split_carriers.wasm; the one the answers need is fetched as
+// soon as the main module runs (src/element.rs, src/fetch/reader.rs). What only the details below
+// the headline reach (the pickup card with its opening hours and map, the timeline) moves to
+// split_details.wasm, which the widget fetches once the headline is on screen
+// (`details::load_later_part`); the overview of a key's shipments moves to split_overview.wasm
+// (`load_overview`); code several of them reach goes to a chunk_<n>.wasm. Each is a
+// `#[wasm_split]` function (src/later.rs). A browser fetches each later module as one file, a
+// pack, with the chunks it needs (`split_<name>.pack`, see `packModules`).
 //
 // trunk 0.21 cannot split by itself, so this redoes trunk's last steps on the wasm that cargo
 // linked (build.rs links release builds of the widget with `--emit-relocs`, which the splitter
@@ -20,11 +22,12 @@
 //      the later modules import (`--keep-lld-exports`);
 //   3. wasm-opt optimizes each module (trunk's own wasm-opt is off, index.html: it could not
 //      read a module with relocations, and its result would be thrown away).
-// The results replace trunk's glue, snippets and wasm in the staging directory; minify-release
-// then folds `__wasm_split.js` and the snippets into the glue, so that the first load is still
-// one glue file and one wasm.
+// The results replace trunk's glue, snippets and wasm in the staging directory, each later module
+// packed with the chunks it needs (`packModules` below); minify-release then folds
+// `__wasm_split.js` and the snippets into the glue, so that the first load is still one glue
+// file and one wasm.
 import { execFile } from "node:child_process";
-import { copyFile, cp, mkdir, readdir, rm } from "node:fs/promises";
+import { copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -87,10 +90,113 @@ export async function splitRelease(stagingDir, sourceDir) {
     await cp(join(bound, "snippets"), join(stagingDir, "snippets"), { recursive: true });
   }
   await copyFile(join(bound, `${NAME}.js`), join(stagingDir, `${NAME}.js`));
-  await copyFile(join(split, SPLIT_LOADER), join(stagingDir, SPLIT_LOADER));
   await Promise.all([
     step("wasm-opt on the main module", "wasm-opt", [...WASM_OPT, join(bound, `${NAME}_bg.wasm`), "-o", join(stagingDir, `${NAME}_bg.wasm`)]),
     ...later.map((name) => step(`wasm-opt on ${name}`, "wasm-opt", [...WASM_OPT, join(split, name), "-o", join(stagingDir, name)])),
   ]);
-  return later;
+  const loader = await readFile(join(split, SPLIT_LOADER), "utf8");
+  const { packs, loader: packedLoader } = await packModules(loader, stagingDir);
+  await writeFile(join(stagingDir, SPLIT_LOADER), packedLoader);
+  return packs;
+}
+
+// wasm-split's loader fetches each module and each chunk of shared code as a file of its own:
+// the readings' module came with six chunks, some of a few hundred bytes, and on HTTP/1.1 (six
+// connections a host) with the carriers' requests beside them, a request had to wait for a
+// connection before it could leave. So each split module becomes one file, `split_<name>.pack`:
+// the module and every chunk it needs, one after the other. Each chunk is in every pack that
+// needs it, so a page that loads two packs downloads the chunks they share twice: through the
+// Trackline proxy, the readings' and the details' packs share about 1 KB; from a proxy that sends
+// the carriers' bytes, the carriers' and the details' about 9 KB brotli, after the headline. The
+// loader is rewritten to fetch the pack once and instantiate each part from it; a chunk already
+// loaded with another pack is not instantiated again. A failed fetch is not remembered, as
+// before: the next load fetches the pack again.
+const FETCHER =
+  /makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([\w.]+\.wasm)", import\.meta\.url\)\);\s*src\.catch\(\(\) => \{\}\);\s*return async \(imports\) => \(WebAssembly\.instantiateStreaming\(src, imports\)\);\s*\}\s*,\s*\[([^\]]*)\]\)/g;
+const MAKE_LOAD = /function makeLoad\(fetcher, deps\) \{[\s\S]*?\n\}\n(?=\/\*|const |export )/;
+const PACKED_MAKE_LOAD = `function makeLoad(fetcher, deps, pack) {
+    const loader = async (source) => {
+        // A split module fetches its pack; its chunks are read from the same pack.
+        if (pack !== undefined) source = fetchPack(pack);
+        const parallelStuff = deps.map(d => d(source));
+        const instantiate = fetcher(source);
+        await Promise.all(parallelStuff);
+        const imports = getSharedImports();
+        return instantiate(imports);
+    };
+    let loadingModule = undefined;
+    return (source) => {
+        if (loadingModule === undefined) {
+            const thisLoad = loader(source);
+            // Memoize successes only, so that a failed fetch is tried again on the next load.
+            thisLoad.catch(() => {
+                if (loadingModule === thisLoad) loadingModule = undefined;
+            });
+            loadingModule = thisLoad;
+        }
+        return loadingModule;
+    }
+}
+function fetchPack(pack) {
+    const bytes = fetch(new URL(\`./\${pack}\`, import.meta.url)).then((response) => {
+        if (!response.ok) throw new Error(\`\${pack}: HTTP \${response.status}\`);
+        return response.arrayBuffer();
+    });
+    bytes.catch(() => {});
+    return { pack, bytes };
+}
+function part(source, name) {
+    const [offset, length] = PACKS[source.pack][name];
+    return async (imports) => WebAssembly.instantiate(new Uint8Array(await source.bytes, offset, length), imports);
+}
+`;
+
+/// Writes a `split_<name>.pack` for each split module of `loader` (wasm-split's `__wasm_split.js`)
+/// from the optimized modules in `dir`, removes the modules, and returns the packs' names and the
+/// loader that reads them.
+export async function packModules(loader, dir) {
+  const fetchers = [...loader.matchAll(FETCHER)];
+  const chunkFiles = new Map(
+    [...loader.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([\w.]+)"/g)].map(
+      ([, binding, file]) => [binding, file],
+    ),
+  );
+  const modules = fetchers
+    .filter(([, file]) => file.startsWith("split_"))
+    .map(([, file, deps]) => ({
+      file,
+      pack: file.replace(/\.wasm$/, ".pack"),
+      parts: [file, ...deps.split(",").map((dep) => dep.trim()).filter(Boolean).map((dep) => {
+        const chunk = chunkFiles.get(dep);
+        if (!chunk) throw new Error(`${SPLIT_LOADER} names ${dep} but does not define it`);
+        return chunk;
+      })],
+    }));
+  if (modules.length === 0 || fetchers.length !== modules.length + chunkFiles.size || !MAKE_LOAD.test(loader)) {
+    throw new Error(`${SPLIT_LOADER} is not laid out as this script expects (wasm-split-cli's version changed?)`);
+  }
+  const packs = {};
+  for (const { pack, parts } of modules) {
+    const bytes = await Promise.all(parts.map((part) => readFile(join(dir, part))));
+    const offsets = {};
+    let offset = 0;
+    parts.forEach((part, i) => {
+      offsets[part] = [offset, bytes[i].length];
+      offset += bytes[i].length;
+    });
+    packs[pack] = offsets;
+    await writeFile(join(dir, pack), Buffer.concat(bytes));
+  }
+  await Promise.all([...chunkFiles.values(), ...modules.map(({ file }) => file)].map((file) => rm(join(dir, file))));
+  const packOf = new Map(modules.map(({ file, pack }) => [file, pack]));
+  const packed = loader
+    .replace(MAKE_LOAD, PACKED_MAKE_LOAD)
+    .replace(FETCHER, (_, file, deps) => {
+      const pack = packOf.get(file);
+      return `makeLoad((source) => part(source, ${JSON.stringify(file)}), [${deps}]${pack ? `, ${JSON.stringify(pack)}` : ""})`;
+    });
+  return {
+    packs: Object.keys(packs),
+    loader: `${packed}\nconst PACKS = ${JSON.stringify(packs)};\n`,
+  };
 }

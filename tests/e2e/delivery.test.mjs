@@ -99,16 +99,17 @@ describe("delivery of the widget's files", () => {
       "the snippets are part of the glue",
     );
     // Two scripts (the split modules' loader is folded into the glue as well); the main wasm,
-    // then only the module that reads the proxy's readings of the carriers' answers and those of
-    // the details, which the page fetches once the headline is shown.
+    // then only the pack of the module that reads the proxy's readings of the carriers' answers
+    // and that of the details, which the page fetches once the headline is shown.
     assert.deepEqual(
       requested.filter((path) => path.endsWith(".js")).sort(),
       ["/trackline-widget.js", "/trackline.js"],
     );
-    const wasmFiles = requested.filter((path) => path.endsWith(".wasm"));
+    // Each later module comes in one file with the chunks of code it needs (a pack).
+    const wasmFiles = requested.filter((path) => /\.(wasm|pack)$/.test(path));
     assert.equal(wasmFiles[0], "/trackline-widget_bg.wasm", wasmFiles.join());
     assert.ok(
-      wasmFiles.slice(1).every((path) => /^\/(split_(details|reading)|chunk_\d+)\.wasm$/.test(path)),
+      wasmFiles.slice(1).every((path) => /^\/split_(details|reading)\.pack$/.test(path)),
       wasmFiles.join(),
     );
     assert.deepEqual(page.errors, []);
@@ -128,8 +129,8 @@ describe("delivery of the widget's files", () => {
 
   test("no file the demo serves names a path of the machine that built the widget", async () => {
     const widgetDir = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
-    const files = readdirSync(widgetDir).filter((name) => /\.(wasm|js)$/.test(name));
-    assert.ok(files.includes("trackline-widget_bg.wasm") && files.includes("split_details.wasm"), files.join());
+    const files = readdirSync(widgetDir).filter((name) => /\.(wasm|pack|js)$/.test(name));
+    assert.ok(files.includes("trackline-widget_bg.wasm") && files.includes("split_details.pack"), files.join());
     // Panic locations name source files; a dependency's lie under the builder's cargo home.
     const machinePaths = [process.env.CARGO_HOME ?? join(homedir(), ".cargo"), ROOT, "/.cargo/registry/"];
     for (const file of files) {
