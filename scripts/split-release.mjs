@@ -3,7 +3,7 @@
 // headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
 // only the reader of the proxy's readings reaches (the model's readers) moves to
 // split_reading.wasm, what only the carriers' own readers reach (core's adapters with their typed
-// readers, serde_json's parser) to split_carriers.wasm; the one the answers need is fetched as
+// readers) to split_carriers.wasm; the one the answers need is fetched as
 // soon as the main module runs (src/element.rs, src/fetch/reader.rs). What only the details below
 // the headline reach (the pickup card with its opening hours and map, the timeline) moves to
 // split_details.wasm, which the widget fetches once the headline is on screen

@@ -2,10 +2,10 @@
 //! carrier's own bytes with core's adapter for that carrier.
 //!
 //! A release build keeps both out of the first load, each in a wasm module of its own (build.rs's
-//! `trackline_split`, scripts/split-release.mjs): the reader of readings (serde_json and the
-//! model's readers), and the carriers' adapters with the typed readers of every answer they send
-//! (one module for the three, since only a proxy that predates readings or a generic CORS proxy
-//! needs them). The module the answers need is fetched before they are asked for (from the
+//! `trackline_split`, scripts/split-release.mjs): the reader of readings (the model's readers
+//! over `JSON.parse`, [`reading_from_body`]), and the carriers' adapters with the typed readers
+//! of every answer they send (one module for the three, since only a proxy that predates
+//! readings or a generic CORS proxy needs them). The module the answers need is fetched before they are asked for (from the
 //! module's start, `element::prefetch_readers`, and again once requests are planned,
 //! [`prefetch`]), so that an answer and the code that reads it arrive together. Development
 //! builds and tests are one module and read at once.
