@@ -1,7 +1,8 @@
 // Shrinks what a release build ships, as a post_build hook (Trunk.toml) on trunk's staging
 // directory, before that directory becomes dist/:
-// - first the wasm is split into the headline's module and the modules fetched after it (the
-//   details, the overview; scripts/split-release.mjs), and the glue is made again for the main
+// - first the wasm is split into the headline's module and the modules fetched when needed (the
+//   readers of the answers, the details, the overview; scripts/split-release.mjs), each packed
+//   with the chunks of code it needs into one file, and the glue is made again for the main
 //   module;
 // - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
 // - the loader (trackline.js) gets the table of which catalog serves which language tag, which
@@ -15,7 +16,7 @@
 // - the language catalogs fetched on demand (locales/*.txt), down to their `key=text` lines, as
 //   build.rs does for the English catalog inside the wasm: comments and blank lines are for
 //   translators, and each consumer downloads one of these files;
-// - then every file a browser fetches (wasm, JavaScript, CSS, catalogs) gets a brotli (`.br`,
+// - then every file a browser fetches (wasm, packs, JavaScript, CSS, catalogs) gets a brotli (`.br`,
 //   quality 11) and a gzip (`.gz`, level 9) copy beside it, so that a server sends the smallest
 //   encoding the browser accepts without compressing on each request: `trackline demo` does
 //   (tower-http's ServeDir), and docs/embedding.md shows the nginx and Caddy lines. Node's own
@@ -85,7 +86,7 @@ function catalogEntriesOnly(text) {
 
 try {
   const later = await splitRelease(stagingDir, process.env.TRUNK_SOURCE_DIR ?? process.cwd());
-  console.log(`minify-release: the wasm is split; after the headline: ${later.join(", ")}`);
+  console.log(`minify-release: the wasm is split; fetched when needed: ${later.join(", ")}`);
 } catch (error) {
   console.error(`minify-release: cannot split the wasm: ${error.message}`);
   process.exit(1);

@@ -1,16 +1,15 @@
 // Splits the widget's wasm of a release build. scripts/minify-release.mjs (the post_build hook in
 // Trunk.toml) calls it first: trunk runs the hooks of one stage side by side. What the status
 // headline needs but the reading of the carriers' answers stays in trackline-widget_bg.wasm. What
-// only the reader of the proxy's readings reaches (the model's readers) moves to
-// split_reading.wasm, what only the carriers' own readers reach (core's adapters with their typed
-// readers) to split_carriers.wasm; the one the answers need is fetched as
-// soon as the main module runs (src/element.rs, src/fetch/reader.rs). What only the details below
-// the headline reach (the pickup card with its opening hours and map, the timeline) moves to
-// split_details.wasm, which the widget fetches once the headline is on screen
-// (`details::load_later_part`); the overview of a key's shipments moves to split_overview.wasm
-// (`load_overview`); code several of them reach goes to a chunk_<n>.wasm. Each is a
-// `#[wasm_split]` function (src/later.rs). A browser fetches each later module as one file, a
-// pack, with the chunks it needs (`split_<name>.pack`, see `packModules`).
+// only the reader of the proxy's readings reaches (the model's readers) becomes the module
+// `reading`, what only the carriers' own readers reach (core's adapters with their typed readers)
+// the module `carriers`; the one the answers need is fetched as soon as the main module runs
+// (src/element.rs, src/fetch/reader.rs). What only the details below the headline reach (the
+// pickup card with its opening hours and map, the timeline) becomes `details`, which the widget
+// fetches once the headline is on screen (`details::load_later_part`); the overview of a key's
+// shipments `overview` (`load_overview`); code several of them reach goes to chunks. Each is a
+// `#[wasm_split]` function (src/later.rs). A browser fetches each of these modules as one file,
+// a pack, with the chunks it needs (`split_<name>.pack`, see `packModules`).
 //
 // trunk 0.21 cannot split by itself, so this redoes trunk's last steps on the wasm that cargo
 // linked (build.rs links release builds of the widget with `--emit-relocs`, which the splitter
@@ -64,7 +63,7 @@ async function step(what, command, args) {
 }
 
 /// Replaces trunk's glue, snippets and wasm in `stagingDir` with the split build's; `sourceDir`
-/// holds Cargo.toml. Returns the names of the modules fetched after the headline.
+/// holds Cargo.toml. Returns the names of the packs, each fetched when its module is needed.
 export async function splitRelease(stagingDir, sourceDir) {
   const targetDir = process.env.CARGO_TARGET_DIR ?? join(sourceDir, "target");
   const linked = join(targetDir, "wasm32-unknown-unknown", "release", "trackline_widget.wasm");
@@ -109,8 +108,9 @@ export async function splitRelease(stagingDir, sourceDir) {
 // Trackline proxy, the readings' and the details' packs share about 1 KB; from a proxy that sends
 // the carriers' bytes, the carriers' and the details' about 9 KB brotli, after the headline. The
 // loader is rewritten to fetch the pack once and instantiate each part from it; a chunk already
-// loaded with another pack is not instantiated again. A failed fetch is not remembered, as
-// before: the next load fetches the pack again.
+// loaded with another pack is not instantiated again, and one that another pack failed to bring
+// is read from this pack. A failed fetch is not remembered, as before: the next load fetches the
+// pack again.
 const FETCHER =
   /makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([\w.]+\.wasm)", import\.meta\.url\)\);\s*src\.catch\(\(\) => \{\}\);\s*return async \(imports\) => \(WebAssembly\.instantiateStreaming\(src, imports\)\);\s*\}\s*,\s*\[([^\]]*)\]\)/g;
 const MAKE_LOAD = /function makeLoad\(fetcher, deps\) \{[\s\S]*?\n\}\n(?=\/\*|const |export )/;
@@ -118,14 +118,15 @@ const PACKED_MAKE_LOAD = `function makeLoad(fetcher, deps, pack) {
     const loader = async (source) => {
         // A split module fetches its pack; its chunks are read from the same pack.
         if (pack !== undefined) source = fetchPack(pack);
-        const parallelStuff = deps.map(d => d(source));
+        const parallelStuff = deps.map(d => fromThisPackOnFailure(d, source));
         const instantiate = fetcher(source);
         await Promise.all(parallelStuff);
         const imports = getSharedImports();
         return instantiate(imports);
     };
     let loadingModule = undefined;
-    return (source) => {
+    let loadingFrom = undefined;
+    const load = (source) => {
         if (loadingModule === undefined) {
             const thisLoad = loader(source);
             // Memoize successes only, so that a failed fetch is tried again on the next load.
@@ -133,8 +134,25 @@ const PACKED_MAKE_LOAD = `function makeLoad(fetcher, deps, pack) {
                 if (loadingModule === thisLoad) loadingModule = undefined;
             });
             loadingModule = thisLoad;
+            loadingFrom = source;
         }
         return loadingModule;
+    };
+    load.from = () => loadingFrom;
+    return load;
+}
+// A chunk that another pack's load is bringing comes from that load. Should that one fail (its
+// pack could not be fetched), the chunk is loaded again, from this pack unless yet another load
+// of it has started meanwhile; only a failure of this pack's own fails the module.
+async function fromThisPackOnFailure(chunk, source) {
+    for (;;) {
+        const load = chunk(source);
+        const from = chunk.from();
+        try {
+            return await load;
+        } catch (error) {
+            if (from === source) throw error;
+        }
     }
 }
 function fetchPack(pack) {

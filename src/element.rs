@@ -90,24 +90,27 @@ pub fn define() {
 }
 
 /// Starts fetching the module that reads the carriers' answers as soon as this module runs, when
-/// the page holds a widget: mounting one and reading its options take a slow phone a few hundred
-/// milliseconds, which the download then fills. A page that shows the widget is nearly always a
-/// parcel's page; its first answer comes as a reading from the Trackline proxy, or, when every
-/// widget on the page names a generic CORS proxy, as the carrier's bytes. Each loader still
-/// asks for the module its requests need once they are planned ([`crate::fetch::prefetch`]),
-/// which costs nothing when it is on its way already.
+/// a widget on the page will ask about a parcel: mounting one and reading its options take a slow
+/// phone a few hundred milliseconds, which the download then fills. Its first answer comes as a
+/// reading from the Trackline proxy, or, when every such widget names a generic CORS proxy, as
+/// the carrier's bytes. A widget with nothing to ask (the form for a number, a number that is no
+/// reference) fetches nothing until the consumer gives it a reference. Each loader still asks for
+/// the module its requests need once they are planned ([`crate::fetch::prefetch`]), which costs
+/// nothing when it is on its way already.
 pub fn prefetch_readers() {
     // A second copy of the script on the page: the first one's widgets are mounted already.
     let defined = window().custom_elements().get(TAG);
     if !defined.is_undefined() {
         return;
     }
-    // None without a widget; true when any of them asks the Trackline proxy.
+    let page_url = crate::options::read_page_url();
+    // None without a widget that asks; true when any of them asks the Trackline proxy.
     let readings = elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
         .iter()
-        .map(|element| {
-            crate::fetch::ProxyEndpoint::from_option(attributes_of(element).proxy.as_deref())
-                .is_trackline_proxy()
+        .filter_map(|element| {
+            let resolved = crate::options::resolve(&attributes_of(element), &page_url, None);
+            let asks = !resolved.references.is_empty() || resolved.access_key.is_some();
+            asks.then(|| resolved.proxy.is_trackline_proxy())
         })
         .reduce(|any, this| any || this);
     if let Some(readings) = readings {

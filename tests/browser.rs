@@ -347,8 +347,8 @@ mod flow {
     }
 
     /// Core's golden readings of real carrier answers (`crates/core/tests/fixtures`): shipments
-    /// with every member the model has (35-digit numbers, coordinates, offsets kept, delivery
-    /// windows, pickup points with hours, HTML kept as text) and errors with their retry time.
+    /// (35-digit numbers, coordinates, offsets kept, delivery days and windows, pickup points with
+    /// hours, HTML kept as text) and errors of every kind but a refusal, with their retry time.
     const GOLDEN_READINGS: &[&str] = &[
         include_str!("../crates/core/tests/fixtures/di/fetch/nested-two-parcels-whole-number-of-35-digits.expected.json"),
         include_str!("../crates/core/tests/fixtures/di/fetch/home-delivery-delivered-summer-time.expected.json"),
@@ -363,21 +363,66 @@ mod flow {
         include_str!("../crates/core/tests/fixtures/trackonline/transactions/lost-and-rejected.expected.json"),
         include_str!("../crates/core/tests/fixtures/trackonline/measurements/iot-position-history.expected.json"),
         include_str!("../crates/core/tests/fixtures/trackonline/packaging-labels/sscc-label-with-items.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/transactions/planned-with-expected-delivery.expected.json"),
+        include_str!("../crates/core/tests/fixtures/trackonline/transactions/error-400-bad-filter.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/error-503-html-body.expected.json"),
+        include_str!("../crates/core/tests/fixtures/inpost/tracking/error-200-truncated-body.expected.json"),
+        include_str!("../crates/core/tests/fixtures/di/fetch/error-401-unauthorized.expected.json"),
     ];
+
+    /// Readings with the members no golden answer has: a pickup point with a picture, a notice
+    /// over a channel of the carrier's own, a wait until a date and the longest wait, a refusal.
+    fn readings_of_every_other_member() -> Vec<String> {
+        use trackline_core::carrier::retry_after::{parse_retry_after, MAX_DELAY_SECONDS};
+        use trackline_core::model::{Carrier, Notice, RetryAfter, TrackingError};
+        let mut readings = Vec::new();
+        let mut shipments: serde_json::Value = serde_json::from_str(GOLDEN_READINGS[6]).unwrap();
+        let shipment = &mut shipments["shipments"][0];
+        let point: serde_json::Value = serde_json::from_str(include_str!(
+            "../crates/core/tests/fixtures/inpost/point/point-with-extended-hours-and-image.expected.json"
+        ))
+        .unwrap();
+        shipment["pickup_point"] = point["pickup_point"].clone();
+        assert!(shipment["pickup_point"]["image_url"].is_string());
+        shipment["events"][0]["notice"] = serde_json::to_value(Notice::by(Some("Pigeon"))).unwrap();
+        assert_eq!(shipment["events"][0]["notice"]["carrier_channel"], "Pigeon");
+        readings.push(shipments.to_string());
+        for error in [
+            TrackingError::RateLimited {
+                carrier: Carrier::Di,
+                retry_after: parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            },
+            TrackingError::RateLimited {
+                carrier: Carrier::Inpost,
+                retry_after: Some(RetryAfter::Seconds(MAX_DELAY_SECONDS)),
+            },
+            TrackingError::Rejected {
+                carrier: Carrier::Trackonline,
+                status: 422,
+                message: Some("Ungültig «42»".into()),
+            },
+        ] {
+            let json = Reading::Error(error).to_json().unwrap();
+            readings.push(String::from_utf8(json).unwrap());
+        }
+        readings
+    }
 
     #[wasm_bindgen_test]
     fn the_widget_reads_every_golden_reading_as_the_proxy_wrote_it() {
         use trackline_widget::fetch::reading_from_body;
-        for golden in GOLDEN_READINGS {
+        let golden = GOLDEN_READINGS.iter().map(|golden| {
             // A golden error is the error itself; a reading wraps it.
-            let body = if golden.trim_start().starts_with(
+            if golden.trim_start().starts_with(
                 r#"{
   "shipments""#,
             ) {
                 golden.to_string()
             } else {
                 format!(r#"{{"error":{golden}}}"#)
-            };
+            }
+        });
+        for body in golden.chain(readings_of_every_other_member()) {
             let written = Reading::from_json(body.as_bytes()).expect("a golden reading");
             assert_eq!(
                 reading_from_body(body.as_bytes()).as_ref(),

@@ -76,14 +76,17 @@ fn from_reading(carrier: Carrier, body: &[u8]) -> Result<Normalized, ReadFailure
 }
 
 /// Reads the body of a [`READING_MEDIA_TYPE`] answer with the browser's `JSON.parse` and
-/// serde-wasm-bindgen, into what [`Reading::from_json`] (serde_json) reads from the same bytes.
-/// The numbers of a reading are coordinates, sizes and seconds, which a JavaScript number holds
-/// exactly (long identifiers are text). Kept apart from serde_json's parser, which then stays out
-/// of what a parcel's headline waits for (the carriers' readers and the overview still bring it):
-/// about 15 KB of brotli less to download before the headline.
+/// serde-wasm-bindgen, into what [`Reading::from_json`] (serde_json) reads from what the proxy
+/// writes. The numbers of a reading are coordinates, sizes, statuses and seconds (core caps a
+/// wait at [`MAX_DELAY_SECONDS`]), which a JavaScript number holds exactly; long identifiers are
+/// text. Kept apart from serde_json's parser, which then stays out of what a parcel's headline
+/// waits for (the carriers' readers and the overview still bring it): about 15 KB of brotli less
+/// to download before the headline.
 ///
-/// The error says what is wrong with the body: not UTF-8, not JSON (with the browser's words),
-/// or not a reading (with the member that is not as expected).
+/// The error says what is wrong with the body: not UTF-8, not JSON (in the browser's words), or
+/// not a reading (in serde's words, such as an unknown carrier's name; without the member's path).
+///
+/// [`MAX_DELAY_SECONDS`]: trackline_core::carrier::retry_after::MAX_DELAY_SECONDS
 ///
 /// [`READING_MEDIA_TYPE`]: trackline_core::carrier::READING_MEDIA_TYPE
 pub fn reading_from_body(body: &[u8]) -> Result<Reading, String> {
@@ -92,7 +95,7 @@ pub fn reading_from_body(body: &[u8]) -> Result<Reading, String> {
         let message = thrown
             .dyn_ref::<js_sys::Error>()
             .and_then(|error| error.message().as_string())
-            .unwrap_or_default();
+            .unwrap_or_else(|| "the browser's parser refused it".to_owned());
         format!("not JSON: {message}")
     })?;
     serde_wasm_bindgen::from_value(value).map_err(|error| format!("not a reading: {error}"))

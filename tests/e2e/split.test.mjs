@@ -154,6 +154,34 @@ describe("the release build's later modules", () => {
       test(`a ${carrier} answer is read by the carriers' module, and that module failing to load is retried like a failed answer`, () =>
         retriedUntilReachable(query, CARRIERS_MODULE, { readings: false }));
     }
+
+    test("chunks that the readings' pack was bringing when it failed come from the carriers' pack, which is fetched once", async () => {
+      const page = await newPage(browser);
+      await withoutReadings(page);
+      const wasm = wasmRequests(page);
+      // The readings' pack (asked for as the module starts) fails only once the carriers' pack is
+      // on its way: the chunks both need are then still coming with the readings' pack.
+      let carriersAsked;
+      const carriersRequested = new Promise((resolve) => (carriersAsked = resolve));
+      page.on("request", (request) => {
+        if (new URL(request.url()).pathname === CARRIERS_MODULE) carriersAsked();
+      });
+      await page.route(
+        (url) => new URL(url).pathname === READING_MODULE,
+        async (route) => {
+          await carriersRequested;
+          await route.abort("internetdisconnected");
+        },
+      );
+      await page.goto(`${server.url}${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+      assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+      // Read at the first answer: a failed read would have counted down and fetched it again.
+      assert.deepEqual(wasm.filter((path) => path === CARRIERS_MODULE), [CARRIERS_MODULE], wasm.join());
+      assert.ok(wasm.includes(READING_MODULE), wasm.join());
+      assert.deepEqual(withoutFailedFetches(page.errors), []);
+      await page.context().close();
+    });
   });
 
   describe("a page whose widgets name a generic CORS proxy", () => {
@@ -209,6 +237,27 @@ describe("the release build's later modules", () => {
     assert.deepEqual(withoutFailedFetches(page.errors), []);
     await page.context().close();
   }
+
+  test("a page with nothing to track yet fetches no reader until a number is typed", async () => {
+    const page = await newPage(browser);
+    const wasm = wasmRequests(page);
+    await page.goto(server.url);
+    await waitForShadow(page, "[data-testid=entry-input]");
+    const formShown = await page.evaluate(() => performance.now());
+    await page.locator("trackline-widget [data-testid=entry-input]").fill("520000011395200025009871");
+    await page.locator("trackline-widget [data-testid=entry-submit]").click();
+    await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+    assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+    assert.ok(wasm.includes(READING_MODULE), wasm.join());
+    const readerAsked = await page.evaluate(
+      (path) => performance.getEntriesByType("resource").find((entry) => new URL(entry.name).pathname === path)?.startTime,
+      READING_MODULE,
+    );
+    // Asked for once the typed number was planned, not while the form was all there was.
+    assert.ok(readerAsked > formShown, `the reader was asked for at ${readerAsked} ms, the form shown at ${formShown} ms`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
 
   describe("the details and the overview as modules fetched after the headline", () => {
 

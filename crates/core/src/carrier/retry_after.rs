@@ -10,11 +10,18 @@ use chrono::DateTime;
 use crate::model::RetryAfter;
 use crate::time::Timestamp;
 
+/// The longest wait read from delay seconds, about 136 years: a larger number means as much to a
+/// consumer, and every reader of a wait holds it exactly (a JavaScript number, which the widget
+/// reads a proxy's reading into, holds whole numbers up to 2^53 only).
+pub const MAX_DELAY_SECONDS: u64 = u32::MAX as u64;
+
 /// Reads a `Retry-After` header value; `None` when it is neither seconds nor an HTTP date.
+/// Delay seconds above [`MAX_DELAY_SECONDS`], however many digits, are read as that.
 pub fn parse_retry_after(header: &str) -> Option<RetryAfter> {
     let header = header.trim();
-    if let Ok(seconds) = header.parse::<u64>() {
-        return Some(RetryAfter::Seconds(seconds));
+    if !header.is_empty() && header.bytes().all(|byte| byte.is_ascii_digit()) {
+        let seconds = header.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(RetryAfter::Seconds(seconds.min(MAX_DELAY_SECONDS)));
     }
     let at = httpdate::parse_http_date(header).ok()?;
     let unix_seconds = match at.duration_since(UNIX_EPOCH) {
@@ -56,6 +63,19 @@ mod tests {
         assert_eq!(parse_retry_after(" 30 "), Some(RetryAfter::Seconds(30)));
         assert_eq!(parse_retry_after("0"), Some(RetryAfter::Seconds(0)));
         assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(parse_retry_after("+5"), None);
+        assert_eq!(
+            parse_retry_after("4294967296"),
+            Some(RetryAfter::Seconds(MAX_DELAY_SECONDS))
+        );
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(RetryAfter::Seconds(MAX_DELAY_SECONDS))
+        );
+        assert_eq!(
+            parse_retry_after("4294967295"),
+            Some(RetryAfter::Seconds(4_294_967_295))
+        );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after(""), None);
     }
