@@ -108,8 +108,12 @@ pub fn prefetch_readers() {
     let readings = elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
         .iter()
         .filter_map(|element| {
+            // What the widget will show, decided as it will decide it.
             let resolved = crate::options::resolve(&attributes_of(element), &page_url, None);
-            let asks = !resolved.references.is_empty() || resolved.access_key.is_some();
+            let asks = matches!(
+                crate::Content::of(&resolved),
+                crate::Content::Tracking(_) | crate::Content::Overview(_)
+            );
             asks.then(|| resolved.proxy.is_trackline_proxy())
         })
         .reduce(|any, this| any || this);

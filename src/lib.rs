@@ -51,7 +51,7 @@ pub fn start() {
 /// What the card holds: decided by the references alone, apart from the cosmetic options, so
 /// that a theme, tiles or refresh change re-renders what shows them and asks no carrier.
 #[derive(Debug, Clone, PartialEq)]
-enum Content {
+pub(crate) enum Content {
     /// The input is no usable reference; caught before any request.
     Invalid {
         number: String,
@@ -67,7 +67,7 @@ enum Content {
 }
 
 impl Content {
-    fn of(resolved: &Resolved) -> Self {
+    pub(crate) fn of(resolved: &Resolved) -> Self {
         if let Some(problem) = &resolved.problem {
             Content::Invalid {
                 number: resolved.input.clone().unwrap_or_default(),

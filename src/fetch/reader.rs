@@ -5,15 +5,13 @@
 //! `trackline_split`, scripts/split-release.mjs): the reader of readings (the model's readers
 //! over `JSON.parse`, [`reading_from_body`]), and the carriers' adapters with the typed readers
 //! of every answer they send (one module for the three, since only a proxy that predates
-//! readings or a generic CORS proxy needs them). The module the answers need is fetched before they are asked for (from the
-//! module's start, `element::prefetch_readers`, and again once requests are planned,
-//! [`prefetch`]), so that an answer and the code that reads it arrive together. Development
-//! builds and tests are one module and read at once.
+//! readings or a generic CORS proxy needs them). The module the answers need is fetched before
+//! they are asked for (from the module's start, `element::prefetch_readers`, and again once
+//! requests are planned, [`prefetch`]), so that an answer and the code that reads it arrive
+//! together. Development builds and tests are one module and read at once.
 
 use trackline_core::carrier::{CarrierResponse, Normalized, Reading, ResponseKind};
 use trackline_core::model::{Carrier, TrackingError};
-
-use wasm_bindgen::JsCast;
 
 use super::RawResponse;
 
@@ -90,14 +88,7 @@ fn from_reading(carrier: Carrier, body: &[u8]) -> Result<Normalized, ReadFailure
 ///
 /// [`READING_MEDIA_TYPE`]: trackline_core::carrier::READING_MEDIA_TYPE
 pub fn reading_from_body(body: &[u8]) -> Result<Reading, String> {
-    let text = std::str::from_utf8(body).map_err(|error| format!("not UTF-8: {error}"))?;
-    let value = js_sys::JSON::parse(text).map_err(|thrown| {
-        let message = thrown
-            .dyn_ref::<js_sys::Error>()
-            .and_then(|error| error.message().as_string())
-            .unwrap_or_else(|| "the browser's parser refused it".to_owned());
-        format!("not JSON: {message}")
-    })?;
+    let value = super::document::parse_json(body)?;
     serde_wasm_bindgen::from_value(value).map_err(|error| format!("not a reading: {error}"))
 }
 
