@@ -94,9 +94,10 @@ pub fn define() {
 /// phone a few hundred milliseconds, which the download then fills. Its first answer comes as a
 /// reading from the Trackline proxy, or, when every such widget names a generic CORS proxy, as
 /// the carrier's bytes. A widget with nothing to ask (the form for a number, a number that is no
-/// reference) fetches nothing until the consumer gives it a reference. Each loader still asks for
-/// the module its requests need once they are planned ([`crate::fetch::prefetch`]), which costs
-/// nothing when it is on its way already.
+/// reference) fetches the module of those views instead ([`crate::states`]), and no reader until
+/// the consumer gives it a reference. Each loader still asks for the module its requests need
+/// once they are planned ([`crate::fetch::prefetch`]), which costs nothing when it is on its way
+/// already.
 pub fn prefetch_readers() {
     // A second copy of the script on the page: the first one's widgets are mounted already.
     let defined = window().custom_elements().get(TAG);
@@ -105,22 +106,28 @@ pub fn prefetch_readers() {
     }
     let page_url = crate::options::read_page_url();
     // None without a widget that asks; true when any of them asks the Trackline proxy.
-    let readings = elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]"))
-        .iter()
-        .filter_map(|element| {
-            // What the widget will show, decided as it will decide it.
-            let resolved = crate::options::resolve(&attributes_of(element), &page_url, None);
-            let asks = matches!(
-                crate::Content::of(&resolved),
-                crate::Content::Tracking(_) | crate::Content::Overview(_)
-            );
-            asks.then(|| resolved.proxy.is_trackline_proxy())
-        })
-        .reduce(|any, this| any || this);
+    let mut readings: Option<bool> = None;
+    let mut states = false;
+    for element in elements(&format!("{TAG}, [{AUTO_MOUNT_ATTRIBUTE}]")) {
+        // What the widget will show, decided as it will decide it.
+        let resolved = crate::options::resolve(&attributes_of(&element), &page_url, None);
+        match crate::Content::of(&resolved) {
+            crate::Content::Tracking(_) | crate::Content::Overview(_) => {
+                readings = Some(readings.unwrap_or(false) || resolved.proxy.is_trackline_proxy());
+            }
+            crate::Content::Entry | crate::Content::Invalid { .. } => states = true,
+        }
+    }
+    if readings.is_none() && !states {
+        return;
+    }
+    // No widget is mounted yet, and mounting is what sets the executor up.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     if let Some(readings) = readings {
-        // No widget is mounted yet, and mounting is what sets the executor up.
-        let _ = any_spawner::Executor::init_wasm_bindgen();
         crate::fetch::prefetch(readings);
+    }
+    if states {
+        crate::states::prefetch();
     }
 }
 

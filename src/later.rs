@@ -1,6 +1,6 @@
 //! Parts of the widget that a release build moves out of the first wasm module (build.rs,
-//! scripts/split-release.mjs): the details below the headline, and the overview of a key's
-//! shipments. Each is a `#[wasm_split]` function in the fallible form; this module shows what it
+//! scripts/split-release.mjs): the details below the headline, the overview of a key's
+//! shipments, and the views of the states other than loading and found. Each is a `#[wasm_split]` function in the fallible form; this module shows what it
 //! gives once its module is here, and, when the module cannot be fetched, a line that says so with
 //! a button that tries again, never a dead widget. Development builds and tests are one module:
 //! there the parts are shown at once, as before the split (tests/e2e/split.test.mjs covers the
@@ -32,12 +32,32 @@ where
     Load: Fn() -> Loading + Send + Sync + 'static,
     Loading: Future<Output = Result<AnyView, ModuleUnavailable>> + Send + 'static,
 {
+    when_loaded_or(locale, || (), load)
+}
+
+/// [`when_loaded`], showing `pending` until `load` has given its view or failed (a state's
+/// message keeps the loading placeholder until its module is here). When the module is here
+/// already, `load` gives its view at once and `pending` is taken away before the page is drawn.
+pub fn when_loaded_or<Pending, PendingView, Load, Loading>(
+    locale: Signal<Locale>,
+    pending: Pending,
+    load: Load,
+) -> impl IntoView
+where
+    Pending: Fn() -> PendingView + Send + Sync + 'static,
+    PendingView: IntoView + 'static,
+    Load: Fn() -> Loading + Send + Sync + 'static,
+    Loading: Future<Output = Result<AnyView, ModuleUnavailable>> + Send + 'static,
+{
     let attempt = RwSignal::new(0_u32);
-    move || {
+    let settled = RwSignal::new(false);
+    let loaded = move || {
         attempt.track();
         let loading = load();
         Suspend::new(async move {
-            match loading.await {
+            let result = loading.await;
+            settled.set(true);
+            match result {
                 Ok(view) => view,
                 Err(ModuleUnavailable) => view! {
                     <p class="tl-later-unavailable" role="status" data-testid="later-unavailable">
@@ -46,7 +66,10 @@ where
                             type="button"
                             class="tl-link-button"
                             data-testid="later-retry"
-                            on:click=move |_| attempt.update(|n| *n += 1)
+                            on:click=move |_| {
+                                settled.set(false);
+                                attempt.update(|n| *n += 1);
+                            }
                         >
                             {move || tr(locale.get(), "later.retry")}
                         </button>
@@ -55,5 +78,9 @@ where
                 .into_any(),
             }
         })
+    };
+    view! {
+        {move || (!settled.get()).then(&pending)}
+        {loaded}
     }
 }

@@ -30,7 +30,6 @@ use web_sys::HtmlElement;
 
 pub use options::WidgetOptions;
 
-use crate::entry::EntryForm;
 use crate::i18n::{tr, Locale};
 #[cfg(trackline_split)]
 use crate::later::ModuleUnavailable;
@@ -38,6 +37,7 @@ use crate::loader::FetchInputs;
 use crate::options::{Resolved, Source, Theme};
 use crate::overview::{Overview, OverviewInputs};
 use crate::parcels::Tracking;
+use crate::states::StatePart;
 
 /// Defines `<trackline-widget>` as soon as the module is instantiated, so one script tag is all a
 /// host page needs; the module that reads the answers is on its way before the first widget
@@ -133,18 +133,22 @@ pub fn TracklineWidget(
                 // Read so that `refresh()` and "try again" re-create the loaders.
                 options.reload.track();
                 match content.get() {
-                    Content::Invalid { number, suggestions, can_retype } => {
-                        let locale = locale.get();
-                        view! {
-                            <InvalidInput number suggestions options locale />
-                            {can_retype.then(|| view! { <EntryForm options locale /> })}
-                        }
-                        .into_any()
-                    }
-                    Content::Entry => {
-                        let locale = locale.get();
-                        view! { <EntryForm options locale /> }.into_any()
-                    }
+                    // A release build fetches the form's and these messages' code when they are
+                    // first shown: a parcel's page never needs them.
+                    Content::Invalid { number, suggestions, can_retype } => states::show(
+                        StatePart::Invalid {
+                            number,
+                            suggestions,
+                            can_retype,
+                            options,
+                            locale: locale.get(),
+                        },
+                        || (),
+                    ),
+                    Content::Entry => states::show(
+                        StatePart::Entry { options, locale: locale.get() },
+                        || (),
+                    ),
                     Content::Overview(inputs) => {
                         // A release build fetches the overview's code once it is asked for:
                         // parcel pages never need it.
@@ -216,7 +220,7 @@ fn overview(part: OverviewPart) -> AnyView {
 
 /// An input that no carrier could answer, caught before any request.
 #[component]
-fn InvalidInput(
+pub(crate) fn InvalidInput(
     number: String,
     suggestions: Vec<String>,
     options: WidgetOptions,

@@ -20,7 +20,7 @@ use crate::i18n::{tr, tr_args, Locale};
 use crate::loader::{self, FetchInputs, Loader};
 use crate::options::WidgetOptions;
 use crate::parcels::Tracking;
-use crate::states::{LoadState, StateMessage};
+use crate::states::{self, LoadState};
 
 /// At most this many shipments of a page ask their carriers at once.
 pub const STATUSES_AT_ONCE: usize = 4;
@@ -239,7 +239,7 @@ pub fn Overview(
             }
             .into_any(),
             Listing::Failed(state) => {
-                view! { <StateMessage state number=String::new() locale retry /> }.into_any()
+                states::state_message(state, String::new(), locale, retry, || ())
             }
             Listing::Ready(page) => {
                 let inputs = inputs.get_value();

@@ -13,7 +13,7 @@ use crate::events;
 use crate::i18n::{tr, tr_args, Locale};
 use crate::loader::{self, FetchInputs, Loader};
 use crate::options::WidgetOptions;
-use crate::states::{LoadState, Skeleton, StateMessage};
+use crate::states::{self, LoadState, Skeleton, StatePart};
 
 pub use crate::loader::{combine, MAX_RETRIES};
 
@@ -276,12 +276,24 @@ pub fn Tracking(
                 state: LoadState::Loading,
                 ..
             } => view! { <Skeleton locale /> }.into_any(),
+            // The placeholder stays until the state's view is here (a release build fetches
+            // it when a state is first shown: crate::states::show).
             Entry::Reference {
                 number,
                 state: LoadState::Choose(shipments),
-            } => view! { <ChooseCarrier number shipments options locale /> }.into_any(),
+            } => states::show(
+                StatePart::Choose {
+                    number,
+                    shipments,
+                    options,
+                    locale,
+                },
+                move || view! { <Skeleton locale /> },
+            ),
             Entry::Reference { number, state } => {
-                view! { <StateMessage state number locale retry /> }.into_any()
+                states::state_message(state, number, locale, retry, move || {
+                    view! { <Skeleton locale /> }
+                })
             }
         }
     };
@@ -296,7 +308,7 @@ pub fn Tracking(
 }
 
 #[component]
-fn ChooseCarrier(
+pub(crate) fn ChooseCarrier(
     number: String,
     shipments: Vec<Shipment>,
     options: WidgetOptions,

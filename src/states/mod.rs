@@ -1,4 +1,11 @@
 //! The states a reference passes through, and what each tells the consumer, with a next step.
+//!
+//! A parcel found at once shows only the loading placeholder before its headline: the views of
+//! the states an answer brings (a message with its next step, the choice between carriers), of
+//! the form for a number and of an input no carrier could answer are fetched by a release build
+//! when one is first shown ([`show`], the module `states`), and are not among what the first load
+//! waits for. The states of the connection (offline, a retry's countdown, retries spent) are in
+//! the first load: the network that failed would fail the fetch of their module too.
 
 pub mod wait;
 
@@ -6,8 +13,131 @@ use leptos::prelude::*;
 use trackline_core::model::{Carrier, Shipment};
 
 use crate::details::tr_around;
+use crate::entry::EntryForm;
 use crate::fetch::Denial;
 use crate::i18n::{tr, Locale};
+#[cfg(trackline_split)]
+use crate::later::{self, ModuleUnavailable};
+use crate::options::WidgetOptions;
+use crate::parcels::ChooseCarrier;
+use crate::InvalidInput;
+
+/// A state's view that a release build fetches when it is first shown, with what it is shown with.
+#[derive(Clone)]
+pub(crate) enum StatePart {
+    /// A reference's state that an answer brought: its message and next step
+    /// ([`state_message`]).
+    Message {
+        state: LoadState,
+        number: String,
+        locale: Locale,
+        retry: Callback<()>,
+    },
+    /// More than one carrier knows the number: the consumer picks.
+    Choose {
+        number: String,
+        shipments: Vec<Shipment>,
+        options: WidgetOptions,
+        locale: Locale,
+    },
+    /// The input is no usable reference, with the form when the consumer may type another.
+    Invalid {
+        number: String,
+        suggestions: Vec<String>,
+        can_retype: bool,
+        options: WidgetOptions,
+        locale: Locale,
+    },
+    /// No reference at all: the form for a number.
+    Entry {
+        options: WidgetOptions,
+        locale: Locale,
+    },
+}
+
+#[cfg(trackline_split)]
+impl StatePart {
+    fn locale(&self) -> Locale {
+        match self {
+            StatePart::Message { locale, .. }
+            | StatePart::Choose { locale, .. }
+            | StatePart::Invalid { locale, .. }
+            | StatePart::Entry { locale, .. } => *locale,
+        }
+    }
+}
+
+fn state_view(part: StatePart) -> AnyView {
+    match part {
+        StatePart::Message {
+            state,
+            number,
+            locale,
+            retry,
+        } => message_view(state.name(), number, answer_message(&state, locale, retry)),
+        StatePart::Choose {
+            number,
+            shipments,
+            options,
+            locale,
+        } => view! { <ChooseCarrier number shipments options locale /> }.into_any(),
+        StatePart::Invalid {
+            number,
+            suggestions,
+            can_retype,
+            options,
+            locale,
+        } => view! {
+            <InvalidInput number suggestions options locale />
+            {can_retype.then(|| view! { <EntryForm options locale /> })}
+        }
+        .into_any(),
+        StatePart::Entry { options, locale } => view! { <EntryForm options locale /> }.into_any(),
+    }
+}
+
+/// The split point of a release build: the module `states`.
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(
+    states,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(prefetch_states)
+)]
+fn load_state(part: StatePart) -> Result<AnyView, ModuleUnavailable> {
+    Ok(state_view(part))
+}
+
+/// Shows a state: in a split build once the module `states` is here, with `pending` until then
+/// (the loading placeholder, where a reference's answer replaces it); in a build of one module
+/// at once.
+#[cfg(trackline_split)]
+pub(crate) fn show<Pending, PendingView>(part: StatePart, pending: Pending) -> AnyView
+where
+    Pending: Fn() -> PendingView + Send + Sync + 'static,
+    PendingView: IntoView + 'static,
+{
+    let locale = Signal::stored(part.locale());
+    later::when_loaded_or(locale, pending, move || load_state(part.clone())).into_any()
+}
+
+#[cfg(not(trackline_split))]
+pub(crate) fn show<Pending, PendingView>(part: StatePart, _pending: Pending) -> AnyView
+where
+    Pending: Fn() -> PendingView + Send + Sync + 'static,
+    PendingView: IntoView + 'static,
+{
+    state_view(part)
+}
+
+/// Starts fetching the module `states` (a page whose widget shows the form or an input no
+/// carrier could answer needs it before anything else); nothing in a build of one module.
+pub(crate) fn prefetch() {
+    #[cfg(trackline_split)]
+    crate::eager::spawn(async {
+        let _ = prefetch_states().await;
+    });
+}
 
 /// A text with its `{n}` placeholder as a live countdown element, wherever the language puts it.
 fn with_countdown(locale: Locale, key: &str, seconds: u64) -> AnyView {
@@ -116,90 +246,98 @@ pub fn Skeleton(locale: Locale) -> impl IntoView {
     }
 }
 
-/// The title, body and next step of every state except loading, found and choose.
-#[component]
-pub fn StateMessage(
-    state: LoadState,
-    number: String,
-    locale: Locale,
-    /// Asks again at once (the "try again" buttons).
-    retry: Callback<()>,
-) -> impl IntoView {
-    let name = state.name();
-    let (title, body, action): (String, AnyView, AnyView) = match state {
-        LoadState::NotFound { fallback } => (
-            tr(locale, "state.not_found.title"),
-            tr(locale, "state.not_found.body").into_any(),
-            view! {
-                {fallback.map(|href| view! {
+/// What a state tells the consumer: a title, a body and a next step.
+struct Message {
+    title: String,
+    body: AnyView,
+    action: AnyView,
+}
+
+/// A "try again" button with the words of `key`.
+fn retry_button(locale: Locale, key: &str, retry: Callback<()>) -> AnyView {
+    view! {
+        <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
+            {tr(locale, key)}
+        </button>
+    }
+    .into_any()
+}
+
+/// The message of a state of the connection: offline, a retry's countdown, retries spent. These
+/// are in the first load, since they are shown when the network is what failed, and with it
+/// the fetch of any module.
+fn connection_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Option<Message> {
+    Some(match state {
+        LoadState::Offline => Message {
+            title: tr(locale, "state.offline.title"),
+            body: tr(locale, "state.offline.body").into_any(),
+            action: ().into_any(),
+        },
+        LoadState::Retrying { seconds_left, .. } => Message {
+            title: tr(locale, "state.retrying.title"),
+            body: with_countdown(locale, "state.retrying.body", *seconds_left),
+            action: ().into_any(),
+        },
+        LoadState::Failed => Message {
+            title: tr(locale, "state.failed.title"),
+            body: tr(locale, "state.failed.body").into_any(),
+            action: retry_button(locale, "state.failed.action", retry),
+        },
+        _ => return None,
+    })
+}
+
+/// The message of a state that an answer brought (in the module `states` of a release build).
+fn answer_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Message {
+    let text = |title: &str, body: &str| Message {
+        title: tr(locale, title),
+        body: tr(locale, body).into_any(),
+        action: ().into_any(),
+    };
+    match state {
+        LoadState::NotFound { fallback } => Message {
+            title: tr(locale, "state.not_found.title"),
+            body: tr(locale, "state.not_found.body").into_any(),
+            action: view! {
+                {fallback.clone().map(|href| view! {
                     <a class="tl-link" data-testid="fallback-link" href=href target="_blank" rel="noopener noreferrer">
                         {tr(locale, "state.not_found.fallback")}
                     </a>
                 })}
-                <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {tr(locale, "state.not_found.action")}
-                </button>
+                {retry_button(locale, "state.not_found.action", retry)}
             }
             .into_any(),
-        ),
-        LoadState::Invalid => (
-            tr(locale, "state.invalid.title"),
-            tr(locale, "state.invalid.body").into_any(),
-            ().into_any(),
-        ),
-        LoadState::RateLimited { seconds_left } => (
-            tr(locale, "state.rate_limited.title"),
-            with_countdown(locale, "state.rate_limited.body", seconds_left),
-            ().into_any(),
-        ),
-        LoadState::Offline => (
-            tr(locale, "state.offline.title"),
-            tr(locale, "state.offline.body").into_any(),
-            ().into_any(),
-        ),
-        LoadState::Retrying { seconds_left, .. } => (
-            tr(locale, "state.retrying.title"),
-            with_countdown(locale, "state.retrying.body", seconds_left),
-            ().into_any(),
-        ),
-        LoadState::Failed => (
-            tr(locale, "state.failed.title"),
-            tr(locale, "state.failed.body").into_any(),
-            view! {
-                <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {tr(locale, "state.failed.action")}
-                </button>
-            }
-            .into_any(),
-        ),
+        },
+        LoadState::Invalid => text("state.invalid.title", "state.invalid.body"),
+        LoadState::RateLimited { seconds_left } => Message {
+            title: tr(locale, "state.rate_limited.title"),
+            body: with_countdown(locale, "state.rate_limited.body", *seconds_left),
+            action: ().into_any(),
+        },
         LoadState::Denied(_) => {
             let title_key = state.title_key();
-            let body_key = title_key.replace(".title", ".body");
-            (
-                tr(locale, title_key),
-                tr(locale, &body_key).into_any(),
-                ().into_any(),
-            )
+            text(title_key, &title_key.replace(".title", ".body"))
         }
-        LoadState::Misconfigured => (
-            tr(locale, "state.misconfigured.title"),
-            tr(locale, "state.misconfigured.body").into_any(),
-            ().into_any(),
-        ),
-        LoadState::Malformed => (
-            tr(locale, "state.malformed.title"),
-            tr(locale, "state.malformed.body").into_any(),
-            view! {
-                <button class="tl-button" type="button" data-testid="retry" on:click=move |_| retry.run(())>
-                    {tr(locale, "state.malformed.action")}
-                </button>
-            }
-            .into_any(),
-        ),
-        LoadState::Loading | LoadState::Found(_) | LoadState::Choose(_) => {
-            (String::new(), ().into_any(), ().into_any())
-        }
-    };
+        LoadState::Misconfigured => text("state.misconfigured.title", "state.misconfigured.body"),
+        LoadState::Malformed => Message {
+            action: retry_button(locale, "state.malformed.action", retry),
+            ..text("state.malformed.title", "state.malformed.body")
+        },
+        state => connection_message(state, locale, retry).unwrap_or_else(|| Message {
+            title: String::new(),
+            body: ().into_any(),
+            action: ().into_any(),
+        }),
+    }
+}
+
+/// A state's message with the reference's number and the next step.
+fn message_view(name: &'static str, number: String, message: Message) -> AnyView {
+    let Message {
+        title,
+        body,
+        action,
+    } = message;
     view! {
         <div class="tl-state" data-testid=format!("state-{}", name.replace('_', "-")) data-state=name role="status">
             <p class="tl-state-title" data-testid="state-title">{title}</p>
@@ -209,6 +347,35 @@ pub fn StateMessage(
             })}
             <div class="tl-actions">{action}</div>
         </div>
+    }
+    .into_any()
+}
+
+/// The title, body and next step of every state except loading, found and choose: the states of
+/// the connection at once, the others through [`show`], with `pending` until their module is
+/// here. `retry` asks again at once (the "try again" buttons).
+pub(crate) fn state_message<Pending, PendingView>(
+    state: LoadState,
+    number: String,
+    locale: Locale,
+    retry: Callback<()>,
+    pending: Pending,
+) -> AnyView
+where
+    Pending: Fn() -> PendingView + Send + Sync + 'static,
+    PendingView: IntoView + 'static,
+{
+    match connection_message(&state, locale, retry) {
+        Some(message) => message_view(state.name(), number, message),
+        None => show(
+            StatePart::Message {
+                state,
+                number,
+                locale,
+                retry,
+            },
+            pending,
+        ),
     }
 }
 

@@ -4,7 +4,9 @@
 // that sends the carriers' own bytes (one that predates readings), the carriers' answers are read
 // by split_carriers.pack; the details below the headline (pickup card, opening hours, map,
 // timeline) from split_details.pack, fetched once the headline is shown; the overview of a key's
-// shipments from split_overview.pack. A carrier's module that cannot be fetched is an answer worth
+// shipments from split_overview.pack; the views of the states an answer brings (a message with its
+// next step) and of the form for a number from split_states.pack, when one is first shown. A carrier's
+// module that cannot be fetched is an answer worth
 // asking again (the retry countdown); a later part's leaves the headline and a line that offers
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
@@ -17,6 +19,8 @@ const DETAILS_MODULE = "/split_details.pack";
 const OVERVIEW_MODULE = "/split_overview.pack";
 const READING_MODULE = "/split_reading.pack";
 const CARRIERS_MODULE = "/split_carriers.pack";
+const STATES_MODULE = "/split_states.pack";
+const UNKNOWN_INPOST = "?tracking=520000011395200099999999&carrier=inpost";
 const READING_TYPE = "application/vnd.trackline.reading+json";
 const english = catalog("en");
 
@@ -238,12 +242,13 @@ describe("the release build's later modules", () => {
     await page.context().close();
   }
 
-  test("a page with nothing to track yet fetches no reader until a number is typed", async () => {
+  test("a page with nothing to track yet fetches the form's module at the start, and no reader until a number is typed", async () => {
     const page = await newPage(browser);
     const wasm = wasmRequests(page);
     await page.goto(server.url);
     await waitForShadow(page, "[data-testid=entry-input]");
     const formShown = await page.evaluate(() => performance.now());
+    assert.deepEqual(wasm, ["/trackline-widget_bg.wasm", STATES_MODULE]);
     await page.locator("trackline-widget [data-testid=entry-input]").fill("520000011395200025009871");
     await page.locator("trackline-widget [data-testid=entry-submit]").click();
     await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
@@ -257,6 +262,60 @@ describe("the release build's later modules", () => {
     assert.ok(readerAsked > formShown, `the reader was asked for at ${readerAsked} ms, the form shown at ${formShown} ms`);
     assert.deepEqual(page.errors, []);
     await page.context().close();
+  });
+
+  describe("the views of the states an answer brings, as a module fetched when one is shown", () => {
+    test("a parcel no carrier knows keeps the placeholder until the states' module is here, then says so", async () => {
+      const page = await newPage(browser);
+      const wasm = wasmRequests(page);
+      // The module is held until the test has looked at the card: the placeholder must stay, not
+      // an empty card.
+      let asked;
+      const statesAsked = new Promise((resolve) => (asked = resolve));
+      let release;
+      const released = new Promise((resolve) => (release = resolve));
+      await page.route(
+        (url) => new URL(url).pathname === STATES_MODULE,
+        async (route) => {
+          asked();
+          await released;
+          await route.continue();
+        },
+      );
+      await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+      // Asked for once the answer said "not found", not before.
+      await statesAsked;
+      const card = () =>
+        page.evaluate(() => {
+          const root = document.querySelector("trackline-widget").shadowRoot;
+          return {
+            loading: root.querySelector("[data-testid=state-loading]") !== null,
+            notFound: root.querySelector("[data-testid=state-not-found]") !== null,
+          };
+        });
+      assert.deepEqual(await card(), { loading: true, notFound: false });
+      release();
+      await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+      assert.deepEqual(await card(), { loading: false, notFound: true });
+      assert.deepEqual(wasm.filter((path) => path === STATES_MODULE), [STATES_MODULE]);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+    test("a states' module that fails to load offers a retry, and the message once it is reachable", async () => {
+      const page = await newPage(browser);
+      const block = await blocked(page, STATES_MODULE);
+      await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+      await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+      assert.equal(block.requests.length, 1);
+      assert.equal((await shown(page)).unavailable, `${english["later.unavailable"]} ${english["later.retry"]}`);
+      await block.unblock();
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector("[data-testid=later-retry]").click());
+      await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+      assert.equal((await shown(page)).unavailable, null);
+      assert.deepEqual(withoutFailedFetches(page.errors), []);
+      await page.context().close();
+    });
   });
 
   describe("the details and the overview as modules fetched after the headline", () => {
@@ -274,6 +333,8 @@ describe("the release build's later modules", () => {
       assert.equal(wasm[0], "/trackline-widget_bg.wasm");
       assert.ok(wasm.includes(DETAILS_MODULE), wasm.join());
       assert.ok(!wasm.includes(OVERVIEW_MODULE), wasm.join());
+      // Found at once: no other state was shown, and their views were never fetched.
+      assert.ok(!wasm.includes(STATES_MODULE), wasm.join());
       assert.deepEqual(page.errors, []);
       await page.context().close();
     });
