@@ -99,7 +99,7 @@ fn write_tag_table(out: &Path, name: &str, value: impl Fn(&'static str) -> &'sta
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):
 /// `trackline_split` turns on the split points (the details below the headline, the overview,
-/// the readers of the carriers' answers, the views of the states but loading and found),
+/// the readers of the carriers' answers, the views of the states an answer brings and of the form),
 /// and the linker keeps the relocations the splitter needs to move functions into the modules
 /// fetched later. Development builds, tests and `trunk serve` stay one module.
 fn split_release_wasm() {

@@ -7,8 +7,8 @@
 // (src/element.rs, src/fetch/reader.rs). What only the details below the headline reach (the
 // pickup card with its opening hours and map, the timeline) becomes `details`, which the widget
 // fetches once the headline is on screen (`details::load_later_part`); the overview of a key's
-// shipments `overview` (`load_overview`); the views of every state but loading and found, and the
-// form for a number, `states` (`states::load_state`); code several of them reach goes to chunks. Each is a
+// shipments `overview` (`load_overview`); the views of the states an answer brings (not found,
+// refused, ...) and of the form for a number `states` (`states::load_state`); code several of them reach goes to chunks. Each is a
 // `#[wasm_split]` function (src/later.rs). A browser fetches each of these modules as one file,
 // a pack, with the chunks it needs (`split_<name>.pack`, see `packModules`).
 //

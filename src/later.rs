@@ -1,6 +1,6 @@
 //! Parts of the widget that a release build moves out of the first wasm module (build.rs,
 //! scripts/split-release.mjs): the details below the headline, the overview of a key's
-//! shipments, and the views of the states other than loading and found. Each is a `#[wasm_split]` function in the fallible form; this module shows what it
+//! shipments, and the views of the states an answer brings with the form for a number. Each is a `#[wasm_split]` function in the fallible form; this module shows what it
 //! gives once its module is here, and, when the module cannot be fetched, a line that says so with
 //! a button that tries again, never a dead widget. Development builds and tests are one module:
 //! there the parts are shown at once, as before the split (tests/e2e/split.test.mjs covers the
@@ -32,20 +32,19 @@ where
     Load: Fn() -> Loading + Send + Sync + 'static,
     Loading: Future<Output = Result<AnyView, ModuleUnavailable>> + Send + 'static,
 {
-    when_loaded_or(locale, || (), load)
+    when_loaded_or(locale, |_| ().into_any(), load)
 }
 
-/// [`when_loaded`], showing `pending` until `load` has given its view or failed (a state's
+/// [`when_loaded`], showing `pending` until `load` has first given its view or failed (a state's
 /// message keeps the loading placeholder until its module is here). When the module is here
 /// already, `load` gives its view at once and `pending` is taken away before the page is drawn.
-pub fn when_loaded_or<Pending, PendingView, Load, Loading>(
+/// A retry after a failed load keeps the failure's line until the next attempt ends.
+pub fn when_loaded_or<Load, Loading>(
     locale: Signal<Locale>,
-    pending: Pending,
+    pending: fn(Locale) -> AnyView,
     load: Load,
 ) -> impl IntoView
 where
-    Pending: Fn() -> PendingView + Send + Sync + 'static,
-    PendingView: IntoView + 'static,
     Load: Fn() -> Loading + Send + Sync + 'static,
     Loading: Future<Output = Result<AnyView, ModuleUnavailable>> + Send + 'static,
 {
@@ -66,10 +65,8 @@ where
                             type="button"
                             class="tl-link-button"
                             data-testid="later-retry"
-                            on:click=move |_| {
-                                settled.set(false);
-                                attempt.update(|n| *n += 1);
-                            }
+                            // The line stays until the next attempt gives its view or fails.
+                            on:click=move |_| attempt.update(|n| *n += 1)
                         >
                             {move || tr(locale.get(), "later.retry")}
                         </button>
@@ -80,7 +77,7 @@ where
         })
     };
     view! {
-        {move || (!settled.get()).then(&pending)}
+        {move || (!settled.get()).then(|| pending(locale.get()))}
         {loaded}
     }
 }

@@ -133,22 +133,29 @@ pub fn TracklineWidget(
                 // Read so that `refresh()` and "try again" re-create the loaders.
                 options.reload.track();
                 match content.get() {
-                    // A release build fetches the form's and these messages' code when they are
-                    // first shown: a parcel's page never needs them.
-                    Content::Invalid { number, suggestions, can_retype } => states::show(
-                        StatePart::Invalid {
-                            number,
-                            suggestions,
-                            can_retype,
-                            options,
-                            locale: locale.get(),
-                        },
-                        || (),
-                    ),
-                    Content::Entry => states::show(
-                        StatePart::Entry { options, locale: locale.get() },
-                        || (),
-                    ),
+                    // A release build fetches the form's and this message's code when they are
+                    // first shown (crate::states::show), with the states an answer brings: a
+                    // parcel found at once never needs it.
+                    Content::Invalid { number, suggestions, can_retype } => {
+                        let locale = locale.get();
+                        states::show(
+                            StatePart::Invalid {
+                                number,
+                                suggestions,
+                                can_retype,
+                                options,
+                                locale,
+                            },
+                            states::skeleton,
+                        )
+                    }
+                    Content::Entry => {
+                        let locale = locale.get();
+                        states::show(
+                            StatePart::Entry { options, locale },
+                            states::skeleton,
+                        )
+                    }
                     Content::Overview(inputs) => {
                         // A release build fetches the overview's code once it is asked for:
                         // parcel pages never need it.

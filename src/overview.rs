@@ -20,7 +20,7 @@ use crate::i18n::{tr, tr_args, Locale};
 use crate::loader::{self, FetchInputs, Loader};
 use crate::options::WidgetOptions;
 use crate::parcels::Tracking;
-use crate::states::{self, LoadState};
+use crate::states::{self, LoadState, StateMessage};
 
 /// At most this many shipments of a page ask their carriers at once.
 pub const STATUSES_AT_ONCE: usize = 4;
@@ -232,15 +232,18 @@ pub fn Overview(
     let content = move || {
         let locale = locale.get();
         match listing.get() {
-            Listing::Loading => view! {
-                <p class="tl-overview-note" data-testid="overview-loading" aria-busy="true">
-                    {tr(locale, "overview.loading")}
-                </p>
-            }
-            .into_any(),
-            Listing::Failed(state) => {
-                states::state_message(state, String::new(), locale, retry, || ())
-            }
+            Listing::Loading => loading_note(locale).into_any(),
+            // The note stays until the state's view is here (crate::states::show).
+            Listing::Failed(state) => states::state_message(
+                StateMessage {
+                    seconds_left: Signal::stored(state.seconds_left()),
+                    state,
+                    number: String::new(),
+                    locale,
+                    retry,
+                },
+                |locale| loading_note(locale).into_any(),
+            ),
             Listing::Ready(page) => {
                 let inputs = inputs.get_value();
                 view! { <OverviewPage page inputs query locale now open /> }.into_any()
@@ -478,5 +481,14 @@ fn OverviewRow(
                 </span>
             </button>
         </li>
+    }
+}
+
+/// The line the overview shows while its first page is on its way.
+fn loading_note(locale: Locale) -> impl IntoView {
+    view! {
+        <p class="tl-overview-note" data-testid="overview-loading" aria-busy="true">
+            {tr(locale, "overview.loading")}
+        </p>
     }
 }

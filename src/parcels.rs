@@ -13,7 +13,7 @@ use crate::events;
 use crate::i18n::{tr, tr_args, Locale};
 use crate::loader::{self, FetchInputs, Loader};
 use crate::options::WidgetOptions;
-use crate::states::{self, LoadState, Skeleton, StatePart};
+use crate::states::{self, LoadState, StateMessage, StatePart};
 
 pub use crate::loader::{combine, MAX_RETRIES};
 
@@ -50,6 +50,31 @@ impl Entry {
                 ..
             } => Some(*seconds_left),
             _ => None,
+        }
+    }
+
+    /// The entry as its panel shows it: a countdown's seconds left out, since they tick in the
+    /// countdown's own element ([`Entry::seconds_left`]), not in a panel built again each second.
+    fn without_countdown(self) -> Entry {
+        match self {
+            Entry::Reference {
+                number,
+                state: LoadState::Retrying { attempt, .. },
+            } => Entry::Reference {
+                number,
+                state: LoadState::Retrying {
+                    attempt,
+                    seconds_left: 0,
+                },
+            },
+            Entry::Reference {
+                number,
+                state: LoadState::RateLimited { .. },
+            } => Entry::Reference {
+                number,
+                state: LoadState::RateLimited { seconds_left: 0 },
+            },
+            entry => entry,
         }
     }
 
@@ -207,11 +232,16 @@ pub fn Tracking(
             found.or(entries.first()).map(Entry::key)
         })
     });
-    // Exactly what the panel shows: another parcel's countdown leaves it untouched.
+    // Exactly what the panel shows: another parcel's countdown leaves it untouched, and its own
+    // ticks in `seconds_left`, without building the panel again.
     let selected = Memo::new(move |_| {
         let key = selected_key.get()?;
         entries.with(|entries| entries.iter().find(|e| e.key() == key).cloned())
     });
+    let shown = Memo::new(move |_| selected.get().map(Entry::without_countdown));
+    let seconds_left = Signal::from(Memo::new(move |_| {
+        selected.with(|entry| entry.as_ref().and_then(Entry::seconds_left).unwrap_or(0))
+    }));
     let tabs =
         Memo::new(move |_| entries.with(|entries| entries.iter().map(Tab::of).collect::<Vec<_>>()));
     let retry = Callback::new(move |()| options.reload.update(|n| *n += 1));
@@ -264,7 +294,7 @@ pub fn Tracking(
 
     let panel = move || {
         let locale = locale.get();
-        let Some(entry) = selected.get() else {
+        let Some(entry) = shown.get() else {
             return ().into_any();
         };
         match entry {
@@ -275,7 +305,7 @@ pub fn Tracking(
             Entry::Reference {
                 state: LoadState::Loading,
                 ..
-            } => view! { <Skeleton locale /> }.into_any(),
+            } => states::skeleton(locale),
             // The placeholder stays until the state's view is here (a release build fetches
             // it when a state is first shown: crate::states::show).
             Entry::Reference {
@@ -288,13 +318,18 @@ pub fn Tracking(
                     options,
                     locale,
                 },
-                move || view! { <Skeleton locale /> },
+                states::skeleton,
             ),
-            Entry::Reference { number, state } => {
-                states::state_message(state, number, locale, retry, move || {
-                    view! { <Skeleton locale /> }
-                })
-            }
+            Entry::Reference { number, state } => states::state_message(
+                StateMessage {
+                    state,
+                    number,
+                    seconds_left,
+                    locale,
+                    retry,
+                },
+                states::skeleton,
+            ),
         }
     };
 

@@ -27,12 +27,7 @@ use crate::InvalidInput;
 pub(crate) enum StatePart {
     /// A reference's state that an answer brought: its message and next step
     /// ([`state_message`]).
-    Message {
-        state: LoadState,
-        number: String,
-        locale: Locale,
-        retry: Callback<()>,
-    },
+    Message(StateMessage),
     /// More than one carrier knows the number: the consumer picks.
     Choose {
         number: String,
@@ -59,7 +54,7 @@ pub(crate) enum StatePart {
 impl StatePart {
     fn locale(&self) -> Locale {
         match self {
-            StatePart::Message { locale, .. }
+            StatePart::Message(StateMessage { locale, .. })
             | StatePart::Choose { locale, .. }
             | StatePart::Invalid { locale, .. }
             | StatePart::Entry { locale, .. } => *locale,
@@ -69,12 +64,10 @@ impl StatePart {
 
 fn state_view(part: StatePart) -> AnyView {
     match part {
-        StatePart::Message {
-            state,
-            number,
-            locale,
-            retry,
-        } => message_view(state.name(), number, answer_message(&state, locale, retry)),
+        StatePart::Message(message) => {
+            let shown = answer_message(&message);
+            message_view(message.state.name(), message.number, shown)
+        }
         StatePart::Choose {
             number,
             shipments,
@@ -112,21 +105,13 @@ fn load_state(part: StatePart) -> Result<AnyView, ModuleUnavailable> {
 /// (the loading placeholder, where a reference's answer replaces it); in a build of one module
 /// at once.
 #[cfg(trackline_split)]
-pub(crate) fn show<Pending, PendingView>(part: StatePart, pending: Pending) -> AnyView
-where
-    Pending: Fn() -> PendingView + Send + Sync + 'static,
-    PendingView: IntoView + 'static,
-{
+pub(crate) fn show(part: StatePart, pending: fn(Locale) -> AnyView) -> AnyView {
     let locale = Signal::stored(part.locale());
     later::when_loaded_or(locale, pending, move || load_state(part.clone())).into_any()
 }
 
 #[cfg(not(trackline_split))]
-pub(crate) fn show<Pending, PendingView>(part: StatePart, _pending: Pending) -> AnyView
-where
-    Pending: Fn() -> PendingView + Send + Sync + 'static,
-    PendingView: IntoView + 'static,
-{
+pub(crate) fn show(part: StatePart, _pending: fn(Locale) -> AnyView) -> AnyView {
     state_view(part)
 }
 
@@ -139,12 +124,13 @@ pub(crate) fn prefetch() {
     });
 }
 
-/// A text with its `{n}` placeholder as a live countdown element, wherever the language puts it.
-fn with_countdown(locale: Locale, key: &str, seconds: u64) -> AnyView {
+/// A text with its `{n}` placeholder as a live countdown element, wherever the language puts it:
+/// only the element changes as the seconds tick.
+fn with_countdown(locale: Locale, key: &str, seconds: Signal<u64>) -> AnyView {
     let (before, after) = tr_around(locale, key, "n");
     view! {
         {before}
-        <span data-testid="countdown" class="tl-countdown">{seconds}</span>
+        <span data-testid="countdown" class="tl-countdown">{move || seconds.get()}</span>
         {after}
     }
     .into_any()
@@ -201,6 +187,16 @@ impl LoadState {
         }
     }
 
+    /// The seconds a countdown state (a retry's, a rate limit's) has left; 0 for the others.
+    pub fn seconds_left(&self) -> u64 {
+        match self {
+            LoadState::Retrying { seconds_left, .. } | LoadState::RateLimited { seconds_left } => {
+                *seconds_left
+            }
+            _ => 0,
+        }
+    }
+
     /// The catalog key of the state's headline in words, for the tab of a reference that found
     /// no parcel (yet).
     pub fn title_key(&self) -> &'static str {
@@ -226,6 +222,11 @@ impl LoadState {
 /// The carrier's public tracking page for a number, where the carrier has one.
 pub fn carrier_page(carrier: Carrier, number: &str) -> Option<String> {
     carrier.public_tracking_page(number)
+}
+
+/// The loading placeholder, as the view shown while a state's module is on its way.
+pub(crate) fn skeleton(locale: Locale) -> AnyView {
+    view! { <Skeleton locale /> }.into_any()
 }
 
 /// A placeholder with the found view's outline, so that the answer causes no layout jump.
@@ -266,16 +267,22 @@ fn retry_button(locale: Locale, key: &str, retry: Callback<()>) -> AnyView {
 /// The message of a state of the connection: offline, a retry's countdown, retries spent. These
 /// are in the first load, since they are shown when the network is what failed, and with it
 /// the fetch of any module.
-fn connection_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Option<Message> {
-    Some(match state {
+fn connection_message(message: &StateMessage) -> Option<Message> {
+    let StateMessage {
+        locale,
+        retry,
+        seconds_left,
+        ..
+    } = *message;
+    Some(match message.state {
         LoadState::Offline => Message {
             title: tr(locale, "state.offline.title"),
             body: tr(locale, "state.offline.body").into_any(),
             action: ().into_any(),
         },
-        LoadState::Retrying { seconds_left, .. } => Message {
+        LoadState::Retrying { .. } => Message {
             title: tr(locale, "state.retrying.title"),
-            body: with_countdown(locale, "state.retrying.body", *seconds_left),
+            body: with_countdown(locale, "state.retrying.body", seconds_left),
             action: ().into_any(),
         },
         LoadState::Failed => Message {
@@ -288,7 +295,14 @@ fn connection_message(state: &LoadState, locale: Locale, retry: Callback<()>) ->
 }
 
 /// The message of a state that an answer brought (in the module `states` of a release build).
-fn answer_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Message {
+fn answer_message(message: &StateMessage) -> Message {
+    let StateMessage {
+        ref state,
+        locale,
+        retry,
+        seconds_left,
+        ..
+    } = *message;
     let text = |title: &str, body: &str| Message {
         title: tr(locale, title),
         body: tr(locale, body).into_any(),
@@ -309,9 +323,9 @@ fn answer_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Mes
             .into_any(),
         },
         LoadState::Invalid => text("state.invalid.title", "state.invalid.body"),
-        LoadState::RateLimited { seconds_left } => Message {
+        LoadState::RateLimited { .. } => Message {
             title: tr(locale, "state.rate_limited.title"),
-            body: with_countdown(locale, "state.rate_limited.body", *seconds_left),
+            body: with_countdown(locale, "state.rate_limited.body", seconds_left),
             action: ().into_any(),
         },
         LoadState::Denied(_) => {
@@ -323,7 +337,7 @@ fn answer_message(state: &LoadState, locale: Locale, retry: Callback<()>) -> Mes
             action: retry_button(locale, "state.malformed.action", retry),
             ..text("state.malformed.title", "state.malformed.body")
         },
-        state => connection_message(state, locale, retry).unwrap_or_else(|| Message {
+        _ => connection_message(message).unwrap_or_else(|| Message {
             title: String::new(),
             body: ().into_any(),
             action: ().into_any(),
@@ -351,31 +365,26 @@ fn message_view(name: &'static str, number: String, message: Message) -> AnyView
     .into_any()
 }
 
-/// The title, body and next step of every state except loading, found and choose: the states of
-/// the connection at once, the others through [`show`], with `pending` until their module is
-/// here. `retry` asks again at once (the "try again" buttons).
-pub(crate) fn state_message<Pending, PendingView>(
-    state: LoadState,
-    number: String,
-    locale: Locale,
-    retry: Callback<()>,
-    pending: Pending,
-) -> AnyView
-where
-    Pending: Fn() -> PendingView + Send + Sync + 'static,
-    PendingView: IntoView + 'static,
-{
-    match connection_message(&state, locale, retry) {
-        Some(message) => message_view(state.name(), number, message),
-        None => show(
-            StatePart::Message {
-                state,
-                number,
-                locale,
-                retry,
-            },
-            pending,
-        ),
+/// A reference's state other than loading, found and choose, with what its message needs.
+#[derive(Clone)]
+pub(crate) struct StateMessage {
+    pub state: LoadState,
+    /// The reference's number, shown under the message (none in the overview).
+    pub number: String,
+    /// The seconds a countdown shows; they tick here, not in `state`, so that the message is not
+    /// built again each second.
+    pub seconds_left: Signal<u64>,
+    pub locale: Locale,
+    /// Asks again at once (the "try again" buttons).
+    pub retry: Callback<()>,
+}
+
+/// The title, body and next step of a state: the states of the connection at once, the others
+/// through [`show`], with `pending` until their module is here.
+pub(crate) fn state_message(message: StateMessage, pending: fn(Locale) -> AnyView) -> AnyView {
+    match connection_message(&message) {
+        Some(shown) => message_view(message.state.name(), message.number, shown),
+        None => show(StatePart::Message(message), pending),
     }
 }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DETAILS_COMPLETE, ROOT, launchBrowser, newPage, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { DETAILS_COMPLETE, ROOT, armSandboxFault, launchBrowser, newPage, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 /// The page's errors, less Chromium's network log: a carrier that does not know a number
 /// answers 404 through the proxy, which Chromium reports as "Failed to load resource" although
@@ -38,14 +38,7 @@ async function proxyRequests() {
     .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
 }
 
-async function armFault(number, fault, times) {
-  const response = await fetch(`${server.url}sandbox/_sandbox/faults`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ number, fault, times }),
-  });
-  assert.ok(response.ok, `fault armed: ${response.status}`);
-}
+const armFault = (number, fault, times) => armSandboxFault(server, number, fault, times);
 
 async function attribute(page, selector, name) {
   return page.evaluate(

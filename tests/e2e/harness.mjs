@@ -138,6 +138,17 @@ export async function screenshot(page, name) {
 export const DEMO_LINK_SECRET = "trackline-demo-link-secret-not-for-production";
 export const DEMO_LINK_EXPIRES = 4102444800;
 
+/// Makes the sandbox answer requests about `number` with `fault` (its fault plan: `429:3`,
+/// `503:1`, ...), `times` times, through the demo `server`'s sandbox.
+export async function armSandboxFault(server, number, fault, times) {
+  const response = await fetch(`${server.url}sandbox/_sandbox/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ number, fault, times }),
+  });
+  if (!response.ok) throw new Error(`the sandbox refused the fault ${fault} for ${number}: HTTP ${response.status}`);
+}
+
 /// `?query&exp=…&sig=…`: `query` (such as `sscc=370724760010119754`) signed as a shop signs the
 /// links it mails (docs/access.md): HMAC-SHA256 over `trackline-link-v1` and every parameter but
 /// `sig` and `id`, decoded and sorted by name, then value.

@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { catalog, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
+import { armSandboxFault, catalog, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -80,6 +80,22 @@ function wasmRequests(page) {
     if (/\.(wasm|pack)$/.test(path)) wasm.push(path);
   });
   return wasm;
+}
+
+/// The function names on the stack (with its async parents) of the script that asked for each
+/// path, from the DevTools protocol.
+async function requestInitiators(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  const initiators = new Map();
+  cdp.on("Network.requestWillBeSent", (event) => {
+    const frames = [];
+    for (let stack = event.initiator.stack; stack; stack = stack.parent) {
+      frames.push(...stack.callFrames.map((frame) => frame.functionName));
+    }
+    initiators.set(new URL(event.request.url).pathname, frames);
+  });
+  return initiators;
 }
 
 /// The errors a blocked module leaves in the console: the split loader logs the failed fetch.
@@ -242,13 +258,19 @@ describe("the release build's later modules", () => {
     await page.context().close();
   }
 
-  test("a page with nothing to track yet fetches the form's module at the start, and no reader until a number is typed", async () => {
+  test("a page with nothing to track yet fetches the form's module as the widget starts, and no reader until a number is typed", async () => {
     const page = await newPage(browser);
     const wasm = wasmRequests(page);
+    const initiators = await requestInitiators(page);
     await page.goto(server.url);
     await waitForShadow(page, "[data-testid=entry-input]");
     const formShown = await page.evaluate(() => performance.now());
     assert.deepEqual(wasm, ["/trackline-widget_bg.wasm", STATES_MODULE]);
+    // Asked for by the module's start, before the element is defined and mounted: not from inside
+    // the element's connectedCallback, where building the form would ask for it.
+    const frames = initiators.get(STATES_MODULE) ?? [];
+    assert.ok(frames.some((name) => name.includes("__wbindgen_start")), `asked for by the start: ${frames.join(" < ")}`);
+    assert.ok(!frames.includes("connectedCallback"), `asked for while mounting: ${frames.join(" < ")}`);
     await page.locator("trackline-widget [data-testid=entry-input]").fill("520000011395200025009871");
     await page.locator("trackline-widget [data-testid=entry-submit]").click();
     await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
@@ -282,9 +304,16 @@ describe("the release build's later modules", () => {
           await route.continue();
         },
       );
+      // What happened, in order: the carrier's answer, the request for the states' module.
+      const order = [];
+      page.on("response", (response) => {
+        if (new URL(response.url()).pathname.startsWith("/carriers/inpost/")) order.push("answer");
+      });
+      statesAsked.then(() => order.push("states' module"));
       await page.goto(`${server.url}${UNKNOWN_INPOST}`);
       // Asked for once the answer said "not found", not before.
       await statesAsked;
+      assert.deepEqual(order, ["answer", "states' module"]);
       const card = () =>
         page.evaluate(() => {
           const root = document.querySelector("trackline-widget").shadowRoot;
@@ -299,6 +328,21 @@ describe("the release build's later modules", () => {
       assert.deepEqual(await card(), { loading: false, notFound: true });
       assert.deepEqual(wasm.filter((path) => path === STATES_MODULE), [STATES_MODULE]);
       assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+    test("a rate limit's countdown whose module cannot come shows one retry line and asks for the module once, then the parcel", async () => {
+      const page = await newPage(browser);
+      const block = await blocked(page, STATES_MODULE);
+      // One 429 with a Retry-After of 4 s: the widget counts down 4 s, then asks again and finds
+      // the parcel. The countdown's ticks must not build the state's view (and fetch its module)
+      // again each second.
+      await armSandboxFault(server, "520000011395200025009888", "429:4", 1);
+      await page.goto(`${server.url}?tracking=520000011395200025009888&carrier=inpost`);
+      await waitForShadow(page, "[data-testid=later-retry]", 0, 15_000);
+      await waitForShadow(page, "[data-testid=parcel]", 0, 20_000);
+      assert.equal(block.requests.length, 1, block.requests.join());
+      assert.deepEqual(withoutFailedFetches(page.errors), []);
       await page.context().close();
     });
 
