@@ -98,7 +98,7 @@ pub fn define() {
 /// the consumer gives it a reference. Each loader still asks for the module its requests need
 /// once they are planned ([`crate::fetch::prefetch`]), which costs nothing when it is on its way
 /// already.
-pub fn prefetch_readers() {
+pub fn prefetch_modules() {
     // A second copy of the script on the page: the first one's widgets are mounted already.
     let defined = window().custom_elements().get(TAG);
     if !defined.is_undefined() {

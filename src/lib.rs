@@ -44,7 +44,7 @@ use crate::states::StatePart;
 /// mounts.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    element::prefetch_readers();
+    element::prefetch_modules();
     element::define();
 }
 

@@ -6,7 +6,7 @@
 //! over `JSON.parse`, [`reading_from_body`]), and the carriers' adapters with the typed readers
 //! of every answer they send (one module for the three, since only a proxy that predates
 //! readings or a generic CORS proxy needs them). The module the answers need is fetched before
-//! they are asked for (from the module's start, `element::prefetch_readers`, and again once
+//! they are asked for (from the module's start, `element::prefetch_modules`, and again once
 //! requests are planned, [`prefetch`]), so that an answer and the code that reads it arrive
 //! together. Development builds and tests are one module and read at once.
 
