@@ -11,6 +11,23 @@
 // module only after the glue had arrived, and the wasm would start a round trip later.
 const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 
+// Until the module defines <trackline-widget>, the element is an empty inline box: the page lays
+// out without it, and everything below moves down by the widget's height once it starts. From
+// here on the element keeps the height of the placeholder it shows first (states::Skeleton in
+// src/states/mod.rs: the status header, the stepper and the timeline's first events), 882px in a
+// phone-wide widget, whose stepper stands upright, 621px in a wider one, whose stepper is a row
+// (from 520px of content, style/details.css; tests/e2e/steady.test.mjs checks both). `:where`
+// gives the rule no weight, so the page's own rule for the element wins; a page that has one
+// moves nothing even before this file runs (docs/embedding.md). A constructed sheet, so no
+// element is added to the page.
+const RESERVED = ":where(trackline-widget:not(:defined)){display:block;min-height:882px}@media (min-width:600px){:where(trackline-widget:not(:defined)){min-height:621px}}";
+if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(RESERVED);
+  sheet.trackline = true;
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
+
 // The catalog of the consumer's language starts beside it, so that the headline is not worded
 // in English for a round trip after the wasm. Each widget's language is picked as the widget
 // picks it (Locale::resolve in src/i18n/mod.rs): its `lang` (`data-lang`) attribute, else the

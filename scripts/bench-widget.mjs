@@ -21,6 +21,11 @@
 // Main wasm arrived: when the last byte of trackline-widget_bg.wasm had come (its resource
 // timing's responseEnd, on the same clock), so that the table shows how much of the wait is that
 // download and how much comes after it (the carrier call, reading the answer, rendering).
+// Layout shift: the page's layout-shift entries (the Layout Instability API) added up, as Core
+// Web Vitals' CLS adds a window of them, from the navigation until the details below the headline
+// are shown (their module comes after the headline in a release build): the widget starting, its
+// placeholder giving way to the headline, the details filling in. Each shift counts the share of
+// the viewport that moved times how far it moved; 0.1 and less is what CLS calls good.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -88,7 +93,15 @@ const HEADLINE_TIMEOUT_MS = 60_000;
 
 // Runs in the page before any of its scripts: notes the time of the first frame that shows the
 // headline. Polled per frame, because the shadow root's changes are not observable from outside.
+// Also keeps the page's layout shifts (the Layout Instability API, what Core Web Vitals' CLS
+// adds up): how far the widget moves the page's own content, and itself, as it starts and fills.
 function watchHeadline() {
+  window.__tracklineShifts = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.hadRecentInput) window.__tracklineShifts.push({ time: entry.startTime, value: entry.value });
+    }
+  }).observe({ type: "layout-shift", buffered: true });
   const look = () => {
     const title = document
       .querySelector("trackline-widget")
@@ -130,7 +143,24 @@ async function measure(browser, url, profile) {
         .find((entry) => new URL(entry.name).pathname.endsWith("/trackline-widget_bg.wasm"))?.responseEnd,
     }));
     if (wasm === undefined) return { error: "the page fetched no trackline-widget_bg.wasm" };
-    return { headline, wasm, bytes: bytesAtHeadline };
+    // The details below the headline (fetched after it in a release build), then two frames for
+    // the layout and its shift entries.
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector("trackline-widget")
+          ?.shadowRoot?.querySelector("[data-testid=timeline], [data-testid=timeline-empty]") != null,
+      null,
+      { timeout: HEADLINE_TIMEOUT_MS, polling: 50 },
+    );
+    const shifts = await page.evaluate(
+      () =>
+        new Promise((resolve) =>
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.__tracklineShifts))),
+        ),
+    );
+    const shift = shifts.reduce((sum, entry) => sum + entry.value, 0);
+    return { headline, wasm, bytes: bytesAtHeadline, shift };
   } catch (error) {
     return { error: error.message.split("\n")[0] };
   } finally {
@@ -143,7 +173,8 @@ function summary(values, unit) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  const format = unit === "ms" ? (v) => `${Math.round(v)}` : (v) => (v / 1000).toFixed(1);
+  const format =
+    unit === "ms" ? (v) => `${Math.round(v)}` : unit === "KB" ? (v) => (v / 1000).toFixed(1) : (v) => v.toFixed(3);
   return sorted.length === 1
     ? `${format(median)}`
     : `${format(median)} (${format(sorted[0])}–${format(sorted[sorted.length - 1])})`;
@@ -168,6 +199,7 @@ try {
         headline: summary(results.map((r) => r.headline), "ms"),
         wasm: summary(results.map((r) => r.wasm), "ms"),
         bytes: summary(results.map((r) => r.bytes), "KB"),
+        shift: summary(results.map((r) => r.shift), "score"),
         runs: `${results.length}/${runs}`,
       });
     }
@@ -178,11 +210,17 @@ try {
 }
 
 console.log(`trackline demo (${binary.replace(`${ROOT}/`, "")}), widget from ${widgetDir.replace(`${ROOT}/`, "")}`);
-console.log(`${runs} run(s) a row; median (min–max). Time in ms, bytes on the wire in KB (1000 bytes).\n`);
-console.log("| profile | parcel | time to headline, ms | main wasm arrived, ms | KB on the wire by then | runs |");
-console.log("|---|---|---:|---:|---:|---:|");
+console.log(`${runs} run(s) a row; median (min–max). Time in ms, bytes on the wire in KB (1000 bytes).`);
+console.log("Layout shift: the page's layout shifts added up until the details below the headline are shown");
+console.log("(what CLS adds up; 0.1 and less is what it calls good).\n");
+console.log(
+  "| profile | parcel | time to headline, ms | main wasm arrived, ms | KB on the wire by then | layout shift | runs |",
+);
+console.log("|---|---|---:|---:|---:|---:|---:|");
 for (const row of rows) {
-  console.log(`| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.wasm} | ${row.bytes} | ${row.runs} |`);
+  console.log(
+    `| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.wasm} | ${row.bytes} | ${row.shift} | ${row.runs} |`,
+  );
 }
 if (failures.length > 0) {
   console.log("\nRuns without a figure:");

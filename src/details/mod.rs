@@ -40,6 +40,7 @@ use crate::later::{self, ModuleUnavailable};
 
 pub use hours::{opening_state, OpeningState};
 pub use map::{tile_url, world_position, Marker};
+pub use timeline::COLLAPSED_EVENTS;
 
 /// OpenStreetMap's standard tiles: free for light use with the attribution shown, and no cookies.
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -80,6 +81,10 @@ pub fn ShipmentDetails(
     let events = consumer_words::events_for_reader(&shipment, locale.tag());
     let header = header::status_header(&shipment, locale, now);
     let progress = progress::progress(&shipment, locale);
+    let reserved = format!(
+        "--tl-below-height:{}px",
+        below_headline_height(&shipment, events.len())
+    );
     let below = LaterPart {
         shipment,
         locale,
@@ -97,9 +102,49 @@ pub fn ShipmentDetails(
         >
             {header}
             {progress}
-            {below_headline(below)}
+            <div class="tl-below" style=reserved>
+                {below_headline(below)}
+            </div>
         </article>
     }
+}
+
+/// Whether the details show a place below the headline: the pickup point, else the last
+/// position, on a map when anything has coordinates (`pickup::places`).
+pub(crate) fn shows_place(shipment: &Shipment) -> bool {
+    let located = |location: &Option<Location>| {
+        location
+            .as_ref()
+            .is_some_and(|location| location.coordinates.is_some())
+    };
+    shipment.pickup_point.is_some()
+        || located(&shipment.last_location)
+        || shipment.events.iter().any(|event| located(&event.location))
+}
+
+/// About how tall the details below the headline will be, in CSS pixels. Their place is kept
+/// while their module comes (after the headline, in a release build; `.tl-below:empty` in
+/// style/details.css), so that their arrival moves the page below the widget by this estimate's
+/// error rather than by their whole height. From their layout, which is about the same at any
+/// width (style/details-later.css, measured on the demo's parcels): a pickup point's card with
+/// its hours and map about 500, a last position's card with its map about 430, and the gap after
+/// it 24; the timeline 60, about 70 for each event it shows at first, and 50 for its "show all"
+/// button.
+pub(crate) fn below_headline_height(shipment: &Shipment, events: usize) -> u32 {
+    let place = if shipment.pickup_point.is_some() {
+        500 + 24
+    } else if shows_place(shipment) {
+        430 + 24
+    } else {
+        0
+    };
+    let shown = events.min(timeline::COLLAPSED_EVENTS) as u32;
+    let show_all = if events > timeline::COLLAPSED_EVENTS {
+        50
+    } else {
+        0
+    };
+    place + 60 + 70 * shown + show_all
 }
 
 /// The rules of the timeline, the pickup point and the map (style/details-later.css, minified by

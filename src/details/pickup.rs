@@ -103,6 +103,9 @@ fn named_place_at(shipment: &Shipment, marker: &Marker) -> Option<String> {
 }
 
 pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<AnyView> {
+    if !super::shows_place(shipment) {
+        return None;
+    }
     let markers = markers(shipment);
     if let Some(point) = &shipment.pickup_point {
         let zone = point_zone(shipment.carrier);

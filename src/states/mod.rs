@@ -229,23 +229,96 @@ pub(crate) fn skeleton(locale: Locale) -> AnyView {
     view! { <Skeleton locale /> }.into_any()
 }
 
-/// A placeholder with the found view's outline, so that the answer causes no layout jump.
+/// A placeholder with the outline of what a parcel shows: the status header (icon and title,
+/// the explanation, the last update, carrier and number with its copy button) and the stepper,
+/// built from their own classes, and the timeline's first events. The answer replacing it moves
+/// the host page as little as it can at any width: the stepper stands upright in a narrow widget
+/// and is a row from 520px, like the real one, and on a phone the placeholder reaches past the
+/// screen, where what changes below is not seen. The space a page keeps for the widget before it
+/// starts (the loader's rule, `js/trackline.js`) is this placeholder's height.
 #[component]
 pub fn Skeleton(locale: Locale) -> impl IntoView {
+    let steps = (0..SKELETON_STEPS)
+        .map(|_| {
+            view! {
+                <li class="tl-step">
+                    <span class="tl-step-dot"></span>
+                    <span class="tl-skel tl-skel-step"></span>
+                </li>
+            }
+        })
+        .collect_view();
+    // The timeline's first events, as many as it shows before "show all"; the place card is
+    // not drawn: not every parcel has one, and the details keep its place once the answer
+    // tells (details::below_headline_height).
+    let events = (0..crate::details::COLLAPSED_EVENTS)
+        .map(|_| {
+            view! {
+                <p class="tl-skel-event">
+                    <span class="tl-skel tl-skel-short"></span>
+                    <br />
+                    <span class="tl-skel"></span>
+                </p>
+            }
+        })
+        .collect_view();
     view! {
-        <div class="tl-state tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
+        <div class="tl-details tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
             <span class="tl-visually-hidden">{tr(locale, "state.loading")}</span>
-            <div class="tl-skel tl-skel-title"></div>
-            <div class="tl-skel tl-skel-line"></div>
-            <div class="tl-skel tl-skel-line tl-skel-short"></div>
-            <div class="tl-skel tl-skel-steps"></div>
-            <div class="tl-skel tl-skel-block"></div>
-            <div class="tl-skel tl-skel-line"></div>
-            <div class="tl-skel tl-skel-line tl-skel-short"></div>
-            <div class="tl-skel tl-skel-line"></div>
+            <div class="tl-status" aria-hidden="true">
+                <div class="tl-status-main">
+                    <span class="tl-status-icon tl-skel-shape"></span>
+                    <p class="tl-status-title">
+                        <span class="tl-skel tl-skel-title"></span>
+                    </p>
+                </div>
+                <p>
+                    <span class="tl-skel"></span>
+                    <span class="tl-skel-narrow">
+                        <br />
+                        <span class="tl-skel tl-skel-short"></span>
+                    </span>
+                </p>
+                <p class="tl-updated">
+                    <span class="tl-skel tl-skel-short"></span>
+                </p>
+                <div class="tl-facts">
+                    <div class="tl-fact">
+                        <p class="tl-skel-label">
+                            <span class="tl-skel tl-skel-word"></span>
+                        </p>
+                        <p>
+                            <span class="tl-skel tl-skel-word"></span>
+                        </p>
+                    </div>
+                    <div class="tl-fact">
+                        <p class="tl-skel-label">
+                            <span class="tl-skel tl-skel-word"></span>
+                        </p>
+                        <div class="tl-number-row">
+                            <span class="tl-number">
+                                <span class="tl-skel tl-skel-number"></span>
+                            </span>
+                            <span class="tl-button tl-skel-button"></span>
+                        </div>
+                    </div>
+                </div>
+            </div>
+            <ol class="tl-steps" aria-hidden="true">
+                {steps}
+            </ol>
+            <div class="tl-skel-timeline" aria-hidden="true">
+                <p class="tl-skel-label">
+                    <span class="tl-skel tl-skel-word"></span>
+                </p>
+                {events}
+            </div>
         </div>
     }
 }
+
+/// How many steps the placeholder's stepper has: a parcel's stepper has five or six.
+const SKELETON_STEPS: usize = 6;
 
 /// What a state tells the consumer: a title, a body and a next step.
 struct Message {

@@ -383,6 +383,43 @@ describe("the release build's later modules", () => {
       await page.context().close();
     });
 
+    // A pickup point with its map and seven events, four shown at first; and a courier parcel
+    // with no place to show and six events.
+    for (const [name, query] of [
+      ["a locker parcel", LOCKER_READY],
+      ["a courier parcel", "?tracking=520000011395200025009888"],
+    ]) {
+      test(`while the details' module comes, their place below the headline is kept at about their height (${name})`, async () => {
+        const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+        let release;
+        const held = new Promise((resolve) => {
+          release = resolve;
+        });
+        await page.route(
+          (url) => new URL(url).pathname === DETAILS_MODULE,
+          async (route) => {
+            await held;
+            await route.continue().catch(() => {});
+          },
+        );
+        await page.goto(`${server.url}${query}`);
+        await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+        const below = () =>
+          page.evaluate(() =>
+            Math.round(document.querySelector("trackline-widget").shadowRoot.querySelector(".tl-below").getBoundingClientRect().height),
+          );
+        const kept = await below();
+        assert.equal((await shown(page)).timeline, false, "the details' module is held");
+        release();
+        await waitForShadow(page, "[data-testid=timeline]", 0, 15_000);
+        const filled = await below();
+        assert.ok(kept > 0, "a place is kept");
+        assert.ok(Math.abs(filled - kept) <= filled / 10, `kept ${kept}px for details of ${filled}px`);
+        assert.deepEqual(page.errors, []);
+        await page.context().close();
+      });
+    }
+
     test("a details module that fails to load leaves the headline and a retry that works once it is reachable", async () => {
       const page = await newPage(browser);
       const block = await blocked(page, DETAILS_MODULE);

@@ -1,11 +1,14 @@
 // A widget that holds still and lets go, end to end against `trackline demo`: what the consumer
 // did (zoom, pan, "show all") survives another parcel's countdown; cosmetic attributes ask no
-// carrier; a pan adds tiles instead of rebuilding them; and mounting and unmounting many times
-// leaves the page's DOM nodes, JS heap and wasm memory where they were.
+// carrier; a pan adds tiles instead of rebuilding them; the page around the widget does not move
+// when the widget starts; and mounting and unmounting many times leaves the page's DOM nodes, JS
+// heap and wasm memory where they were.
 import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { newPage, startTrackline, waitForShadow } from "./harness.mjs";
+import { newPage, ROOT, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "520000011395200025009871";
 /// The sandbox answers this one with 503 and Retry-After: 30, every time.
@@ -17,6 +20,8 @@ let server;
 let browser;
 
 before(async () => {
+  // The embed example (the merchant's snippet alone) is served beside the widget files.
+  copyFileSync(join(ROOT, "examples/embed.html"), join(process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist"), "embed.html"));
   server = await startTrackline(["demo"]);
   // --expose-gc: the leak test collects garbage before each measurement.
   browser = await chromium.launch({
@@ -186,6 +191,75 @@ describe("the widget holds still", () => {
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
+});
+
+/// Holds every request whose path `matches` until the returned function is called.
+async function hold(page, matches) {
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route(
+    (url) => matches(url.pathname),
+    async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    },
+  );
+  return release;
+}
+
+/// The height of the page's first `<trackline-widget>`, in CSS pixels.
+function widgetHeight(page) {
+  return page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
+}
+
+describe("the page around the widget holds still", () => {
+  // A phone, where the placeholder's steps stand upright, and a wide window, where they are a row.
+  for (const width of [390, 1280]) {
+    test(`before the wasm runs, the loader keeps the height the widget first shows (${width}px)`, async () => {
+      const page = await newPage(browser, { viewport: { width, height: 844 } });
+      const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
+      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
+      // The merchant's snippet alone: no rule of the page's own keeps the widget's place.
+      await page.goto(`${server.url}/embed.html?tracking=${LOCKER_READY}`);
+      await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
+      const reserved = await page.evaluate(() => ({
+        defined: customElements.get("trackline-widget") !== undefined,
+        height: document.querySelector("trackline-widget").getBoundingClientRect().height,
+      }));
+      assert.equal(reserved.defined, false, "the wasm is held, so the element is not defined yet");
+      assert.ok(reserved.height > 0, "the undefined element keeps a place");
+      releaseWasm();
+      await waitForShadow(page, "[data-testid=state-loading]");
+      assert.equal(Math.round(await widgetHeight(page)), Math.round(reserved.height), "the placeholder fills the kept place");
+      releaseCarriers();
+      await waitForShadow(page, "[data-testid=status-title]");
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+    test(`on the demo page, which keeps the widget's place in its own CSS, the widget's start moves nothing (${width}px)`, async () => {
+      const page = await newPage(browser, { viewport: { width, height: 844 } });
+      await page.addInitScript(() => {
+        window.shifts = [];
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) window.shifts.push({ time: entry.startTime, value: entry.value });
+        }).observe({ type: "layout-shift", buffered: true });
+      });
+      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
+      await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=state-loading]");
+      // Two frames after the placeholder was drawn, for the layout and its shift entries.
+      const shifts = await page.evaluate(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.shifts)))),
+      );
+      assert.deepEqual(shifts, []);
+      releaseCarriers();
+      await waitForShadow(page, "[data-testid=status-title]");
+      await page.context().close();
+    });
+  }
 });
 
 describe("the widget lets go", () => {
