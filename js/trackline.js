@@ -20,12 +20,16 @@ const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 // gives the rule no weight, so the page's own rule for the element wins; a page that has one
 // moves nothing even before this file runs (docs/embedding.md). A constructed sheet, so no
 // element is added to the page.
-const RESERVED = ":where(trackline-widget:not(:defined)){display:block;min-height:882px}@media (min-width:600px){:where(trackline-widget:not(:defined)){min-height:621px}}";
+// A `hidden` element stays hidden. If the widget cannot start (its files cannot be fetched, no
+// WebAssembly), the rule is taken back below, so that no empty space stays on the page.
+const RESERVED =
+  ":where(trackline-widget:not(:defined):not([hidden])){display:block;min-height:882px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden])){min-height:621px}}";
+let reserved = null;
 if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(RESERVED);
-  sheet.trackline = true;
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  reserved = new CSSStyleSheet();
+  reserved.replaceSync(RESERVED);
+  reserved.trackline = true;
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, reserved];
 }
 
 // The catalog of the consumer's language starts beside it, so that the headline is not worded
@@ -74,10 +78,16 @@ for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.local
 // (src/format.rs) for these languages while the wasm is still on its way, and keeps them.
 globalThis[Symbol.for("trackline.intl-tags")] = [...intlTags];
 
-const { default: init, mount, autoMount, setLocalesUrl } = await import("./trackline-widget.js");
-
-// Compiled while it streams in, from the response started above.
-await init({ module_or_path: wasm });
+let glue;
+try {
+  glue = await import("./trackline-widget.js");
+  // Compiled while it streams in, from the response started above.
+  await glue.default({ module_or_path: wasm });
+} catch (error) {
+  if (reserved) document.adoptedStyleSheets = document.adoptedStyleSheets.filter((sheet) => sheet !== reserved);
+  throw error;
+}
+const { mount, autoMount, setLocalesUrl } = glue;
 // Catalogs other than English come from locales/ beside this file, the ones started above
 // included; widgets already on the page read theirs in the next task, after this line.
 setLocalesUrl(locales, started);

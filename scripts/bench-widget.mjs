@@ -21,11 +21,12 @@
 // Main wasm arrived: when the last byte of trackline-widget_bg.wasm had come (its resource
 // timing's responseEnd, on the same clock), so that the table shows how much of the wait is that
 // download and how much comes after it (the carrier call, reading the answer, rendering).
-// Layout shift: the page's layout-shift entries (the Layout Instability API) added up, as Core
-// Web Vitals' CLS adds a window of them, from the navigation until the details below the headline
-// are shown (their module comes after the headline in a release build): the widget starting, its
-// placeholder giving way to the headline, the details filling in. Each shift counts the share of
-// the viewport that moved times how far it moved; 0.1 and less is what CLS calls good.
+// Layout shift: every layout-shift entry of the page (the Layout Instability API) added up, from
+// the navigation until the details below the headline are shown (their module comes after the
+// headline in a release build): the widget starting, its placeholder giving way to the headline,
+// the details filling in. Each shift counts the share of the viewport that moved times how far it
+// moved. Core Web Vitals' CLS adds up the shifts of one window of them, so it is at most this
+// total; 0.1 and less is what it calls good.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -93,8 +94,8 @@ const HEADLINE_TIMEOUT_MS = 60_000;
 
 // Runs in the page before any of its scripts: notes the time of the first frame that shows the
 // headline. Polled per frame, because the shadow root's changes are not observable from outside.
-// Also keeps the page's layout shifts (the Layout Instability API, what Core Web Vitals' CLS
-// adds up): how far the widget moves the page's own content, and itself, as it starts and fills.
+// Also keeps the page's layout shifts (the Layout Instability API, of which Core Web Vitals' CLS
+// is made): how far the widget moves the page's own content, and itself, as it starts and fills.
 function watchHeadline() {
   window.__tracklineShifts = [];
   new PerformanceObserver((list) => {
@@ -211,8 +212,8 @@ try {
 
 console.log(`trackline demo (${binary.replace(`${ROOT}/`, "")}), widget from ${widgetDir.replace(`${ROOT}/`, "")}`);
 console.log(`${runs} run(s) a row; median (min–max). Time in ms, bytes on the wire in KB (1000 bytes).`);
-console.log("Layout shift: the page's layout shifts added up until the details below the headline are shown");
-console.log("(what CLS adds up; 0.1 and less is what it calls good).\n");
+console.log("Layout shift: every layout shift of the page added up until the details below the headline are");
+console.log("shown (at least the page's CLS, which calls 0.1 and less good).\n");
 console.log(
   "| profile | parcel | time to headline, ms | main wasm arrived, ms | KB on the wire by then | layout shift | runs |",
 );

@@ -40,7 +40,7 @@ use crate::later::{self, ModuleUnavailable};
 
 pub use hours::{opening_state, OpeningState};
 pub use map::{tile_url, world_position, Marker};
-pub use timeline::COLLAPSED_EVENTS;
+pub(crate) use timeline::COLLAPSED_EVENTS;
 
 /// OpenStreetMap's standard tiles: free for light use with the attribution shown, and no cookies.
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -109,41 +109,46 @@ pub fn ShipmentDetails(
     }
 }
 
+/// Whether anything the details show has coordinates: the pickup point, the last position or
+/// an event's place (the map's markers, `pickup::markers`).
+fn has_coordinates(shipment: &Shipment) -> bool {
+    let located = |location: Option<&Location>| location.is_some_and(|l| l.coordinates.is_some());
+    shipment
+        .pickup_point
+        .as_ref()
+        .is_some_and(|point| point.coordinates.is_some())
+        || located(shipment.last_location.as_ref())
+        || shipment
+            .events
+            .iter()
+            .any(|event| located(event.location.as_ref()))
+}
+
 /// Whether the details show a place below the headline: the pickup point, else the last
-/// position, on a map when anything has coordinates (`pickup::places`).
+/// position when anything has coordinates (`pickup::places`).
 pub(crate) fn shows_place(shipment: &Shipment) -> bool {
-    let located = |location: &Option<Location>| {
-        location
-            .as_ref()
-            .is_some_and(|location| location.coordinates.is_some())
-    };
-    shipment.pickup_point.is_some()
-        || located(&shipment.last_location)
-        || shipment.events.iter().any(|event| located(&event.location))
+    shipment.pickup_point.is_some() || has_coordinates(shipment)
 }
 
 /// About how tall the details below the headline will be, in CSS pixels. Their place is kept
 /// while their module comes (after the headline, in a release build; `.tl-below:empty` in
 /// style/details.css), so that their arrival moves the page below the widget by this estimate's
-/// error rather than by their whole height. From their layout, which is about the same at any
-/// width (style/details-later.css, measured on the demo's parcels): a pickup point's card with
-/// its hours and map about 500, a last position's card with its map about 430, and the gap after
-/// it 24; the timeline 60, about 70 for each event it shows at first, and 50 for its "show all"
-/// button.
+/// error rather than by their whole height. From their layout at the widget's default sizes,
+/// which is about the same at any width (style/details-later.css, measured on the demo's
+/// parcels): a pickup point's card with its hours about 280, a last position's card about 210,
+/// the map in either 220, and the gap after the card 24; the timeline 60, about 70 for each event
+/// it shows at first, and 50 for its "show all" button.
 pub(crate) fn below_headline_height(shipment: &Shipment, events: usize) -> u32 {
+    let map = if has_coordinates(shipment) { 220 } else { 0 };
     let place = if shipment.pickup_point.is_some() {
-        500 + 24
-    } else if shows_place(shipment) {
-        430 + 24
+        280 + map + 24
+    } else if map > 0 {
+        210 + map + 24
     } else {
         0
     };
-    let shown = events.min(timeline::COLLAPSED_EVENTS) as u32;
-    let show_all = if events > timeline::COLLAPSED_EVENTS {
-        50
-    } else {
-        0
-    };
+    let shown = events.min(COLLAPSED_EVENTS) as u32;
+    let show_all = if events > COLLAPSED_EVENTS { 50 } else { 0 };
     place + 60 + 70 * shown + show_all
 }
 
@@ -297,5 +302,75 @@ pub(crate) fn when_visible(element: &web_sys::Element, visible: impl FnOnce() + 
     {
         let _ = element;
         visible();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trackline_core::model::{Coordinates, PickupPoint};
+
+    fn at(latitude: f64) -> Coordinates {
+        Coordinates {
+            latitude,
+            longitude: 19.9,
+            radius_meters: None,
+        }
+    }
+
+    fn point(coordinates: Option<Coordinates>) -> PickupPoint {
+        PickupPoint {
+            id: "KRA01M".into(),
+            name: None,
+            kinds: Vec::new(),
+            address_lines: vec!["Krakowska 1".into()],
+            coordinates,
+            opening_hours: None,
+            description: None,
+            image_url: None,
+        }
+    }
+
+    #[test]
+    fn the_place_is_shown_exactly_when_there_is_a_pickup_point_or_a_marker() {
+        let bare = Shipment::new(Carrier::Inpost, "520000011395200025009871");
+        let mut without_map = bare.clone();
+        without_map.pickup_point = Some(point(None));
+        let mut with_map = bare.clone();
+        with_map.pickup_point = Some(point(Some(at(50.0))));
+        let mut last_position = bare.clone();
+        last_position.last_location = Some(Location {
+            coordinates: Some(at(52.0)),
+            ..Location::default()
+        });
+        for (shipment, place, map) in [
+            (&bare, false, false),
+            (&without_map, true, false),
+            (&with_map, true, true),
+            (&last_position, true, true),
+        ] {
+            assert_eq!(shows_place(shipment), place, "{shipment:?}");
+            // The map has markers exactly when something has coordinates.
+            assert_eq!(has_coordinates(shipment), map, "{shipment:?}");
+            assert_eq!(!pickup::markers(shipment).is_empty(), map, "{shipment:?}");
+        }
+    }
+
+    #[test]
+    fn the_kept_place_grows_with_what_the_details_will_show() {
+        let bare = Shipment::new(Carrier::Inpost, "520000011395200025009871");
+        let mut without_map = bare.clone();
+        without_map.pickup_point = Some(point(None));
+        let mut with_map = bare.clone();
+        with_map.pickup_point = Some(point(Some(at(50.0))));
+        let timeline_only = below_headline_height(&bare, 2);
+        assert!(below_headline_height(&without_map, 2) > timeline_only);
+        assert!(below_headline_height(&with_map, 2) > below_headline_height(&without_map, 2));
+        // Events beyond those the timeline shows at first add only the "show all" button.
+        assert!(below_headline_height(&bare, COLLAPSED_EVENTS) > timeline_only);
+        assert_eq!(
+            below_headline_height(&bare, COLLAPSED_EVENTS + 1),
+            below_headline_height(&bare, COLLAPSED_EVENTS + 9)
+        );
     }
 }

@@ -229,6 +229,23 @@ pub(crate) fn skeleton(locale: Locale) -> AnyView {
     view! { <Skeleton locale /> }.into_any()
 }
 
+/// Parts of [`SKELETON_OUTLINE`]: a label's bar, a step with its dot, an event's two lines.
+macro_rules! skeleton_label {
+    () => {
+        r#"<p class="tl-skel-label"><span class="tl-skel tl-skel-word"></span></p>"#
+    };
+}
+macro_rules! skeleton_step {
+    () => {
+        r#"<li class="tl-step"><span class="tl-step-dot"></span><span class="tl-skel tl-skel-step"></span></li>"#
+    };
+}
+macro_rules! skeleton_event {
+    () => {
+        r#"<p class="tl-skel-event"><span class="tl-skel tl-skel-short"></span><br><span class="tl-skel"></span></p>"#
+    };
+}
+
 /// A placeholder with the outline of what a parcel shows: the status header (icon and title,
 /// the explanation, the last update, carrier and number with its copy button) and the stepper,
 /// built from their own classes, and the timeline's first events. The answer replacing it moves
@@ -238,87 +255,49 @@ pub(crate) fn skeleton(locale: Locale) -> AnyView {
 /// starts (the loader's rule, `js/trackline.js`) is this placeholder's height.
 #[component]
 pub fn Skeleton(locale: Locale) -> impl IntoView {
-    let steps = (0..SKELETON_STEPS)
-        .map(|_| {
-            view! {
-                <li class="tl-step">
-                    <span class="tl-step-dot"></span>
-                    <span class="tl-skel tl-skel-step"></span>
-                </li>
-            }
-        })
-        .collect_view();
-    // The timeline's first events, as many as it shows before "show all"; the place card is
-    // not drawn: not every parcel has one, and the details keep its place once the answer
-    // tells (details::below_headline_height).
-    let events = (0..crate::details::COLLAPSED_EVENTS)
-        .map(|_| {
-            view! {
-                <p class="tl-skel-event">
-                    <span class="tl-skel tl-skel-short"></span>
-                    <br />
-                    <span class="tl-skel"></span>
-                </p>
-            }
-        })
-        .collect_view();
     view! {
         <div class="tl-details tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
             <span class="tl-visually-hidden">{tr(locale, "state.loading")}</span>
-            <div class="tl-status" aria-hidden="true">
-                <div class="tl-status-main">
-                    <span class="tl-status-icon tl-skel-shape"></span>
-                    <p class="tl-status-title">
-                        <span class="tl-skel tl-skel-title"></span>
-                    </p>
-                </div>
-                <p>
-                    <span class="tl-skel"></span>
-                    <span class="tl-skel-narrow">
-                        <br />
-                        <span class="tl-skel tl-skel-short"></span>
-                    </span>
-                </p>
-                <p class="tl-updated">
-                    <span class="tl-skel tl-skel-short"></span>
-                </p>
-                <div class="tl-facts">
-                    <div class="tl-fact">
-                        <p class="tl-skel-label">
-                            <span class="tl-skel tl-skel-word"></span>
-                        </p>
-                        <p>
-                            <span class="tl-skel tl-skel-word"></span>
-                        </p>
-                    </div>
-                    <div class="tl-fact">
-                        <p class="tl-skel-label">
-                            <span class="tl-skel tl-skel-word"></span>
-                        </p>
-                        <div class="tl-number-row">
-                            <span class="tl-number">
-                                <span class="tl-skel tl-skel-number"></span>
-                            </span>
-                            <span class="tl-button tl-skel-button"></span>
-                        </div>
-                    </div>
-                </div>
-            </div>
-            <ol class="tl-steps" aria-hidden="true">
-                {steps}
-            </ol>
-            <div class="tl-skel-timeline" aria-hidden="true">
-                <p class="tl-skel-label">
-                    <span class="tl-skel tl-skel-word"></span>
-                </p>
-                {events}
-            </div>
+            <div class="tl-skel-outline" aria-hidden="true" inner_html=SKELETON_OUTLINE></div>
         </div>
     }
 }
 
-/// How many steps the placeholder's stepper has: a parcel's stepper has five or six.
-const SKELETON_STEPS: usize = 6;
+/// The placeholder's outline, markup with no words: one string rather than a view built node by
+/// node (a view's code for each element weighs more in the first load than its markup). The
+/// header as details/header.rs builds it, the explanation's second line only in a narrow widget
+/// (`.tl-skel-narrow`); a stepper of six steps (a parcel's has five or six); the timeline's
+/// first events, as many as it shows before "show all" (`timeline::COLLAPSED_EVENTS`, four). The
+/// place card is not drawn: not every parcel has one, and the details keep its place once the
+/// answer tells (`details::below_headline_height`).
+const SKELETON_OUTLINE: &str = concat!(
+    r#"<div class="tl-status"><div class="tl-status-main"><span class="tl-status-icon tl-skel-shape"></span>"#,
+    r#"<p class="tl-status-title"><span class="tl-skel tl-skel-title"></span></p></div>"#,
+    r#"<p><span class="tl-skel"></span>"#,
+    r#"<span class="tl-skel-narrow"><br><span class="tl-skel tl-skel-short"></span></span></p>"#,
+    r#"<p class="tl-updated"><span class="tl-skel tl-skel-short"></span></p>"#,
+    r#"<div class="tl-facts"><div class="tl-fact">"#,
+    skeleton_label!(),
+    r#"<p><span class="tl-skel tl-skel-word"></span></p></div>"#,
+    r#"<div class="tl-fact">"#,
+    skeleton_label!(),
+    r#"<div class="tl-number-row"><span class="tl-number"><span class="tl-skel tl-skel-number"></span></span>"#,
+    r#"<span class="tl-button tl-skel-button"></span></div></div></div></div>"#,
+    r#"<ol class="tl-steps">"#,
+    skeleton_step!(),
+    skeleton_step!(),
+    skeleton_step!(),
+    skeleton_step!(),
+    skeleton_step!(),
+    skeleton_step!(),
+    r#"</ol><div class="tl-skel-timeline">"#,
+    skeleton_label!(),
+    skeleton_event!(),
+    skeleton_event!(),
+    skeleton_event!(),
+    skeleton_event!(),
+    r#"</div>"#,
+);
 
 /// What a state tells the consumer: a title, a body and a next step.
 struct Message {
@@ -464,6 +443,14 @@ pub(crate) fn state_message(message: StateMessage, pending: fn(Locale) -> AnyVie
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_placeholder_shows_as_many_events_as_the_timeline_shows_at_first() {
+        assert_eq!(
+            SKELETON_OUTLINE.matches("tl-skel-event").count(),
+            crate::details::COLLAPSED_EVENTS
+        );
+    }
 
     #[test]
     fn every_state_headline_used_in_a_tab_is_in_the_catalog() {

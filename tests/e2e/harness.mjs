@@ -128,6 +128,23 @@ export async function waitForShadow(page, selector, index = 0, timeout = 10_000)
   );
 }
 
+/// Holds every request whose path `matches` until the returned function is called.
+export async function hold(page, matches) {
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route(
+    (url) => matches(new URL(url).pathname),
+    async (route) => {
+      await held;
+      // The page may be gone by then.
+      await route.continue().catch(() => {});
+    },
+  );
+  return release;
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

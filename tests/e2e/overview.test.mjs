@@ -286,6 +286,29 @@ describe("the demo", () => {
     await page.context().close();
   });
 
+  test("on a phone a long status wraps beside the number and never runs over it", async () => {
+    const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+    await page.goto(`${demo.url}?id=${DEMO_USER_KEY}`);
+    const rows = await waitForRows(page, settled, "trackline-widget");
+    assert.equal(rows.length, 3, JSON.stringify(rows));
+    const boxes = await page.evaluate(() =>
+      [...document.querySelector("trackline-widget").shadowRoot.querySelectorAll("[data-testid=overview-row]")].map((row) => {
+        const box = (testid) => {
+          const { left, right, top, bottom } = row.querySelector(`[data-testid=${testid}]`).getBoundingClientRect();
+          return { left, right, top, bottom };
+        };
+        return { number: box("overview-number"), status: box("overview-status"), text: row.textContent };
+      }),
+    );
+    // TrackOnline's "Last seen at Cross-dock Utrecht" is the long one.
+    assert.ok(boxes.some((row) => row.text.includes("Cross-dock")), JSON.stringify(boxes));
+    for (const { number, status, text } of boxes) {
+      const apart = number.right <= status.left || status.right <= number.left || number.bottom <= status.top || status.bottom <= number.top;
+      assert.ok(apart, `${text}: number ${JSON.stringify(number)} and status ${JSON.stringify(status)} overlap`);
+    }
+    await page.context().close();
+  });
+
   test("the partner user's overview lists the partner's vp, ep and ap shipments with their statuses", async () => {
     const page = await newPage(browser);
     await page.goto(`${demo.url}?id=${DEMO_PARTNER_KEY}`);

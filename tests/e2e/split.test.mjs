@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -391,17 +391,7 @@ describe("the release build's later modules", () => {
     ]) {
       test(`while the details' module comes, their place below the headline is kept at about their height (${name})`, async () => {
         const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
-        let release;
-        const held = new Promise((resolve) => {
-          release = resolve;
-        });
-        await page.route(
-          (url) => new URL(url).pathname === DETAILS_MODULE,
-          async (route) => {
-            await held;
-            await route.continue().catch(() => {});
-          },
-        );
+        const release = await hold(page, (path) => path === DETAILS_MODULE);
         await page.goto(`${server.url}${query}`);
         await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
         const below = () =>

@@ -8,7 +8,7 @@ import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { newPage, ROOT, startTrackline, waitForShadow } from "./harness.mjs";
+import { hold, newPage, ROOT, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "520000011395200025009871";
 /// The sandbox answers this one with 503 and Retry-After: 30, every time.
@@ -193,22 +193,6 @@ describe("the widget holds still", () => {
   });
 });
 
-/// Holds every request whose path `matches` until the returned function is called.
-async function hold(page, matches) {
-  let release;
-  const held = new Promise((resolve) => {
-    release = resolve;
-  });
-  await page.route(
-    (url) => matches(url.pathname),
-    async (route) => {
-      await held;
-      await route.continue().catch(() => {});
-    },
-  );
-  return release;
-}
-
 /// The height of the page's first `<trackline-widget>`, in CSS pixels.
 function widgetHeight(page) {
   return page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
@@ -243,16 +227,26 @@ describe("the page around the widget holds still", () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       await page.addInitScript(() => {
         window.shifts = [];
-        new PerformanceObserver((list) => {
+        window.shiftObserver = new PerformanceObserver((list) => {
           for (const entry of list.getEntries()) window.shifts.push({ time: entry.startTime, value: entry.value });
-        }).observe({ type: "layout-shift", buffered: true });
+        });
+        window.shiftObserver.observe({ type: "layout-shift", buffered: true });
       });
       const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=state-loading]");
-      // Two frames after the placeholder was drawn, for the layout and its shift entries.
+      // Two frames after the placeholder was drawn, for the layout; then every shift entry the
+      // browser has, those not yet handed to the observer's callback too.
       const shifts = await page.evaluate(
-        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.shifts)))),
+        () =>
+          new Promise((resolve) =>
+            requestAnimationFrame(() =>
+              requestAnimationFrame(() => {
+                const pending = window.shiftObserver.takeRecords().map((entry) => ({ time: entry.startTime, value: entry.value }));
+                resolve([...window.shifts, ...pending]);
+              }),
+            ),
+          ),
       );
       assert.deepEqual(shifts, []);
       releaseCarriers();
