@@ -223,6 +223,31 @@ describe("the page around the widget holds still", () => {
       await page.context().close();
     });
 
+    test(`a widget that cannot start keeps no empty place (${width}px)`, async () => {
+      const page = await newPage(browser, { viewport: { width, height: 844 } });
+      let asked = false;
+      await page.route(
+        (url) => new URL(url).pathname === "/trackline-widget_bg.wasm",
+        (route) => {
+          asked = true;
+          return route.abort("connectionrefused");
+        },
+      );
+      // The loader's fetch of the wasm fails, and with it the loader: the page reports an error.
+      const failed = new Promise((resolve) => page.once("pageerror", resolve));
+      await page.goto(`${server.url}/embed.html?tracking=${LOCKER_READY}`);
+      await failed;
+      assert.ok(asked, "the wasm was asked for");
+      // The loader kept the place while the wasm was on its way, and takes its rule back.
+      await page.waitForFunction(() => document.adoptedStyleSheets.length === 0);
+      const left = await page.evaluate(() => ({
+        defined: customElements.get("trackline-widget") !== undefined,
+        height: document.querySelector("trackline-widget").getBoundingClientRect().height,
+      }));
+      assert.deepEqual(left, { defined: false, height: 0 });
+      await page.context().close();
+    });
+
     test(`on the demo page, which keeps the widget's place in its own CSS, the widget's start moves nothing (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       await page.addInitScript(() => {
