@@ -331,13 +331,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_place_is_shown_exactly_when_there_is_a_pickup_point_or_a_marker() {
+    /// A parcel with nothing but its number, and the same with a pickup point without and with
+    /// coordinates.
+    fn bare_and_pickup_points() -> (Shipment, Shipment, Shipment) {
         let bare = Shipment::new(Carrier::Inpost, "520000011395200025009871");
         let mut without_map = bare.clone();
         without_map.pickup_point = Some(point(None));
         let mut with_map = bare.clone();
         with_map.pickup_point = Some(point(Some(at(50.0))));
+        (bare, without_map, with_map)
+    }
+
+    #[test]
+    fn the_place_is_shown_exactly_when_there_is_a_pickup_point_or_a_marker() {
+        let (bare, without_map, with_map) = bare_and_pickup_points();
         let mut last_position = bare.clone();
         last_position.last_location = Some(Location {
             coordinates: Some(at(52.0)),
@@ -358,11 +365,7 @@ mod tests {
 
     #[test]
     fn the_kept_place_grows_with_what_the_details_will_show() {
-        let bare = Shipment::new(Carrier::Inpost, "520000011395200025009871");
-        let mut without_map = bare.clone();
-        without_map.pickup_point = Some(point(None));
-        let mut with_map = bare.clone();
-        with_map.pickup_point = Some(point(Some(at(50.0))));
+        let (bare, without_map, with_map) = bare_and_pickup_points();
         let timeline_only = below_headline_height(&bare, 2);
         assert!(below_headline_height(&without_map, 2) > timeline_only);
         assert!(below_headline_height(&with_map, 2) > below_headline_height(&without_map, 2));

@@ -110,7 +110,8 @@ pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<Any
     if let Some(point) = &shipment.pickup_point {
         let zone = point_zone(shipment.carrier);
         Some(point_card(point.clone(), markers, zone, locale, map).into_any())
-    } else if !markers.is_empty() {
+    } else {
+        // No pickup point, so something has coordinates (`shows_place`): the last position.
         let place = shipment
             .last_location
             .as_ref()
@@ -124,8 +125,6 @@ pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<Any
             .map(|p| (p.coordinates.latitude, p.coordinates.longitude))
             .collect();
         Some(position_card(place, markers, trail, locale, map).into_any())
-    } else {
-        None
     }
 }
 

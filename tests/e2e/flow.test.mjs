@@ -2,10 +2,8 @@
 // `trackline demo`, which asks the sandbox carriers. One block per carrier, then the cases that
 // span carriers. Screenshots of every state go to target/e2e/.
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DETAILS_COMPLETE, ROOT, armSandboxFault, launchBrowser, newPage, screenshot, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
+import { DETAILS_COMPLETE, armSandboxFault, launchBrowser, newPage, screenshot, serveEmbedExample, shadowText, signed, startTrackline, waitForShadow } from "./harness.mjs";
 
 /// The page's errors, less Chromium's network log: a carrier that does not know a number
 /// answers 404 through the proxy, which Chromium reports as "Failed to load resource" although
@@ -19,7 +17,7 @@ let browser;
 
 before(async () => {
   // The embed example is served beside the widget files, as a merchant would host it.
-  copyFileSync(join(ROOT, "examples/embed.html"), join(process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist"), "embed.html"));
+  serveEmbedExample();
   server = await startTrackline(["demo"]);
   browser = await launchBrowser();
 });

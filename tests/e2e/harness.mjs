@@ -3,7 +3,7 @@
 // under target/e2e/.
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -126,6 +126,12 @@ export async function waitForShadow(page, selector, index = 0, timeout = 10_000)
     [selector, index],
     { timeout },
   );
+}
+
+/// Puts the embed example (the merchant's snippet alone, examples/embed.html) beside the widget
+/// files the demo serves, as a merchant would host it: `/embed.html`.
+export function serveEmbedExample() {
+  copyFileSync(join(ROOT, "examples/embed.html"), join(WIDGET_DIR, "embed.html"));
 }
 
 /// Holds every request whose path `matches` until the returned function is called.

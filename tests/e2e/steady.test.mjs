@@ -4,11 +4,9 @@
 // when the widget starts; and mounting and unmounting many times leaves the page's DOM nodes, JS
 // heap and wasm memory where they were.
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { hold, newPage, ROOT, startTrackline, waitForShadow } from "./harness.mjs";
+import { hold, newPage, serveEmbedExample, startTrackline, waitForShadow } from "./harness.mjs";
 
 const LOCKER_READY = "520000011395200025009871";
 /// The sandbox answers this one with 503 and Retry-After: 30, every time.
@@ -21,7 +19,7 @@ let browser;
 
 before(async () => {
   // The embed example (the merchant's snippet alone) is served beside the widget files.
-  copyFileSync(join(ROOT, "examples/embed.html"), join(process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist"), "embed.html"));
+  serveEmbedExample();
   server = await startTrackline(["demo"]);
   // --expose-gc: the leak test collects garbage before each measurement.
   browser = await chromium.launch({
