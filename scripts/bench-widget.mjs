@@ -27,6 +27,10 @@
 // the details filling in. Each shift counts the share of the viewport that moved times how far it
 // moved. Core Web Vitals' CLS adds up the shifts of one window of them, so it is at most this
 // total; 0.1 and less is what it calls good.
+// Main thread after the wasm: from one more run per row, traced (Chromium's timeline events), how long the
+// page's main thread was busy between the main wasm's arrival and the headline, and of that how
+// long V8 spent compiling the wasm's functions as each is first called and how long style and
+// layout took (see mainThreadAfterWasm below).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -116,7 +120,7 @@ function watchHeadline() {
   requestAnimationFrame(look);
 }
 
-async function measure(browser, url, profile) {
+async function measure(browser, url, profile, { trace = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -129,6 +133,8 @@ async function measure(browser, url, profile) {
     bytes += event.encodedDataLength;
   });
   await page.addInitScript(watchHeadline);
+  let tracing = trace;
+  if (trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   try {
     await page.goto(url, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__tracklineHeadline !== undefined, null, {
@@ -144,6 +150,11 @@ async function measure(browser, url, profile) {
         .find((entry) => new URL(entry.name).pathname.endsWith("/trackline-widget_bg.wasm"))?.responseEnd,
     }));
     if (wasm === undefined) return { error: "the page fetched no trackline-widget_bg.wasm" };
+    let mainThread = {};
+    if (trace) {
+      tracing = false;
+      mainThread = mainThreadAfterWasm(JSON.parse(await browser.stopTracing()), url, wasm, headline);
+    }
     // The details below the headline (fetched after it in a release build), then two frames for
     // the layout and its shift entries.
     await page.waitForFunction(
@@ -161,12 +172,45 @@ async function measure(browser, url, profile) {
         ),
     );
     const shift = shifts.reduce((sum, entry) => sum + entry.value, 0);
-    return { headline, wasm, bytes: bytesAtHeadline, shift };
+    return { headline, wasm, bytes: bytesAtHeadline, shift, ...mainThread };
   } catch (error) {
     return { error: error.message.split("\n")[0] };
   } finally {
+    if (tracing) await browser.stopTracing().catch(() => {});
     await context.close();
   }
+}
+
+// What the page's main thread does from the main wasm's arrival to the headline, from a trace of
+// the run (Chromium's own timeline events, as DevTools records them): how long it was busy, and of
+// that, how long V8 compiled the wasm's functions (Liftoff compiles each on its first call, on the
+// main thread: `wasm.CompileLazy`) and how long style and layout took. Between the wasm and the
+// headline the network is mostly idle and this thread is the critical path: the start of the
+// module, mounting the widget, the answers read and the view built.
+const TRACE_CATEGORIES = ["blink.user_timing", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8.wasm"];
+
+function mainThreadAfterWasm({ traceEvents }, url, from, to) {
+  const navigation = traceEvents.find(
+    (event) => event.name === "navigationStart" && event.args?.data?.documentLoaderURL === url,
+  );
+  if (!navigation) return {};
+  // Trace times are microseconds; the page's clock starts at its navigation.
+  const start = navigation.ts + from * 1000;
+  const end = navigation.ts + to * 1000;
+  const on = (names) => {
+    let sum = 0;
+    for (const event of traceEvents) {
+      if (event.ph !== "X" || event.pid !== navigation.pid || event.tid !== navigation.tid || !names.includes(event.name)) continue;
+      sum += Math.max(0, Math.min(end, event.ts + event.dur) - Math.max(start, event.ts));
+    }
+    return sum / 1000;
+  };
+  return {
+    after: to - from,
+    busy: on(["RunTask"]),
+    compile: on(["wasm.CompileLazy"]),
+    layout: on(["UpdateLayoutTree", "Layout"]),
+  };
 }
 
 function summary(values, unit) {
@@ -194,6 +238,11 @@ try {
         if (result.error) failures.push(`${profile.name}, ${parcel.name}, run ${run + 1}: ${result.error}`);
         else results.push(result);
       }
+      // Tracing slows the page down a little, so the main thread's figures come from one more run
+      // of their own, left out of the other columns.
+      const tracedRun = await measure(browser, `${server.url}?${parcel.query}`, profile, { trace: true });
+      if (tracedRun.error) failures.push(`${profile.name}, ${parcel.name}, traced run: ${tracedRun.error}`);
+      const traced = tracedRun.error ? [] : [tracedRun];
       rows.push({
         profile: profile.name,
         parcel: parcel.name,
@@ -201,6 +250,10 @@ try {
         wasm: summary(results.map((r) => r.wasm), "ms"),
         bytes: summary(results.map((r) => r.bytes), "KB"),
         shift: summary(results.map((r) => r.shift), "score"),
+        after: summary(traced.flatMap((r) => r.after ?? []), "ms"),
+        busy: summary(traced.flatMap((r) => r.busy ?? []), "ms"),
+        compile: summary(traced.flatMap((r) => r.compile ?? []), "ms"),
+        layout: summary(traced.flatMap((r) => r.layout ?? []), "ms"),
         runs: `${results.length}/${runs}`,
       });
     }
@@ -222,6 +275,14 @@ for (const row of rows) {
   console.log(
     `| ${row.profile} | ${row.parcel} | ${row.headline} | ${row.wasm} | ${row.bytes} | ${row.shift} | ${row.runs} |`,
   );
+}
+console.log("\nThe page's main thread from the main wasm's arrival to the headline, in one more run per row,");
+console.log("traced: how long that took, how long the thread was busy, and of that how long V8 compiled the");
+console.log("wasm's functions on their first call, and how long style and layout took. In ms.\n");
+console.log("| profile | parcel | wasm to headline | main thread busy | of which compiling wasm | of which style and layout |");
+console.log("|---|---|---:|---:|---:|---:|");
+for (const row of rows) {
+  console.log(`| ${row.profile} | ${row.parcel} | ${row.after} | ${row.busy} | ${row.compile} | ${row.layout} |`);
 }
 if (failures.length > 0) {
   console.log("\nRuns without a figure:");
