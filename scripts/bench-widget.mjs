@@ -27,10 +27,10 @@
 // the details filling in. Each shift counts the share of the viewport that moved times how far it
 // moved. Core Web Vitals' CLS adds up the shifts of one window of them, so it is at most this
 // total; 0.1 and less is what it calls good.
-// Main thread after the wasm: from one more run per row, traced (Chromium's timeline events), how long the
-// page's main thread was busy between the main wasm's arrival and the headline, and of that how
-// long V8 spent compiling the wasm's functions as each is first called and how long style and
-// layout took (see mainThreadAfterWasm below).
+// Main thread after the wasm: from one more run per row, traced (Chromium's timeline events), how
+// long the page's main thread was busy between the main wasm's arrival and the headline, and of
+// that how long V8 spent compiling the wasm's functions as each is first called and how long
+// style and layout took (see mainThreadAfterWasm below).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -238,8 +238,8 @@ try {
         if (result.error) failures.push(`${profile.name}, ${parcel.name}, run ${run + 1}: ${result.error}`);
         else results.push(result);
       }
-      // Tracing slows the page down a little, so the main thread's figures come from one more run
-      // of their own, left out of the other columns.
+      // Tracing slows the page down (by a fifth to a third here), so the main thread's figures
+      // come from one more run of their own, left out of the other columns.
       const tracedRun = await measure(browser, `${server.url}?${parcel.query}`, profile, { trace: true });
       if (tracedRun.error) failures.push(`${profile.name}, ${parcel.name}, traced run: ${tracedRun.error}`);
       const traced = tracedRun.error ? [] : [tracedRun];
