@@ -238,8 +238,8 @@ try {
         if (result.error) failures.push(`${profile.name}, ${parcel.name}, run ${run + 1}: ${result.error}`);
         else results.push(result);
       }
-      // Tracing slows the page down (by a tenth to a third in runs here), so the main thread's figures
-      // come from one more run of their own, left out of the other columns.
+      // Tracing slows the page down (by a tenth to a third in runs here), so the main thread's
+      // figures come from one more run of their own, left out of the other columns.
       const tracedRun = await measure(browser, `${server.url}?${parcel.query}`, profile, { trace: true });
       if (tracedRun.error) failures.push(`${profile.name}, ${parcel.name}, traced run: ${tracedRun.error}`);
       const traced = tracedRun.error ? [] : [tracedRun];
