@@ -133,9 +133,15 @@ async function measure(browser, url, profile, { trace = false } = {}) {
     bytes += event.encodedDataLength;
   });
   await page.addInitScript(watchHeadline);
-  let tracing = trace;
-  if (trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   try {
+    // Traced on this page's own DevTools session: the trace ends with the context at the latest,
+    // so nothing of it carries over to the next run.
+    if (trace) {
+      await cdp.send("Tracing.start", {
+        traceConfig: { includedCategories: TRACE_CATEGORIES },
+        transferMode: "ReturnAsStream",
+      });
+    }
     await page.goto(url, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__tracklineHeadline !== undefined, null, {
       timeout: HEADLINE_TIMEOUT_MS,
@@ -150,11 +156,8 @@ async function measure(browser, url, profile, { trace = false } = {}) {
         .find((entry) => new URL(entry.name).pathname.endsWith("/trackline-widget_bg.wasm"))?.responseEnd,
     }));
     if (wasm === undefined) return { error: "the page fetched no trackline-widget_bg.wasm" };
-    let mainThread = {};
-    if (trace) {
-      tracing = false;
-      mainThread = mainThreadAfterWasm(JSON.parse(await browser.stopTracing()), url, wasm, headline);
-    }
+    // A traced run gives the main thread's figures and nothing else.
+    if (trace) return mainThreadAfterWasm(await stopTracing(cdp), url, wasm, headline);
     // The details below the headline (fetched after it in a release build), then two frames for
     // the layout and its shift entries.
     await page.waitForFunction(
@@ -172,11 +175,10 @@ async function measure(browser, url, profile, { trace = false } = {}) {
         ),
     );
     const shift = shifts.reduce((sum, entry) => sum + entry.value, 0);
-    return { headline, wasm, bytes: bytesAtHeadline, shift, ...mainThread };
+    return { headline, wasm, bytes: bytesAtHeadline, shift };
   } catch (error) {
     return { error: error.message.split("\n")[0] };
   } finally {
-    if (tracing) await browser.stopTracing().catch(() => {});
     await context.close();
   }
 }
@@ -189,19 +191,52 @@ async function measure(browser, url, profile, { trace = false } = {}) {
 // module, mounting the widget, the answers read and the view built.
 const TRACE_CATEGORIES = ["blink.user_timing", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8.wasm"];
 
+const TRACE_STOP_TIMEOUT_MS = 30_000;
+
+// Ends the trace of `cdp`'s page and reads it back (the DevTools protocol's stream).
+async function stopTracing(cdp) {
+  const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.end");
+  let timer;
+  const { stream } = await Promise.race([
+    complete,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the trace did not end")), TRACE_STOP_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const chunks = [];
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send("IO.read", { handle: stream });
+    chunks.push(base64Encoded ? Buffer.from(data, "base64").toString("utf8") : data);
+    if (eof) break;
+  }
+  await cdp.send("IO.close", { handle: stream });
+  return JSON.parse(chunks.join(""));
+}
+
 function mainThreadAfterWasm({ traceEvents }, url, from, to) {
   const navigation = traceEvents.find(
     (event) => event.name === "navigationStart" && event.args?.data?.documentLoaderURL === url,
   );
-  if (!navigation) return {};
+  if (!navigation) return { error: "the trace has no navigationStart of the page" };
   // Trace times are microseconds; the page's clock starts at its navigation.
   const start = navigation.ts + from * 1000;
   const end = navigation.ts + to * 1000;
+  // The time covered by the named events within the window, each instant counted once: a task
+  // can run inside another (a nested loop), and style and layout inside each other.
   const on = (names) => {
+    const spans = traceEvents
+      .filter((event) => event.ph === "X" && event.pid === navigation.pid && event.tid === navigation.tid)
+      .filter((event) => names.includes(event.name))
+      .map((event) => [Math.max(start, event.ts), Math.min(end, event.ts + event.dur)])
+      .filter(([begins, ends]) => ends > begins)
+      .sort((a, b) => a[0] - b[0]);
     let sum = 0;
-    for (const event of traceEvents) {
-      if (event.ph !== "X" || event.pid !== navigation.pid || event.tid !== navigation.tid || !names.includes(event.name)) continue;
-      sum += Math.max(0, Math.min(end, event.ts + event.dur) - Math.max(start, event.ts));
+    let reached = -Infinity;
+    for (const [begins, ends] of spans) {
+      if (ends <= reached) continue;
+      sum += ends - Math.max(begins, reached);
+      reached = ends;
     }
     return sum / 1000;
   };
@@ -238,8 +273,8 @@ try {
         if (result.error) failures.push(`${profile.name}, ${parcel.name}, run ${run + 1}: ${result.error}`);
         else results.push(result);
       }
-      // Tracing slows the page down (by a tenth to a third in runs here), so the main thread's
-      // figures come from one more run of their own, left out of the other columns.
+      // Tracing slows the page down (by a tenth to a third), so the main thread's figures come
+      // from one more run of their own, left out of the other columns.
       const tracedRun = await measure(browser, `${server.url}?${parcel.query}`, profile, { trace: true });
       if (tracedRun.error) failures.push(`${profile.name}, ${parcel.name}, traced run: ${tracedRun.error}`);
       const traced = tracedRun.error ? [] : [tracedRun];
