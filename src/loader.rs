@@ -127,11 +127,17 @@ pub fn combine(outcomes: Vec<Outcome>) -> Outcome {
     worst.map_or(Outcome::NotFound, |(_, outcome)| outcome)
 }
 
-pub(crate) fn distinct_carriers(shipments: &[Shipment]) -> usize {
-    let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort_unstable();
-    carriers.dedup();
-    carriers.len()
+/// The carriers of `shipments`, each once, in core's order of carriers (no sort: the list of
+/// known carriers is already in that order).
+pub(crate) fn carriers_of(shipments: &[Shipment]) -> Vec<Carrier> {
+    Carrier::KNOWN
+        .into_iter()
+        .filter(|carrier| {
+            shipments
+                .iter()
+                .any(|shipment| shipment.carrier == *carrier)
+        })
+        .collect()
 }
 
 /// Starts a loader for every reference of `inputs`, owned by the current reactive owner.
@@ -351,7 +357,7 @@ impl Job {
                 Outcome::Cancelled => return,
                 _ if self.stopped() => return,
                 Outcome::Found(shipments) => {
-                    if !self.carrier_fixed && distinct_carriers(&shipments) > 1 {
+                    if !self.carrier_fixed && carriers_of(&shipments).len() > 1 {
                         self.show(LoadState::Choose(shipments));
                         return;
                     }
@@ -476,6 +482,22 @@ mod tests {
 
     fn shipment(carrier: Carrier, number: &str) -> Shipment {
         Shipment::new(carrier, number)
+    }
+
+    #[test]
+    fn the_carriers_of_parcels_are_each_named_once_in_core_s_order() {
+        let shipments = [
+            shipment(Carrier::Trackonline, "1"),
+            shipment(Carrier::Inpost, "2"),
+            shipment(Carrier::Trackonline, "3"),
+            shipment(Carrier::Di, "4"),
+        ];
+        assert_eq!(
+            carriers_of(&shipments),
+            [Carrier::Inpost, Carrier::Di, Carrier::Trackonline]
+        );
+        assert_eq!(carriers_of(&shipments[..1]), [Carrier::Trackonline]);
+        assert!(carriers_of(&[]).is_empty());
     }
 
     #[test]

@@ -349,9 +349,7 @@ pub(crate) fn ChooseCarrier(
     options: WidgetOptions,
     locale: Locale,
 ) -> impl IntoView {
-    let mut carriers: Vec<Carrier> = shipments.iter().map(|s| s.carrier).collect();
-    carriers.sort_unstable();
-    carriers.dedup();
+    let carriers = loader::carriers_of(&shipments);
     view! {
         <div class="tl-state" data-testid="state-choose" data-state="choose">
             <p class="tl-state-title">{tr(locale, "state.choose.title")}</p>

@@ -48,7 +48,8 @@ pub fn opening_state(hours: &OpeningHours, utc_millis: i64, zone: Zone) -> Optio
             .iter()
             .filter(|p| p.day == Weekday::ALL[day % 7])
             .collect();
-        list.sort_by_key(|p| minutes(&p.opens));
+        // Periods without a readable opening time first, as `None` sorts before `Some`.
+        trackline_core::order::sort_by_key(&mut list, |p| minutes(&p.opens).map_or(-1, i64::from));
         list
     };
     for period in on(today) {

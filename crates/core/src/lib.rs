@@ -8,6 +8,7 @@ pub mod carrier;
 pub mod flow;
 pub mod identifier;
 pub mod model;
+pub mod order;
 pub mod overview;
 pub mod reference;
 pub mod routing;

@@ -475,8 +475,9 @@ impl Shipment {
                 self.trail.push(point);
             }
         }
-        self.trail
-            .sort_by_key(|point| point.time.map_or(i64::MIN, |t| t.unix_millis()));
+        crate::order::sort_by_key(&mut self.trail, |point| {
+            point.time.map_or(i64::MIN, |t| t.unix_millis())
+        });
     }
 
     /// Takes in what another answer about the same shipment knows and this one does not: the
@@ -498,8 +499,8 @@ impl Shipment {
             }
         }
         // Newest first; a stable sort keeps the carrier's order among equal times.
-        unique.sort_by_key(|event| {
-            std::cmp::Reverse(event.time.map_or(i64::MIN, |t| t.unix_millis()))
+        crate::order::sort_by_key(&mut unique, |event| {
+            !event.time.map_or(i64::MIN, |t| t.unix_millis())
         });
         self.events = unique;
     }

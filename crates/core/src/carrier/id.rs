@@ -172,6 +172,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_known_carriers_are_every_carrier_once_in_the_type_s_own_order() {
+        // No wildcard: a new carrier fails to compile here until it has its place in `KNOWN`.
+        let place = |carrier: Carrier| match carrier {
+            Carrier::Inpost => 0,
+            Carrier::Di => 1,
+            Carrier::Trackonline => 2,
+            Carrier::Ups => 3,
+            Carrier::DhlExpress => 4,
+            Carrier::DhlPaket => 5,
+            Carrier::Dpd => 6,
+            Carrier::Gls => 7,
+            Carrier::Bring => 8,
+            Carrier::PostalOperator => 9,
+        };
+        for (index, carrier) in Carrier::KNOWN.into_iter().enumerate() {
+            assert_eq!(place(carrier), index, "{carrier:?}");
+        }
+        assert!(Carrier::KNOWN.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
     fn every_carrier_s_name_reads_back_and_is_its_json_spelling() {
         for carrier in Carrier::KNOWN {
             assert_eq!(Carrier::from_name(carrier.as_str()), Some(carrier));

@@ -43,7 +43,7 @@ fn weekly_periods(folded: &str) -> Option<Vec<OpeningPeriod>> {
             });
         }
     }
-    periods.sort_by_key(|period| period.day);
+    crate::order::sort_by_key(&mut periods, |period| period.day as i64);
     Some(periods)
 }
 

@@ -206,7 +206,9 @@ pub fn detect(value: &str, mode: DetectMode) -> Detection {
         formats::collect(normalized, mode, &mut candidates);
     }
     // Best first: a holding check digit, then confidence.
-    candidates.sort_by_key(|c| std::cmp::Reverse((c.check_digit.rank(), c.confidence)));
+    crate::order::sort_by_key(&mut candidates, |c| {
+        !(i64::from(c.check_digit.rank()) << 8 | i64::from(c.confidence))
+    });
     Detection {
         normalized: normalized.map(|n| n.text).unwrap_or_default(),
         candidates,
