@@ -182,7 +182,16 @@ fn an_s10_number_names_its_service_family_and_country() {
 
 #[test]
 fn an_s10_number_of_no_real_country_or_service_is_listed_only_in_eager_mode() {
-    for value in ["RB123456785XX", "RB123456785UK", "ZZ123456785GB"] {
+    // No country, a code no operator issues under (Antarctica, the US Minor Outlying Islands),
+    // no service, a business reply letter past QM.
+    for value in [
+        "RB123456785XX",
+        "RB123456785UK",
+        "RB123456785AQ",
+        "RB123456785UM",
+        "ZZ123456785GB",
+        "QZ123456785GB",
+    ] {
         assert!(
             detect(value, DetectMode::Standard).candidates.is_empty(),
             "{value}"

@@ -191,6 +191,48 @@ fn a_bare_query_string_is_read_as_parameters() {
 }
 
 #[test]
+fn an_sscc_parameter_reads_the_number_as_a_label_prints_it() {
+    for link in [
+        "https://t.example/?sscc=(00)106141411234567897",
+        "https://t.example/?sscc=(00)%201%200614141%20123456789%207",
+        "https://t.example/?sscc=%2800%29106141411234567897",
+        "https://t.example/?sscc=00%20106141411234567897",
+        "https://t.example/?sscc=1061.4141.1234.5678.97",
+    ] {
+        let parsed = parse(link);
+        assert_eq!(
+            parsed.references,
+            vec![sscc("106141411234567897")],
+            "{link}"
+        );
+        assert!(parsed.errors.is_empty(), "{link}: {:?}", parsed.errors);
+    }
+    let wrong = parse("https://t.example/?sscc=(00)106141411234567890");
+    assert!(wrong.references.is_empty());
+    assert!(
+        matches!(&wrong.errors[..], [ReferenceError::CheckDigit { parameter, expected: '7', found: '0', .. }] if parameter == "sscc"),
+        "{:?}",
+        wrong.errors
+    );
+}
+
+#[test]
+fn a_number_grouped_with_dots_is_read_as_recognition_reads_it() {
+    // Deutsche Post prints an Identcode as `12.34 5.678.901 6`.
+    let parsed = parse("https://t.example/?tracking=12.34%205.678.901%206");
+    assert_eq!(
+        parsed.references,
+        vec![Reference::TrackingNumber {
+            number: "123456789016".into(),
+            carrier_hint: None
+        }]
+    );
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let bare = parse("12.34 5.678.901 6");
+    assert_eq!(bare.references.len(), 1, "{:?}", bare.errors);
+}
+
+#[test]
 fn an_sscc_parameter_accepts_the_ai_prefix_and_rejects_other_lengths() {
     let parsed =
         parse("https://t.example/?sscc=(00)106141411234567897&nve=0010%206141411234567897");

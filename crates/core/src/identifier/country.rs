@@ -29,6 +29,17 @@ WFWS\
 YEYT\
 ZAZMZW";
 
+/// Assigned codes of places no postal operator issues numbers under: uninhabited (Antarctica,
+/// Bouvet Island, Heard Island and McDonald Islands) or served under another country's code (the
+/// United States Minor Outlying Islands, by USPS as `US`).
+const NO_POSTAL_OPERATOR: [[u8; 2]; 4] = [*b"AQ", *b"BV", *b"HM", *b"UM"];
+
+/// Whether an S10 number may end in `code`: an assigned ISO 3166-1 alpha-2 code of a place with
+/// a postal operator of its own.
+pub(crate) fn is_postal_country(code: [u8; 2]) -> bool {
+    is_iso_country(code) && !NO_POSTAL_OPERATOR.contains(&code)
+}
+
 /// Whether `code` (two upper-case ASCII letters) is an assigned ISO 3166-1 alpha-2 code.
 pub(crate) fn is_iso_country(code: [u8; 2]) -> bool {
     let (mut low, mut high) = (0, CODES.len() / 2);
@@ -62,5 +73,16 @@ mod tests {
         assert!(!is_iso_country(*b"UK"));
         assert!(!is_iso_country(*b"XX"));
         assert!(!is_iso_country(*b"AA"));
+    }
+
+    #[test]
+    fn places_without_a_postal_operator_of_their_own_are_no_s10_country() {
+        for code in NO_POSTAL_OPERATOR {
+            assert!(is_iso_country(code), "{code:?} is an assigned code");
+            assert!(!is_postal_country(code), "{code:?}");
+        }
+        assert!(is_postal_country(*b"GB"));
+        assert!(is_postal_country(*b"NO"));
+        assert!(!is_postal_country(*b"UK"));
     }
 }

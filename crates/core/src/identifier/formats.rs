@@ -1,7 +1,7 @@
 //! The shapes of each identifier format, matched by hand over ASCII bytes.
 
 use super::check_digit;
-use super::country::is_iso_country;
+use super::country::is_postal_country;
 use super::suggest::corrections;
 use super::{Candidate, Carrier, CheckDigit, DetectMode, Format, S10Service, MAX_INPUT_LEN};
 
@@ -316,13 +316,14 @@ fn upu_s10(text: &[u8], mode: DetectMode, out: &mut Vec<Candidate>) {
         b'H' => Some(S10Service::Ecommerce),
         b'L' => Some(S10Service::LetterPostTracked),
         b'M' => Some(S10Service::MBag),
-        b'Q' => Some(S10Service::BusinessReply),
+        // International Business Reply: QA to QM only.
+        b'Q' if text[1] <= b'M' => Some(S10Service::BusinessReply),
         b'R' => Some(S10Service::Registered),
         b'U' => Some(S10Service::LetterPost),
         b'V' => Some(S10Service::Insured),
         _ => None,
     };
-    let real_country = is_iso_country([text[11], text[12]]);
+    let real_country = is_postal_country([text[11], text[12]]);
     let strength = if service.is_some() && real_country {
         Strength::strong(95, 15)
     } else {

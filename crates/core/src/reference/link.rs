@@ -200,6 +200,10 @@ fn parameters_into(parameters: &[Parameter], link: &mut ParsedLink) {
             }
             ParameterKind::Sscc => each_value(&parameter.value, name, link, |item, link| {
                 for token in split_numbers(item) {
+                    // As a label prints it: `(00) 3 4012345 000000001 8`.
+                    if push_element_string(name, token, link) {
+                        continue;
+                    }
                     let found = clean_number(name, token).and_then(|compact| {
                         let digits = gs1::unbracketed_sscc(&compact).unwrap_or(&compact);
                         gs1::sscc(name, digits)

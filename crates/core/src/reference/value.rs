@@ -12,7 +12,7 @@ const MIN_NUMBER_LEN: usize = 8;
 /// Checks one value a proxy receives as a path parameter (a tracking number, an SSCC, a reference)
 /// and returns it in the form to send on.
 ///
-/// Surrounding spaces are dropped. When the value, without its inner spaces and dashes and in
+/// Surrounding spaces are dropped. When the value, without its inner spaces, dashes and dots, in
 /// upper case, is an identifier whose check digit holds, the number as its carrier writes it is
 /// returned (`1z 5r8 939 0357 5671 27` → `1Z5R89390357567127`, `(00) 1061…` → `1061…`); otherwise the value is a reference and
 /// keeps its dashes, with runs of spaces shortened to one. Either way it may hold only letters,
@@ -52,15 +52,18 @@ pub(crate) fn clean_reference(parameter: &str, raw: &str) -> Result<String, Refe
     Ok(cleaned)
 }
 
-/// A carrier's number (tracking number, SSCC): spaces and dashes between groups dropped, letters
-/// upper-cased, only ASCII letters and digits left.
+/// A carrier's number (tracking number, SSCC): spaces, dashes and dots between groups dropped
+/// (`0034 0433-8364`, Deutsche Post's `12.34 5.678.901 6`), letters upper-cased, only ASCII
+/// letters and digits left, as recognition reads a number.
 pub(crate) fn clean_number(parameter: &str, raw: &str) -> Result<String, ReferenceError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(empty(parameter));
     }
     check_characters(parameter, trimmed, |character| {
-        character.is_ascii_alphanumeric() || character == '-' || character.is_whitespace()
+        character.is_ascii_alphanumeric()
+            || matches!(character, '-' | '.')
+            || character.is_whitespace()
     })?;
     let compact = compact_number(trimmed);
     // Only dashes (`tracking=-`): nothing left of a number.
@@ -139,7 +142,7 @@ pub(crate) fn split_numbers(item: &str) -> Vec<&str> {
 pub(crate) fn compact_number(value: &str) -> String {
     value
         .chars()
-        .filter(|character| *character != '-' && !character.is_whitespace())
+        .filter(|character| !matches!(character, '-' | '.') && !character.is_whitespace())
         .map(|character| character.to_ascii_uppercase())
         .collect()
 }
