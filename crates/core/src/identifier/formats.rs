@@ -174,7 +174,13 @@ fn by_shape(text: &[u8], digits: bool, mode: DetectMode, out: &mut Vec<Candidate
             out.push(shape_only(Some(Carrier::Dpd), Format::DpdParcel, text, 40))
         }
         (15, _) if text[..14].iter().all(u8::is_ascii_digit) => {
-            let strength = Strength::strong(90, 15);
+            // A check letter is DPD's own; fifteen digits are a shape other carriers' numbers
+            // have too (FedEx Ground's), which with a failing check are most likely one of those.
+            let strength = if text[14].is_ascii_digit() {
+                Strength::weak(90, 15)
+            } else {
+                Strength::strong(90, 15)
+            };
             checked(
                 Some(Carrier::Dpd),
                 Format::DpdParcel,
