@@ -217,7 +217,10 @@ fn load_overview(part: OverviewPart) -> Result<AnyView, ModuleUnavailable> {
 #[cfg(trackline_split)]
 fn overview(part: OverviewPart) -> AnyView {
     let locale = part.locale;
-    later::when_loaded(locale, move || load_overview(part.clone())).into_any()
+    later::when_loaded_or(locale, states::overview_skeleton, move || {
+        load_overview(part.clone())
+    })
+    .into_any()
 }
 
 #[cfg(not(trackline_split))]

@@ -279,9 +279,17 @@ pub fn Overview(
         })
     };
 
+    // Until the first page is here, the placeholder keeps the widget's place (its module's
+    // placeholder showed it already): the list below is built, but hidden.
+    let first_page_pending = move || listing.with(|listing| matches!(listing, Listing::Loading));
     view! {
         <div class="tl-overview" data-testid="overview">
-            <div class="tl-overview-list" node_ref=list hidden=move || opened.with(Option::is_some)>
+            {move || first_page_pending().then(|| states::overview_skeleton(locale.get()))}
+            <div
+                class="tl-overview-list"
+                node_ref=list
+                hidden=move || first_page_pending() || opened.with(Option::is_some)
+            >
                 <h2 class="tl-overview-title">{move || tr(locale.get(), "overview.title")}</h2>
                 <form class="tl-overview-search" role="search" on:submit=on_submit>
                     <label class="tl-label" for="tl-overview-search">

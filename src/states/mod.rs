@@ -229,6 +229,13 @@ pub(crate) fn skeleton(locale: Locale) -> AnyView {
     view! { <Skeleton locale /> }.into_any()
 }
 
+/// The same placeholder while a key's overview is on its way (its module, then its first page of
+/// shipments), worded for a list: it keeps the place the loader kept, so that the page below
+/// moves once, when the list is shown, not first up as the widget starts and then down again.
+pub(crate) fn overview_skeleton(locale: Locale) -> AnyView {
+    view! { <Skeleton locale label="overview.loading" /> }.into_any()
+}
+
 /// Parts of [`SKELETON_OUTLINE`]: a label's bar, a step with its dot, an event's two lines.
 macro_rules! skeleton_label {
     () => {
@@ -254,10 +261,15 @@ macro_rules! skeleton_event {
 /// screen, where what changes below is not seen. The space a page keeps for the widget before it
 /// starts (the loader's rule, `js/trackline.js`) is this placeholder's height.
 #[component]
-pub fn Skeleton(locale: Locale) -> impl IntoView {
+pub fn Skeleton(
+    locale: Locale,
+    /// The catalog key of the words a screen reader reads.
+    #[prop(default = "state.loading")]
+    label: &'static str,
+) -> impl IntoView {
     view! {
         <div class="tl-details tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
-            <span class="tl-visually-hidden">{tr(locale, "state.loading")}</span>
+            <span class="tl-visually-hidden">{tr(locale, label)}</span>
             <div class="tl-skel-outline" aria-hidden="true" inner_html=SKELETON_OUTLINE></div>
         </div>
     }

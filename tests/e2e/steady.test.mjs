@@ -11,6 +11,8 @@ import { hold, newPage, serveEmbedExample, startTrackline, waitForShadow } from 
 const LOCKER_READY = "520000011395200025009871";
 /// The sandbox answers this one with 503 and Retry-After: 30, every time.
 const ALWAYS_503 = "520000011395200000000503";
+/// The demo user's personal key: a link with it alone shows the key's overview.
+const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
 /// The demo page's widget draws the demo's own tiles; so do the widgets mounted here.
 const LOCAL_TILES = "/tiles/{z}/{x}/{y}.png";
 
@@ -196,6 +198,33 @@ function widgetHeight(page) {
   return page.evaluate(() => document.querySelector("trackline-widget").getBoundingClientRect().height);
 }
 
+/// Records the page's layout shifts from its start (see `shiftsSoFar`).
+function recordShifts(page) {
+  return page.addInitScript(() => {
+    window.shifts = [];
+    window.shiftObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.shifts.push({ time: entry.startTime, value: entry.value });
+    });
+    window.shiftObserver.observe({ type: "layout-shift", buffered: true });
+  });
+}
+
+/// Two frames after the last change, for its layout; then every shift entry the browser has, those
+/// not yet handed to the observer's callback too.
+function shiftsSoFar(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const pending = window.shiftObserver.takeRecords().map((entry) => ({ time: entry.startTime, value: entry.value }));
+            resolve([...window.shifts, ...pending]);
+          }),
+        ),
+      ),
+  );
+}
+
 describe("the page around the widget holds still", () => {
   // A phone, where the placeholder's steps stand upright, and a wide window, where they are a row.
   for (const width of [390, 1280]) {
@@ -248,32 +277,45 @@ describe("the page around the widget holds still", () => {
 
     test(`on the demo page, which keeps the widget's place in its own CSS, the widget's start moves nothing (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
-      await page.addInitScript(() => {
-        window.shifts = [];
-        window.shiftObserver = new PerformanceObserver((list) => {
-          for (const entry of list.getEntries()) window.shifts.push({ time: entry.startTime, value: entry.value });
-        });
-        window.shiftObserver.observe({ type: "layout-shift", buffered: true });
-      });
+      await recordShifts(page);
       const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=state-loading]");
-      // Two frames after the placeholder was drawn, for the layout; then every shift entry the
-      // browser has, those not yet handed to the observer's callback too.
-      const shifts = await page.evaluate(
-        () =>
-          new Promise((resolve) =>
-            requestAnimationFrame(() =>
-              requestAnimationFrame(() => {
-                const pending = window.shiftObserver.takeRecords().map((entry) => ({ time: entry.startTime, value: entry.value }));
-                resolve([...window.shifts, ...pending]);
-              }),
-            ),
-          ),
-      );
-      assert.deepEqual(shifts, []);
+      assert.deepEqual(await shiftsSoFar(page), []);
       releaseCarriers();
       await waitForShadow(page, "[data-testid=status-title]");
+      await page.context().close();
+    });
+
+    test(`a key's overview keeps the kept place until its first page of shipments is shown (${width}px)`, async () => {
+      const page = await newPage(browser, { viewport: { width, height: 844 } });
+      await recordShifts(page);
+      const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
+      // A release build's overview is a module of its own; a build of one module has none to hold.
+      const releaseModule = await hold(page, (path) => path === "/split_overview.pack");
+      const releaseList = await hold(page, (path) => path.startsWith("/access/"));
+      // The merchant's snippet alone: the place is the loader's rule's.
+      await page.goto(`${server.url}/embed.html?id=${DEMO_USER_KEY}`);
+      await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
+      const kept = Math.round(await widgetHeight(page));
+      assert.ok(kept > 0, "the undefined element keeps a place");
+      // The snippet alone moves the page once, when the loader's rule comes; from then on, nothing.
+      const keptFrom = await shiftsSoFar(page);
+      releaseWasm();
+      await waitForShadow(page, "[data-testid=state-loading]");
+      assert.equal(Math.round(await widgetHeight(page)), kept, "while the overview's code is on its way");
+      releaseModule();
+      await waitForShadow(page, "[data-testid=overview] [data-testid=state-loading]");
+      assert.equal(Math.round(await widgetHeight(page)), kept, "while its first page is on its way");
+      assert.deepEqual(await shiftsSoFar(page), keptFrom, "nothing moved before the list");
+      releaseList();
+      await waitForShadow(page, "[data-testid=overview-row]");
+      assert.equal(
+        await inShadow(page, (root) => root.querySelector("[data-testid=state-loading]") === null),
+        true,
+        "the placeholder gave way to the list",
+      );
+      assert.deepEqual(page.errors, []);
       await page.context().close();
     });
   }
