@@ -24,6 +24,23 @@ pub const MAX_RETRIES: u32 = 4;
 /// A `Retry-After` longer than this is not waited for on a 5xx: the consumer gets the button.
 const MAX_RETRY_AFTER_SECS: u64 = 60;
 
+/// How many seconds to count down before the `attempt`th retry of an answer that did not come
+/// (a timeout, a server error): the backoff, or the longer wait the answer asked for, up to
+/// [`MAX_RETRY_AFTER_SECS`]. At least one second.
+pub(crate) fn retry_wait_secs(
+    attempt: u32,
+    retry_after_secs: Option<u64>,
+    network: &Network,
+) -> u64 {
+    let backoff = u64::from(wait::backoff_ms(attempt, js_sys::Math::random()));
+    let wait_ms = retry_after_secs
+        .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
+        .unwrap_or(0)
+        .max(backoff);
+    let wait_ms = wait_ms / u64::from(network.delay_divisor);
+    wait_ms.div_ceil(1_000).max(1)
+}
+
 /// What decides which requests are made: a change here asks the carriers again; a change of
 /// anything else (theme, tiles, refresh interval, a language that Di does not care about) does
 /// not.
@@ -406,13 +423,7 @@ impl Job {
                         self.show(LoadState::Failed);
                         return;
                     }
-                    let backoff = u64::from(wait::backoff_ms(attempt, js_sys::Math::random()));
-                    let wait_ms = retry_after_secs
-                        .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
-                        .unwrap_or(0)
-                        .max(backoff);
-                    let wait_ms = wait_ms / u64::from(self.network.delay_divisor);
-                    let seconds = wait_ms.div_ceil(1_000).max(1);
+                    let seconds = retry_wait_secs(attempt, retry_after_secs, &self.network);
                     if !self
                         .count_down(seconds, |seconds_left| LoadState::Retrying {
                             attempt,

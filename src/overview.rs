@@ -20,7 +20,7 @@ use crate::i18n::{tr, tr_args, Locale};
 use crate::loader::{self, FetchInputs, Loader};
 use crate::options::WidgetOptions;
 use crate::parcels::Tracking;
-use crate::states::{self, LoadState, StateMessage};
+use crate::states::{self, wait, LoadState, StateMessage};
 
 /// At most this many shipments of a page ask their carriers at once.
 pub const STATUSES_AT_ONCE: usize = 4;
@@ -117,8 +117,13 @@ pub fn Overview(
     let inputs = StoredValue::new(inputs);
     let network = StoredValue::new_local(loader::network());
     let in_flight = StoredValue::new_local(None::<Cancel>);
+    // The seconds until the list is asked for again, while a countdown state shows.
+    let countdown = RwSignal::new(0_u64);
 
-    // The page asked for: a new page or search cancels the one still in flight.
+    // The page asked for: a new page or search cancels the one still in flight, and its wait.
+    // An answer that did not come is asked for again as a shipment's is: after the proxy's
+    // rate limit, after a timeout or a server error (a few times, backing off), once the
+    // browser is back online.
     Effect::new(move |_| {
         let query = query.get();
         asked.track();
@@ -131,20 +136,73 @@ pub fn Overview(
         let inputs = inputs.get_value();
         let network = network.get_value();
         leptos::task::spawn_local(async move {
-            let answer =
-                fetch::own_shipments(&inputs.proxy, &inputs.key, &query, &cancel, &network).await;
-            if cancel.is_cancelled() {
-                return;
-            }
-            busy.try_set(false);
-            match answer {
-                Ok(page) => {
-                    listing.try_set(Listing::Ready(page));
+            let stop = cancel.signal();
+            let mut attempt = 0;
+            loop {
+                let answer =
+                    fetch::own_shipments(&inputs.proxy, &inputs.key, &query, &cancel, &network)
+                        .await;
+                if cancel.is_cancelled() {
+                    return;
                 }
-                Err(Outcome::Cancelled) => {}
-                Err(outcome) => {
-                    listing.try_set(Listing::Failed(listing_state(outcome)));
+                busy.try_set(false);
+                let (state, seconds) = match answer {
+                    Ok(page) => {
+                        listing.try_set(Listing::Ready(page));
+                        return;
+                    }
+                    Err(Outcome::Cancelled) => return,
+                    // The proxy's limit on this key (or address): as long as it asks.
+                    Err(Outcome::RateLimited { retry_after_secs }) => {
+                        let seconds = retry_after_secs.max(1);
+                        (
+                            LoadState::RateLimited {
+                                seconds_left: seconds,
+                            },
+                            seconds,
+                        )
+                    }
+                    Err(Outcome::Transient {
+                        retry_after_secs,
+                        detail,
+                    }) if attempt < loader::MAX_RETRIES => {
+                        attempt += 1;
+                        web_sys::console::warn_1(
+                            &format!("Trackline: the overview failed: {detail}").into(),
+                        );
+                        let seconds = loader::retry_wait_secs(attempt, retry_after_secs, &network);
+                        (
+                            LoadState::Retrying {
+                                attempt,
+                                seconds_left: seconds,
+                            },
+                            seconds,
+                        )
+                    }
+                    Err(Outcome::Offline) => {
+                        listing.try_set(Listing::Failed(LoadState::Offline));
+                        wait::online(&stop).await;
+                        if cancel.is_cancelled() {
+                            return;
+                        }
+                        busy.try_set(true);
+                        continue;
+                    }
+                    Err(outcome) => {
+                        listing.try_set(Listing::Failed(listing_state(outcome)));
+                        return;
+                    }
+                };
+                countdown.try_set(seconds);
+                listing.try_set(Listing::Failed(state));
+                for left in (0..seconds).rev() {
+                    wait::sleep_or_stop(1_000, &stop).await;
+                    if cancel.is_cancelled() {
+                        return;
+                    }
+                    countdown.try_set(left);
                 }
+                busy.try_set(true);
             }
         });
     });
@@ -236,7 +294,7 @@ pub fn Overview(
             // The note stays until the state's view is here (crate::states::show).
             Listing::Failed(state) => states::state_message(
                 StateMessage {
-                    seconds_left: Signal::stored(state.seconds_left()),
+                    seconds_left: countdown.into(),
                     state,
                     number: String::new(),
                     locale,

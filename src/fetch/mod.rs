@@ -155,6 +155,12 @@ impl Cancel {
         }
     }
 
+    /// A signal that aborts when this is cancelled: for a wait between requests, which must end
+    /// with them.
+    pub fn signal(&self) -> web_sys::AbortSignal {
+        self.register().signal()
+    }
+
     fn register(&self) -> AbortController {
         let controller = AbortController::new().expect("AbortController");
         if self.is_cancelled() {

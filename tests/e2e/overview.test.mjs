@@ -286,6 +286,45 @@ describe("the demo", () => {
     await page.context().close();
   });
 
+  test("a list the proxy holds back (its rate limit, then an overload) counts down and shows itself without a click", async () => {
+    const page = await newPage(browser);
+    // The proxy's own problem documents, as it sends them for these two (see its problem.rs).
+    const answers = [
+      { status: 429, slug: "rate-limited", detail: "too many requests with this access key", retry: 1 },
+      { status: 503, slug: "overloaded", detail: "too many requests in flight", retry: 1 },
+    ];
+    let asked = 0;
+    await page.route("**/access/v1/shipments?**", async (route) => {
+      const answer = answers[asked++];
+      if (!answer) return route.continue();
+      await route.fulfill({
+        status: answer.status,
+        headers: { "content-type": "application/problem+json", "retry-after": String(answer.retry) },
+        body: JSON.stringify({
+          type: `https://trackline.dev/problems/${answer.slug}`,
+          title: answer.slug,
+          status: answer.status,
+          detail: answer.detail,
+          retry_after_seconds: answer.retry,
+        }),
+      });
+    });
+    await page.goto(`${demo.url}?id=${DEMO_USER_KEY}`);
+    const widget = "trackline-widget";
+    await waitForShadow(page, ".tl-overview-content > [data-state=rate_limited]");
+    await waitForShadow(page, ".tl-overview-content > [data-state=retrying]");
+    const rows = await waitForRows(page, settled, widget);
+    assert.equal(rows.length, 3, JSON.stringify(rows));
+    assert.equal(asked, 3, "the list was asked for three times: held back twice, then answered");
+    assert.equal(
+      await page.evaluate(() => document.querySelector("trackline-widget").shadowRoot.querySelector(".tl-overview-content > [data-state]")),
+      null,
+      "no state is left beside the list",
+    );
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   test("on a phone a long status wraps beside the number and never runs over it", async () => {
     const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
     await page.goto(`${demo.url}?id=${DEMO_USER_KEY}`);
