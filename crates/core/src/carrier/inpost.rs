@@ -59,8 +59,10 @@ statuses! {
     "pickup_reminder_sent" => ReadyForPickup, "Przypomnienie o czekającej paczce";
     "delivered" => Delivered, "Dostarczona";
     "pickup_time_expired" => Exception, "Upłynął termin odbioru";
-    "stack_parcel_pickup_time_expired" => Exception, "Upłynął termin odbioru";
-    "stack_parcel_in_box_machine_pickup_time_expired" => Exception, "Upłynął termin odbioru";
+    // Storage (`stack_*`) holds a parcel near a full locker; when its time there is over, a
+    // courier takes it on to the locker the consumer chose: still on its way, nothing to do.
+    "stack_parcel_pickup_time_expired" => InTransit, "Upłynął termin odbioru";
+    "stack_parcel_in_box_machine_pickup_time_expired" => InTransit, "Upłynął termin odbioru";
     "avizo" => Exception, "Powrót do oddziału";
     "pickup_reminder_sent_address" => FailedAttempt, "W doręczeniu - klient nieobecny";
     "undelivered" => FailedAttempt, "Brak możliwości doręczenia";

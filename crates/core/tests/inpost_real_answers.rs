@@ -1,0 +1,66 @@
+//! InPost tracking answers shaped as ShipX sends them, read with InPost's own meaning of each
+//! status (its `/v1/statuses` descriptions and its help pages). Tracking numbers, points and
+//! addresses in `tests/fixtures/inpost_real/` are made up; the shapes are not.
+
+use std::fs;
+use std::path::Path;
+
+use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
+use trackline_core::model::Shipment;
+use trackline_core::status::Status;
+
+fn shipment(fixture: &str) -> Shipment {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inpost_real")
+        .join(fixture);
+    let body = fs::read(&path).unwrap();
+    match normalize(
+        ResponseKind::InpostTracking,
+        &CarrierResponse::new(200, &body),
+        None,
+    ) {
+        Ok(Normalized::Shipments(mut shipments)) if shipments.len() == 1 => shipments.remove(0),
+        other => panic!("{fixture}: {other:?}"),
+    }
+}
+
+fn statuses(shipment: &Shipment) -> Vec<(&str, Status)> {
+    shipment
+        .events
+        .iter()
+        .map(|event| (event.carrier_status.code.as_str(), event.status))
+        .collect()
+}
+
+/// Storage in a service point when the locker was full: once the day to collect it there is
+/// over, the parcel waits for the courier who takes it on to the locker the consumer chose.
+#[test]
+fn a_parcel_not_collected_from_service_point_storage_is_still_on_its_way_to_its_locker() {
+    let shipment = shipment("service-point-storage-pickup-time-expired.json");
+    assert_eq!(shipment.status, Status::InTransit);
+    assert_eq!(
+        statuses(&shipment)[..2],
+        [
+            ("stack_parcel_pickup_time_expired", Status::InTransit),
+            ("stack_in_customer_service_point", Status::ReadyForPickup),
+        ]
+    );
+    assert_eq!(
+        shipment.pickup_point.as_ref().map(|p| p.id.as_str()),
+        Some("LOD14M")
+    );
+}
+
+/// The same for storage in a temporary locker.
+#[test]
+fn a_parcel_not_collected_from_a_temporary_locker_is_still_on_its_way_to_its_locker() {
+    let shipment = shipment("temporary-locker-storage-pickup-time-expired.json");
+    assert_eq!(shipment.status, Status::InTransit);
+    assert_eq!(
+        statuses(&shipment)[0],
+        (
+            "stack_parcel_in_box_machine_pickup_time_expired",
+            Status::InTransit
+        )
+    );
+}
