@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
-use trackline_core::model::Shipment;
+use trackline_core::model::{Shipment, Step, StepState};
 use trackline_core::status::Status;
 
 fn shipment(fixture: &str) -> Shipment {
@@ -30,6 +30,14 @@ fn statuses(shipment: &Shipment) -> Vec<(&str, Status)> {
         .iter()
         .map(|event| (event.carrier_status.code.as_str(), event.status))
         .collect()
+}
+
+fn state_of(shipment: &Shipment, step: Step) -> Option<StepState> {
+    shipment
+        .expected_flow
+        .iter()
+        .find(|expected| expected.step == step)
+        .map(|expected| expected.state)
 }
 
 /// Storage in a service point when the locker was full: once the day to collect it there is
@@ -63,4 +71,20 @@ fn a_parcel_not_collected_from_a_temporary_locker_is_still_on_its_way_to_its_loc
             Status::InTransit
         )
     );
+}
+
+/// `return_pickup_confirmation_to_sender`: the parcel was received, and the signed return
+/// receipt went back to the sender. Nothing of the parcel goes back.
+#[test]
+fn a_return_receipt_sent_to_the_sender_leaves_the_parcel_delivered() {
+    let shipment = shipment("courier-return-receipt-sent-to-sender.json");
+    assert_eq!(shipment.status, Status::Delivered);
+    assert_eq!(
+        statuses(&shipment)[..2],
+        [
+            ("return_pickup_confirmation_to_sender", Status::Delivered),
+            ("delivered", Status::Delivered),
+        ]
+    );
+    assert_eq!(state_of(&shipment, Step::ReturnedToSender), None);
 }

@@ -75,7 +75,8 @@ statuses! {
     "undelivered_lack_of_access_letterbox" => FailedAttempt, "Brak możliwości doręczenia";
     "rejected_by_receiver" => FailedAttempt, "Odmowa przyjęcia";
     "returned_to_sender" => Returned, "Zwrot do nadawcy";
-    "return_pickup_confirmation_to_sender" => Returned, "Przygotowano dokumenty zwrotne";
+    // The parcel was received; the signed return receipt (ZPO) goes back to the sender.
+    "return_pickup_confirmation_to_sender" => Delivered, "Przygotowano dokumenty zwrotne";
     "taken_by_courier_from_customer_service_point" => Returned, "Zwrócona do nadawcy";
     "canceled" => Cancelled, "Anulowano etykietę";
     "canceled_redirect_to_box" => InTransit, "Anulowano przekierowanie";
