@@ -88,3 +88,26 @@ fn a_return_receipt_sent_to_the_sender_leaves_the_parcel_delivered() {
     );
     assert_eq!(state_of(&shipment, Step::ReturnedToSender), None);
 }
+
+/// `stored_by_sender` ("Umieszczona w Paczkomacie Nadawczym"), the older name of
+/// `dispatched_by_sender`: the sender put the parcel in a locker, InPost has it.
+#[test]
+fn a_parcel_stored_by_its_sender_in_a_locker_has_been_handed_over() {
+    let shipment = shipment("locker-stored-by-sender.json");
+    assert_eq!(shipment.status, Status::InTransit);
+    assert_eq!(
+        statuses(&shipment),
+        [
+            ("stored_by_sender", Status::InTransit),
+            ("confirmed", Status::PreTransit),
+        ]
+    );
+    assert_eq!(
+        state_of(&shipment, Step::HandedOver),
+        Some(StepState::Current)
+    );
+    assert_eq!(
+        state_of(&shipment, Step::Registered),
+        Some(StepState::Passed)
+    );
+}

@@ -94,15 +94,25 @@ statuses! {
     "other" => Unknown, "Inny status";
 }
 
-/// Spellings InPost also uses for a name of [`STATUS_TABLE`].
-pub const STATUS_ALIASES: &[(&str, &str)] = &[("cancelled", "canceled")];
+/// Other names InPost uses for a name of [`STATUS_TABLE`]: a second spelling, or the older
+/// name of a status (`stored_by_sender`, "Umieszczona w Paczkomacie Nadawczym", became
+/// `dispatched_by_sender`).
+pub const STATUS_ALIASES: &[(&str, &str)] = &[
+    ("cancelled", "canceled"),
+    ("stored_by_sender", "dispatched_by_sender"),
+];
+
+/// The table's name for a status name: aliases resolved, other names as they are.
+fn canonical_name(name: &str) -> &str {
+    STATUS_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, canonical)| canonical)
+}
 
 /// The table entry for a status name, aliases resolved.
 pub fn status_entry(name: &str) -> Option<&'static StatusMapping> {
-    let name = STATUS_ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == name)
-        .map_or(name, |(_, canonical)| canonical);
+    let name = canonical_name(name);
     STATUS_TABLE.iter().find(|entry| entry.code == name)
 }
 
@@ -112,8 +122,8 @@ pub fn status_of(name: &str) -> Status {
 }
 
 /// The words for a status name: its Polish title from [`STATUS_TABLE`], or, for a name InPost
-/// added after the table (`stored_by_sender`), the name itself in words, so that the consumer
-/// still reads what InPost said.
+/// added after the table, the name itself in words, so that the consumer still reads what
+/// InPost said.
 fn status_text(name: &str) -> Option<String> {
     match status_entry(name) {
         Some(entry) => Some(entry.text)
@@ -151,7 +161,7 @@ fn history_location(detail: &HistoryEntry) -> Option<Location> {
 
 /// The flow step a status name stands for, where it is more precise than its status.
 fn step_of(name: &str) -> Option<Step> {
-    match name {
+    match canonical_name(name) {
         "dispatched_by_sender"
         | "dispatched_by_sender_to_pok"
         | "collected_from_sender"
@@ -840,6 +850,8 @@ mod tests {
     fn unknown_names_and_aliases_are_accepted() {
         assert_eq!(status_of("teleported"), Status::Unknown);
         assert_eq!(status_of("cancelled"), Status::Cancelled);
+        assert_eq!(status_of("stored_by_sender"), Status::InTransit);
+        assert_eq!(step_of("stored_by_sender"), Some(Step::HandedOver));
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub fn status_mapping_markdown() -> String {
         "Polish title",
         inpost::STATUS_TABLE,
     );
-    out.push_str("Other spellings of the same names:\n\n");
+    out.push_str(
+        "Other names InPost uses for the same statuses (other spellings, older names):\n\n",
+    );
     for (alias, canonical) in inpost::STATUS_ALIASES {
         let _ = writeln!(out, "- `{alias}` is read as `{canonical}`");
     }
