@@ -453,6 +453,26 @@ async fn when_tiles_fail_no_broken_image_stays_and_the_links_still_work() {
 }
 
 #[wasm_bindgen_test]
+async fn with_tiles_off_no_map_is_drawn_and_the_place_keeps_its_links() {
+    let view = mount(locker_ready(), Locale::En, "off");
+    assert!(view.one("[data-testid=pickup]").is_some());
+    assert!(view.one("[data-testid=map]").is_none());
+    assert!(view.all("img").is_empty());
+    assert!(view.one("[data-testid=directions-link]").is_some());
+    assert!(view.one("[data-testid=map-link]").is_some());
+    assert!(view.one("[data-testid=opening-state]").is_some());
+
+    let item = shipment(
+        ResponseKind::TrackonlineUniqueItems,
+        fixture!("trackonline/unique-items/item-with-last-known-position"),
+    );
+    let view = mount(item, Locale::En, " OFF ");
+    assert!(view.one("[data-testid=position]").is_some());
+    assert!(view.one("[data-testid=map]").is_none());
+    assert!(view.one("[data-testid=map-link]").is_some());
+}
+
+#[wasm_bindgen_test]
 async fn a_last_known_position_gets_a_map_without_a_pickup_point() {
     let item = shipment(
         ResponseKind::TrackonlineUniqueItems,

@@ -12,7 +12,7 @@
 //!   effect, and each costs wasm: plain values keep the details about half the size. Only what
 //!   changes by itself is reactive (relative times, the copy feedback, "show all", the map).
 //! - `tiles` (optional): the map's tile URL template with `{z}`, `{x}`, `{y}` (and `{s}`, read as
-//!   `a`), from the widget's `tiles` option; blank or absent means OpenStreetMap's.
+//!   `a`), from the widget's `tiles` option; blank or absent means OpenStreetMap's, `off` no map.
 //!   `tile_attribution` (optional) replaces the OpenStreetMap credit for other tile sources.
 //! - The theme needs no prop: `style/theme.css` reads the host element's `theme` attribute
 //!   (`light`, `dark`, absent or `auto` following `prefers-color-scheme`).
@@ -44,6 +44,9 @@ pub(crate) use timeline::COLLAPSED_EVENTS;
 
 /// OpenStreetMap's standard tiles: free for light use with the attribution shown, and no cookies.
 pub const DEFAULT_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+/// The `tiles` value for no map at all: no tile is asked of anyone, and the place's card keeps
+/// its links to a full map and to directions.
+pub const NO_MAP: &str = "off";
 
 /// Where the map's tiles come from and whom to credit.
 #[derive(Debug, Clone)]
@@ -68,13 +71,15 @@ pub fn ShipmentDetails(
     {
         on_cleanup(move || handle.clear());
     }
-    let map = MapConfig {
-        template: tiles
-            .get_untracked()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_TILES.to_owned()),
+    let template = tiles
+        .get_untracked()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| DEFAULT_TILES.to_owned());
+    let map = (!template.eq_ignore_ascii_case(NO_MAP)).then(|| MapConfig {
+        template,
         attribution: tile_attribution.get_untracked().filter(|t| !t.is_empty()),
-    };
+    });
     let now = now.read_only();
     // Carrier texts in a language the reader does not read stay out where they only repeat
     // the headline.
@@ -83,7 +88,7 @@ pub fn ShipmentDetails(
     let progress = progress::progress(&shipment, locale);
     let reserved = format!(
         "--tl-below-height:{}px",
-        below_headline_height(&shipment, events.len())
+        below_headline_height(&shipment, events.len(), map.is_some())
     );
     let below = LaterPart {
         shipment,
@@ -138,11 +143,16 @@ pub(crate) fn shows_place(shipment: &Shipment) -> bool {
 /// parcels): a pickup point's card with its hours about 280, a last position's card about 210,
 /// the map in either 220, and the gap after the card 24; the timeline 60, about 70 for each event
 /// it shows at first, and 50 for its "show all" button.
-pub(crate) fn below_headline_height(shipment: &Shipment, events: usize) -> u32 {
-    let map = if has_coordinates(shipment) { 220 } else { 0 };
+/// `map`: whether the widget draws maps (`tiles` is not `off`).
+pub(crate) fn below_headline_height(shipment: &Shipment, events: usize, map: bool) -> u32 {
+    let map = if map && has_coordinates(shipment) {
+        220
+    } else {
+        0
+    };
     let place = if shipment.pickup_point.is_some() {
         280 + map + 24
-    } else if map > 0 {
+    } else if has_coordinates(shipment) {
         210 + map + 24
     } else {
         0
@@ -162,7 +172,7 @@ const LATER_STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/details-later.
 struct LaterPart {
     shipment: Shipment,
     locale: Locale,
-    map: MapConfig,
+    map: Option<MapConfig>,
     events: Vec<TrackingEvent>,
     now: ReadSignal<f64>,
 }
@@ -366,14 +376,20 @@ mod tests {
     #[test]
     fn the_kept_place_grows_with_what_the_details_will_show() {
         let (bare, without_map, with_map) = bare_and_pickup_points();
-        let timeline_only = below_headline_height(&bare, 2);
-        assert!(below_headline_height(&without_map, 2) > timeline_only);
-        assert!(below_headline_height(&with_map, 2) > below_headline_height(&without_map, 2));
-        // Events beyond those the timeline shows at first add only the "show all" button.
-        assert!(below_headline_height(&bare, COLLAPSED_EVENTS) > timeline_only);
+        let height = |shipment: &Shipment, events| below_headline_height(shipment, events, true);
+        let timeline_only = height(&bare, 2);
+        assert!(height(&without_map, 2) > timeline_only);
+        assert!(height(&with_map, 2) > height(&without_map, 2));
+        // Without maps (`tiles="off"`) a place with coordinates keeps only its card's height.
         assert_eq!(
-            below_headline_height(&bare, COLLAPSED_EVENTS + 1),
-            below_headline_height(&bare, COLLAPSED_EVENTS + 9)
+            below_headline_height(&with_map, 2, false),
+            height(&without_map, 2)
+        );
+        // Events beyond those the timeline shows at first add only the "show all" button.
+        assert!(height(&bare, COLLAPSED_EVENTS) > timeline_only);
+        assert_eq!(
+            height(&bare, COLLAPSED_EVENTS + 1),
+            height(&bare, COLLAPSED_EVENTS + 9)
         );
     }
 }

@@ -102,7 +102,8 @@ fn named_place_at(shipment: &Shipment, marker: &Marker) -> Option<String> {
         .filter(|place| !place.is_empty())
 }
 
-pub fn places(shipment: &Shipment, locale: Locale, map: MapConfig) -> Option<AnyView> {
+/// `map`: `None` when the widget draws no map (`tiles="off"`).
+pub fn places(shipment: &Shipment, locale: Locale, map: Option<MapConfig>) -> Option<AnyView> {
     if !super::shows_place(shipment) {
         return None;
     }
@@ -170,7 +171,7 @@ fn point_card(
     markers: Vec<Marker>,
     zone: trackline_core::time::Zone,
     locale: Locale,
-    map: MapConfig,
+    map: Option<MapConfig>,
 ) -> impl IntoView {
     let name = point.name.clone().unwrap_or_else(|| point.id.clone());
     let address = point.address_lines.join(", ");
@@ -224,8 +225,9 @@ fn point_card(
             {detail}
         }
     });
-    let map_view = (!markers.is_empty())
-        .then(|| view! { <Map markers label=label.clone() zoom=16 config=map locale /> });
+    let map_view = map
+        .filter(|_| !markers.is_empty())
+        .map(|config| view! { <Map markers label=label.clone() zoom=16 config locale /> });
     view! {
         <section class="tl-place" part="pickup" data-testid="pickup" aria-labelledby="tl-place-title">
             <h3 class="tl-section-title" id="tl-place-title">{tr(locale, "pickup.title")}</h3>
@@ -246,7 +248,7 @@ fn position_card(
     markers: Vec<Marker>,
     trail: Vec<(f64, f64)>,
     locale: Locale,
-    map: MapConfig,
+    map: Option<MapConfig>,
 ) -> impl IntoView {
     let primary = markers
         .iter()
@@ -269,7 +271,7 @@ fn position_card(
         <section class="tl-place" part="position" data-testid="position" aria-labelledby="tl-place-title">
             <h3 class="tl-section-title" id="tl-place-title">{tr(locale, "pickup.last_seen")}</h3>
             <p class="tl-place-name" data-testid="position-name">{label.clone()}</p>
-            <Map markers label=label.clone() zoom=13 config=map locale trail />
+            {map.map(|config| view! { <Map markers label=label.clone() zoom=13 config locale trail /> })}
             {links(locale, coordinates, label)}
         </section>
     }
