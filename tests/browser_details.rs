@@ -453,6 +453,34 @@ async fn when_tiles_fail_no_broken_image_stays_and_the_links_still_work() {
 }
 
 #[wasm_bindgen_test]
+async fn below_the_events_a_parcel_links_to_its_carriers_own_page_where_the_carrier_has_one() {
+    let view = mount(locker_ready(), Locale::Pl, TILE_DATA);
+    let link = view.one("[data-testid=carrier-page]").unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://inpost.pl/sledzenie-przesylek?number=620000000000000000000002")
+    );
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(
+        link.text_content().unwrap(),
+        "Zobacz na stronie przewoźnika"
+    );
+    // It closes the timeline's section.
+    assert!(view
+        .one(".tl-timeline [data-testid=carrier-page]")
+        .is_some());
+
+    // Di has no public page for a number: no link.
+    let item = shipment(
+        ResponseKind::DiFetch,
+        fixture!("di/fetch/html-and-script-kept-as-plain-text"),
+    );
+    let view = mount(item, Locale::En, TILE_DATA);
+    assert!(view.one("[data-testid=timeline]").is_some());
+    assert!(view.one("[data-testid=carrier-page]").is_none());
+}
+
+#[wasm_bindgen_test]
 async fn with_tiles_off_no_map_is_drawn_and_the_place_keeps_its_links() {
     let view = mount(locker_ready(), Locale::En, "off");
     assert!(view.one("[data-testid=pickup]").is_some());

@@ -129,6 +129,11 @@ fn has_coordinates(shipment: &Shipment) -> bool {
             .any(|event| located(event.location.as_ref()))
 }
 
+/// The carrier's own tracking page for the shipment, where it has one.
+fn carrier_page(shipment: &Shipment) -> Option<String> {
+    crate::states::carrier_page(shipment.carrier, &shipment.tracking_number)
+}
+
 /// Whether the details show a place below the headline: the pickup point, else the last
 /// position when anything has coordinates (`pickup::places`).
 pub(crate) fn shows_place(shipment: &Shipment) -> bool {
@@ -142,7 +147,7 @@ pub(crate) fn shows_place(shipment: &Shipment) -> bool {
 /// which is about the same at any width (style/details-later.css, measured on the demo's
 /// parcels): a pickup point's card with its hours about 280, a last position's card about 210,
 /// the map in either 220, and the gap after the card 24; the timeline 60, about 70 for each event
-/// it shows at first, and 50 for its "show all" button.
+/// it shows at first, 50 for its "show all" button and 40 for the link to the carrier's page.
 /// `map`: whether the widget draws maps (`tiles` is not `off`).
 pub(crate) fn below_headline_height(shipment: &Shipment, events: usize, map: bool) -> u32 {
     let map = if map && has_coordinates(shipment) {
@@ -159,7 +164,12 @@ pub(crate) fn below_headline_height(shipment: &Shipment, events: usize, map: boo
     };
     let shown = events.min(COLLAPSED_EVENTS) as u32;
     let show_all = if events > COLLAPSED_EVENTS { 50 } else { 0 };
-    place + 60 + 70 * shown + show_all
+    let carrier_page = if carrier_page(shipment).is_some() {
+        40
+    } else {
+        0
+    };
+    place + 60 + 70 * shown + show_all + carrier_page
 }
 
 /// The rules of the timeline, the pickup point and the map (style/details-later.css, minified by
@@ -188,7 +198,7 @@ fn later_part_view(part: LaterPart) -> AnyView {
     view! {
         <style>{LATER_STYLE}</style>
         {pickup::places(&shipment, locale, map)}
-        {timeline::timeline(&events, locale, now)}
+        {timeline::timeline(&events, locale, now, carrier_page(&shipment))}
     }
     .into_any()
 }

@@ -122,7 +122,14 @@ struct ShownDay {
     events: Vec<usize>,
 }
 
-pub fn timeline(events: &[TrackingEvent], locale: Locale, now: ReadSignal<f64>) -> impl IntoView {
+/// `carrier_page`: the carrier's own tracking page for the parcel, where it has one: linked below
+/// the events, for what the carrier shows beyond them.
+pub fn timeline(
+    events: &[TrackingEvent],
+    locale: Locale,
+    now: ReadSignal<f64>,
+    carrier_page: Option<String>,
+) -> impl IntoView {
     let total = events.len();
     let expanded = RwSignal::new(false);
     let events = StoredValue::new(events.to_vec());
@@ -219,6 +226,13 @@ pub fn timeline(events: &[TrackingEvent], locale: Locale, now: ReadSignal<f64>) 
             <h3 class="tl-section-title" id="tl-timeline-title">{tr(locale, "timeline.title")}</h3>
             {list}
             {toggle}
+            {carrier_page.map(|href| view! {
+                <p class="tl-carrier-page">
+                    <a class="tl-link" data-testid="carrier-page" href=href target="_blank" rel="noopener noreferrer">
+                        {tr(locale, "timeline.carrier_page")}
+                    </a>
+                </p>
+            })}
         </section>
     }
 }
