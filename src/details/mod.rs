@@ -164,7 +164,7 @@ pub(crate) fn below_headline_height(shipment: &Shipment, events: usize, map: boo
     };
     let shown = events.min(COLLAPSED_EVENTS) as u32;
     let show_all = if events > COLLAPSED_EVENTS { 50 } else { 0 };
-    let carrier_page = if carrier_page(shipment).is_some() {
+    let carrier_page = if shipment.carrier.has_public_tracking_page() {
         40
     } else {
         0

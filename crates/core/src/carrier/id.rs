@@ -139,15 +139,27 @@ impl Carrier {
         }
     }
 
-    /// The carrier's own public tracking page for a number, for a consumer to look further.
-    pub fn public_tracking_page(self, number: &str) -> Option<String> {
+    /// The address of the carrier's own public tracking page, to which a number is appended
+    /// (percent-encoded), where the carrier has one.
+    fn public_tracking_prefix(self) -> Option<&'static str> {
         match self {
-            Carrier::Inpost => Some(format!(
-                "https://inpost.pl/sledzenie-przesylek?number={}",
-                crate::carrier::percent_encode(number.trim())
-            )),
+            Carrier::Inpost => Some("https://inpost.pl/sledzenie-przesylek?number="),
             _ => None,
         }
+    }
+
+    /// Whether the carrier has a public tracking page ([`Carrier::public_tracking_page`]).
+    pub fn has_public_tracking_page(self) -> bool {
+        self.public_tracking_prefix().is_some()
+    }
+
+    /// The carrier's own public tracking page for a number, for a consumer to look further.
+    pub fn public_tracking_page(self, number: &str) -> Option<String> {
+        let prefix = self.public_tracking_prefix()?;
+        Some(format!(
+            "{prefix}{}",
+            crate::carrier::percent_encode(number.trim())
+        ))
     }
 
     /// The zone the carrier's points keep their hours in and its systems write local times in.
