@@ -129,7 +129,7 @@ describe("the widget holds still", () => {
     await page.context().close();
   });
 
-  test("a theme, tiles or refresh change asks no carrier", async () => {
+  test("a theme, tiles or refresh change asks no carrier, and tiles off takes the map away", async () => {
     const page = await newPage(browser, { viewport: { width: 768, height: 900 } });
     const requests = countCarrierRequests(page);
     await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
@@ -148,6 +148,12 @@ describe("the widget holds still", () => {
       (root) =>
         root.querySelector("[data-testid=widget]").getAttribute("data-theme") === "dark" &&
         [...root.querySelectorAll("[data-testid=tile]")].some((t) => t.src.endsWith("?v=2")),
+    );
+    // `off` takes the map away (no tile server is asked) and leaves the pickup point's card.
+    await page.evaluate(() => document.querySelector("trackline-widget").setAttribute("tiles", "off"));
+    await untilInShadow(
+      page,
+      (root) => root.querySelector("[data-testid=pickup]") != null && root.querySelector("[data-testid=map]") == null,
     );
     await waitForShadow(page, "[data-testid=parcel]");
     // One more round trip through the page, for any request the change started to be seen.
