@@ -7,7 +7,7 @@
 
 /// Each language subtag the widget speaks (lowercase, the part of a tag before `-` or `_`) and the
 /// tag of the locale that serves it, which is also its catalog's name (`locales/<tag>.txt`).
-pub const SUBTAGS: [(&str, &str); 14] = [
+pub const SUBTAGS: [(&str, &str); 15] = [
     ("en", "en"),
     ("de", "de"),
     ("nl", "nl"),
@@ -23,6 +23,7 @@ pub const SUBTAGS: [(&str, &str); 14] = [
     ("sv", "sv"),
     ("da", "da"),
     ("fi", "fi"),
+    ("uk", "uk"),
 ];
 
 /// The pseudo right-to-left locale's tag, matched whole and in any case (not by its subtag).

@@ -37,6 +37,8 @@ pub enum Locale {
     Sv,
     Da,
     Fi,
+    /// Ukrainian: many of InPost's Polish consumers read it first.
+    Uk,
     /// A test locale (Chromium's `ar-XB`): English words forced right to left, with the page
     /// direction `rtl`, to prove the layout mirrors before a real RTL language is added.
     PseudoRtl,
@@ -49,7 +51,7 @@ const PDF: char = '\u{202C}';
 
 impl Locale {
     /// Every locale, the pseudo one last.
-    pub const ALL: [Locale; 13] = [
+    pub const ALL: [Locale; 14] = [
         Locale::En,
         Locale::De,
         Locale::Nl,
@@ -62,6 +64,7 @@ impl Locale {
         Locale::Sv,
         Locale::Da,
         Locale::Fi,
+        Locale::Uk,
         Locale::PseudoRtl,
     ];
 
@@ -80,6 +83,7 @@ impl Locale {
             Locale::Sv => "sv",
             Locale::Da => "da",
             Locale::Fi => "fi",
+            Locale::Uk => "uk",
             Locale::PseudoRtl => "ar-XB",
         }
     }
@@ -113,6 +117,7 @@ impl Locale {
             Locale::Sv => "Svenska",
             Locale::Da => "Dansk",
             Locale::Fi => "Suomi",
+            Locale::Uk => "Українська",
             Locale::PseudoRtl => "Pseudo RTL",
         }
     }
@@ -132,6 +137,7 @@ impl Locale {
             Locale::Sv => "Swedish",
             Locale::Da => "Danish",
             Locale::Fi => "Finnish",
+            Locale::Uk => "Ukrainian",
             Locale::PseudoRtl => "pseudo right-to-left",
         }
     }
@@ -274,6 +280,7 @@ mod tests {
             Locale::Sv => include_str!("../../locales/sv.txt"),
             Locale::Da => include_str!("../../locales/da.txt"),
             Locale::Fi => include_str!("../../locales/fi.txt"),
+            Locale::Uk => include_str!("../../locales/uk.txt"),
         }
     }
 

@@ -40,7 +40,7 @@ const catalog = (tag) =>
 /// The English catalog, for the words a status must show.
 const english = catalog("en");
 /// Every language the widget speaks, the pseudo right-to-left one last.
-const LANGUAGES = ["en", "de", "nl", "pl", "nb", "fr", "it", "es", "pt", "sv", "da", "fi", "ar-XB"];
+const LANGUAGES = ["en", "de", "nl", "pl", "nb", "fr", "it", "es", "pt", "sv", "da", "fi", "uk", "ar-XB"];
 /// A well-formed InPost number the sandbox does not know.
 const UNKNOWN_INPOST = "?tracking=520000011395200099999999&carrier=inpost";
 

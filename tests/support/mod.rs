@@ -71,6 +71,7 @@ pub fn catalog_on_disk(locale: Locale) -> &'static str {
         Locale::Sv => include_str!("../../locales/sv.txt"),
         Locale::Da => include_str!("../../locales/da.txt"),
         Locale::Fi => include_str!("../../locales/fi.txt"),
+        Locale::Uk => include_str!("../../locales/uk.txt"),
         Locale::En | Locale::PseudoRtl => panic!("{locale:?} is built in, not fetched"),
     }
 }
