@@ -11,27 +11,6 @@
 // module only after the glue had arrived, and the wasm would start a round trip later.
 const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 
-// Until the module defines <trackline-widget>, the element is an empty inline box: the page lays
-// out without it, and everything below moves down by the widget's height once it starts. From
-// here on the element keeps the height of the placeholder it shows first (states::Skeleton in
-// src/states/mod.rs: the status header, the stepper and the timeline's first events), 882px in a
-// phone-wide widget, whose stepper stands upright, 621px in a wider one, whose stepper is a row
-// (from 520px of content, style/details.css; tests/e2e/steady.test.mjs checks both). `:where`
-// gives the rule no weight, so the page's own rule for the element wins; a page that has one
-// moves nothing even before this file runs (docs/embedding.md). A constructed sheet, so no
-// element is added to the page.
-// A `hidden` element stays hidden. If the widget cannot start (its files cannot be fetched, no
-// WebAssembly), the rule is taken back below, so that no empty space stays on the page.
-const RESERVED =
-  ":where(trackline-widget:not(:defined):not([hidden])){display:block;min-height:882px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden])){min-height:621px}}";
-let reserved = null;
-if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
-  reserved = new CSSStyleSheet();
-  reserved.replaceSync(RESERVED);
-  reserved.trackline = true;
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, reserved];
-}
-
 // The catalog of the consumer's language starts beside it, so that the headline is not worded
 // in English for a round trip after the wasm. Each widget's language is picked as the widget
 // picks it (Locale::resolve in src/i18n/mod.rs): its `lang` (`data-lang`) attribute, else the
@@ -57,7 +36,36 @@ const LANGUAGE_PARAMETERS = /* language parameters */ [];
 const fragment = location.hash.slice(1);
 const fragmentQuery = fragment.includes("?") ? fragment.slice(fragment.indexOf("?") + 1) : fragment.includes("=") ? fragment : "";
 const isLanguage = (name) => LANGUAGE_PARAMETERS.includes(name.trim().replace(/^amp;/i, "").replace(/[-_]/g, "").toLowerCase());
-const pageLang = [...new URLSearchParams(location.search), ...new URLSearchParams(fragmentQuery)].find(([name]) => isLanguage(name))?.[1];
+const pageParameters = [...new URLSearchParams(location.search), ...new URLSearchParams(fragmentQuery)];
+const pageLang = pageParameters.find(([name]) => isLanguage(name))?.[1];
+// Until the module defines <trackline-widget>, the element is an empty inline box: the page lays
+// out without it, and everything below moves down by the widget's height once it starts. From
+// here on the element keeps the height of the placeholder it shows first (states::Skeleton in
+// src/states/mod.rs: the status header, the stepper and the timeline's first events), 882px in a
+// phone-wide widget, whose stepper stands upright, 621px in a wider one, whose stepper is a row
+// (from 520px of content, style/details.css; tests/e2e/steady.test.mjs checks both). `:where`
+// gives the rule no weight, so the page's own rule for the element wins; a page that has one
+// moves nothing even before this file runs (docs/embedding.md). A constructed sheet, so no
+// element is added to the page.
+// A `hidden` element stays hidden. If the widget cannot start (its files cannot be fetched, no
+// WebAssembly), the rule is taken back below, so that no empty space stays on the page.
+const RESERVED =
+  ":where(trackline-widget:not(:defined):not([hidden])){display:block;min-height:882px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden])){min-height:621px}}";
+// A page whose address names nothing but a language (a shop's "track your parcel" page) shows
+// the form for a number in each widget without a `number` attribute: those keep the height of
+// the form's placeholder (states::form_skeleton), whose explanation is three lines of English in
+// a phone-wide widget, two in a wider one and one in a wide one: 223, 199 and 175px.
+const FORM =
+  ":where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:223px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:199px}}@media (min-width:800px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:175px}}";
+const namesNothing = pageParameters.every(([name]) => isLanguage(name));
+let reserved = null;
+if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
+  reserved = new CSSStyleSheet();
+  reserved.replaceSync(namesNothing ? RESERVED + FORM : RESERVED);
+  reserved.trackline = true;
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, reserved];
+}
+
 const widgets = [...document.querySelectorAll("trackline-widget,[data-trackline]")];
 const started = {};
 const intlTags = new Set();

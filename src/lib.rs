@@ -153,7 +153,7 @@ pub fn TracklineWidget(
                         let locale = locale.get();
                         states::show(
                             StatePart::Entry { options, locale },
-                            states::skeleton,
+                            states::form_skeleton,
                         )
                     }
                     Content::Overview(inputs) => {

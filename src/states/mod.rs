@@ -236,6 +236,34 @@ pub(crate) fn overview_skeleton(locale: Locale) -> AnyView {
     view! { <Skeleton locale label="overview.loading" /> }.into_any()
 }
 
+/// The placeholder of a widget that will show the form for a number, while the form's module is
+/// on its way: the form's own lines with bars for their words ([`FORM_OUTLINE`]), so that the
+/// form takes its place without moving the page. The loader keeps the same height before the
+/// wasm runs on a page whose address names nothing to track (`js/trackline.js`).
+pub(crate) fn form_skeleton(locale: Locale) -> AnyView {
+    view! {
+        <div class="tl-skeleton tl-skel-form" data-testid="state-loading" data-state="loading" aria-busy="true">
+            <span class="tl-visually-hidden">{tr(locale, "state.no_reference.title")}</span>
+            <div aria-hidden="true" inner_html=FORM_OUTLINE></div>
+        </div>
+    }
+    .into_any()
+}
+
+/// The form's outline (entry.rs), markup with no words: its title; its explanation in as many
+/// lines as English's wraps to, three in a narrow widget (`.tl-skel-narrow`), two in a wider one
+/// (`.tl-skel-medium`) and one in a wide one; the label, inline as the form's; the field and the
+/// button, each as tall as the real one (a space stands for their text).
+const FORM_OUTLINE: &str = concat!(
+    r#"<div class="tl-state tl-entry"><p class="tl-state-title"><span class="tl-skel tl-skel-title"></span></p>"#,
+    r#"<p class="tl-state-body"><span class="tl-skel"></span>"#,
+    r#"<span class="tl-skel-narrow"><br><span class="tl-skel"></span></span>"#,
+    r#"<span class="tl-skel-medium"><br><span class="tl-skel tl-skel-short"></span></span></p>"#,
+    r#"<span class="tl-label"><span class="tl-skel tl-skel-word"></span></span>"#,
+    r#"<div class="tl-entry-row"><span class="tl-input tl-skel-shape">&nbsp;</span>"#,
+    r#"<span class="tl-button tl-skel-button">&nbsp;</span></div></div>"#,
+);
+
 /// Parts of [`SKELETON_OUTLINE`]: a label's bar, a step with its dot, an event's two lines.
 macro_rules! skeleton_label {
     () => {

@@ -256,6 +256,30 @@ describe("the page around the widget holds still", () => {
       await page.context().close();
     });
 
+    test(`on a page whose address names nothing to track, the form takes the kept place and moves nothing (${width}px)`, async () => {
+      const page = await newPage(browser, { viewport: { width, height: 844 } });
+      await recordShifts(page);
+      const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
+      // A release build's form is in the states' module; a build of one module has none to hold.
+      const releaseModule = await hold(page, (path) => path === "/split_states.pack");
+      // The merchant's snippet alone, on a page whose address names only a language.
+      await page.goto(`${server.url}/embed.html?lang=en`);
+      await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
+      const kept = Math.round(await widgetHeight(page));
+      assert.ok(kept > 100 && kept < 300, `the form's height, not a parcel's, is kept (${kept}px)`);
+      // The snippet alone moves the page once, when the loader's rule comes; from then on, nothing.
+      const keptFrom = await shiftsSoFar(page);
+      releaseWasm();
+      await waitForShadow(page, "[data-testid=state-loading], [data-testid=no-reference]");
+      assert.equal(Math.round(await widgetHeight(page)), kept, "while the form's code is on its way");
+      releaseModule();
+      await waitForShadow(page, "[data-testid=no-reference]");
+      assert.equal(Math.round(await widgetHeight(page)), kept, "the form fills the kept place");
+      assert.deepEqual(await shiftsSoFar(page), keptFrom, "nothing moved once the loader's rule came");
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
     test(`a widget that cannot start keeps no empty place (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       let asked = false;
