@@ -35,12 +35,43 @@ pub const STAGING_BASE_URL: &str = "https://staging-ws.di.no";
 
 const CARRIER: Carrier = Carrier::Di;
 
-/// Event type IDs whose meaning is known. Only 015, 030 and 057 are confirmed by Di's
-/// documentation; 013 is the Register Event example ("Delivered").
+/// Event type IDs whose meaning is known: Di's Parcel Event Log documentation (013, 015, 030,
+/// 057) and the event catalogue Helthjem publishes for the same Event Log (001 to 006, 062,
+/// 063, 104). They decide when the event's `i18nKey` is missing or unknown.
 pub const EVENT_TYPE_TABLE: &[StatusMapping] = &[
     StatusMapping {
+        code: "001",
+        text: "transport of the parcel has been booked",
+        status: Status::PreTransit,
+    },
+    StatusMapping {
+        code: "002",
+        text: "parcel received, getting ready to transport it",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "003",
+        text: "parcel loaded for transport to its next checkpoint",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "004",
+        text: "in transit",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "005",
+        text: "being transferred to a service point",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "006",
+        text: "arrived at the service point, ready for pickup",
+        status: Status::ReadyForPickup,
+    },
+    StatusMapping {
         code: "013",
-        text: "delivered (Register Event example, unconfirmed)",
+        text: "delivered",
         status: Status::Delivered,
     },
     StatusMapping {
@@ -57,6 +88,21 @@ pub const EVENT_TYPE_TABLE: &[StatusMapping] = &[
         code: "057",
         text: "not delivered",
         status: Status::FailedAttempt,
+    },
+    StatusMapping {
+        code: "062",
+        text: "loaded for transport",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "063",
+        text: "unloaded",
+        status: Status::InTransit,
+    },
+    StatusMapping {
+        code: "104",
+        text: "delivered to the service point, which keeps it for the consignee",
+        status: Status::ReadyForPickup,
     },
 ];
 
@@ -190,6 +236,17 @@ pub const I18N_KEY_TABLE: &[StatusMapping] = &[
         text: "damaged",
         status: Status::Exception,
     },
+    // Before `delivered`: delivered to the service point, not to the consignee (104).
+    StatusMapping {
+        code: "delivered.at.service.point",
+        text: "delivered to the service point",
+        status: Status::ReadyForPickup,
+    },
+    StatusMapping {
+        code: "arrived.at.servicepoint",
+        text: "arrived at the service point",
+        status: Status::ReadyForPickup,
+    },
     StatusMapping {
         code: "ready.for.pickup",
         text: "ready for pickup",
@@ -205,12 +262,44 @@ pub const I18N_KEY_TABLE: &[StatusMapping] = &[
         text: "delivered",
         status: Status::Delivered,
     },
+    // Before `received`: the carrier has the parcel (002), whereas
+    // `import.edi.information.received` (001) is only the booking.
+    StatusMapping {
+        code: "shipment.received",
+        text: "parcel received by the carrier",
+        status: Status::InTransit,
+    },
     StatusMapping {
         code: "received",
-        text: "received",
+        text: "booking information received",
         status: Status::PreTransit,
     },
 ];
+
+/// `parcelStatus` values whose meaning is known: Di's field table (`Levert`) and Helthjem's
+/// example answer (`WAITING_FOR_PACKAGE`). They decide only when no event does, e.g. when the
+/// only events are messages to the consignee.
+pub const PARCEL_STATUS_TABLE: &[StatusMapping] = &[
+    StatusMapping {
+        code: "WAITING_FOR_PACKAGE",
+        text: "booked, the carrier waits for the parcel",
+        status: Status::PreTransit,
+    },
+    StatusMapping {
+        code: "Levert",
+        text: "delivered",
+        status: Status::Delivered,
+    },
+];
+
+/// The status a parcel's `parcelStatus` names, compared without regard to case.
+pub fn status_of_parcel_status(parcel_status: &str) -> Option<Status> {
+    let parcel_status = parcel_status.trim();
+    PARCEL_STATUS_TABLE
+        .iter()
+        .find(|entry| entry.code.eq_ignore_ascii_case(parcel_status))
+        .map(|entry| entry.status)
+}
 
 /// Which event log answer a fetch asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -748,14 +837,17 @@ fn settle(shipment: &mut Shipment) {
         .retain(|n| *n != shipment.tracking_number);
     shipment.linked_parcels.sort_unstable();
     shipment.linked_parcels.dedup();
+    let parcel_status = shipment.carrier_status.take().and_then(|s| s.text);
     let deciding = shipment.events.iter().find(|e| e.status != Status::Unknown);
-    shipment.status = deciding.map_or(Status::Unknown, |e| e.status);
+    shipment.status = deciding
+        .map(|e| e.status)
+        .or_else(|| parcel_status.as_deref().and_then(status_of_parcel_status))
+        .unwrap_or(Status::Unknown);
     let latest_code = shipment
         .events
         .first()
         .map(|e| e.carrier_status.code.clone())
         .unwrap_or_default();
-    let parcel_status = shipment.carrier_status.take().and_then(|s| s.text);
     if !latest_code.is_empty() || parcel_status.is_some() {
         shipment.carrier_status = Some(CarrierStatus::new(latest_code, parcel_status));
     }

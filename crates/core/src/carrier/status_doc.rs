@@ -68,7 +68,8 @@ pub fn status_mapping_markdown() -> String {
          4. the additional-info ID (when it names a status);\n\
          5. the event group.\n\n\
          The shipment's status is that of its newest event whose status is not `unknown`, so that\n\
-         a notification sent after delivery does not hide the delivery.\n\n",
+         a notification sent after delivery does not hide the delivery. When no event has one,\n\
+         the parcel's `parcelStatus` decides if it is one of those in the last table.\n\n",
     );
     out.push_str("### 1. `i18nKey` fragments\n\n");
     table(&mut out, "fragment", "meaning", di::I18N_KEY_TABLE);
@@ -83,6 +84,8 @@ pub fn status_mapping_markdown() -> String {
     );
     out.push_str("### 2 and 5. Event groups\n\n");
     table(&mut out, "eventGroup.id", "group", di::EVENT_GROUP_TABLE);
+    out.push_str("### `parcelStatus`, when no event decides\n\n");
+    table(&mut out, "parcelStatus", "meaning", di::PARCEL_STATUS_TABLE);
 
     out.push_str("## TrackOnline\n\n");
     out.push_str("Transactions, by `statusCode`:\n\n");
