@@ -1,7 +1,7 @@
 //! Di and Helthjem tracking answers shaped as they are published: the example answer and the
 //! event catalogue of Helthjem's developer documentation (the successor of Di's Parcel Event
 //! Log, same items and events), and Di's own Parcel Event Log v2 field table. Numbers, shops,
-//! places and references in `tests/fixtures/di_real/` are made up; the shapes, codes and
+//! places and references in `tests/real_answers/di/` are made up; the shapes, codes and
 //! translation keys are not.
 
 use std::fs;
@@ -13,7 +13,7 @@ use trackline_core::status::Status;
 
 fn body(fixture: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/di_real")
+        .join("tests/real_answers/di")
         .join(fixture);
     fs::read(path).unwrap()
 }

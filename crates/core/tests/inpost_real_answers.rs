@@ -1,6 +1,6 @@
 //! InPost tracking answers shaped as ShipX sends them, read with InPost's own meaning of each
 //! status (its `/v1/statuses` descriptions and its help pages). Tracking numbers, points and
-//! addresses in `tests/fixtures/inpost_real/` are made up; the shapes are not.
+//! addresses in `tests/real_answers/inpost/` are made up; the shapes are not.
 
 use std::fs;
 use std::path::Path;
@@ -11,7 +11,7 @@ use trackline_core::status::Status;
 
 fn shipment(fixture: &str) -> Shipment {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/inpost_real")
+        .join("tests/real_answers/inpost")
         .join(fixture);
     let body = fs::read(&path).unwrap();
     match normalize(
