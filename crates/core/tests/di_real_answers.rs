@@ -197,3 +197,33 @@ fn helthjem_errors_name_the_reason_helthjem_gives() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Helthjem's schema types `additionalInfo` as "any additional text": a bare text is shown with
+/// its event, while a bare number is still the code of an additional info.
+#[test]
+fn additional_info_written_as_bare_text_is_shown_with_its_event() {
+    let with_info = |info: &str| {
+        let body = String::from_utf8(body("helthjem-reference-waiting-for-package.json"))
+            .unwrap()
+            .replace(
+                "\"additionalInfo\": null",
+                &format!("\"additionalInfo\": {info}"),
+            );
+        match normalize(
+            ResponseKind::DiFetch,
+            &CarrierResponse::new(200, body.as_bytes()),
+            None,
+        ) {
+            Ok(Normalized::Shipments(mut shipments)) => shipments.remove(0).events.remove(0),
+            other => panic!("{info}: {other:?}"),
+        }
+    };
+    let text = with_info("\"Leveres i postkassen\"");
+    assert_eq!(text.detail.as_deref(), Some("Leveres i postkassen"));
+    assert_eq!(text.carrier_status.code, "007");
+
+    let code = with_info("\"004\"");
+    assert_eq!(code.detail, None);
+    let number = with_info("4");
+    assert_eq!(number.detail, None);
+}

@@ -514,20 +514,39 @@ struct KeyedObject {
 
 fn keyed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::Error> {
     let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
-    Ok(if raw.get().trim_start().starts_with('{') {
-        let object: KeyedObject = json::from_raw(raw.get()).unwrap_or_default();
-        Keyed {
+    Ok(read_keyed(raw.get(), false))
+}
+
+/// `additionalInfo`: as [`keyed`], but a bare value that is not a code (digits) is its text:
+/// Helthjem's schema has it as "any additional text".
+fn keyed_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::Error> {
+    let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
+    Ok(read_keyed(raw.get(), true))
+}
+
+fn read_keyed(raw: &str, bare_text_is_description: bool) -> Keyed {
+    if raw.trim_start().starts_with('{') {
+        let object: KeyedObject = json::from_raw(raw).unwrap_or_default();
+        return Keyed {
             id: object.api_key.or(object.id),
             description: object.description,
             i18n_key: object.i18n_key,
             name: object.name,
+        };
+    }
+    let bare = json::raw_text(raw);
+    match bare {
+        Some(text) if bare_text_is_description && !text.bytes().all(|b| b.is_ascii_digit()) => {
+            Keyed {
+                description: Some(text),
+                ..Keyed::default()
+            }
         }
-    } else {
-        Keyed {
-            id: json::raw_text(raw.get()),
+        id => Keyed {
+            id,
             ..Keyed::default()
-        }
-    })
+        },
+    }
 }
 
 /// One event as Di writes it (Parcel Event Log v1 and v2, and the nested answer's items).
@@ -550,7 +569,7 @@ struct Event {
     location_context_id: Option<String>,
     #[serde(deserialize_with = "keyed")]
     event_type: Keyed,
-    #[serde(deserialize_with = "keyed")]
+    #[serde(deserialize_with = "keyed_or_text")]
     additional_info: Keyed,
     #[serde(deserialize_with = "keyed")]
     event_group: Keyed,
