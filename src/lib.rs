@@ -45,6 +45,8 @@ use crate::states::StatePart;
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     element::prefetch_modules();
+    #[cfg(target_arch = "wasm32")]
+    i18n::read_own_texts();
     element::define();
 }
 

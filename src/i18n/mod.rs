@@ -13,11 +13,15 @@ use std::borrow::Cow;
 
 mod catalogs;
 mod languages;
+mod own_texts;
 
 pub use catalogs::{
     install_catalog, locale_to_show, set_locales_url, use_started_fetches, CatalogError,
     CatalogLoadError,
 };
+#[cfg(target_arch = "wasm32")]
+pub use own_texts::read_from_page as read_own_texts;
+pub use own_texts::{install_own_texts, OwnTextError};
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -233,17 +237,19 @@ fn lookup<'a>(catalog: &'a str, key: &str) -> Option<&'a str> {
         .map(|(_, text)| text)
 }
 
-/// The text of `key` in `locale`, English when the locale's catalog lacks it, the key itself when
-/// English does too (a visible, greppable mistake rather than an empty label).
+/// The text of `key` in `locale`: the page's own text when it has one, else the locale's
+/// catalog's, English when the catalog lacks it, the key itself when English does too (a
+/// visible, greppable mistake rather than an empty label).
 pub fn tr(locale: Locale, key: &str) -> String {
     tr_args(locale, key, &[])
 }
 
 /// [`tr`] with `{name}` placeholders filled from `args`.
 pub fn tr_args(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
-    let text = locale
-        .catalog()
-        .and_then(|catalog| lookup(catalog, key))
+    // The page's own texts first (own_texts.rs), then the language's catalog, then English.
+    let text = own_texts::own(locale)
+        .and_then(|own| lookup(own, key))
+        .or_else(|| locale.catalog().and_then(|catalog| lookup(catalog, key)))
         .or_else(|| lookup(ENGLISH, key))
         .unwrap_or(key);
     let mut text = Cow::Borrowed(text);
