@@ -127,8 +127,9 @@ fn weekday(text: &str) -> Option<Weekday> {
         "śr" | "sr" | "śro" | "sro" | "we" | "wed" | "wednesday" | "mer" => Weekday::Wednesday,
         "cz" | "czw" | "th" | "thu" | "thursday" | "gio" => Weekday::Thursday,
         "pt" | "pią" | "pia" | "fr" | "fri" | "friday" | "ven" => Weekday::Friday,
-        "sb" | "so" | "sob" | "sa" | "sat" | "saturday" | "sab" => Weekday::Saturday,
-        "nd" | "ndz" | "nie" | "n" | "su" | "sun" | "sunday" | "dom" => Weekday::Sunday,
+        "sb" | "sob" | "sa" | "sat" | "saturday" | "sab" => Weekday::Saturday,
+        // `So` is German's Sunday (`Sonntag`); Polish writes Saturday `Sb` or `Sob`.
+        "nd" | "ndz" | "nie" | "n" | "so" | "su" | "sun" | "sunday" | "dom" => Weekday::Sunday,
         _ => return None,
     })
 }
@@ -137,6 +138,14 @@ fn weekday(text: &str) -> Option<Weekday> {
 /// time.
 fn clock(text: &str) -> Option<String> {
     let text = text.trim();
+    // Digits and a separator only: anything else is no time (and `split_at` below then cuts
+    // between ASCII characters).
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
     let (hours, minutes) = text
         .split_once([':', '.'])
         .or_else(|| (text.len() == 4).then(|| text.split_at(2)))
@@ -278,6 +287,30 @@ mod tests {
         let read = periods("Pn - Pt 9-17, Sb nieczynne");
         assert_eq!(read.len(), 5);
         assert_eq!(read[4], period(Weekday::Friday, "09:00", "17:00"));
+    }
+
+    #[test]
+    fn words_that_are_no_time_stay_raw_and_never_panic() {
+        // Four bytes whose second character is two bytes long: no time, and no cut inside it.
+        for raw in [
+            "Mo-Fr 9-18 für Firmen",
+            "PN-PT 8-20 wóz",
+            "Ma-Fr 9-17 lør",
+            "Mo €1",
+        ] {
+            assert_eq!(parse(raw), OpeningHours::Raw { raw: raw.into() }, "{raw}");
+        }
+    }
+
+    #[test]
+    fn german_sunday_is_sunday() {
+        assert_eq!(
+            periods("Mo-Fr 8-18, Sa 9-14, So 10-12")[5..],
+            [
+                period(Weekday::Saturday, "09:00", "14:00"),
+                period(Weekday::Sunday, "10:00", "12:00")
+            ]
+        );
     }
 
     #[test]
