@@ -195,12 +195,13 @@ pub fn Overview(
                 };
                 countdown.try_set(seconds);
                 listing.try_set(Listing::Failed(state));
-                for left in (0..seconds).rev() {
+                // Each second shown, down to 1, as a shipment's countdown; then it asks again.
+                for left in (1..=seconds).rev() {
+                    countdown.try_set(left);
                     wait::sleep_or_stop(1_000, &stop).await;
                     if cancel.is_cancelled() {
                         return;
                     }
-                    countdown.try_set(left);
                 }
                 busy.try_set(true);
             }
