@@ -198,8 +198,8 @@ fn helthjem_errors_name_the_reason_helthjem_gives() {
     }
 }
 
-/// Helthjem's schema types `additionalInfo` as "any additional text": a bare text is shown with
-/// its event, while a bare number is still the code of an additional info.
+/// Helthjem's schema types `additionalInfo` as "any additional text": a bare text of words is
+/// shown with its event, while a bare code (a number, or one word) is still an additional info's.
 #[test]
 fn additional_info_written_as_bare_text_is_shown_with_its_event() {
     let with_info = |info: &str| {
@@ -226,4 +226,7 @@ fn additional_info_written_as_bare_text_is_shown_with_its_event() {
     assert_eq!(code.detail, None);
     let number = with_info("4");
     assert_eq!(number.detail, None);
+    let word = with_info("\"A01\"");
+    assert_eq!(word.detail, None);
+    assert_eq!(word.carrier_status.origin_code.as_deref(), Some("A01"));
 }

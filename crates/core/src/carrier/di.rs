@@ -517,7 +517,7 @@ fn keyed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::
     Ok(read_keyed(raw.get(), false))
 }
 
-/// `additionalInfo`: as [`keyed`], but a bare value that is not a code (digits) is its text:
+/// `additionalInfo`: as [`keyed`], but a bare value of several words is its text, not a code:
 /// Helthjem's schema has it as "any additional text".
 fn keyed_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyed, D::Error> {
     let raw = <Box<serde_json::value::RawValue>>::deserialize(deserializer)?;
@@ -536,12 +536,10 @@ fn read_keyed(raw: &str, bare_text_is_description: bool) -> Keyed {
     }
     let bare = json::raw_text(raw);
     match bare {
-        Some(text) if bare_text_is_description && !text.bytes().all(|b| b.is_ascii_digit()) => {
-            Keyed {
-                description: Some(text),
-                ..Keyed::default()
-            }
-        }
+        Some(text) if bare_text_is_description && text.contains(char::is_whitespace) => Keyed {
+            description: Some(text),
+            ..Keyed::default()
+        },
         id => Keyed {
             id,
             ..Keyed::default()
