@@ -53,7 +53,9 @@ async fn the_pages_own_texts_replace_the_widgets_and_those_that_cannot_be_used_a
          state.no_reference.submit = Find it\n\
          no.such.key = Nothing\n\
          overview.page = Page {page}\n\
-         overview.previous = Back\n",
+         overview.previous = Back\n\
+         just words, no key\n\
+         overview.next = Onwards\n",
     );
     add_texts("en-GB", "overview.previous = Earlier\n");
     add_texts("xx", "state.no_reference.title = Never\n");
@@ -74,6 +76,8 @@ async fn the_pages_own_texts_replace_the_widgets_and_those_that_cannot_be_used_a
     assert_eq!(text(&element, "[data-testid=entry-submit]"), "Find it");
     // A later element's text of the same key wins; a text that drops a placeholder is not used.
     assert_eq!(tr(Locale::En, "overview.previous"), "Earlier");
+    // A line that is no entry leaves the others of its element in use.
+    assert_eq!(tr(Locale::En, "overview.next"), "Onwards");
     assert_eq!(
         tr_args(
             Locale::En,
@@ -102,7 +106,7 @@ async fn the_pages_own_texts_replace_the_widgets_and_those_that_cannot_be_used_a
         "{warnings}"
     );
     assert!(
-        warnings.contains("the German texts of the page are not used"),
+        warnings.contains("one of the page's German texts is not used: line 1 is not `key = text`"),
         "{warnings}"
     );
     element.remove();

@@ -10,13 +10,12 @@
 //!
 //! They are read once, when the widget's module starts (before any widget is mounted), and win
 //! over the language's catalog. Each entry must name a key of the catalogs and keep the
-//! `{placeholders}` of its English text; one that does not is left out and named in the console,
-//! and the rest are used.
+//! `{placeholders}` of its English text; a line that does not, or is no `key = text` at all, is
+//! left out and named in the console, and the rest are used.
 
 use std::sync::Mutex;
 
-use super::catalogs::{check, CatalogError};
-use super::{entries, lookup, Locale, ENGLISH};
+use super::{content_lines, lookup, Locale, ENGLISH};
 
 /// The page's own texts per locale, indexed as [`Locale::ALL`]: the entries kept, newest first.
 static OWN: Mutex<[Option<&'static str>; Locale::ALL.len()]> =
@@ -25,6 +24,8 @@ static OWN: Mutex<[Option<&'static str>; Locale::ALL.len()]> =
 /// Why one of the page's own texts is left out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OwnTextError {
+    #[error("line {line} is not `key = text`")]
+    Malformed { line: usize },
     #[error("`{0}` is not a key of the widget's catalogs (see locales/en.txt)")]
     UnknownKey(String),
     #[error("`{key}` must keep the placeholders of its English text ({english:?})")]
@@ -49,15 +50,22 @@ fn same_placeholders(english: &str, text: &str) -> bool {
         && placeholders(text).all(|name| placeholders(english).any(|other| other == name))
 }
 
-/// Makes the entries of `texts` (the catalogs' `key = text` lines) the words of `locale` for the
-/// rest of the page, over its catalog and over earlier own texts. `Err` when `texts` is no
-/// catalog at all; otherwise the entries left out, with why.
-pub fn install_own_texts(locale: Locale, texts: &str) -> Result<Vec<OwnTextError>, CatalogError> {
+/// Makes the entries of `texts` (the catalogs' `key = text` lines; comments and blank lines are
+/// skipped) the words of `locale` for the rest of the page, over its catalog and over earlier
+/// own texts. Returns the lines left out, with why; the others are used.
+pub fn install_own_texts(locale: Locale, texts: &str) -> Vec<OwnTextError> {
     let texts = texts.strip_prefix('\u{feff}').unwrap_or(texts);
-    check(texts)?;
     let mut kept = String::new();
     let mut left_out = Vec::new();
-    for (key, text) in entries(texts) {
+    for (line, content) in content_lines(texts) {
+        let entry = content
+            .split_once('=')
+            .map(|(key, text)| (key.trim(), text.trim()))
+            .filter(|(key, text)| !key.is_empty() && !text.is_empty());
+        let Some((key, text)) = entry else {
+            left_out.push(OwnTextError::Malformed { line });
+            continue;
+        };
         match lookup(ENGLISH, key) {
             None => left_out.push(OwnTextError::UnknownKey(key.to_owned())),
             Some(english) if !same_placeholders(english, text) => {
@@ -79,7 +87,7 @@ pub fn install_own_texts(locale: Locale, texts: &str) -> Result<Vec<OwnTextError
         // Kept for the page's lifetime, as the catalogs are.
         *slot = Some(Box::leak(kept.into_boxed_str()));
     }
-    Ok(left_out)
+    left_out
 }
 
 /// Reads the page's `<script type="text/plain" data-trackline-texts lang="…">` elements and
@@ -109,19 +117,11 @@ pub fn read_from_page() {
             continue;
         };
         let texts = element.text_content().unwrap_or_default();
-        match install_own_texts(locale, &texts) {
-            Ok(left_out) => {
-                for error in left_out {
-                    warn(format!(
-                        "Trackline: one of the page's {} texts is not used: {error}",
-                        locale.english_name()
-                    ));
-                }
-            }
-            Err(error) => warn(format!(
-                "Trackline: the {} texts of the page are not used: {error}",
+        for error in install_own_texts(locale, &texts) {
+            warn(format!(
+                "Trackline: one of the page's {} texts is not used: {error}",
                 locale.english_name()
-            )),
+            ));
         }
     }
 }
