@@ -54,10 +54,21 @@ const RESERVED =
 // A page whose address names nothing but a language (a shop's "track your parcel" page) shows
 // the form for a number in each widget without a `number` attribute: those keep the height of
 // the form's placeholder (states::form_skeleton), whose explanation is three lines of English in
-// a phone-wide widget, two in a wider one and one in a wide one: 223, 199 and 175px.
+// a phone-wide widget, two in a wider one and one in a wide one: 223, 199 and 175px. Not when
+// the path holds a GS1 Digital Link key (`/00/<SSCC>`, `/401/…`, `/402/…`, core's gs1.rs), nor
+// when the tab keeps an access key that left the address bar (options::SESSION_KEY_ITEM): those
+// show a parcel or a key's overview.
 const FORM =
   ":where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:223px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:199px}}@media (min-width:800px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:175px}}";
-const namesNothing = pageParameters.every(([name]) => isLanguage(name));
+const keptKey = () => {
+  try {
+    return sessionStorage.getItem("trackline.access-key") != null;
+  } catch {
+    return false;
+  }
+};
+const namesNothing =
+  pageParameters.every(([name]) => isLanguage(name)) && !/\/(00|401|402)\/[^/]/.test(location.pathname) && !keptKey();
 let reserved = null;
 if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
   reserved = new CSSStyleSheet();

@@ -345,6 +345,15 @@ describe("the page around the widget holds still", () => {
         true,
         "the placeholder gave way to the list",
       );
+      // A reload: the key has left the address bar for the tab's storage, and the page's address
+      // names nothing; the loader still keeps the overview's place, not the form's.
+      assert.equal(new URL(page.url()).search, "", "the key left the address bar");
+      const releaseAgain = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
+      await page.reload({ waitUntil: "commit" });
+      await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
+      assert.equal(Math.round(await widgetHeight(page)), kept, "after a reload");
+      releaseAgain();
+      await waitForShadow(page, "[data-testid=overview-row]");
       assert.deepEqual(page.errors, []);
       await page.context().close();
     });
