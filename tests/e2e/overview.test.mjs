@@ -213,6 +213,12 @@ describe("a standalone proxy on another origin", () => {
     const back = await rowsOf(page);
     assert.equal(back[0].reference, registered[20], "still on page 2");
     assert.equal(await pageLabel(page), "Page 2 of 2");
+    // The focus moves in the frame after the list is back.
+    await page.waitForFunction(
+      ([sel, reference]) => document.querySelector(sel).shadowRoot.activeElement?.dataset.reference === reference,
+      [WIDGET, registered[22]],
+      { timeout: 5_000 },
+    ).catch(() => {});
     const focused = await page.evaluate((sel) => document.querySelector(sel).shadowRoot.activeElement?.dataset.reference, WIDGET);
     assert.equal(focused, registered[22], "the opened row has the focus");
 
