@@ -455,6 +455,23 @@ mod flow {
     }
 
     #[wasm_bindgen_test]
+    fn a_number_where_a_reading_has_text_is_named_with_its_value_when_whole() {
+        use trackline_widget::fetch::reading_from_body;
+        // serde-wasm-bindgen is patched (vendor/serde-wasm-bindgen/PATCHED.md) so that its
+        // messages never format a float: a whole number keeps its digits, another is "number".
+        let whole = reading_from_body(br#"{"shipments":[{"carrier":3}]}"#).unwrap_err();
+        assert!(
+            whole.contains("invalid type: number `3`, expected"),
+            "{whole}"
+        );
+        let fraction = reading_from_body(br#"{"shipments":[{"carrier":2.5}]}"#).unwrap_err();
+        assert!(
+            fraction.contains("invalid type: number, expected"),
+            "{fraction}"
+        );
+    }
+
+    #[wasm_bindgen_test]
     async fn a_generic_cors_proxy_is_not_asked_for_a_reading_and_a_reading_from_it_is_not_trusted()
     {
         let (seen, network) = stub(|_, _| {

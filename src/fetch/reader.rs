@@ -83,6 +83,9 @@ fn from_reading(carrier: Carrier, body: &[u8]) -> Result<Normalized, ReadFailure
 ///
 /// The error says what is wrong with the body: not UTF-8, not JSON (in the browser's words), or
 /// not a reading (in serde's words, such as an unknown carrier's name; without the member's path).
+/// A number where the reading has text is named by its digits when it is whole and as "number"
+/// otherwise: serde-wasm-bindgen is patched so that no message formats a float, which keeps the
+/// float formatting out of this module (vendor/serde-wasm-bindgen/PATCHED.md).
 ///
 /// [`MAX_DELAY_SECONDS`]: trackline_core::carrier::retry_after::MAX_DELAY_SECONDS
 ///
