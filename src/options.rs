@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 use trackline_core::model::Carrier;
+pub use trackline_core::reference::page::InputProblem;
+use trackline_core::reference::page::{self, link_query};
 use trackline_core::reference::{self, Reference};
 
 use crate::fetch::ProxyEndpoint;
@@ -166,15 +168,6 @@ pub struct Resolved {
     pub tiles: Option<String>,
 }
 
-/// Why the input is not something the widget can ask a carrier about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputProblem {
-    /// For the console and the `trackline:error` event, not for the consumer.
-    pub detail: String,
-    /// Numbers one typo away whose check digit holds.
-    pub suggestions: Vec<String>,
-}
-
 fn non_blank(value: Option<&String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -237,27 +230,15 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
 
     // Order numbers are the shop's own: no carrier can look them up, so a shop page whose URL
     // carries only one is a page without a reference, not an invalid one.
-    let mut references: Vec<Reference> = parsed
-        .references
-        .iter()
-        .filter(|r| !matches!(r, Reference::OrderNumber { .. }))
-        .cloned()
-        .collect();
+    let mut references = page::trackable(&parsed, carrier);
     let source = if references.is_empty() && parsed.errors.is_empty() {
         Source::Nothing
     } else {
         source
     };
-    if let Some(carrier) = carrier {
-        for reference in &mut references {
-            if let Reference::TrackingNumber { carrier_hint, .. } = reference {
-                *carrier_hint = Some(carrier.as_str().to_owned());
-            }
-        }
-    }
     let problem = match source {
         Source::Nothing => None,
-        _ => input_problem(&parsed, &references),
+        _ => page::input_problem(&parsed, &references),
     };
     if problem.is_some() {
         references.clear();
@@ -272,7 +253,7 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         carrier,
         access_key: link.access_key.as_ref().map(|key| key.expose().to_owned()),
         link: match source {
-            Source::PageUrl => link_query(page_url).filter(|query| is_signed(query)),
+            Source::PageUrl => page::signed_link(page_url),
             _ => None,
         },
         lang: non_blank(attributes.lang.as_ref()).or_else(|| link.language.clone()),
@@ -284,19 +265,6 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
         },
         tiles: non_blank(attributes.tiles.as_ref()),
     }
-}
-
-/// The query of `page_url` without its `id` parameter (the key travels in its own header and is
-/// no part of what a link signs), as the page has it; `None` when nothing is left.
-pub fn link_query(page_url: &str) -> Option<String> {
-    let without_fragment = page_url.split('#').next().unwrap_or_default();
-    let (_, query) = without_fragment.split_once('?')?;
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| pair.split('=').next() != Some("id"))
-        .collect();
-    (!kept.is_empty()).then(|| kept.join("&"))
 }
 
 /// Where the tab keeps the access key once it has left the address bar.
@@ -351,58 +319,10 @@ pub fn without_key(page_url: &str) -> String {
     }
 }
 
-/// Whether a link query carries a signature (`sig`) or an expiry (`exp`): only then is it sent
-/// as a signed link. A plain link (`?sscc=…`, with or without a key) is none: the proxy answers
-/// it by the key's scope, or asks for the e-mail's link.
-fn is_signed(query: &str) -> bool {
-    query
-        .split('&')
-        .any(|pair| matches!(pair.split('=').next(), Some("sig" | "exp")))
-}
-
 /// Whether a page URL has any query or fragment for core to complain about: a bare shop page
 /// (`/track`) is the no-reference case, not an invalid one.
 fn has_query(url: &str) -> bool {
     url.contains('?') || url.contains('#')
-}
-
-/// The first reason the input cannot be asked about, or `None` when it can.
-fn input_problem(parsed: &reference::ParsedLink, references: &[Reference]) -> Option<InputProblem> {
-    if references.is_empty() {
-        let detail = parsed
-            .errors
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "no trackable reference".to_owned());
-        return Some(InputProblem {
-            detail,
-            suggestions: Vec::new(),
-        });
-    }
-    for reference in references {
-        if let Reference::TrackingNumber { number, .. } | Reference::Sscc { number } = reference {
-            let detection = trackline_core::identifier::detect(
-                number,
-                trackline_core::identifier::DetectMode::Standard,
-            );
-            // Recognized shapes whose check digit fails are typos: no carrier can answer them.
-            if !detection.candidates.is_empty() && !detection.is_recognized() {
-                let mut suggestions: Vec<String> = Vec::new();
-                for candidate in &detection.candidates {
-                    for suggestion in &candidate.suggestions {
-                        if !suggestions.contains(suggestion) {
-                            suggestions.push(suggestion.clone());
-                        }
-                    }
-                }
-                return Some(InputProblem {
-                    detail: format!("the check digit of {number} does not hold"),
-                    suggestions,
-                });
-            }
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod access_key;
 mod error;
 mod gs1;
 mod link;
+pub mod page;
 mod parameter;
 pub mod parameter_names;
 mod value;
