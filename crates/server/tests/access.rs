@@ -821,3 +821,86 @@ async fn a_valid_key_is_limited_by_its_key_and_a_wrong_one_by_the_address() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
+
+impl Setup {
+    /// `POST /answers` from the shop's site for a widget on `page`.
+    async fn answers_ahead(&self, page: &str) -> Vec<Value> {
+        let response = self
+            .client
+            .post(format!("{}/answers", self.proxy))
+            .header("Origin", "https://shop.example")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "page={}",
+                trackline_core::carrier::percent_encode(page)
+            ))
+            .send()
+            .await
+            .unwrap();
+        let answer = Answer::read(response).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.json()["answers"].as_array().cloned().unwrap()
+    }
+}
+
+/// The answer ahead for `number` at Di: its status and problem type, if any.
+fn di_answer(answers: &[Value], number: &str) -> (u64, Option<String>) {
+    let answer = answers
+        .iter()
+        .find(|answer| {
+            let url = answer["url"].as_str().unwrap();
+            url.starts_with("/carriers/di/") && url.contains(number)
+        })
+        .unwrap_or_else(|| panic!("no Di answer for {number}: {answers:?}"));
+    let problem = serde_json::from_str::<Value>(answer["body"].as_str().unwrap())
+        .ok()
+        .and_then(|body| body["type"].as_str().map(str::to_owned));
+    (answer["status"].as_u64().unwrap(), problem)
+}
+
+#[tokio::test]
+async fn answers_ahead_open_what_the_page_s_key_or_signed_link_opens_and_nothing_else() {
+    let setup = Setup::start("", "access = \"key\"", "").await;
+    let key = setup
+        .user_with_key("anna", &[&format!("sscc={DI_NUMBER}")])
+        .await;
+    let with_key = setup
+        .answers_ahead(&format!(
+            "https://shop.example/track?sscc={DI_NUMBER}&id={key}"
+        ))
+        .await;
+    assert_eq!(di_answer(&with_key, DI_NUMBER).0, 200);
+    // Another parcel with the same key: answered as an unknown one.
+    let not_hers = setup
+        .answers_ahead(&format!(
+            "https://shop.example/track?sscc={OTHER_DI_NUMBER}&id={key}"
+        ))
+        .await;
+    assert_eq!(di_answer(&not_hers, OTHER_DI_NUMBER).0, 404);
+    // No key: refused, as the widget's own request would be.
+    let without = setup
+        .answers_ahead(&format!("https://shop.example/track?sscc={DI_NUMBER}"))
+        .await;
+    let (status, problem) = di_answer(&without, DI_NUMBER);
+    assert_eq!(status, 401);
+    assert!(problem.is_some_and(|p| p.ends_with("/unauthorized")));
+
+    // A carrier that takes signed links: the page's signed query opens its parcel, and a
+    // tampered one does not.
+    let signed_setup = Setup::start("", "", "").await;
+    let far = proxy::store::now_unix() + 3_600;
+    let link = signed::sign_query(LINK_SECRET.as_bytes(), &format!("sscc={DI_NUMBER}"), far);
+    let opened = signed_setup
+        .answers_ahead(&format!("https://shop.example/track?{link}"))
+        .await;
+    assert_eq!(di_answer(&opened, DI_NUMBER).0, 200);
+    let tampered = signed_setup
+        .answers_ahead(&format!(
+            "https://shop.example/track?{}",
+            link.replace(DI_NUMBER, OTHER_DI_NUMBER)
+        ))
+        .await;
+    let (status, problem) = di_answer(&tampered, OTHER_DI_NUMBER);
+    assert_eq!(status, 403);
+    assert!(problem.is_some_and(|p| p.ends_with("/link-invalid")));
+}

@@ -1370,6 +1370,164 @@ async fn a_stand_in_route_for_the_demo_router_merges_without_conflict() {
 }
 
 // ------------------------------------------------------------------------------------------
+// Answers ahead (`POST /answers`).
+
+impl Proxy {
+    async fn post_answers(&self, body: &str, origin: Option<&str>) -> Answer {
+        let mut request = self
+            .client
+            .post(format!("http://{}/answers", self.addr))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body.to_owned());
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        record(status, &headers, &body);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+fn form_page(page: &str) -> String {
+    format!("page={}", trackline_core::carrier::percent_encode(page))
+}
+
+#[tokio::test]
+async fn a_page_s_answers_come_ahead_as_each_of_the_widget_s_own_requests_would() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    let page = format!("https://shop.example/track?tracking={INPOST_NUMBER}");
+    let ahead = proxy
+        .post_answers(&form_page(&page), Some("https://shop.example"))
+        .await;
+    assert_eq!(ahead.status, StatusCode::OK, "{}", ahead.body);
+    assert_eq!(
+        ahead.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(ahead.header("cache-control"), Some("no-store"));
+    let answers = ahead.json()["answers"].as_array().cloned().unwrap();
+    // The widget asks every carrier that may know a 24-digit number, and so does the page.
+    let planned =
+        trackline_core::reference::page::PageRequests::of_page(&page, None, None, &BTreeMap::new())
+            .unwrap()
+            .requests;
+    assert_eq!(answers.len(), planned.len(), "{answers:?}");
+    assert_eq!(sandbox.requests("inpost").await, 1);
+    let reading = ("Accept", trackline_core::carrier::ACCEPT_READING);
+    for answer in &answers {
+        let url = answer["url"].as_str().unwrap();
+        assert!(url.starts_with("/carriers/"), "{url}");
+        // The widget's own request for the same URL: the same status, type and body.
+        let own = proxy
+            .get_with(url, &[reading, ("Origin", "https://shop.example")])
+            .await;
+        assert_eq!(answer["status"], own.status.as_u16(), "{url}");
+        assert_eq!(
+            answer["content_type"].as_str(),
+            own.header("content-type"),
+            "{url}"
+        );
+        assert_eq!(answer["body"].as_str(), Some(own.body.as_str()), "{url}");
+    }
+    let inpost = answers
+        .iter()
+        .find(|answer| answer["url"] == format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .expect("InPost's answer");
+    assert_eq!(inpost["status"], 200);
+    assert_eq!(
+        inpost["content_type"].as_str(),
+        Some(trackline_core::carrier::READING_MEDIA_TYPE)
+    );
+    // Asked once ahead; the widget's own request came from the cache.
+    assert_eq!(sandbox.requests("inpost").await, 1);
+}
+
+#[tokio::test]
+async fn a_page_that_names_nothing_gets_no_answers_and_a_wrong_request_gets_a_problem() {
+    let (sandbox, proxy) = sandbox_and_proxy().await;
+    for page in [
+        "https://shop.example/track",
+        "https://shop.example/track?lang=de",
+        "https://shop.example/track?order=4711",
+        // A typo in the check digit: the widget shows what is wrong and asks no carrier.
+        "https://shop.example/track?tracking=370724760010119755",
+    ] {
+        let ahead = proxy
+            .post_answers(&form_page(page), Some("https://shop.example"))
+            .await;
+        assert_eq!(ahead.status, StatusCode::OK, "{page}: {}", ahead.body);
+        assert_eq!(ahead.json()["answers"], serde_json::json!([]), "{page}");
+    }
+    let no_page = proxy
+        .post_answers("lang=de", Some("https://shop.example"))
+        .await;
+    assert_eq!(no_page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        no_page.problem_type(),
+        "https://trackline.dev/problems/invalid-request"
+    );
+    assert!(no_page.json()["detail"].as_str().unwrap().contains("page"));
+    let huge = proxy
+        .post_answers(&"x".repeat(20_000), Some("https://shop.example"))
+        .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let other_site = proxy
+        .post_answers(
+            &form_page(&format!("https://shop.example/t?tracking={INPOST_NUMBER}")),
+            Some("https://elsewhere.example"),
+        )
+        .await;
+    assert_eq!(
+        other_site.problem_type(),
+        "https://trackline.dev/problems/forbidden-origin"
+    );
+    let get = proxy.get("/answers").await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+    for carrier in ["inpost", "di", "trackonline"] {
+        assert_eq!(sandbox.requests(carrier).await, 0, "{carrier}");
+    }
+}
+
+#[tokio::test]
+async fn answers_ahead_spend_the_caller_s_own_limit() {
+    let sandbox = Sandbox::start().await;
+    let text = config_text(&sandbox.base)
+        .replace("per_client_ip_burst = 1000", "per_client_ip_burst = 2")
+        .replace(
+            "per_client_ip_per_minute = 6000",
+            "per_client_ip_per_minute = 2",
+        );
+    let proxy = Proxy::start(parse_config(&text)).await;
+    let page = format!("https://shop.example/track?tracking={INPOST_NUMBER}");
+    let ahead = proxy
+        .post_answers(&form_page(&page), Some("https://shop.example"))
+        .await;
+    let statuses: Vec<u64> = ahead.json()["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|answer| answer["status"].as_u64().unwrap())
+        .collect();
+    // Four requests, a burst of two: the others are told to wait, as the widget's would be.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        statuses.len() - 2,
+        "{statuses:?}"
+    );
+    let own = proxy
+        .get(&format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}"))
+        .await;
+    assert_eq!(own.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+// ------------------------------------------------------------------------------------------
 // The scan.
 
 #[tokio::test]

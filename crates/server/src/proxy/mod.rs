@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod answers;
 pub mod cache;
 pub mod client_ip;
 pub mod config;
@@ -33,7 +34,7 @@ use axum::extract::State;
 use axum::handler::Handler;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -247,6 +248,9 @@ fn request_deadline(config: &ProxyConfig) -> Duration {
 ///    the carrier's access mode. Their rejection is the problem;
 /// 9. the handler: the carrier call, or the overview's page.
 ///
+/// Beside them, `POST /answers` (layers 1 to 4, then [`answers::answer_page`]) asks this gateway
+/// the requests a widget will make for its page's address, before the widget runs.
+///
 /// Preflights and refused origins are answered at 3 and 4, so they are never shed or limited.
 fn gateway(state: &Arc<ProxyState>) -> Router {
     let deadline = request_deadline(&state.config);
@@ -262,7 +266,7 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
             &state.in_flight,
         )))
         .timeout(deadline);
-    Router::new()
+    let gateway = Router::new()
         .route(
             &format!("{}/{{*path}}", routes::PREFIX),
             get(forward.layer(admission.clone()))
@@ -275,21 +279,57 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
                 .head(method_not_allowed)
                 .fallback(method_not_allowed),
         )
-        .layer(
-            ServiceBuilder::new()
-                .layer(layers::RequestLogLayer::new(state))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::VARY,
-                    HeaderValue::from_static(cors::VARY),
-                ))
-                .layer(layers::OriginPolicyLayer::new(state))
-                .layer(cors::layer(&state.config)),
+        .layer(outer_layers(state))
+        .with_state(Arc::clone(state));
+    // The answers ahead ask each of their requests of the gateway above, through every layer
+    // from 1 down; the route itself has 1 to 4 of its own.
+    let answers = Router::new()
+        .route(
+            answers::ANSWERS_ROUTE,
+            post(answers::answer_page).fallback(method_not_allowed),
         )
-        .with_state(Arc::clone(state))
+        .layer(outer_layers(state))
+        .with_state(answers::AnswersState {
+            state: Arc::clone(state),
+            gateway: gateway.clone(),
+        });
+    gateway.merge(answers)
+}
+
+/// Layers 1 to 4 of [`gateway`]: the request log, the headers every answer carries, the origin
+/// policy and CORS.
+fn outer_layers(
+    state: &Arc<ProxyState>,
+) -> ServiceBuilder<
+    tower::layer::util::Stack<
+        CorsLayer,
+        tower::layer::util::Stack<
+            layers::OriginPolicyLayer,
+            tower::layer::util::Stack<
+                SetResponseHeaderLayer<HeaderValue>,
+                tower::layer::util::Stack<
+                    SetResponseHeaderLayer<HeaderValue>,
+                    tower::layer::util::Stack<
+                        layers::RequestLogLayer,
+                        tower::layer::util::Identity,
+                    >,
+                >,
+            >,
+        >,
+    >,
+> {
+    ServiceBuilder::new()
+        .layer(layers::RequestLogLayer::new(state))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static(cors::VARY),
+        ))
+        .layer(layers::OriginPolicyLayer::new(state))
+        .layer(cors::layer(&state.config))
 }
 
 /// Liveness, readiness and (when exposed) `/metrics`: for the operator, outside the gateway's
