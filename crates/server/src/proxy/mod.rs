@@ -278,58 +278,41 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
             get(own_shipments.layer(admission))
                 .head(method_not_allowed)
                 .fallback(method_not_allowed),
-        )
-        .layer(outer_layers(state))
-        .with_state(Arc::clone(state));
+        );
+    let gateway = with_outer_layers(gateway, state).with_state(Arc::clone(state));
     // The answers ahead ask each of their requests of the gateway above, through every layer
     // from 1 down; the route itself has 1 to 4 of its own.
-    let answers = Router::new()
-        .route(
-            answers::ANSWERS_ROUTE,
-            post(answers::answer_page).fallback(method_not_allowed),
-        )
-        .layer(outer_layers(state))
-        .with_state(answers::AnswersState {
-            state: Arc::clone(state),
-            gateway: gateway.clone(),
-        });
+    let answers = Router::new().route(
+        answers::ANSWERS_ROUTE,
+        post(answers::answer_page).fallback(method_not_allowed),
+    );
+    let answers = with_outer_layers(answers, state).with_state(answers::AnswersState {
+        state: Arc::clone(state),
+        gateway: gateway.clone(),
+    });
     gateway.merge(answers)
 }
 
-/// Layers 1 to 4 of [`gateway`]: the request log, the headers every answer carries, the origin
-/// policy and CORS.
-fn outer_layers(
-    state: &Arc<ProxyState>,
-) -> ServiceBuilder<
-    tower::layer::util::Stack<
-        CorsLayer,
-        tower::layer::util::Stack<
-            layers::OriginPolicyLayer,
-            tower::layer::util::Stack<
-                SetResponseHeaderLayer<HeaderValue>,
-                tower::layer::util::Stack<
-                    SetResponseHeaderLayer<HeaderValue>,
-                    tower::layer::util::Stack<
-                        layers::RequestLogLayer,
-                        tower::layer::util::Identity,
-                    >,
-                >,
-            >,
-        >,
-    >,
-> {
-    ServiceBuilder::new()
-        .layer(layers::RequestLogLayer::new(state))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::VARY,
-            HeaderValue::from_static(cors::VARY),
-        ))
-        .layer(layers::OriginPolicyLayer::new(state))
-        .layer(cors::layer(&state.config))
+/// `router` inside layers 1 to 4 of [`gateway`]: the request log, the headers every answer
+/// carries, the origin policy and CORS.
+fn with_outer_layers<S>(router: Router<S>, state: &Arc<ProxyState>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router.layer(
+        ServiceBuilder::new()
+            .layer(layers::RequestLogLayer::new(state))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::VARY,
+                HeaderValue::from_static(cors::VARY),
+            ))
+            .layer(layers::OriginPolicyLayer::new(state))
+            .layer(cors::layer(&state.config)),
+    )
 }
 
 /// Liveness, readiness and (when exposed) `/metrics`: for the operator, outside the gateway's
