@@ -174,8 +174,9 @@ pub fn TracklineWidget(
                         // A catalog that arrives once the carriers were asked re-words the views
                         // inside Tracking, without asking them again.
                         let locale = Signal::from(locale);
+                        let wanted = Signal::from(wanted);
                         view! {
-                            <Tracking inputs refresh_secs tiles options locale host=host.clone() />
+                            <Tracking inputs refresh_secs tiles options locale wanted host=host.clone() />
                         }
                         .into_any()
                     }

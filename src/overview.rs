@@ -331,7 +331,7 @@ pub fn Overview(
                     details_options.reload.track();
                     let inputs = inputs.clone();
                     view! {
-                        <Tracking inputs refresh_secs tiles options=details_options locale host=host.clone() />
+                        <Tracking inputs refresh_secs tiles options=details_options locale wanted=locale host=host.clone() />
                     }
                 }}
             </div>

@@ -180,6 +180,10 @@ fn tell_host(
     }
 }
 
+/// How long a parcel waits for the catalog of the consumer's language before it is shown in
+/// English.
+const WORDS_WAIT_MS: u64 = 3_000;
+
 /// Every reference of the fetch inputs, tracked. `inputs` is a plain value: new inputs mount
 /// this view (and its loaders) again; `tiles` and `refresh_secs` are signals, so that changing
 /// them asks no carrier.
@@ -190,9 +194,22 @@ pub fn Tracking(
     #[prop(into)] tiles: Signal<Option<String>>,
     options: WidgetOptions,
     locale: Signal<Locale>,
+    /// The language the consumer asked for; `locale` is the one shown so far.
+    wanted: Signal<Locale>,
     host: Option<SendWrapper<HtmlElement>>,
 ) -> impl IntoView {
     let loaders = loader::start(&inputs, refresh_secs);
+    // A parcel is shown in the consumer's language: while its catalog is still on its way, the
+    // placeholder stays, even once an answer is here (answers asked for ahead can come before the
+    // catalog does). A catalog that fails, or takes longer than WORDS_WAIT_MS, leaves English.
+    let waited = RwSignal::new(false);
+    if let Ok(handle) = set_timeout_with_handle(
+        move || waited.set(true),
+        std::time::Duration::from_millis(WORDS_WAIT_MS),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let words_ready = Memo::new(move |_| waited.get() || crate::i18n::is_settled(wanted.get()));
     let announce = RwSignal::new(String::new());
     tell_host(&loaders, host, locale, announce);
 
@@ -247,7 +264,7 @@ pub fn Tracking(
     let retry = Callback::new(move |()| options.reload.update(|n| *n += 1));
 
     let tab_list = move || {
-        (tabs.with(Vec::len) > 1).then(|| {
+        (tabs.with(Vec::len) > 1 && words_ready.get()).then(|| {
             view! {
                 <div class="tl-tabs" role="tablist" aria-label=move || tr(locale.get(), "parcels.label") data-testid="parcel-tabs">
                     <For each=move || tabs.get() key=Tab::clone let:tab>
@@ -294,6 +311,9 @@ pub fn Tracking(
 
     let panel = move || {
         let locale = locale.get();
+        if !words_ready.get() {
+            return states::skeleton(locale);
+        }
         let Some(entry) = shown.get() else {
             return ().into_any();
         };

@@ -241,14 +241,11 @@ async fn a_language_switch_keeps_the_words_shown_until_the_next_catalog_is_here(
     element.remove();
 }
 
-#[wasm_bindgen_test]
-async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carriers_again() {
-    use std::cell::Cell;
-    use std::rc::Rc;
+/// A widget in `lang` tracking an InPost number that every carrier request answers as not
+/// found; the returned cell counts those requests.
+fn not_found_widget(lang: &str) -> (HtmlElement, std::rc::Rc<std::cell::Cell<u32>>) {
     use trackline_widget::fetch::{Network, RawResponse, StubFuture, StubRequest};
-    use trackline_widget::i18n::tr;
-
-    let asked = Rc::new(Cell::new(0));
+    let asked = std::rc::Rc::new(std::cell::Cell::new(0));
     let count = asked.clone();
     let network = Network::stubbed(move |_: StubRequest| -> StubFuture {
         count.set(count.get() + 1);
@@ -262,34 +259,79 @@ async fn a_catalog_arriving_after_the_answer_re_words_it_without_asking_the_carr
             })
         })
     });
-    answer_catalog("pt.txt", 200, catalog_on_disk(Locale::Pt));
-    hold_catalog("pt.txt");
-    let element = trackline_widget::loader::with_network(network, || widget("pt-BR"));
+    let element = trackline_widget::loader::with_network(network, || widget(lang));
     element
         .set_attribute("number", "520000011395200025009871")
         .unwrap();
-    let title = || {
-        in_shadow(
-            &element,
-            "[data-testid=state-not-found] [data-testid=state-title]",
-        )
-        .and_then(|title| title.text_content())
-    };
-    until("the not-found state", 2_000, || title().is_some()).await;
-    assert_eq!(title().unwrap(), tr(Locale::En, "state.not_found.title"));
+    (element, asked)
+}
+
+fn not_found_title(element: &HtmlElement) -> Option<String> {
+    in_shadow(
+        element,
+        "[data-testid=state-not-found] [data-testid=state-title]",
+    )
+    .and_then(|title| title.text_content())
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_that_comes_before_its_catalog_waits_for_it_and_is_shown_in_its_language() {
+    use trackline_widget::i18n::tr;
+
+    answer_catalog("pt.txt", 200, catalog_on_disk(Locale::Pt));
+    hold_catalog("pt.txt");
+    let (element, asked) = not_found_widget("pt-BR");
+    until("the carriers' answer", 2_000, || asked.get() > 0).await;
+    // The answer is here, the Portuguese words are not: the placeholder stays, and no English.
+    sleep(100).await;
+    assert_eq!(not_found_title(&element), None);
+    assert!(in_shadow(&element, "[data-testid=state-loading]").is_some());
     let asked_before = asked.get();
-    assert!(asked_before > 0);
     release_catalog("pt.txt");
-    until("the switch to Portuguese", 2_000, || {
-        card_lang(&element).as_deref() == Some("pt")
+    until("the answer in Portuguese", 2_000, || {
+        not_found_title(&element).is_some()
     })
     .await;
-    assert_eq!(title().unwrap(), tr(Locale::Pt, "state.not_found.title"));
+    assert_eq!(card_lang(&element).as_deref(), Some("pt"));
+    assert_eq!(
+        not_found_title(&element).unwrap(),
+        tr(Locale::Pt, "state.not_found.title")
+    );
     sleep(50).await;
     assert_eq!(
         asked.get(),
         asked_before,
         "the carriers were not asked again"
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_whose_catalog_does_not_come_is_shown_in_english_after_a_wait() {
+    use trackline_widget::i18n::tr;
+
+    answer_catalog("uk.txt", 200, catalog_on_disk(Locale::Uk));
+    hold_catalog("uk.txt");
+    let (element, asked) = not_found_widget("uk");
+    until("the carriers' answer", 2_000, || asked.get() > 0).await;
+    // Three seconds (parcels::WORDS_WAIT_MS), then English rather than nothing.
+    until("the answer in English", 5_000, || {
+        not_found_title(&element).is_some()
+    })
+    .await;
+    assert_eq!(card_lang(&element).as_deref(), Some("en"));
+    assert_eq!(
+        not_found_title(&element).unwrap(),
+        tr(Locale::En, "state.not_found.title")
+    );
+    release_catalog("uk.txt");
+    until("the switch to Ukrainian", 2_000, || {
+        card_lang(&element).as_deref() == Some("uk")
+    })
+    .await;
+    assert_eq!(
+        not_found_title(&element).unwrap(),
+        tr(Locale::Uk, "state.not_found.title")
     );
     element.remove();
 }

@@ -205,6 +205,16 @@ pub fn locale_to_show(wanted: Locale, shown: Option<Locale>) -> Locale {
     }
 }
 
+/// Whether the words of `wanted` are settled: built in, here, or failed to load (then the widget
+/// stays in English). Read inside a reactive scope, it re-runs when a catalog arrives or fails.
+pub fn is_settled(wanted: Locale) -> bool {
+    if wanted.is_built_in() {
+        return true;
+    }
+    CHANGED.with(|changed| changed.track());
+    matches!(slot(wanted), Slot::Ready(_) | Slot::Failed)
+}
+
 async fn load(locale: Locale) {
     // The widgets already on the page mount while the wasm starts, before `trackline.js` has
     // said where the catalogs are; it does so right after, in the same task, so waiting for the

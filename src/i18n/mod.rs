@@ -16,8 +16,8 @@ mod languages;
 mod own_texts;
 
 pub use catalogs::{
-    install_catalog, locale_to_show, set_locales_url, use_started_fetches, CatalogError,
-    CatalogLoadError,
+    install_catalog, is_settled, locale_to_show, set_locales_url, use_started_fetches,
+    CatalogError, CatalogLoadError,
 };
 #[cfg(target_arch = "wasm32")]
 pub use own_texts::read_from_page as read_own_texts;
