@@ -8,7 +8,8 @@
 //! the table the widget reads) as `catalogs.json`, for the loader: a release build puts it into
 //! `trackline.js` (scripts/minify-release.mjs), which starts the consumer's catalog beside the wasm,
 //! and core's names of the link's language parameter as `language-parameters.json`, by which the
-//! loader finds the language a link asks for.
+//! loader finds the language a link asks for, and the proxy's route of answers ahead
+//! (`answers-route.json`), by which the loader asks for a page's answers before the wasm runs.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -21,6 +22,10 @@ mod languages;
 /// Core's names of link parameters that the loader reads.
 #[path = "crates/core/src/reference/parameter_names.rs"]
 mod parameter_names;
+
+/// Core's routes of the proxy that the loader asks.
+#[path = "crates/core/src/proxy_routes.rs"]
+mod proxy_routes;
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
@@ -83,6 +88,13 @@ fn write_loader_table(out: &Path) {
         format!("[{}]\n", names.join(",")),
     )
     .expect("cannot write the loader's language parameters");
+
+    println!("cargo:rerun-if-changed=crates/core/src/proxy_routes.rs");
+    fs::write(
+        out.join("answers-route.json"),
+        format!("\"{}\"\n", proxy_routes::ANSWERS_ROUTE),
+    )
+    .expect("cannot write the loader's route of answers ahead");
 }
 
 /// Writes `name`: each tag the loader looks up and `value` of the tag of its locale.

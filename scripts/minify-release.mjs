@@ -8,7 +8,9 @@
 // - the loader (trackline.js) gets the table of which catalog serves which language tag, which
 //   build.rs wrote from the widget's own table (src/i18n/languages.rs) as catalogs.json, so that
 //   it starts the consumer's catalog beside the wasm, with the tag each language gives `Intl`
-//   (intl-tags.json), so that the glue makes the headline's date formatters meanwhile;
+//   (intl-tags.json), so that the glue makes the headline's date formatters meanwhile, and the
+//   proxy's route of answers ahead with the name of the readings' module, so that it asks for
+//   both while the wasm downloads;
 // - the glue's snippet modules (`snippets/<crate>-<hash>/inline<N>.js`, from the widget's
 //   `#[wasm_bindgen(inline_js = ...)]` blocks) are folded into the glue and removed: each was
 //   one more request, and one more round trip, before the widget could start;
@@ -84,8 +86,9 @@ function catalogEntriesOnly(text) {
   return kept.map((line) => `${line}\n`).join("");
 }
 
+let later;
 try {
-  const later = await splitRelease(stagingDir, process.env.TRUNK_SOURCE_DIR ?? process.cwd());
+  later = await splitRelease(stagingDir, process.env.TRUNK_SOURCE_DIR ?? process.cwd());
   console.log(`minify-release: the wasm is split; fetched when needed: ${later.join(", ")}`);
 } catch (error) {
   console.error(`minify-release: cannot split the wasm: ${error.message}`);
@@ -199,11 +202,19 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   const table = JSON.parse(await readFile(join(outDir, "catalogs.json"), "utf8"));
   const names = JSON.parse(await readFile(join(outDir, "language-parameters.json"), "utf8"));
   const intlTags = JSON.parse(await readFile(join(outDir, "intl-tags.json"), "utf8"));
+  const answersRoute = JSON.parse(await readFile(join(outDir, "answers-route.json"), "utf8"));
+  // The readings' module, which the loader starts beside the wasm when it asks for answers ahead.
+  const readingsPack = later.find((pack) => pack === "split_reading.pack");
+  if (!readingsPack) {
+    throw new Error(`the split build has no readings' module (split_reading.pack) among ${later.join(", ")}`);
+  }
   let loader = await readFile(loaderFile, "utf8");
   for (const [placeholder, value, what] of [
     ["/* catalogs */ {}", table, "the table of catalogs"],
     ["/* language parameters */ []", names, "the names of the language parameter"],
     ["/* intl tags */ {}", intlTags, "the tags given to Intl"],
+    ["/* answers route */ null", answersRoute, "the proxy's route of answers ahead"],
+    ["/* readings pack */ null", readingsPack, "the readings' module"],
   ]) {
     if (!loader.includes(placeholder)) {
       throw new Error(`${loaderFile} has no \`${placeholder}\` to write ${what} into`);

@@ -157,17 +157,38 @@ async function fromThisPackOnFailure(chunk, source) {
     }
 }
 function fetchPack(pack) {
-    const bytes = fetch(new URL(\`./\${pack}\`, import.meta.url)).then((response) => {
+    const early = startedPacks[pack];
+    delete startedPacks[pack];
+    return early ?? readPack(pack, fetch(new URL(\`./\${pack}\`, import.meta.url)));
+}
+// Each part of a pack is compiled as soon as the pack is here, before it is instantiated.
+function readPack(pack, response) {
+    const bytes = response.then((response) => {
         if (!response.ok) throw new Error(\`\${pack}: HTTP \${response.status}\`);
         return response.arrayBuffer();
     });
     bytes.catch(() => {});
-    return { pack, bytes };
+    const modules = {};
+    for (const [name, [offset, length]] of Object.entries(PACKS[pack])) {
+        modules[name] = bytes.then((buffer) => WebAssembly.compile(new Uint8Array(buffer, offset, length)));
+        modules[name].catch(() => {});
+    }
+    return { pack, bytes, modules };
 }
 function part(source, name) {
-    const [offset, length] = PACKS[source.pack][name];
-    return async (imports) => WebAssembly.instantiate(new Uint8Array(await source.bytes, offset, length), imports);
+    return async (imports) => WebAssembly.instantiate(await source.modules[name], imports);
 }
+`;
+
+// Packs the loader (trackline.js) started beside the wasm, read and compiled as they arrive, while
+// the main module still downloads; each is taken once, and a later load fetches again. After
+// `PACKS`, which they read.
+const STARTED_PACKS = `
+const startedPacks = {};
+for (const [pack, response] of Object.entries(globalThis[Symbol.for("trackline.packs")] ?? {})) {
+    if (PACKS[pack]) startedPacks[pack] = readPack(pack, response);
+}
+delete globalThis[Symbol.for("trackline.packs")];
 `;
 
 /// Writes a `split_<name>.pack` for each split module of `loader` (wasm-split's `__wasm_split.js`)
@@ -216,6 +237,6 @@ export async function packModules(loader, dir) {
     });
   return {
     packs: Object.keys(packs),
-    loader: `${packed}\nconst PACKS = ${JSON.stringify(packs)};\n`,
+    loader: `${packed}\nconst PACKS = ${JSON.stringify(packs)};\n${STARTED_PACKS}`,
   };
 }

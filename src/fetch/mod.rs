@@ -6,6 +6,7 @@
 //! browser's fetch; browser tests provide a stubbed one as context, so that every state can be
 //! reached without a server.
 
+mod ahead;
 mod classify;
 mod document;
 mod reader;
@@ -199,6 +200,12 @@ pub async fn ask(
     // The Trackline proxy is asked for core's reading of the carrier's answer; a proxy that
     // predates it sends the carrier's bytes, which the carriers' module reads.
     let accept = endpoint.is_trackline_proxy().then_some(ACCEPT_READING);
+    // An answer the loader asked for ahead, for this URL with these credentials.
+    if let (ProxyEndpoint::Path(base), None) = (endpoint, &network.stub) {
+        if let Some(response) = ahead::take(base, &url, credentials).await {
+            return classify(endpoint, planned, response).await;
+        }
+    }
     let controller = cancel.register();
     let result = transport::send(&url, credentials, accept, &controller, network).await;
     cancel.release(&controller);

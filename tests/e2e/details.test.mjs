@@ -17,6 +17,7 @@ import {
   startTrackline,
   waitForShadow,
   withAttributes,
+  withoutAnswersAhead,
 } from "./harness.mjs";
 
 const WIDTHS = [320, 768, 1280];
@@ -432,6 +433,8 @@ describe("the parcel details on the demo page", () => {
     const body = readFileSync(
       join(ROOT, "crates/core/tests/fixtures/inpost/tracking/html-and-script-kept-as-plain-text.json"),
     );
+    // The widget's own request, which the test answers: not one asked for ahead.
+    await withoutAnswersAhead(page);
     await page.route("**/carriers/inpost/v1/tracking/**", (route) =>
       route.request().url().includes("service_history")
         ? route.continue()

@@ -134,6 +134,16 @@ export function serveEmbedExample() {
   copyFileSync(join(ROOT, "examples/embed.html"), join(WIDGET_DIR, "embed.html"));
 }
 
+/// Makes the demo's proxy one without answers ahead (an older proxy, or a front proxy that
+/// forwards only `/carriers/`): the loader's `POST /answers` gets a 404 and the widget asks for
+/// itself, so that a test can hold, fail or change the widget's own requests.
+export async function withoutAnswersAhead(page) {
+  await page.route(
+    (url) => new URL(url).pathname === "/answers",
+    (route) => route.fulfill({ status: 404, contentType: "application/problem+json", body: '{"status":404}' }),
+  );
+}
+
 /// Holds every request whose path `matches` until the returned function is called.
 export async function hold(page, matches) {
   let release;

@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, hold, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -58,9 +58,10 @@ async function blocked(page, path) {
   };
 }
 
-/// Makes the demo's proxy one that predates readings: the carrier requests leave without their
-/// `Accept`, so the proxy sends the carriers' own bytes.
+/// Makes the demo's proxy one that predates readings (and answers ahead): the carrier requests
+/// leave without their `Accept`, so the proxy sends the carriers' own bytes.
 async function withoutReadings(page) {
+  await withoutAnswersAhead(page);
   await page.route(
     (url) => new URL(url).pathname.startsWith("/carriers/"),
     (route) => {
@@ -116,12 +117,52 @@ describe("the release build's later modules", () => {
   });
 
   describe("the proxy's readings read by a module of their own, fetched with the requests", () => {
-    test("a parcel's page asks the proxy for readings and fetches their module while the request is out, and not the carriers' readers", async () => {
+    test("a parcel's page asks for its answers ahead and the readings' module beside the wasm, and makes no request of its own", async () => {
       const page = await newPage(browser);
       // A phone's speed: the bare number is asked of InPost, Di and TrackOnline; the proxy refuses
-      // the two protected ones at once (no signed link), while the module is still coming.
+      // the two protected ones at once (no signed link).
       await slowNetwork(page, 200_000);
       const wasm = wasmRequests(page);
+      const own = [];
+      const ahead = [];
+      page.on("request", (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith("/carriers/")) own.push(path);
+        if (path === "/answers") ahead.push({ method: request.method(), body: request.postData() });
+      });
+      await page.goto(`${server.url}${LOCKER_READY}`);
+      await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
+      assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
+      // One form with the page's address, no preflight; every answer taken, none asked again.
+      assert.equal(ahead.length, 1, JSON.stringify(ahead));
+      assert.equal(ahead[0].method, "POST");
+      assert.equal(new URLSearchParams(ahead[0].body).get("page"), `${server.url}${LOCKER_READY}`);
+      assert.deepEqual(own, []);
+      // The readings' module and the chunks of code it needs, in one request, and not the
+      // carriers' readers.
+      assert.deepEqual(
+        wasm.filter((path) => path !== DETAILS_MODULE),
+        ["/trackline-widget_bg.wasm", READING_MODULE],
+      );
+      const timings = await page.evaluate(() =>
+        performance.getEntriesByType("resource").map((entry) => ({
+          path: new URL(entry.name).pathname,
+          start: entry.startTime,
+          end: entry.responseEnd,
+        })),
+      );
+      const at = (path) => timings.find((entry) => entry.path === path);
+      const [main, module, answers] = [at("/trackline-widget_bg.wasm"), at(READING_MODULE), at("/answers")];
+      assert.ok(main && module && answers, JSON.stringify(timings));
+      // Both asked for while the wasm was still downloading, not once it ran.
+      assert.ok(module.start < main.end && answers.start < main.end, JSON.stringify({ main, module, answers }));
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+    test("without answers ahead (a proxy without the route), the widget asks for readings itself", async () => {
+      const page = await newPage(browser);
+      await withoutAnswersAhead(page);
       const carrierAnswers = [];
       page.on("response", (response) => {
         if (new URL(response.url()).pathname.startsWith("/carriers/inpost/")) {
@@ -131,30 +172,39 @@ describe("the release build's later modules", () => {
       await page.goto(`${server.url}${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
       assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
-      // One request for the readings' module and the chunks of code it needs.
-      assert.deepEqual(
-        wasm.filter((path) => path !== DETAILS_MODULE),
-        ["/trackline-widget_bg.wasm", READING_MODULE],
-      );
       assert.ok(carrierAnswers.length >= 1);
       for (const answer of carrierAnswers) {
         assert.ok(answer.accept?.startsWith(READING_TYPE), JSON.stringify(answer));
         assert.equal(answer.contentType, READING_TYPE);
       }
-      const timings = await page.evaluate(() =>
-        performance.getEntriesByType("resource").map((entry) => ({
-          path: new URL(entry.name).pathname,
-          start: entry.startTime,
-          end: entry.responseEnd,
-        })),
-      );
-      const module = timings.find((entry) => entry.path === READING_MODULE);
-      const request = timings.find((entry) => entry.path.includes("/carriers/inpost/"));
-      assert.ok(module && request, JSON.stringify(timings));
-      // Asked for with the request: the module does not wait for the answer it reads.
-      assert.ok(module.start < request.end, `the module was asked for after the answer: ${JSON.stringify({ module, request })}`);
-      assert.deepEqual(page.errors, []);
       await page.context().close();
+    });
+
+    test("a widget with its own number, or on a page that names nothing, asks for nothing ahead", async () => {
+      for (const [path, query] of [["/shop", ""], ["/", ""]]) {
+        const page = await newPage(browser);
+        const ahead = [];
+        page.on("request", (request) => {
+          if (new URL(request.url()).pathname === "/answers") ahead.push(request.url());
+        });
+        const shop = new URL(path, server.url).href;
+        if (path === "/shop") {
+          await page.route((url) => new URL(url).pathname === "/shop", (route) =>
+            route.fulfill({
+              contentType: "text/html",
+              body: `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="/trackline.js"></script></head>
+                <body><trackline-widget number="520000011395200025009871"></trackline-widget></body></html>`,
+            }),
+          );
+          await page.goto(shop + "?utm_source=mail");
+          await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
+        } else {
+          await page.goto(shop + query);
+          await waitForShadow(page, "[data-testid=entry-input]", 0, 15_000);
+        }
+        assert.deepEqual(ahead, [], path);
+        await page.context().close();
+      }
     });
 
     for (const [carrier, query] of [
@@ -307,7 +357,9 @@ describe("the release build's later modules", () => {
       // What happened, in order: the carrier's answer, the request for the states' module.
       const order = [];
       page.on("response", (response) => {
-        if (new URL(response.url()).pathname.startsWith("/carriers/inpost/")) order.push("answer");
+        const path = new URL(response.url()).pathname;
+        // The answer, asked for ahead.
+        if (path === "/answers" || path.startsWith("/carriers/inpost/")) order.push("answer");
       });
       statesAsked.then(() => order.push("states' module"));
       await page.goto(`${server.url}${UNKNOWN_INPOST}`);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { hold, newPage, serveEmbedExample, startTrackline, waitForShadow } from "./harness.mjs";
+import { hold, newPage, serveEmbedExample, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "520000011395200025009871";
 /// The sandbox answers this one with 503 and Retry-After: 30, every time.
@@ -69,11 +69,13 @@ function untilInShadow(page, fn, arg, timeout = 15_000) {
   );
 }
 
-/// Counts the requests the page sends to the carrier routes of the proxy.
+/// Counts the requests the page sends for carriers' answers: to the carrier routes of the proxy,
+/// and to its answers ahead.
 function countCarrierRequests(page) {
   const seen = [];
   page.on("request", (request) => {
-    if (new URL(request.url()).pathname.startsWith("/carriers/")) seen.push(request.url());
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/carriers/") || path === "/answers") seen.push(request.url());
   });
   return seen;
 }
@@ -91,6 +93,8 @@ describe("the widget holds still", () => {
     // The failing parcel's requests wait until the other parcel is shown: its 503 with Retry-After
     // makes the proxy stay away from InPost for that long, for every parcel, so an answer that
     // came first would hold the other one back too.
+    // The widget's own requests, so that the failing parcel's can be held apart.
+    await withoutAnswersAhead(page);
     const releaseFailing = await hold(page, (path) => path.includes(ALWAYS_503));
     await page.goto(`${server.url}?tracking=${LOCKER_READY},${ALWAYS_503}`);
     await waitForShadow(page, "[data-testid=parcel]", 0, 20_000);
@@ -242,7 +246,7 @@ describe("the page around the widget holds still", () => {
     test(`before the wasm runs, the loader keeps the height the widget first shows (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
-      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
+      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/") || path === "/answers");
       // The merchant's snippet alone: no rule of the page's own keeps the widget's place.
       await page.goto(`${server.url}/embed.html?tracking=${LOCKER_READY}`);
       await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
@@ -313,7 +317,7 @@ describe("the page around the widget holds still", () => {
     test(`on the demo page, which keeps the widget's place in its own CSS, the widget's start moves nothing (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       await recordShifts(page);
-      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/"));
+      const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/") || path === "/answers");
       await page.goto(`${server.url}?tracking=${LOCKER_READY}`);
       await waitForShadow(page, "[data-testid=state-loading]");
       assert.deepEqual(await shiftsSoFar(page), []);

@@ -10,6 +10,7 @@ pub mod identifier;
 pub mod model;
 pub mod order;
 pub mod overview;
+pub mod proxy_routes;
 pub mod reference;
 pub mod routing;
 pub mod status;

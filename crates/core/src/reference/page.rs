@@ -10,9 +10,7 @@ use crate::routing::{plan, PlannedRequest, RoutingConfig};
 
 use super::{parse, ParsedLink, Reference};
 
-/// The merchant's proxy's route, under its base, that answers ahead the requests a widget will
-/// make for its page's address (a form with `page`, and the widget's `carrier` and `lang`).
-pub const ANSWERS_ROUTE: &str = "/answers";
+pub use crate::proxy_routes::ANSWERS_ROUTE;
 
 /// Why the input is not something a carrier can be asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
