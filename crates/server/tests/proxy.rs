@@ -1450,6 +1450,75 @@ async fn a_page_s_answers_come_ahead_as_each_of_the_widget_s_own_requests_would(
 }
 
 #[tokio::test]
+async fn answers_are_compressed_as_the_client_accepts_and_vary_by_it_as_well() {
+    let (_sandbox, proxy) = sandbox_and_proxy().await;
+    let path = format!("/carriers/inpost/v1/tracking/{INPOST_NUMBER}");
+    let fetch = |encoding: &'static str| {
+        let request = proxy
+            .client
+            .get(format!("http://{}{path}", proxy.addr))
+            .header("Accept", trackline_core::carrier::ACCEPT_READING)
+            .header("Origin", "https://shop.example")
+            .header("Accept-Encoding", encoding);
+        async move {
+            let response = request.send().await.unwrap();
+            let headers = response.headers().clone();
+            (headers, response.bytes().await.unwrap())
+        }
+    };
+    let (plain_headers, plain) = fetch("identity").await;
+    assert_eq!(plain_headers.get("content-encoding"), None);
+    serde_json::from_slice::<Value>(&plain).expect("a reading");
+    for encoding in ["br", "gzip"] {
+        let (headers, body) = fetch(encoding).await;
+        assert_eq!(
+            headers
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some(encoding)
+        );
+        assert!(
+            body.len() < plain.len(),
+            "{encoding}: {} of {}",
+            body.len(),
+            plain.len()
+        );
+        let vary: Vec<&str> = headers
+            .get_all("vary")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let vary = vary.join(",").to_ascii_lowercase();
+        for name in ["origin", "x-trackline-key", "accept", "accept-encoding"] {
+            assert!(
+                vary.split(',').any(|v| v.trim() == name),
+                "{encoding}: Vary {vary}"
+            );
+        }
+    }
+    // Answers ahead too: the page's readings together compress well.
+    let response = proxy
+        .client
+        .post(format!("http://{}/answers", proxy.addr))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", "https://shop.example")
+        .header("Accept-Encoding", "br")
+        .body(form_page(&format!(
+            "https://shop.example/t?tracking={INPOST_NUMBER}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("br")
+    );
+}
+
+#[tokio::test]
 async fn a_page_that_names_nothing_gets_no_answers_and_a_wrong_request_gets_a_problem() {
     let (sandbox, proxy) = sandbox_and_proxy().await;
     for page in [

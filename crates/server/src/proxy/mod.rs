@@ -39,6 +39,7 @@ use axum::Router;
 use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::{BoxError, ServiceBuilder};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use trackline_core::carrier::{accepts_reading, READING_MEDIA_TYPE};
@@ -233,8 +234,8 @@ fn request_deadline(config: &ProxyConfig) -> Duration {
 /// layers around two handlers. Outermost first; each layer may answer by itself, and the layers
 /// above it still apply to that answer:
 ///
-/// 1. the request log: one log line (masked path only) and one count per request, whatever
-///    answered it;
+/// 1. compression of every answer (brotli or gzip, as the client accepts), then the request log:
+///    one log line (masked path only) and one count per request, whatever answered it;
 /// 2. the headers every answer carries: `X-Content-Type-Options: nosniff`, and `Vary` (origin,
 ///    key and link) unless the answer says otherwise (a preflight varies by origin only);
 /// 3. the origin policy (`layers::OriginPolicyLayer`): a configured origin passes, one that is not
@@ -293,14 +294,16 @@ fn gateway(state: &Arc<ProxyState>) -> Router {
     gateway.merge(answers)
 }
 
-/// `router` inside layers 1 to 4 of [`gateway`]: the request log, the headers every answer
-/// carries, the origin policy and CORS.
+/// `router` inside layers 1 to 4 of [`gateway`]: compression and the request log, the headers
+/// every answer carries, the origin policy and CORS.
 fn with_outer_layers<S>(router: Router<S>, state: &Arc<ProxyState>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     router.layer(
         ServiceBuilder::new()
+            // Around everything, so that `Vary: Accept-Encoding` is added to the `Vary` below.
+            .layer(CompressionLayer::new())
             .layer(layers::RequestLogLayer::new(state))
             .layer(SetResponseHeaderLayer::overriding(
                 header::X_CONTENT_TYPE_OPTIONS,
