@@ -6,7 +6,7 @@
 //! browser's fetch; browser tests provide a stubbed one as context, so that every state can be
 //! reached without a server.
 
-mod ahead;
+pub mod ahead;
 mod classify;
 mod document;
 mod reader;
