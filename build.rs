@@ -8,7 +8,9 @@
 //! the table the widget reads) as `catalogs.json`, for the loader: a release build puts it into
 //! `trackline.js` (scripts/minify-release.mjs), which starts the consumer's catalog beside the wasm,
 //! and core's names of the link's language parameter as `language-parameters.json`, by which the
-//! loader finds the language a link asks for, and the proxy's route of answers ahead
+//! loader finds the language a link asks for, the GS1 Digital Link path keys
+//! (`digital-link-keys.json`) and where the tab keeps an access key (`session-key-item.json`), by
+//! which it tells a page that names nothing, and the proxy's route of answers ahead
 //! (`answers-route.json`), by which the loader asks for a page's answers before the wasm runs.
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,10 @@ mod parameter_names;
 /// Core's routes of the proxy that the loader asks.
 #[path = "crates/core/src/proxy_routes.rs"]
 mod proxy_routes;
+
+/// Where the tab keeps an access key, which the loader looks for.
+#[path = "src/session_key.rs"]
+mod session_key;
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
@@ -88,6 +94,23 @@ fn write_loader_table(out: &Path) {
         format!("[{}]\n", names.join(",")),
     )
     .expect("cannot write the loader's language parameters");
+
+    let keys: Vec<String> = parameter_names::DIGITAL_LINK_KEYS
+        .iter()
+        .map(|key| format!("\"{key}\""))
+        .collect();
+    fs::write(
+        out.join("digital-link-keys.json"),
+        format!("[{}]\n", keys.join(",")),
+    )
+    .expect("cannot write the loader's GS1 Digital Link keys");
+
+    println!("cargo:rerun-if-changed=src/session_key.rs");
+    fs::write(
+        out.join("session-key-item.json"),
+        format!("\"{}\"\n", session_key::SESSION_KEY_ITEM),
+    )
+    .expect("cannot write the loader's session key item");
 
     println!("cargo:rerun-if-changed=crates/core/src/proxy_routes.rs");
     fs::write(

@@ -55,20 +55,24 @@ const RESERVED =
 // the form for a number in each widget without a `number` attribute: those keep the height of
 // the form's placeholder (states::form_skeleton), whose explanation is three lines of English in
 // a phone-wide widget, two in a wider one and one in a wide one: 223, 199 and 175px. Not when
-// the path holds a GS1 Digital Link key (`/00/<SSCC>`, `/401/…`, `/402/…`, core's gs1.rs), nor
-// when the tab keeps an access key that left the address bar (options::SESSION_KEY_ITEM): those
-// show a parcel or a key's overview.
+// the path holds a GS1 Digital Link key (`/00/<SSCC>`, `/401/…`, `/402/…`: core's
+// DIGITAL_LINK_KEYS), nor when the tab keeps an access key that left the address bar (in the
+// widget's SESSION_KEY_ITEM): those show a parcel or a key's overview. Both are written in here
+// by a release build, like the tables above; a development build, without them, keeps the form's
+// height on such pages too.
 const FORM =
   ":where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:223px}@media (min-width:600px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:199px}}@media (min-width:800px){:where(trackline-widget:not(:defined):not([hidden]):not([number])){min-height:175px}}";
+const DIGITAL_LINK_KEYS = /* digital link keys */ [];
+const SESSION_KEY_ITEM = /* session key item */ null;
 const keptKey = () => {
   try {
-    return sessionStorage.getItem("trackline.access-key") != null;
+    return SESSION_KEY_ITEM != null && sessionStorage.getItem(SESSION_KEY_ITEM) != null;
   } catch {
     return false;
   }
 };
-const namesNothing =
-  pageParameters.every(([name]) => isLanguage(name)) && !/\/(00|401|402)\/[^/]/.test(location.pathname) && !keptKey();
+const digitalLinkKey = location.pathname.split("/").some((segment, i, segments) => DIGITAL_LINK_KEYS.includes(segment) && segments[i + 1]);
+const namesNothing = pageParameters.every(([name]) => isLanguage(name)) && !digitalLinkKey && !keptKey();
 let reserved = null;
 if (document.adoptedStyleSheets && !document.adoptedStyleSheets.some((sheet) => sheet.trackline)) {
   reserved = new CSSStyleSheet();

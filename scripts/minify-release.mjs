@@ -203,6 +203,8 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   const names = JSON.parse(await readFile(join(outDir, "language-parameters.json"), "utf8"));
   const intlTags = JSON.parse(await readFile(join(outDir, "intl-tags.json"), "utf8"));
   const answersRoute = JSON.parse(await readFile(join(outDir, "answers-route.json"), "utf8"));
+  const digitalLinkKeys = JSON.parse(await readFile(join(outDir, "digital-link-keys.json"), "utf8"));
+  const sessionKeyItem = JSON.parse(await readFile(join(outDir, "session-key-item.json"), "utf8"));
   // The readings' module, which the loader starts beside the wasm when it asks for answers ahead.
   const readingsPack = later.find((pack) => pack === "split_reading.pack");
   if (!readingsPack) {
@@ -213,6 +215,8 @@ async function writeLoaderTable(loaderFile, sourceDir) {
     ["/* catalogs */ {}", table, "the table of catalogs"],
     ["/* language parameters */ []", names, "the names of the language parameter"],
     ["/* intl tags */ {}", intlTags, "the tags given to Intl"],
+    ["/* digital link keys */ []", digitalLinkKeys, "the GS1 Digital Link path keys"],
+    ["/* session key item */ null", sessionKeyItem, "where the tab keeps an access key"],
     ["/* answers route */ null", answersRoute, "the proxy's route of answers ahead"],
     ["/* readings pack */ null", readingsPack, "the readings' module"],
   ]) {

@@ -22,6 +22,7 @@ pub mod loader;
 pub mod options;
 pub mod overview;
 pub mod parcels;
+mod session_key;
 pub mod states;
 
 use leptos::prelude::*;

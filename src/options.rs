@@ -267,8 +267,7 @@ pub fn resolve(attributes: &Attributes, page_url: &str, typed: Option<&str>) -> 
     }
 }
 
-/// Where the tab keeps the access key once it has left the address bar.
-pub const SESSION_KEY_ITEM: &str = "trackline.access-key";
+pub use crate::session_key::SESSION_KEY_ITEM;
 
 /// The page's URL as the widget reads it, and the access key out of the address bar.
 ///

@@ -1,6 +1,7 @@
 //! GS1 keys in links: element strings (`(00)…`, `(401)…`, `(402)…`, `00` + 18 digits) and GS1
 //! Digital Link paths (`/00/<sscc>` on any host).
 
+use super::parameter_names::{GINC_AI, GSIN_AI, SSCC_AI};
 use super::percent_decode;
 use super::{Reference, ReferenceError};
 use crate::identifier::{corrections, gs1_mod10};
@@ -62,9 +63,9 @@ pub(crate) fn digital_link(path: &str) -> Vec<Result<Reference, ReferenceError>>
         let value = value.trim();
         let all_digits = value.bytes().all(|byte| byte.is_ascii_digit());
         match pair[0] {
-            "00" if all_digits && value.len() == 18 => found.push(sscc("path", value)),
-            "402" if all_digits && value.len() == 17 => found.push(gsin("path", value)),
-            "401" if !value.is_empty() => found.push(ginc("path", value)),
+            SSCC_AI if all_digits && value.len() == 18 => found.push(sscc("path", value)),
+            GSIN_AI if all_digits && value.len() == 17 => found.push(gsin("path", value)),
+            GINC_AI if !value.is_empty() => found.push(ginc("path", value)),
             _ => {}
         }
     }
