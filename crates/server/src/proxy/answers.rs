@@ -18,10 +18,11 @@
 //! The page's address may carry the consumer's access key (`id`): it travels in the body, never in
 //! a URL, and nothing of the body is logged.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -140,7 +141,9 @@ pub(super) async fn answer_page(State(answers): State<AnswersState>, request: Re
             .collect::<Vec<_>>()
     });
     let gateway = &answers.gateway;
-    let extensions = &parts.extensions;
+    // The connection the caller came on, by which its address is known (client_ip.rs); nothing
+    // else of the outer request's extensions (its route, its URI) belongs to the inner ones.
+    let connection = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied();
     let answered = join_all(
         asked
             .into_iter()
@@ -148,7 +151,9 @@ pub(super) async fn answer_page(State(answers): State<AnswersState>, request: Re
             .map(|(url, headers)| async move {
                 let mut inner = Request::get(&url).body(Body::empty()).ok()?;
                 *inner.headers_mut() = headers;
-                *inner.extensions_mut() = extensions.clone();
+                if let Some(connection) = connection {
+                    inner.extensions_mut().insert(connection);
+                }
                 let response = gateway.clone().oneshot(inner).await.ok()?;
                 let (head, body) = response.into_parts();
                 let body = to_bytes(body, MAX_ANSWER_BYTES).await.ok()?;
