@@ -209,7 +209,10 @@ pub fn Tracking(
     ) {
         on_cleanup(move || handle.clear());
     }
-    let words_ready = Memo::new(move |_| waited.get() || crate::i18n::is_settled(wanted.get()));
+    // Once shown, a parcel stays: a later language switch re-words it when its catalog is here.
+    let words_ready = Memo::new(move |shown: Option<&bool>| {
+        shown == Some(&true) || waited.get() || crate::i18n::is_settled(wanted.get())
+    });
     let announce = RwSignal::new(String::new());
     tell_host(&loaders, host, locale, announce);
 
