@@ -85,39 +85,41 @@ fn write_loader_table(out: &Path) {
     write_tag_table(out, "intl-tags.json", languages::intl_tag);
 
     println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
-    let names: Vec<String> = parameter_names::LANGUAGE
-        .iter()
-        .map(|name| format!("\"{name}\""))
-        .collect();
-    fs::write(
-        out.join("language-parameters.json"),
-        format!("[{}]\n", names.join(",")),
-    )
-    .expect("cannot write the loader's language parameters");
-
-    let keys: Vec<String> = parameter_names::DIGITAL_LINK_KEYS
-        .iter()
-        .map(|key| format!("\"{key}\""))
-        .collect();
-    fs::write(
-        out.join("digital-link-keys.json"),
-        format!("[{}]\n", keys.join(",")),
-    )
-    .expect("cannot write the loader's GS1 Digital Link keys");
-
+    write_json_list(out, "language-parameters.json", &parameter_names::LANGUAGE);
+    write_json_list(
+        out,
+        "digital-link-keys.json",
+        &parameter_names::DIGITAL_LINK_KEYS,
+    );
     println!("cargo:rerun-if-changed=src/session_key.rs");
-    fs::write(
-        out.join("session-key-item.json"),
-        format!("\"{}\"\n", session_key::SESSION_KEY_ITEM),
-    )
-    .expect("cannot write the loader's session key item");
-
+    write_json(
+        out,
+        "session-key-item.json",
+        &quoted(session_key::SESSION_KEY_ITEM),
+    );
     println!("cargo:rerun-if-changed=crates/core/src/proxy_routes.rs");
-    fs::write(
-        out.join("answers-route.json"),
-        format!("\"{}\"\n", proxy_routes::ANSWERS_ROUTE),
-    )
-    .expect("cannot write the loader's route of answers ahead");
+    write_json(
+        out,
+        "answers-route.json",
+        &quoted(proxy_routes::ANSWERS_ROUTE),
+    );
+}
+
+/// `text` as a JSON string: the loader's names and paths have no quote or backslash to escape.
+fn quoted(text: &str) -> String {
+    assert!(!text.contains(['"', '\\']), "{text}: a character to escape");
+    format!("\"{text}\"")
+}
+
+/// Writes `name` for the loader: `texts` as a JSON list of strings.
+fn write_json_list(out: &Path, name: &str, texts: &[&str]) {
+    let quoted: Vec<String> = texts.iter().map(|text| quoted(text)).collect();
+    write_json(out, name, &format!("[{}]", quoted.join(",")));
+}
+
+fn write_json(out: &Path, name: &str, json: &str) {
+    fs::write(out.join(name), format!("{json}\n"))
+        .unwrap_or_else(|error| panic!("cannot write the loader's {name}: {error}"));
 }
 
 /// Writes `name`: each tag the loader looks up and `value` of the tag of its locale.
@@ -128,8 +130,7 @@ fn write_tag_table(out: &Path, name: &str, value: impl Fn(&'static str) -> &'sta
         .chain(whole.iter())
         .map(|(tag, locale)| format!("\"{}\":\"{}\"", tag.to_ascii_lowercase(), value(locale)))
         .collect();
-    fs::write(out.join(name), format!("{{{}}}\n", entries.join(",")))
-        .unwrap_or_else(|error| panic!("cannot write the loader's table {name}: {error}"));
+    write_json(out, name, &format!("{{{}}}", entries.join(",")));
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

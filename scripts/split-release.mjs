@@ -173,7 +173,7 @@ function readPack(pack, response) {
         modules[name] = bytes.then((buffer) => WebAssembly.compile(new Uint8Array(buffer, offset, length)));
         modules[name].catch(() => {});
     }
-    return { pack, bytes, modules };
+    return { pack, modules };
 }
 function part(source, name) {
     return async (imports) => WebAssembly.instantiate(await source.modules[name], imports);

@@ -44,3 +44,10 @@ impl JsKind {
         }
     }
 }
+
+/// The member `name` of `value` by its kind; a getter that throws, or a value that is no object
+/// (`null`), counts as [`JsKind::Other`].
+pub fn member(value: &JsValue, name: &str) -> JsKind {
+    js_sys::Reflect::get(value, &JsValue::from_str(name))
+        .map_or(JsKind::Other, |value| JsKind::of(&value))
+}

@@ -15,7 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::{Credentials, RawResponse};
-use crate::js_value::JsKind;
+use crate::js_value::{member, JsKind};
 
 /// Where the loader puts the answers it asked for.
 const GLOBAL: &str = "trackline.answers";
@@ -23,10 +23,6 @@ const GLOBAL: &str = "trackline.answers";
 /// An answer asked for longer ago than this is not taken: a widget mounted much later asks
 /// afresh.
 const FRESH_MS: f64 = 60_000.0;
-
-fn member(value: &JsValue, name: &str) -> JsKind {
-    Reflect::get(value, &JsValue::from_str(name)).map_or(JsKind::Other, |value| JsKind::of(&value))
-}
 
 fn text(value: &JsValue, name: &str) -> Option<String> {
     match member(value, name) {

@@ -20,8 +20,7 @@ impl Document {
     /// The member `name` by its kind; a getter that throws (none in a parsed document) counts as
     /// [`JsKind::Other`].
     pub fn member(&self, name: &str) -> JsKind {
-        js_sys::Reflect::get(&self.0, &JsValue::from_str(name))
-            .map_or(JsKind::Other, |value| JsKind::of(&value))
+        crate::js_value::member(&self.0, name)
     }
 }
 

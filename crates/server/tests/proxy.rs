@@ -93,6 +93,19 @@ impl Answer {
     }
 }
 
+/// Reads `response` whole and records it for the scan.
+async fn recorded(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap();
+    record(status, &headers, &body);
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
 fn record(status: StatusCode, headers: &HeaderMap, body: &str) {
     let mut seen = seen_responses().lock().unwrap();
     seen.push_str(&format!("{status}\n"));
@@ -223,16 +236,7 @@ impl Proxy {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.text().await.unwrap();
-        record(status, &headers, &body);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        recorded(request.send().await.unwrap()).await
     }
 
     async fn preflight(&self, origin: &str, request_headers: &str) -> Answer {
@@ -251,15 +255,7 @@ impl Proxy {
             .send()
             .await
             .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.text().await.unwrap();
-        record(status, &headers, &body);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        recorded(response).await
     }
 
     /// Sends a request line exactly as written, without a client normalizing the path.
@@ -1382,16 +1378,7 @@ impl Proxy {
         if let Some(origin) = origin {
             request = request.header("Origin", origin);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.text().await.unwrap();
-        record(status, &headers, &body);
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        recorded(request.send().await.unwrap()).await
     }
 }
 
