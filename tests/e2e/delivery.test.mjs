@@ -127,6 +127,20 @@ describe("delivery of the widget's files", () => {
     await page.context().close();
   });
 
+  test("the wasm imports the glue's functions by short names, which the served glue defines", async () => {
+    const served = async (file) => Buffer.from(await (await fetch(`${server.url}/${file}`)).arrayBuffer());
+    const module = new WebAssembly.Module(await served("trackline-widget_bg.wasm"));
+    const fromGlue = WebAssembly.Module.imports(module).filter((entry) => entry.module === "./trackline-widget_bg.js");
+    assert.ok(fromGlue.length > 100, `${fromGlue.length} imports from the glue`);
+    const long = fromGlue.filter((entry) => entry.name.length > 2).map((entry) => entry.name);
+    assert.deepEqual(long, []);
+    const glue = (await served("trackline-widget.js")).toString("utf8");
+    assert.deepEqual(glue.match(/__wbg_\w+_[0-9a-f]{16}/g) ?? [], [], "wasm-bindgen's hashed import names");
+    for (const { name } of fromGlue) {
+      assert.match(glue, new RegExp(`[{,]${name}:function\\(`), `the glue defines ${name}`);
+    }
+  });
+
   test("no file the demo serves names a path of the machine that built the widget", async () => {
     const widgetDir = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
     const files = readdirSync(widgetDir).filter((name) => /\.(wasm|pack|js)$/.test(name));
