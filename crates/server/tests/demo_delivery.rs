@@ -250,3 +250,26 @@ async fn a_repeated_request_with_the_etag_gets_a_bodiless_304_until_the_file_cha
     assert_ne!(header(&after_update, ETAG).as_deref(), Some(tag.as_str()));
     assert_eq!(unbrotli(&after_update.bytes().await.unwrap()), rebuilt);
 }
+
+#[tokio::test]
+async fn the_demo_page_goes_out_brotli_compressed_to_a_browser_and_as_it_is_to_other_clients() {
+    let dir = widget_dir("page");
+    let demo = Demo::start(&dir);
+    let plain = demo.get("", &[]).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(header(&plain, CONTENT_ENCODING), None);
+    let page = plain.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8(page.clone()).unwrap();
+    assert!(text.contains("data-testid=\"demo-cases\""), "{text}");
+
+    let compressed = demo.get("", &[(ACCEPT_ENCODING, "br, gzip")]).await;
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert_eq!(header(&compressed, CONTENT_ENCODING).as_deref(), Some("br"));
+    assert_eq!(header(&compressed, VARY).as_deref(), Some("accept-encoding"));
+    assert!(header(&compressed, CONTENT_TYPE)
+        .unwrap()
+        .starts_with("text/html"));
+    let body = compressed.bytes().await.unwrap();
+    assert!(body.len() < page.len() / 2, "{} of {} bytes", body.len(), page.len());
+    assert_eq!(unbrotli(&body), page);
+}
