@@ -265,11 +265,19 @@ async fn the_demo_page_goes_out_brotli_compressed_to_a_browser_and_as_it_is_to_o
     let compressed = demo.get("", &[(ACCEPT_ENCODING, "br, gzip")]).await;
     assert_eq!(compressed.status(), StatusCode::OK);
     assert_eq!(header(&compressed, CONTENT_ENCODING).as_deref(), Some("br"));
-    assert_eq!(header(&compressed, VARY).as_deref(), Some("accept-encoding"));
+    assert_eq!(
+        header(&compressed, VARY).as_deref(),
+        Some("accept-encoding")
+    );
     assert!(header(&compressed, CONTENT_TYPE)
         .unwrap()
         .starts_with("text/html"));
     let body = compressed.bytes().await.unwrap();
-    assert!(body.len() < page.len() / 2, "{} of {} bytes", body.len(), page.len());
+    assert!(
+        body.len() < page.len() / 2,
+        "{} of {} bytes",
+        body.len(),
+        page.len()
+    );
     assert_eq!(unbrotli(&body), page);
 }
