@@ -1,6 +1,8 @@
 //! Loading apart from views: one loader per reference asks the carriers, retries, counts down,
 //! waits for the connection, refreshes while the page is visible, and exposes where it is as a
-//! read-only signal. Views read those signals; they never ask, wait or retry themselves.
+//! read-only signal. Views read those signals; they never ask, wait or retry themselves. What
+//! follows an ask that brought no answer is `retries`' policy, which the overview of a key's
+//! shipments (`crate::overview`) follows as well.
 //!
 //! A loader lives as long as the reactive owner that started it: when the owner is disposed
 //! (the element disconnects, `unmount()` is called, the references change, "try again"), every
@@ -19,27 +21,10 @@ use crate::fetch::{self, Cancel, Credentials, Network, Outcome, ProxyEndpoint};
 use crate::options::Resolved;
 use crate::states::{carrier_page, wait, LoadState};
 
-/// Timeouts and server errors are retried this many times before the widget gives up.
-pub const MAX_RETRIES: u32 = 4;
-/// A `Retry-After` longer than this is not waited for on a 5xx: the consumer gets the button.
-const MAX_RETRY_AFTER_SECS: u64 = 60;
+mod retries;
 
-/// How many seconds to count down before the `attempt`th retry of an answer that did not come
-/// (a timeout, a server error): the backoff, or the longer wait the answer asked for, up to
-/// [`MAX_RETRY_AFTER_SECS`]. At least one second.
-pub(crate) fn retry_wait_secs(
-    attempt: u32,
-    retry_after_secs: Option<u64>,
-    network: &Network,
-) -> u64 {
-    let backoff = u64::from(wait::backoff_ms(attempt, js_sys::Math::random()));
-    let wait_ms = retry_after_secs
-        .map(|s| s.min(MAX_RETRY_AFTER_SECS) * 1_000)
-        .unwrap_or(0)
-        .max(backoff);
-    let wait_ms = wait_ms / u64::from(network.delay_divisor);
-    wait_ms.div_ceil(1_000).max(1)
-}
+pub use retries::MAX_RETRIES;
+pub(crate) use retries::{count_down, report, retry_wait_secs, NextStep, Retries};
 
 /// What decides which requests are made: a change here asks the carriers again; a change of
 /// anything else (theme, tiles, refresh interval, a language that Di does not care about) does
@@ -314,16 +299,15 @@ impl Job {
         combine(futures::future::join_all(asks).await)
     }
 
-    /// Counts down `seconds`, showing each second through `show`. False when stopped.
-    async fn count_down(&self, seconds: u64, show: impl Fn(u64) -> LoadState) -> bool {
-        for left in (1..=seconds).rev() {
-            self.show(show(left));
-            wait::sleep_or_stop(1_000, &self.stop).await;
-            if self.stopped() {
-                return false;
-            }
-        }
-        true
+    /// Shows each second of `countdown`. False when stopped before it ended.
+    async fn count_down(&self, countdown: retries::Countdown) -> bool {
+        count_down(
+            countdown,
+            &self.stop,
+            || self.stopped(),
+            |left| self.show(countdown.state(left)),
+        )
+        .await
     }
 
     /// Learns the partner's carrier from the proxy and plans the requests, once. False when no
@@ -355,7 +339,7 @@ impl Job {
     }
 
     async fn run(self) {
-        let mut attempt = 0;
+        let mut retries = Retries::default();
         loop {
             if self.stopped() {
                 return;
@@ -391,65 +375,26 @@ impl Job {
                     self.show(LoadState::NotFound { fallback });
                     return;
                 }
-                Outcome::Invalid(detail) => {
-                    web_sys::console::warn_1(&format!("Trackline: {detail}").into());
-                    self.show(LoadState::Invalid);
-                    return;
-                }
-                Outcome::RateLimited { retry_after_secs } => {
-                    let seconds = retry_after_secs.max(1);
-                    if !self
-                        .count_down(seconds, |seconds_left| LoadState::RateLimited {
-                            seconds_left,
-                        })
-                        .await
-                    {
-                        return;
+                failure => {
+                    report("the tracking request", &failure);
+                    let next = retries.after(&failure, |attempt, retry_after| {
+                        retry_wait_secs(attempt, retry_after, &self.network)
+                    });
+                    match next {
+                        NextStep::AskAgainIn(countdown) => {
+                            if !self.count_down(countdown).await {
+                                return;
+                            }
+                        }
+                        NextStep::AskWhenOnline => {
+                            self.show(LoadState::Offline);
+                            wait::online(&self.stop).await;
+                        }
+                        NextStep::Stop(state) => {
+                            self.show(state);
+                            return;
+                        }
                     }
-                }
-                Outcome::Offline => {
-                    self.show(LoadState::Offline);
-                    wait::online(&self.stop).await;
-                }
-                Outcome::Transient {
-                    retry_after_secs,
-                    detail,
-                } => {
-                    attempt += 1;
-                    web_sys::console::warn_1(
-                        &format!("Trackline: attempt {attempt} failed: {detail}").into(),
-                    );
-                    if attempt > MAX_RETRIES {
-                        self.show(LoadState::Failed);
-                        return;
-                    }
-                    let seconds = retry_wait_secs(attempt, retry_after_secs, &self.network);
-                    if !self
-                        .count_down(seconds, |seconds_left| LoadState::Retrying {
-                            attempt,
-                            seconds_left,
-                        })
-                        .await
-                    {
-                        return;
-                    }
-                }
-                Outcome::Denied(denial) => {
-                    self.show(LoadState::Denied(denial));
-                    return;
-                }
-                Outcome::Misconfigured(cause) => {
-                    // The consumer cannot fix this; the merchant reads the console.
-                    web_sys::console::error_1(&format!("Trackline: {cause}").into());
-                    self.show(LoadState::Misconfigured);
-                    return;
-                }
-                Outcome::Malformed(detail) => {
-                    web_sys::console::error_1(
-                        &format!("Trackline: unreadable carrier answer: {detail}").into(),
-                    );
-                    self.show(LoadState::Malformed);
-                    return;
                 }
             }
         }

@@ -17,7 +17,7 @@ use crate::details::{carrier_name, icons};
 use crate::fetch::{self, Cancel, Credentials, Outcome, ProxyEndpoint};
 use crate::format::{now_millis, relative_time};
 use crate::i18n::{tr, tr_args, Locale};
-use crate::loader::{self, FetchInputs, Loader};
+use crate::loader::{self, count_down, FetchInputs, Loader, NextStep, Retries};
 use crate::options::WidgetOptions;
 use crate::parcels::Tracking;
 use crate::states::{self, wait, LoadState, StateMessage};
@@ -63,31 +63,6 @@ enum Listing {
     Failed(LoadState),
 }
 
-/// The state to show when the list could not be read.
-fn listing_state(outcome: Outcome) -> LoadState {
-    match outcome {
-        Outcome::Denied(denial) => LoadState::Denied(denial),
-        Outcome::Offline => LoadState::Offline,
-        Outcome::Misconfigured(cause) => {
-            web_sys::console::error_1(&format!("Trackline: {cause}").into());
-            LoadState::Misconfigured
-        }
-        Outcome::Malformed(detail) => {
-            web_sys::console::error_1(&format!("Trackline: {detail}").into());
-            LoadState::Malformed
-        }
-        Outcome::Transient { detail, .. } => {
-            web_sys::console::warn_1(&format!("Trackline: the overview failed: {detail}").into());
-            LoadState::Failed
-        }
-        Outcome::RateLimited { .. }
-        | Outcome::NotFound
-        | Outcome::Invalid(_)
-        | Outcome::Found(_)
-        | Outcome::Cancelled => LoadState::Failed,
-    }
-}
-
 /// Pushes a history entry for an opened shipment, so that the browser's back button closes it.
 /// The address stays as it is (without the key). False when the browser refuses.
 fn push_details_entry() -> bool {
@@ -118,7 +93,7 @@ pub fn Overview(
     let network = StoredValue::new_local(loader::network());
     let in_flight = StoredValue::new_local(None::<Cancel>);
     // The seconds until the list is asked for again, while a countdown state shows.
-    let countdown = RwSignal::new(0_u64);
+    let seconds_left = RwSignal::new(0_u64);
 
     // The page asked for: a new page or search cancels the one still in flight, and its wait.
     // An answer that did not come is asked for again as a shipment's is: after the proxy's
@@ -137,7 +112,7 @@ pub fn Overview(
         let network = network.get_value();
         leptos::task::spawn_local(async move {
             let stop = cancel.signal();
-            let mut attempt = 0;
+            let mut retries = Retries::default();
             loop {
                 let answer =
                     fetch::own_shipments(&inputs.proxy, &inputs.key, &query, &cancel, &network)
@@ -146,60 +121,47 @@ pub fn Overview(
                     return;
                 }
                 busy.try_set(false);
-                let (state, seconds) = match answer {
+                let failure = match answer {
                     Ok(page) => {
                         listing.try_set(Listing::Ready(page));
                         return;
                     }
                     Err(Outcome::Cancelled) => return,
-                    // The proxy's limit on this key (or address): as long as it asks.
-                    Err(Outcome::RateLimited { retry_after_secs }) => {
-                        let seconds = retry_after_secs.max(1);
-                        (
-                            LoadState::RateLimited {
-                                seconds_left: seconds,
-                            },
-                            seconds,
-                        )
+                    // No answer a list can bring: asking again would bring it again, and a
+                    // reference's words ("not a valid number") would not fit.
+                    Err(Outcome::Invalid(_) | Outcome::NotFound | Outcome::Found(_)) => {
+                        listing.try_set(Listing::Failed(LoadState::Failed));
+                        return;
                     }
-                    Err(Outcome::Transient {
-                        retry_after_secs,
-                        detail,
-                    }) if attempt < loader::MAX_RETRIES => {
-                        attempt += 1;
-                        web_sys::console::warn_1(
-                            &format!("Trackline: the overview failed: {detail}").into(),
-                        );
-                        let seconds = loader::retry_wait_secs(attempt, retry_after_secs, &network);
-                        (
-                            LoadState::Retrying {
-                                attempt,
-                                seconds_left: seconds,
-                            },
-                            seconds,
-                        )
+                    Err(outcome) => outcome,
+                };
+                loader::report("the overview", &failure);
+                let next = retries.after(&failure, |attempt, retry_after| {
+                    loader::retry_wait_secs(attempt, retry_after, &network)
+                });
+                match next {
+                    NextStep::AskAgainIn(countdown) => {
+                        seconds_left.try_set(countdown.seconds);
+                        listing.try_set(Listing::Failed(countdown.state(countdown.seconds)));
+                        // Each second ticks in the countdown's own element, not in a new panel.
+                        let stopped = || cancel.is_cancelled();
+                        if !count_down(countdown, &stop, stopped, |left| {
+                            seconds_left.try_set(left);
+                        })
+                        .await
+                        {
+                            return;
+                        }
                     }
-                    Err(Outcome::Offline) => {
+                    NextStep::AskWhenOnline => {
                         listing.try_set(Listing::Failed(LoadState::Offline));
                         wait::online(&stop).await;
                         if cancel.is_cancelled() {
                             return;
                         }
-                        busy.try_set(true);
-                        continue;
                     }
-                    Err(outcome) => {
-                        listing.try_set(Listing::Failed(listing_state(outcome)));
-                        return;
-                    }
-                };
-                countdown.try_set(seconds);
-                listing.try_set(Listing::Failed(state));
-                // Each second shown, down to 1, as a shipment's countdown; then it asks again.
-                for left in (1..=seconds).rev() {
-                    countdown.try_set(left);
-                    wait::sleep_or_stop(1_000, &stop).await;
-                    if cancel.is_cancelled() {
+                    NextStep::Stop(state) => {
+                        listing.try_set(Listing::Failed(state));
                         return;
                     }
                 }
@@ -295,7 +257,7 @@ pub fn Overview(
             // The note stays until the state's view is here (crate::states::show).
             Listing::Failed(state) => states::state_message(
                 StateMessage {
-                    seconds_left: countdown.into(),
+                    seconds_left: seconds_left.into(),
                     state,
                     number: String::new(),
                     locale,
