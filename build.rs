@@ -1,5 +1,5 @@
-//! Joins the widget's stylesheets into one (the details' rules below the headline apart, as a
-//! second one that comes with their code) and drops what only their authors need (comments,
+//! Joins the widget's stylesheets into one (the details' rules below the headline and the
+//! overview's apart, each a stylesheet that comes with its code) and drops what only their authors need (comments,
 //! indentation, spaces around punctuation), and does the same for the English catalog (comments,
 //! blank lines, spaces around `=`): both ship inside the wasm, so every byte of them is downloaded
 //! by every consumer. The other catalogs are fetched as translators wrote them.
@@ -35,8 +35,13 @@ mod session_key;
 
 /// Theme variables first, so that the rules after them can use them.
 const SOURCES: [&str; 3] = ["style/theme.css", "style/widget.css", "style/details.css"];
-/// The timeline's, the pickup point's and the map's rules: shown by the details after the headline.
-const LATER_SOURCE: &str = "style/details-later.css";
+/// Rules that come with the code of a module fetched later, each written on its own: the
+/// timeline's, the pickup point's and the map's (shown by the details after the headline), and
+/// the overview's of a key's shipments.
+const LATER_SOURCES: [(&str, &str); 2] = [
+    ("style/details-later.css", "details-later.css"),
+    ("style/overview.css", "overview.css"),
+];
 
 fn main() {
     split_release_wasm();
@@ -50,12 +55,14 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("widget.css"), minify(&joined)).expect("cannot write the joined stylesheet");
-    // The rules of the details below the headline, which come with their code (details/mod.rs).
-    println!("cargo:rerun-if-changed={LATER_SOURCE}");
-    let later = fs::read_to_string(LATER_SOURCE)
-        .unwrap_or_else(|error| panic!("cannot read the stylesheet {LATER_SOURCE}: {error}"));
-    fs::write(out.join("details-later.css"), minify(&later))
-        .expect("cannot write the details' later stylesheet");
+    // The rules that come with their code (details/mod.rs, overview.rs).
+    for (source, written) in LATER_SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+        let later = fs::read_to_string(source)
+            .unwrap_or_else(|error| panic!("cannot read the stylesheet {source}: {error}"));
+        fs::write(out.join(written), minify(&later))
+            .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
+    }
 
     let english = "locales/en.txt";
     println!("cargo:rerun-if-changed={english}");

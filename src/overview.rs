@@ -63,6 +63,10 @@ enum Listing {
     Failed(LoadState),
 }
 
+/// The overview's rules (style/overview.css, minified by `build.rs`): they come with this module,
+/// not in the stylesheet every widget starts with.
+const OVERVIEW_STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/overview.css"));
+
 /// Pushes a history entry for an opened shipment, so that the browser's back button closes it.
 /// The address stays as it is (without the key). False when the browser refuses.
 fn push_details_entry() -> bool {
@@ -305,6 +309,7 @@ pub fn Overview(
     let first_page_pending = move || listing.with(|listing| matches!(listing, Listing::Loading));
     view! {
         <div class="tl-overview" data-testid="overview">
+            <style>{OVERVIEW_STYLE}</style>
             {move || first_page_pending().then(|| states::overview_skeleton(locale.get()))}
             <div
                 class="tl-overview-list"
