@@ -30,11 +30,22 @@ import { execFile } from "node:child_process";
 import { copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import binaryen from "binaryen";
 
 const run = promisify(execFile);
 const NAME = "trackline-widget";
 /// The file the glue imports the split module's loader from (wasm-split-cli's default name).
 export const SPLIT_LOADER = "__wasm_split.js";
+
+// The wasm features rustc's wasm32 target emits: wasm-opt's name of each, and binaryen's.
+const FEATURES = [
+  ["bulk-memory", ["BulkMemory", "BulkMemoryOpt"]],
+  ["nontrapping-float-to-int", ["NontrappingFPToInt"]],
+  ["sign-ext", ["SignExt"]],
+  ["mutable-globals", ["MutableGlobals"]],
+  ["reference-types", ["ReferenceTypes"]],
+  ["multivalue", ["Multivalue"]],
+];
 
 // wasm-opt: -Oz, to convergence, and --low-memory-unused, which lets it fold constant offsets into
 // loads and stores (1.7 KB gzip). Its assumption, that no valid address below 1024 is reached
@@ -46,12 +57,7 @@ const WASM_OPT = [
   "--converge",
   "--low-memory-unused",
   "--strip-producers",
-  "--enable-bulk-memory",
-  "--enable-nontrapping-float-to-int",
-  "--enable-sign-ext",
-  "--enable-mutable-globals",
-  "--enable-reference-types",
-  "--enable-multivalue",
+  ...FEATURES.map(([flag]) => `--enable-${flag}`),
 ];
 
 async function step(what, command, args) {
@@ -104,32 +110,49 @@ export async function splitRelease(stagingDir, sourceDir) {
 
 // wasm-bindgen names each function the wasm imports from its glue by what it calls and a hash
 // (`__wbg_setAttribute_2b3c4d5e6f708192`), once in the wasm's import section and once as a key of
-// the glue's imports object: 12.6 KB of names for about 200 imports, 2.9 KB brotli in the wasm
+// the glue's imports object: 12.6 KB of names for about 200 imports, 2.7 KB brotli in the wasm
 // and 2.2 KB in the glue, all before the headline. Both are renamed here, in the same build, to
 // short names (`a`, `b`, ..., `ba`, ...). Only the imports of the glue's own module are renamed;
 // those of the snippets and of the split modules' loader keep their names. The build fails if a
-// name is not found exactly once as a key of the imports object.
+// name is not found exactly once as a key of the imports object. binaryen (the one wasm-opt is)
+// reads and writes the wasm.
 const GLUE_MODULE = `./${NAME}_bg.js`;
 
 export async function shortenGlueImports(wasmFile, glueFile) {
-  const wasm = await readFile(wasmFile);
-  let glue = await readFile(glueFile, "utf8");
-  const renames = new Map();
-  const renamed = renameImports(wasm, (module, field) => {
-    if (module !== GLUE_MODULE) return field;
-    if (!renames.has(field)) renames.set(field, shortName(renames.size));
-    return renames.get(field);
-  });
-  for (const [long, short] of renames) {
-    const key = new RegExp(`^(\\s+)${long}(: function\\()`, "gm");
-    const found = glue.match(key)?.length ?? 0;
-    if (found !== 1) {
-      throw new Error(`${glueFile}: the import ${long} is a key of the imports object ${found} times, not once`);
+  const module = binaryen.readBinary(await readFile(wasmFile));
+  try {
+    module.setFeatures(
+      FEATURES.flatMap(([, features]) => features).reduce((all, feature) => {
+        if (binaryen.Features[feature] === undefined) throw new Error(`binaryen has no feature ${feature}`);
+        return all | binaryen.Features[feature];
+      }, 0),
+    );
+    const fromGlue = [];
+    for (let index = 0; index < module.getNumFunctions(); index++) {
+      const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+      if (info.module === GLUE_MODULE) fromGlue.push(info);
     }
-    glue = glue.replace(key, `$1${short}$2`);
+    let glue = await readFile(glueFile, "utf8");
+    for (const [index, { name, base, params, results }] of fromGlue.entries()) {
+      const short = shortName(index);
+      const key = new RegExp(`^(\\s+)${base}(: function\\()`, "gm");
+      const found = glue.match(key)?.length ?? 0;
+      if (found !== 1) {
+        throw new Error(`${glueFile}: the import ${base} is a key of the imports object ${found} times, not once`);
+      }
+      glue = glue.replace(key, `$1${short}$2`);
+      // binaryen cannot rename an import: the same function is imported again under the new name.
+      module.removeFunction(name);
+      module.addFunctionImport(name, GLUE_MODULE, short, params, results);
+    }
+    if (!module.validate()) throw new Error(`${wasmFile}: invalid after its imports were renamed`);
+    // Function names kept: `scripts/size --by-crate` reads them from this file.
+    binaryen.setDebugInfo(true);
+    await writeFile(wasmFile, module.emitBinary());
+    await writeFile(glueFile, glue);
+  } finally {
+    module.dispose();
   }
-  await writeFile(wasmFile, renamed);
-  await writeFile(glueFile, glue);
 }
 
 /// `a`..`z`, then `ba`, `bb`, ...: base 26 in letters, never a digit first.
@@ -140,85 +163,6 @@ function shortName(index) {
     index = Math.floor(index / 26);
   } while (index > 0);
   return name;
-}
-
-/// The wasm module `bytes` with its import section rewritten: each import's field name becomes
-/// `rename(module, field)`; everything else is copied as it is.
-export function renameImports(bytes, rename) {
-  let at = 8;
-  const u32 = () => {
-    let value = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const name = () => {
-    const length = u32();
-    const text = bytes.subarray(at, at + length).toString("utf8");
-    at += length;
-    return text;
-  };
-  const limits = () => {
-    const flags = bytes[at++];
-    u32();
-    if (flags & 1) u32();
-  };
-  const parts = [bytes.subarray(0, 8)];
-  while (at < bytes.length) {
-    const sectionStart = at;
-    const id = bytes[at++];
-    const size = u32();
-    const end = at + size;
-    if (id !== 2) {
-      parts.push(bytes.subarray(sectionStart, end));
-      at = end;
-      continue;
-    }
-    const imports = u32();
-    const entries = [uleb(imports)];
-    for (let i = 0; i < imports; i++) {
-      const module = name();
-      const field = name();
-      const descStart = at;
-      const kind = bytes[at++];
-      if (kind === 0) u32();
-      else if (kind === 1) {
-        at++;
-        limits();
-      } else if (kind === 2) limits();
-      else if (kind === 3) at += 2;
-      else if (kind === 4) {
-        at++;
-        u32();
-      } else throw new Error(`import ${module} ${field}: unknown kind ${kind}`);
-      entries.push(encodedName(module), encodedName(rename(module, field)), bytes.subarray(descStart, at));
-    }
-    if (at !== end) throw new Error(`the import section ends at byte ${at}, not at ${end}`);
-    const body = Buffer.concat(entries);
-    parts.push(Buffer.from([2]), uleb(body.length), body);
-  }
-  return Buffer.concat(parts);
-}
-
-function encodedName(text) {
-  const utf8 = Buffer.from(text, "utf8");
-  return Buffer.concat([uleb(utf8.length), utf8]);
-}
-
-function uleb(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return Buffer.from(out);
 }
 
 // wasm-split's loader fetches each module and each chunk of shared code as a file of its own:
