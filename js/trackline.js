@@ -95,6 +95,49 @@ const widgets = [...document.querySelectorAll("trackline-widget,[data-trackline]
 // development build leaves both empty: its widgets ask for themselves.
 const ANSWERS_ROUTE = /* answers route */ null;
 const READINGS_PACK = /* readings pack */ null;
+// The readings' module is needed once the wasm runs, to read the first answer, and not before.
+// Asked for at once, its bytes would share the line with the wasm's and make the wasm, and so the
+// widget's start, later by their download (about a tenth of a second on slow 4G); asked for once
+// the wasm has come, it would come a round trip and a download after the start. So it is asked
+// for when about one round trip of the wasm is left to come: its bytes then follow the wasm's and
+// arrive while the widget starts. The wasm's progress is read from a copy of its response (the
+// response itself streams into the compiler untouched), in bytes of the main module (its size
+// written in here by a release build); the round trip is the browser's estimate of it
+// (`navigator.connection.rtt`, Chromium's), else this file's own (its Resource Timing, from
+// request to first byte). Without a size or a round trip, or when the copy cannot be read, the
+// module is asked for at once.
+const MAIN_MODULE_BYTES = /* main module bytes */ 0;
+function lastRoundTrip(response) {
+  const own = performance.getEntriesByName?.(import.meta.url)[0];
+  const roundTrip = navigator.connection?.rtt || (own?.requestStart > 0 ? own.responseStart - own.requestStart : 0);
+  if (!(MAIN_MODULE_BYTES > 0 && roundTrip > 0)) return Promise.resolve();
+  return response
+    .then(async (response) => {
+      const reader = response.clone().body.getReader();
+      // The pace is measured from the first piece on, which may hold what came before this file
+      // ran (the page's preload hint starts the wasm earlier), and over 20 ms at least: pieces
+      // that come together in one task would make it seem boundless.
+      let received = 0;
+      let first;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        received += value.byteLength;
+        const now = performance.now();
+        if (!first) {
+          first = { at: now, received };
+          continue;
+        }
+        if (now - first.at < 20) continue;
+        const perMillisecond = (received - first.received) / (now - first.at);
+        if ((MAIN_MODULE_BYTES - received) / perMillisecond <= roundTrip) {
+          reader.cancel().catch(() => {});
+          return;
+        }
+      }
+    })
+    .catch(() => {});
+}
 if (ANSWERS_ROUTE && !namesNothing) {
   const ahead = (globalThis[Symbol.for("trackline.answers")] ??= []);
   const asked = new Set();
@@ -113,7 +156,7 @@ if (ANSWERS_ROUTE && !namesNothing) {
     ahead.push({ base, page: location.href, at: Date.now(), answers });
   }
   if (asked.size && READINGS_PACK) {
-    const pack = fetch(new URL(READINGS_PACK, import.meta.url));
+    const pack = lastRoundTrip(wasm).then(() => fetch(new URL(READINGS_PACK, import.meta.url)));
     // A failure is the glue's to handle, once it takes this response.
     pack.catch(() => {});
     (globalThis[Symbol.for("trackline.packs")] ??= {})[READINGS_PACK] = pack;

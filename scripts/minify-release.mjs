@@ -31,8 +31,8 @@
 // Names that other files rely on stay as they are: terser never renames exports (trackline.js
 // reads `default`, `mount`, `autoMount` and `setLocalesUrl` from the glue's module), nor
 // properties (the wasm module imports the glue's functions as properties of its imports object).
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlib, gzip } from "node:zlib";
 import { SPLIT_LOADER, splitRelease } from "./split-release.mjs";
@@ -210,6 +210,8 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   if (!readingsPack) {
     throw new Error(`the split build has no readings' module (split_reading.pack) among ${later.join(", ")}`);
   }
+  // The main module's size, by which the loader follows its download.
+  const mainModuleBytes = (await stat(join(dirname(loaderFile), "trackline-widget_bg.wasm"))).size;
   let loader = await readFile(loaderFile, "utf8");
   for (const [placeholder, value, what] of [
     ["/* catalogs */ {}", table, "the table of catalogs"],
@@ -219,6 +221,7 @@ async function writeLoaderTable(loaderFile, sourceDir) {
     ["/* session key item */ null", sessionKeyItem, "where the tab keeps an access key"],
     ["/* answers route */ null", answersRoute, "the proxy's route of answers ahead"],
     ["/* readings pack */ null", readingsPack, "the readings' module"],
+    ["/* main module bytes */ 0", mainModuleBytes, "the main module's size"],
   ]) {
     if (!loader.includes(placeholder)) {
       throw new Error(`${loaderFile} has no \`${placeholder}\` to write ${what} into`);
