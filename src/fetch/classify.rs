@@ -105,8 +105,37 @@ fn seconds_until(retry_after: Option<RetryAfter>) -> Option<u64> {
     Some(retry_after?.wait_from(now_unix_seconds()).as_secs())
 }
 
-fn header_seconds(response: &RawResponse) -> Option<u64> {
-    retry_after_wait(response.retry_after.as_deref(), now_unix_seconds()).map(|wait| wait.as_secs())
+/// The wait a `Retry-After` header of `response` asks for, in seconds; `None` without one, when
+/// it does not read, or when the code that reads it could not load (the widget's own backoff
+/// then applies).
+///
+/// The Trackline proxy says its waits in its documents and in its readings; a header is read
+/// only from what stands in front of it (a load balancer's 503). Core's reader of the header (an
+/// HTTP date in three forms, 5 KB of wasm) is therefore kept out of the first load: in a release
+/// build it is a module of its own, fetched when such a header comes.
+async fn header_seconds(response: &RawResponse) -> Option<u64> {
+    let header = response.retry_after.clone()?;
+    #[cfg(trackline_split)]
+    let seconds = wait_of_header(header, now_unix_seconds())
+        .await
+        .ok()
+        .flatten();
+    #[cfg(not(trackline_split))]
+    let seconds = wait_seconds(&header, now_unix_seconds());
+    seconds
+}
+
+fn wait_seconds(header: &str, now_unix_seconds: i64) -> Option<u64> {
+    retry_after_wait(Some(header), now_unix_seconds).map(|wait| wait.as_secs())
+}
+
+#[cfg(trackline_split)]
+#[leptos::wasm_split::wasm_split(retry_after, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn wait_of_header(
+    header: String,
+    now_unix_seconds: i64,
+) -> Result<Option<u64>, crate::later::ModuleUnavailable> {
+    Ok(wait_seconds(&header, now_unix_seconds))
 }
 
 /// Classifies one answer to `planned`.
@@ -116,7 +145,7 @@ pub async fn classify(
     response: RawResponse,
 ) -> Outcome {
     if endpoint.is_trackline_proxy() {
-        if let Some(outcome) = proxy_refusal(&response) {
+        if let Some(outcome) = proxy_refusal(&response).await {
             return outcome;
         }
     }
@@ -159,7 +188,7 @@ fn is_reading(response: &RawResponse) -> bool {
 /// What the merchant's proxy said itself, before any carrier answer is read: its problem
 /// documents, a 401/403/404/405 that is none (the proxy URL points at no proxy), a 5xx. `None`
 /// when the answer is a carrier's (or, for the proxy's own routes, a success).
-pub fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
+pub async fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
     let is_problem = response
         .content_type
         .as_deref()
@@ -167,7 +196,7 @@ pub fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
     if is_problem {
         let problem = Document::parse(&response.body).and_then(|json| Problem::read(&json));
         if let Some(problem) = problem {
-            return Some(from_problem(problem, response));
+            return Some(from_problem(problem, response).await);
         }
     }
     if matches!(response.status, 401 | 403 | 404 | 405) {
@@ -179,14 +208,14 @@ pub fn proxy_refusal(response: &RawResponse) -> Option<Outcome> {
     }
     if response.status >= 500 {
         return Some(Outcome::Transient {
-            retry_after_secs: header_seconds(response),
+            retry_after_secs: header_seconds(response).await,
             detail: format!("HTTP {}", response.status),
         });
     }
     None
 }
 
-fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
+async fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
     let name = problem
         .kind
         .rsplit('/')
@@ -196,12 +225,13 @@ fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
     let detail = problem
         .detail
         .unwrap_or_else(|| format!("HTTP {}", response.status));
-    let retry_after_secs = problem
-        .retry_after_seconds
-        .or_else(|| header_seconds(response));
     if let Some(denial) = Denial::from_problem_name(&name) {
         return Outcome::Denied(denial);
     }
+    let retry_after_secs = match problem.retry_after_seconds {
+        Some(seconds) => Some(seconds),
+        None => header_seconds(response).await,
+    };
     match AnswerState::from_problem_type(&problem.kind) {
         Some(state) => from_state(state, detail, retry_after_secs),
         // forbidden-origin, method-not-allowed, and types this widget predates.

@@ -303,7 +303,7 @@ pub async fn own_shipments(
         link: None,
     };
     let response = send_to_proxy(&url, &credentials, cancel, network).await?;
-    if let Some(outcome) = proxy_refusal(&response) {
+    if let Some(outcome) = proxy_refusal(&response).await {
         return Err(outcome);
     }
     if response.status != 200 {

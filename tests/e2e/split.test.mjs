@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, hold, launchBrowser, newPage, signed, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, newPage, shadowText, signed, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -20,6 +20,7 @@ const OVERVIEW_MODULE = "/split_overview.pack";
 const READING_MODULE = "/split_reading.pack";
 const CARRIERS_MODULE = "/split_carriers.pack";
 const STATES_MODULE = "/split_states.pack";
+const RETRY_AFTER_MODULE = "/split_retry_after.pack";
 const UNKNOWN_INPOST = "?tracking=520000011395200099999999&carrier=inpost";
 const READING_TYPE = "application/vnd.trackline.reading+json";
 const english = catalog("en");
@@ -398,6 +399,35 @@ describe("the release build's later modules", () => {
       await waitForShadow(page, "[data-testid=parcel]", 0, 20_000);
       assert.equal(block.requests.length, 1, block.requests.join());
       assert.deepEqual(withoutFailedFetches(page.errors), []);
+      await page.context().close();
+    });
+
+    test("a front proxy's 503 with a Retry-After date is waited out as long as it asks, read by a module fetched for it", async () => {
+      const page = await newPage(browser);
+      await withoutAnswersAhead(page);
+      const wasm = wasmRequests(page);
+      // A load balancer in front of the proxy, busy once: its own page, no problem document, and
+      // the wait as an HTTP date 20 s ahead (longer than the widget's own backoff).
+      let busy = 1;
+      await page.route(
+        (url) => new URL(url).pathname.startsWith("/carriers/"),
+        (route) =>
+          busy-- > 0
+            ? route.fulfill({
+                status: 503,
+                headers: { "content-type": "text/html", "retry-after": new Date(Date.now() + 20_000).toUTCString() },
+                body: "<html><body>Service Temporarily Unavailable</body></html>",
+              })
+            : route.continue(),
+      );
+      await page.goto(`${server.url}${LOCKER_READY}&carrier=inpost`);
+      await waitForShadow(page, "[data-testid=countdown]", 0, 15_000);
+      const seconds = Number(await shadowText(page, "[data-testid=countdown]"));
+      assert.ok(seconds >= 12 && seconds <= 20, `counts down from the date's wait: ${seconds}`);
+      // Read by the module of its own, never in the first load; not the parcel's readers.
+      assert.ok(wasm.includes(RETRY_AFTER_MODULE), wasm.join());
+      assert.ok(!wasm.includes(CARRIERS_MODULE), wasm.join());
+      assert.deepEqual(page.errors, []);
       await page.context().close();
     });
 
