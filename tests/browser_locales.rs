@@ -307,6 +307,48 @@ async fn an_answer_that_comes_before_its_catalog_waits_for_it_and_is_shown_in_it
 }
 
 #[wasm_bindgen_test]
+async fn an_answer_once_shown_stays_while_the_next_language_s_catalog_is_on_its_way() {
+    use trackline_widget::i18n::tr;
+
+    let (element, asked) = not_found_widget("en");
+    until("the answer in English", 2_000, || {
+        not_found_title(&element).is_some()
+    })
+    .await;
+    let asked_before = asked.get();
+    answer_catalog("de.txt", 200, catalog_on_disk(Locale::De));
+    hold_catalog("de.txt");
+    element.set_attribute("lang", "de").unwrap();
+    // The German words are not here yet: the answer stays as it was shown, in English, and the
+    // placeholder does not come back.
+    until("the German catalog asked for", 2_000, || {
+        !requests_for("de.txt").is_empty()
+    })
+    .await;
+    sleep(100).await;
+    assert_eq!(
+        not_found_title(&element).as_deref(),
+        Some(tr(Locale::En, "state.not_found.title").as_str())
+    );
+    assert!(in_shadow(&element, "[data-testid=state-loading]").is_none());
+    release_catalog("de.txt");
+    until("the switch to German", 2_000, || {
+        card_lang(&element).as_deref() == Some("de")
+    })
+    .await;
+    assert_eq!(
+        not_found_title(&element).unwrap(),
+        tr(Locale::De, "state.not_found.title")
+    );
+    assert_eq!(
+        asked.get(),
+        asked_before,
+        "the carriers were not asked again"
+    );
+    element.remove();
+}
+
+#[wasm_bindgen_test]
 async fn an_answer_whose_catalog_does_not_come_is_shown_in_english_after_a_wait() {
     use trackline_widget::i18n::tr;
 
