@@ -228,18 +228,22 @@ async fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
     if let Some(denial) = Denial::from_problem_name(&name) {
         return Outcome::Denied(denial);
     }
-    let retry_after_secs = match problem.retry_after_seconds {
-        Some(seconds) => Some(seconds),
-        None => header_seconds(response).await,
-    };
-    match AnswerState::from_problem_type(&problem.kind) {
-        Some(state) => from_state(state, detail, retry_after_secs),
+    let Some(state) = AnswerState::from_problem_type(&problem.kind) else {
         // forbidden-origin, method-not-allowed, and types this widget predates.
-        None => Outcome::Misconfigured(format!(
+        return Outcome::Misconfigured(format!(
             "the proxy refused the request ({name}, HTTP {}): {detail}",
             response.status
-        )),
-    }
+        ));
+    };
+    // A header is read only for the states that wait, and only when the document says nothing:
+    // its reader is a module of its own, not fetched for a "not found".
+    let waits = matches!(state, AnswerState::RateLimited | AnswerState::Unavailable);
+    let retry_after_secs = match problem.retry_after_seconds {
+        Some(seconds) => Some(seconds),
+        None if waits => header_seconds(response).await,
+        None => None,
+    };
+    from_state(state, detail, retry_after_secs)
 }
 
 /// What the widget does in each state an answer can be in.

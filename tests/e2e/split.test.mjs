@@ -431,6 +431,34 @@ describe("the release build's later modules", () => {
       await page.context().close();
     });
 
+    test("a not-found document that comes with a Retry-After header shows not found without fetching the header's reader", async () => {
+      const page = await newPage(browser);
+      await withoutAnswersAhead(page);
+      const wasm = wasmRequests(page);
+      // Something between the widget and the proxy adds the header to every answer; the proxy's
+      // own "not found" does not wait for anything.
+      await page.route(
+        (url) => new URL(url).pathname.startsWith("/carriers/"),
+        (route) =>
+          route.fulfill({
+            status: 404,
+            headers: { "content-type": "application/problem+json", "retry-after": "120" },
+            body: JSON.stringify({
+              type: "https://trackline.dev/problems/not-found",
+              title: "Not found",
+              status: 404,
+              detail: "no shipment with this number",
+            }),
+          }),
+      );
+      await page.goto(`${server.url}${UNKNOWN_INPOST}`);
+      await waitForShadow(page, "[data-testid=state-not-found]", 0, 15_000);
+      assert.equal(await shadowText(page, "[data-testid=countdown]"), null);
+      assert.ok(!wasm.includes(RETRY_AFTER_MODULE), wasm.join());
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
     test("a states' module that fails to load offers a retry, and the message once it is reachable", async () => {
       const page = await newPage(browser);
       const block = await blocked(page, STATES_MODULE);
