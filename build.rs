@@ -12,6 +12,9 @@
 //! (`digital-link-keys.json`) and where the tab keeps an access key (`session-key-item.json`), by
 //! which it tells a page that names nothing, and the proxy's route of answers ahead
 //! (`answers-route.json`), by which the loader asks for a page's answers before the wasm runs.
+//! The loading placeholders' outlines (`parcel-outline.html`, `form-outline.html`) are joined
+//! here for the wasm; a release build's loader draws them too, with the joined stylesheet, while
+//! the wasm downloads.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -43,6 +46,12 @@ const LATER_SOURCES: [(&str, &str); 2] = [
     ("style/overview.css", "overview.css"),
 ];
 
+/// The outlines of the loading placeholders, markup with no words: the parcel's and the form's.
+const OUTLINES: [(&str, &str); 2] = [
+    ("src/states/parcel-outline.html", "parcel-outline.html"),
+    ("src/states/form-outline.html", "form-outline.html"),
+];
+
 fn main() {
     split_release_wasm();
     let mut joined = String::new();
@@ -61,6 +70,15 @@ fn main() {
         let later = fs::read_to_string(source)
             .unwrap_or_else(|error| panic!("cannot read the stylesheet {source}: {error}"));
         fs::write(out.join(written), minify(&later))
+            .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
+    }
+
+    // The placeholders' outlines (src/states/mod.rs), which a release build's loader draws too.
+    for (source, written) in OUTLINES {
+        println!("cargo:rerun-if-changed={source}");
+        let markup = fs::read_to_string(source)
+            .unwrap_or_else(|error| panic!("cannot read the outline {source}: {error}"));
+        fs::write(out.join(written), joined_markup(&markup))
             .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
     }
 
@@ -153,6 +171,22 @@ fn split_release_wasm() {
         println!("cargo:rustc-cfg=trackline_split");
         println!("cargo:rustc-cdylib-link-arg=--emit-relocs");
     }
+}
+
+/// An outline as the widget inserts it: its comments dropped, each line trimmed and the lines
+/// joined. An outline has no words, so no space between its tags means anything.
+fn joined_markup(markup: &str) -> String {
+    let mut rest = markup;
+    let mut kept = String::with_capacity(markup.len());
+    while let Some(start) = rest.find("<!--") {
+        kept.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("-->")
+            .unwrap_or_else(|| panic!("an outline's comment is not closed"));
+        rest = &rest[start + end + 3..];
+    }
+    kept.push_str(rest);
+    kept.lines().map(str::trim).collect()
 }
 
 /// The `key=text` lines of a catalog, one a line. Lines that are neither comments nor entries are

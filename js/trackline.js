@@ -181,6 +181,43 @@ for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.local
 // (src/format.rs) for these languages while the wasm is still on its way, and keeps them.
 globalThis[Symbol.for("trackline.intl-tags")] = [...intlTags];
 
+// The loading placeholder, drawn now rather than once the wasm runs. Each <trackline-widget> on
+// the page gets its open shadow root here, with the widget's stylesheet and the card with the
+// outline the widget first shows: a parcel's details (states::Skeleton), or on a page whose
+// address names nothing, the form for a number (states::form_skeleton). The classes around the
+// outline are the widget's own (element::mount, TracklineWidget, parcels::Tracking), so that the
+// placeholder stands where the widget's will; tests/e2e/steady.test.mjs checks that nothing moves
+// when the widget takes the shadow root over (element::mount empties it and draws its own).
+// A consumer on a slow line sees the card about as soon as the page instead of once the wasm has
+// come, and the browser reads the stylesheet and finds the widget's fonts while it waits for the
+// wasm, not after it, when the widget's start is what the headline waits for. The stylesheet is
+// then the wasm's too: it reads the text from here (element::set_widget_style), so a release
+// build carries it once, in this file.
+// A release build writes in the stylesheet (style/*.css as build.rs joins it) and the two outlines
+// (src/states/*-outline.html), as build.rs joins them (scripts/minify-release.mjs); a development
+// build leaves null: its widgets draw their own placeholder once the wasm runs.
+const PLACEHOLDER = /* placeholder */ null;
+const drawn = [];
+if (PLACEHOLDER) {
+  globalThis[Symbol.for("trackline.style")] = PLACEHOLDER.style;
+  for (const el of widgets) {
+    if (el.localName != "trackline-widget" || el.hidden || el.shadowRoot) continue;
+    const outline =
+      namesNothing && !el.hasAttribute("number")
+        ? `<div class="tl-skeleton tl-skel-form" aria-busy="true"><div aria-hidden="true">${PLACEHOLDER.form}</div></div>`
+        : `<div class="tl-tracking"><div class="tl-panel"><div class="tl-details tl-skeleton" aria-busy="true"><div class="tl-skel-outline" aria-hidden="true">${PLACEHOLDER.parcel}</div></div></div></div>`;
+    const root = el.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = PLACEHOLDER.style;
+    const card = document.createElement("div");
+    card.className = "tl-root";
+    card.setAttribute("part", "root");
+    card.innerHTML = `<section class="tl-card" part="card">${outline}</section>`;
+    root.append(style, card);
+    drawn.push(root);
+  }
+}
+
 let glue;
 try {
   glue = await import("./trackline-widget.js");
@@ -188,6 +225,8 @@ try {
   await glue.default({ module_or_path: wasm });
 } catch (error) {
   if (reserved) document.adoptedStyleSheets = document.adoptedStyleSheets.filter((sheet) => sheet !== reserved);
+  // No placeholder stays either: what the merchant put inside the element shows again.
+  for (const root of drawn) root.replaceChildren(document.createElement("slot"));
   throw error;
 }
 const { mount, autoMount, setLocalesUrl } = glue;

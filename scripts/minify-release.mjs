@@ -5,7 +5,9 @@
 //   with the chunks of code it needs into one file, and the glue is made again for the main
 //   module;
 // - the split modules' loader (`__wasm_split.js`) is folded into the glue like the snippets;
-// - the loader (trackline.js) gets the table of which catalog serves which language tag, which
+// - the loader (trackline.js) gets the widget's stylesheet and its placeholders' outlines, which
+//   it draws while the wasm downloads (the release wasm takes the stylesheet from it), and the
+//   table of which catalog serves which language tag, which
 //   build.rs wrote from the widget's own table (src/i18n/languages.rs) as catalogs.json, so that
 //   it starts the consumer's catalog beside the wasm, with the tag each language gives `Intl`
 //   (intl-tags.json), so that the glue makes the headline's date formatters meanwhile, and the
@@ -205,6 +207,13 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   const answersRoute = JSON.parse(await readFile(join(outDir, "answers-route.json"), "utf8"));
   const digitalLinkKeys = JSON.parse(await readFile(join(outDir, "digital-link-keys.json"), "utf8"));
   const sessionKeyItem = JSON.parse(await readFile(join(outDir, "session-key-item.json"), "utf8"));
+  // The widget's stylesheet and its placeholders' outlines, which the loader draws while the wasm
+  // downloads; the release wasm takes the stylesheet from the loader (src/element.rs).
+  const placeholders = {
+    style: await readFile(join(outDir, "widget.css"), "utf8"),
+    parcel: await readFile(join(outDir, "parcel-outline.html"), "utf8"),
+    form: await readFile(join(outDir, "form-outline.html"), "utf8"),
+  };
   // The readings' module, which the loader starts beside the wasm when it asks for answers ahead.
   const readingsPack = later.find((pack) => pack === "split_reading.pack");
   if (!readingsPack) {
@@ -222,11 +231,13 @@ async function writeLoaderTable(loaderFile, sourceDir) {
     ["/* answers route */ null", answersRoute, "the proxy's route of answers ahead"],
     ["/* readings pack */ null", readingsPack, "the readings' module"],
     ["/* main module bytes */ 0", mainModuleBytes, "the main module's size"],
+    ["/* placeholder */ null", placeholders, "the stylesheet and the placeholders' outlines"],
   ]) {
     if (!loader.includes(placeholder)) {
       throw new Error(`${loaderFile} has no \`${placeholder}\` to write ${what} into`);
     }
-    loader = loader.replace(placeholder, JSON.stringify(value));
+    // A function, so that no `$` in the stylesheet is read as a pattern of `replace`.
+    loader = loader.replace(placeholder, () => JSON.stringify(value));
   }
   await writeFile(loaderFile, loader);
   return Object.keys(table).length;

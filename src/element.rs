@@ -26,8 +26,44 @@ pub const TAG: &str = "trackline-widget";
 pub const AUTO_MOUNT_ATTRIBUTE: &str = "data-trackline";
 
 /// The widget's stylesheet, placed inside each shadow root: `style/*.css` joined and minified by
-/// `build.rs`.
+/// `build.rs`. A build of one module (development, tests) holds it. A release build's loader
+/// (`js/trackline.js`) brings it instead, because it draws the loading placeholder with it while
+/// the wasm downloads; the wasm takes the same text from there ([`set_widget_style`]).
+#[cfg(not(trackline_split))]
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
+
+/// Puts the widget's stylesheet into `style`.
+#[cfg(not(trackline_split))]
+fn set_widget_style(style: &web_sys::Element) {
+    style.set_text_content(Some(STYLE));
+}
+
+/// Puts the widget's stylesheet into `style`: the text the loader brought, which its placeholder
+/// already used, so that the browser reads it once. Without the loader (the glue loaded on its
+/// own), the widget has no style and says why.
+#[cfg(trackline_split)]
+fn set_widget_style(style: &web_sys::Element) {
+    if !style_from_loader(style) {
+        web_sys::console::error_1(
+            &"Trackline: the widget's stylesheet comes with trackline.js; load that file, not trackline-widget.js"
+                .into(),
+        );
+    }
+}
+
+#[cfg(trackline_split)]
+#[wasm_bindgen(inline_js = r#"
+export function styleFromLoader(style) {
+  const text = globalThis[Symbol.for("trackline.style")];
+  if (typeof text != "string") return false;
+  style.textContent = text;
+  return true;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = styleFromLoader)]
+    fn style_from_loader(style: &web_sys::Element) -> bool;
+}
 
 #[wasm_bindgen(inline_js = r#"
 export function defineElement(tag, observed, connected, disconnected, changed) {
@@ -195,7 +231,7 @@ pub fn mount(element: HtmlElement, attributes: Attributes) {
 
     let document = leptos::prelude::document();
     let style = document.create_element("style").expect("create <style>");
-    style.set_text_content(Some(STYLE));
+    set_widget_style(&style);
     let container: HtmlElement = document
         .create_element("div")
         .expect("create <div>")

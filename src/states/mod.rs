@@ -250,36 +250,9 @@ pub(crate) fn form_skeleton(locale: Locale) -> AnyView {
     .into_any()
 }
 
-/// The form's outline (entry.rs), markup with no words: its title; its explanation in as many
-/// lines as English's wraps to, three in a narrow widget (`.tl-skel-narrow`), two in a wider one
-/// (`.tl-skel-medium`) and one in a wide one; the label, inline as the form's; the field and the
-/// button, each as tall as the real one (a space stands for their text).
-const FORM_OUTLINE: &str = concat!(
-    r#"<div class="tl-state tl-entry"><p class="tl-state-title"><span class="tl-skel tl-skel-title"></span></p>"#,
-    r#"<p class="tl-state-body"><span class="tl-skel"></span>"#,
-    r#"<span class="tl-skel-narrow"><br><span class="tl-skel"></span></span>"#,
-    r#"<span class="tl-skel-medium"><br><span class="tl-skel tl-skel-short"></span></span></p>"#,
-    r#"<span class="tl-label"><span class="tl-skel tl-skel-word"></span></span>"#,
-    r#"<div class="tl-entry-row"><span class="tl-input tl-skel-shape">&nbsp;</span>"#,
-    r#"<span class="tl-button tl-skel-button">&nbsp;</span></div></div>"#,
-);
-
-/// Parts of [`SKELETON_OUTLINE`]: a label's bar, a step with its dot, an event's two lines.
-macro_rules! skeleton_label {
-    () => {
-        r#"<p class="tl-skel-label"><span class="tl-skel tl-skel-word"></span></p>"#
-    };
-}
-macro_rules! skeleton_step {
-    () => {
-        r#"<li class="tl-step"><span class="tl-step-dot"></span><span class="tl-skel tl-skel-step"></span></li>"#
-    };
-}
-macro_rules! skeleton_event {
-    () => {
-        r#"<p class="tl-skel-event"><span class="tl-skel tl-skel-short"></span><br><span class="tl-skel"></span></p>"#
-    };
-}
+/// The form's outline (`form-outline.html`, where it is described), markup with no words, as
+/// build.rs joins it; a release build's loader draws the same while the wasm downloads.
+const FORM_OUTLINE: &str = include_str!(concat!(env!("OUT_DIR"), "/form-outline.html"));
 
 /// A placeholder with the outline of what a parcel shows: the status header (icon and title,
 /// the explanation, the last update, carrier and number with its copy button) and the stepper,
@@ -303,41 +276,11 @@ pub fn Skeleton(
     }
 }
 
-/// The placeholder's outline, markup with no words: one string rather than a view built node by
-/// node (a view's code for each element weighs more in the first load than its markup). The
-/// header as details/header.rs builds it, the explanation's second line only in a narrow widget
-/// (`.tl-skel-narrow`); a stepper of six steps (a parcel's has five or six); the timeline's
-/// first events, as many as it shows before "show all" (`timeline::COLLAPSED_EVENTS`, four). The
-/// place card is not drawn: not every parcel has one, and the details keep its place once the
-/// answer tells (`details::below_headline_height`).
-const SKELETON_OUTLINE: &str = concat!(
-    r#"<div class="tl-status"><div class="tl-status-main"><span class="tl-status-icon tl-skel-shape"></span>"#,
-    r#"<p class="tl-status-title"><span class="tl-skel tl-skel-title"></span></p></div>"#,
-    r#"<p><span class="tl-skel"></span>"#,
-    r#"<span class="tl-skel-narrow"><br><span class="tl-skel tl-skel-short"></span></span></p>"#,
-    r#"<p class="tl-updated"><span class="tl-skel tl-skel-short"></span></p>"#,
-    r#"<div class="tl-facts"><div class="tl-fact">"#,
-    skeleton_label!(),
-    r#"<p><span class="tl-skel tl-skel-word"></span></p></div>"#,
-    r#"<div class="tl-fact">"#,
-    skeleton_label!(),
-    r#"<div class="tl-number-row"><span class="tl-number"><span class="tl-skel tl-skel-number"></span></span>"#,
-    r#"<span class="tl-button tl-skel-button"></span></div></div></div></div>"#,
-    r#"<ol class="tl-steps">"#,
-    skeleton_step!(),
-    skeleton_step!(),
-    skeleton_step!(),
-    skeleton_step!(),
-    skeleton_step!(),
-    skeleton_step!(),
-    r#"</ol><div class="tl-skel-timeline">"#,
-    skeleton_label!(),
-    skeleton_event!(),
-    skeleton_event!(),
-    skeleton_event!(),
-    skeleton_event!(),
-    r#"</div>"#,
-);
+/// The placeholder's outline (`parcel-outline.html`, where it is described), markup with no
+/// words, as build.rs joins it: one string rather than a view built node by node (a view's code
+/// for each element weighs more in the first load than its markup). A release build's loader
+/// draws the same while the wasm downloads.
+const SKELETON_OUTLINE: &str = include_str!(concat!(env!("OUT_DIR"), "/parcel-outline.html"));
 
 /// What a state tells the consumer: a title, a body and a next step.
 struct Message {

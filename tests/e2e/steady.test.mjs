@@ -57,6 +57,21 @@ function inShadow(page, fn, arg) {
   );
 }
 
+/// Where the first widget's placeholder outline stands (`selector` inside its shadow root), and
+/// whether the widget drew it: the loader's copy carries none of the widget's test hooks.
+function outline(page, selector) {
+  return inShadow(
+    page,
+    (root, selector) => {
+      const drawn = root?.querySelector(selector);
+      if (!drawn) return null;
+      const { top, left, width, height } = drawn.getBoundingClientRect();
+      return { top, left, width, height, byWidget: root.querySelector("[data-testid]") !== null };
+    },
+    selector,
+  );
+}
+
 /// Waits until `fn(root, arg)` is true inside the first widget's shadow root.
 function untilInShadow(page, fn, arg, timeout = 15_000) {
   return page.waitForFunction(
@@ -256,9 +271,26 @@ describe("the page around the widget holds still", () => {
       }));
       assert.equal(reserved.defined, false, "the wasm is held, so the element is not defined yet");
       assert.ok(reserved.height > 0, "the undefined element keeps a place");
+      // The loader has drawn the placeholder already, with the widget's stylesheet: the card
+      // with a parcel's outline, in the kept place.
+      const early = await outline(page, ".tl-skel-outline");
+      assert.ok(early && early.height > 0, "the loader draws the outline while the wasm is held");
+      assert.equal(early.byWidget, false);
+      assert.equal(Math.round(await widgetHeight(page)), Math.round(reserved.height), "the loader's placeholder fills the kept place");
       releaseWasm();
       await waitForShadow(page, "[data-testid=state-loading]");
       assert.equal(Math.round(await widgetHeight(page)), Math.round(reserved.height), "the placeholder fills the kept place");
+      // The widget's own placeholder stands where the loader's stood, styled by the same text.
+      const late = await outline(page, ".tl-skel-outline");
+      assert.equal(late.byWidget, true);
+      for (const side of ["top", "left", "width", "height"]) {
+        assert.equal(Math.round(late[side]), Math.round(early[side]), `the outline's ${side} at the handover`);
+      }
+      assert.equal(
+        await inShadow(page, (root) => root.querySelector("style").textContent === globalThis[Symbol.for("trackline.style")]),
+        true,
+        "the widget's stylesheet is the loader's text",
+      );
       releaseCarriers();
       await waitForShadow(page, "[data-testid=status-title]");
       assert.deepEqual(page.errors, []);
@@ -276,11 +308,19 @@ describe("the page around the widget holds still", () => {
       await page.waitForFunction(() => document.adoptedStyleSheets.length > 0);
       const kept = Math.round(await widgetHeight(page));
       assert.ok(kept > 100 && kept < 300, `the form's height, not a parcel's, is kept (${kept}px)`);
+      // The loader draws the form's outline, not a parcel's.
+      const early = await outline(page, ".tl-skel-form");
+      assert.ok(early && early.height > 0 && !early.byWidget, "the loader draws the form's outline");
+      assert.equal(await outline(page, ".tl-skel-outline"), null);
       // The snippet alone moves the page once, when the loader's rule comes; from then on, nothing.
       const keptFrom = await shiftsSoFar(page);
       releaseWasm();
       await waitForShadow(page, "[data-testid=state-loading], [data-testid=no-reference]");
       assert.equal(Math.round(await widgetHeight(page)), kept, "while the form's code is on its way");
+      const late = await outline(page, ".tl-skel-form");
+      for (const side of ["top", "left", "width", "height"]) {
+        assert.equal(Math.round(late[side]), Math.round(early[side]), `the form's outline's ${side} at the handover`);
+      }
       releaseModule();
       await waitForShadow(page, "[data-testid=no-reference]");
       assert.equal(Math.round(await widgetHeight(page)), kept, "the form fills the kept place");
@@ -311,6 +351,8 @@ describe("the page around the widget holds still", () => {
         height: document.querySelector("trackline-widget").getBoundingClientRect().height,
       }));
       assert.deepEqual(left, { defined: false, height: 0 });
+      // Nor the loader's placeholder: the shadow root it drew shows the element's own content.
+      assert.deepEqual(await inShadow(page, (root) => [...root.children].map((child) => child.localName)), ["slot"]);
       await page.context().close();
     });
 
