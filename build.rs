@@ -66,20 +66,11 @@ fn main() {
     fs::write(out.join("widget.css"), minify(&joined)).expect("cannot write the joined stylesheet");
     // The rules that come with their code (details/mod.rs, overview.rs).
     for (source, written) in LATER_SOURCES {
-        println!("cargo:rerun-if-changed={source}");
-        let later = fs::read_to_string(source)
-            .unwrap_or_else(|error| panic!("cannot read the stylesheet {source}: {error}"));
-        fs::write(out.join(written), minify(&later))
-            .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
+        rewrite(&out, source, written, minify);
     }
-
     // The placeholders' outlines (src/states/mod.rs), which a release build's loader draws too.
     for (source, written) in OUTLINES {
-        println!("cargo:rerun-if-changed={source}");
-        let markup = fs::read_to_string(source)
-            .unwrap_or_else(|error| panic!("cannot read the outline {source}: {error}"));
-        fs::write(out.join(written), joined_markup(&markup))
-            .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
+        rewrite(&out, source, written, joined_markup);
     }
 
     let english = "locales/en.txt";
@@ -171,6 +162,15 @@ fn split_release_wasm() {
         println!("cargo:rustc-cfg=trackline_split");
         println!("cargo:rustc-cdylib-link-arg=--emit-relocs");
     }
+}
+
+/// Writes `written` into `out`: `source`, read and passed through `shrink`.
+fn rewrite(out: &Path, source: &str, written: &str, shrink: fn(&str) -> String) {
+    println!("cargo:rerun-if-changed={source}");
+    let text =
+        fs::read_to_string(source).unwrap_or_else(|error| panic!("cannot read {source}: {error}"));
+    fs::write(out.join(written), shrink(&text))
+        .unwrap_or_else(|error| panic!("cannot write {written}: {error}"));
 }
 
 /// An outline as the widget inserts it: its comments dropped, each line trimmed and the lines
