@@ -1,7 +1,9 @@
 //! The parameter names other tracking pages use, lists, hashes and GS1 forms.
 
 use trackline_core::model::Carrier;
-use trackline_core::reference::{parse, validate_value, PartnerRole, Reference, ReferenceError};
+use trackline_core::reference::{
+    parse, validate_value, validate_written_reference, PartnerRole, Reference, ReferenceError,
+};
 
 fn tracking(number: &str, carrier_hint: Option<&str>) -> Reference {
     Reference::TrackingNumber {
@@ -344,6 +346,38 @@ fn validate_value_compacts_identifiers_and_keeps_references_as_written() {
     assert_eq!(
         validate_value("(00)1061.4141.1234.5678.97").as_deref(),
         Ok("106141411234567897")
+    );
+}
+
+#[test]
+fn validate_written_reference_keeps_a_shipper_s_reference_as_written() {
+    // A valid UPU number in lower case: as a carrier's number it is upper-cased, as a reference
+    // the shipper wrote it stays as it is.
+    assert_eq!(
+        validate_value("rb123456785gb").as_deref(),
+        Ok("RB123456785GB")
+    );
+    assert_eq!(
+        validate_written_reference(" rb123456785gb ").as_deref(),
+        Ok("rb123456785gb")
+    );
+    assert_eq!(
+        validate_written_reference("  KD-2024   0815 ").as_deref(),
+        Ok("KD-2024 0815")
+    );
+    assert_eq!(
+        validate_written_reference("(00)1061.4141.1234.5678.97").map_err(|error| error.code()),
+        Err("invalid_character")
+    );
+    assert_eq!(
+        validate_written_reference(&"a".repeat(36)).map_err(|error| error.code()),
+        Err("too_long")
+    );
+    assert_eq!(
+        validate_written_reference(" "),
+        Err(ReferenceError::Empty {
+            parameter: "value".into()
+        })
     );
 }
 

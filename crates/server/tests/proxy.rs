@@ -1686,6 +1686,7 @@ fn sample(endpoint: &Endpoint, kind: ValueKind) -> &'static str {
             "di" => DI_NUMBER,
             _ => "CC000123",
         },
+        ValueKind::WrittenReference => "KD-REF-10001",
         ValueKind::Name => "KRA01M",
         ValueKind::OneOf(words) => words[words.len() - 1],
         ValueKind::Number => "1",
@@ -1727,7 +1728,7 @@ fn the_proxy_s_allow_list_is_the_table_s_get_endpoints() {
     assert_eq!(allowed, gets);
     // And the router accepts exactly those: each GET endpoint's request is forwarded as the
     // client built it, each other endpoint's path is no route.
-    let accept_all = |value: &str| Ok(value.to_owned());
+    let accept_all = |_: ValueKind, value: &str| Ok(value.to_owned());
     for endpoint in &endpoint::ENDPOINTS {
         let path = sample_path(endpoint);
         let (path_only, query) = match path.split_once('?') {

@@ -10,8 +10,14 @@ use crate::carrier::{percent_encode, Auth, Carrier, CarrierRequest, Method};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
     /// A shipment reference (tracking number, SSCC, item, label or transaction number): read and
-    /// checked as core reads references, and masked in logs.
+    /// checked as core reads references (a carrier's number in the form its carrier writes it),
+    /// and masked in logs.
     Reference,
+    /// A reference the shipper wrote (a customer reference, a delivery note's number): kept as
+    /// written, only trimmed and its runs of spaces shortened, never read as a carrier's number
+    /// (`rb123456785gb` stays in lower case even though it reads as a UPU number); checked for
+    /// the characters and length of a reference, and masked in logs.
+    WrittenReference,
     /// A name such as a pickup point's (`KRA01M`): letters, digits, `-`, `_`, `.`.
     Name,
     /// Exactly one of these words.
@@ -23,6 +29,12 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
+    /// Whether values of this kind name a shipment: masked in logs, and what an answer is read
+    /// for.
+    pub fn is_reference(self) -> bool {
+        matches!(self, ValueKind::Reference | ValueKind::WrittenReference)
+    }
+
     /// Checks the kinds that need no knowledge of references: a fixed word list and numbers.
     /// References and names are checked by whoever holds the value (the proxy checks them with
     /// core's reference reader and its own character rules).
@@ -95,7 +107,7 @@ pub struct Endpoint {
     pub finality: Finality,
 }
 
-use ValueKind::{Name, Number, OneOf, Reference, Text};
+use ValueKind::{Name, Number, OneOf, Reference, Text, WrittenReference};
 
 /// InPost's tracking is public; the path parameter is the 24-digit number.
 pub const INPOST_TRACKING: Endpoint = Endpoint {
@@ -217,8 +229,8 @@ pub const TRACKONLINE_TRANSACTIONS: Endpoint = Endpoint {
     path: "/api/v1/transaction",
     query: &[
         param("TransactionNumber", Reference),
-        param("ReferenceNumber", Reference),
-        param("DocumentNumber", Reference),
+        param("ReferenceNumber", WrittenReference),
+        param("DocumentNumber", WrittenReference),
         param("TransactionDateFrom", Text),
         param("TransactionDateTo", Text),
         param("page", Number),
@@ -354,7 +366,7 @@ impl Endpoint {
     pub fn needs_a_reference_in_query(&self) -> bool {
         self.query
             .iter()
-            .any(|parameter| parameter.kind == Reference)
+            .any(|parameter| parameter.kind.is_reference())
     }
 
     /// Whether an answer with this HTTP status is final: cached and not asked again.

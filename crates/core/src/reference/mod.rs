@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use access_key::{AccessKey, ACCESS_KEY_LEN};
 pub use error::{ReferenceError, RoleName};
 pub use link::{parse, ParsedLink, MAX_LINK_LEN};
-pub use value::{validate_value, MAX_VALUE_LEN};
+pub use value::{validate_value, validate_written_reference, MAX_VALUE_LEN};
 
 /// The role a partner plays in a shipment (conizi `vp`, `ep`, `ap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

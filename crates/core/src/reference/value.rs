@@ -33,6 +33,14 @@ pub fn validate_value(value: &str) -> Result<String, ReferenceError> {
     clean_reference("value", trimmed)
 }
 
+/// Checks one value a proxy receives that the shipper wrote (a customer reference, a delivery
+/// note's number) and returns it in the form to send on: as [`validate_value`] checks a value,
+/// but never read as a carrier's number, so its case and its dashes and dots stay as written
+/// (surrounding spaces are dropped and inner runs of them shortened to one).
+pub fn validate_written_reference(value: &str) -> Result<String, ReferenceError> {
+    clean_reference("value", value)
+}
+
 /// A free-text reference (customer reference, partner number, delivery note, order number):
 /// trimmed, inner runs of white space shortened to one space, dashes kept.
 pub(crate) fn clean_reference(parameter: &str, raw: &str) -> Result<String, ReferenceError> {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
-use trackline_core::carrier::endpoint::{Parameter, ValueKind};
+use trackline_core::carrier::endpoint::Parameter;
 use trackline_core::carrier::trackonline;
 
 use super::config::{Carrier, Secret};
@@ -74,7 +74,7 @@ pub fn requested_numbers(target: &UpstreamTarget) -> Vec<String> {
     let is_reference = |parameters: &[Parameter], name: &str| {
         parameters
             .iter()
-            .any(|parameter| parameter.name == name && parameter.kind == ValueKind::Reference)
+            .any(|parameter| parameter.name == name && parameter.kind.is_reference())
     };
     let mut numbers = Vec::new();
     for (template, value) in endpoint.path.split('/').zip(path.split('/')) {
@@ -331,7 +331,7 @@ mod tests {
         ];
         for (path, query) in paths {
             let Ok(ProxyRoute::Upstream(target)) =
-                routes::parse(path, query, |value| Ok(value.to_owned()))
+                routes::parse(path, query, |_, value| Ok(value.to_owned()))
             else {
                 panic!("{path} is not a route");
             };

@@ -130,7 +130,7 @@ impl FromRequestParts<Arc<ProxyState>> for Admitted {
         state: &Arc<ProxyState>,
     ) -> Result<Self, Problem> {
         let requester = Requester::from_request_parts(parts, state).await?;
-        let target = match routes::parse(parts.uri.path(), parts.uri.query(), core_check)? {
+        let target = match routes::parse(parts.uri.path(), parts.uri.query(), routes::core_check)? {
             ProxyRoute::PartnerCarrier(partner_id) => return Ok(Admitted::Partner(partner_id)),
             ProxyRoute::Upstream(target) => target,
         };
@@ -167,10 +167,4 @@ impl FromRequestParts<Arc<ProxyState>> for Admitted {
             client: requester.client,
         })
     }
-}
-
-/// Validates a reference value with core before any upstream request; core's message is the
-/// problem's detail, so the widget and the developer see the same reason.
-fn core_check(value: &str) -> Result<String, String> {
-    trackline_core::reference::validate_value(value).map_err(|error| error.to_string())
 }

@@ -46,9 +46,20 @@ pub enum ProxyRoute {
     PartnerCarrier(String),
 }
 
-/// Validates a single reference value the way core does, once core offers it; the HTTP-level
-/// checks here come first either way.
-pub type ValueCheck = fn(&str) -> Result<String, String>;
+/// Validates a single reference value of a kind the way core does; the HTTP-level checks here
+/// come first either way.
+pub type ValueCheck = fn(ValueKind, &str) -> Result<String, String>;
+
+/// Validates a reference value with core before any upstream request: a carrier's number in the
+/// form its carrier writes it, a reference the shipper wrote as written. Core's message is the
+/// problem's detail, so the widget and the developer see the same reason.
+pub fn core_check(kind: ValueKind, value: &str) -> Result<String, String> {
+    let checked = match kind {
+        ValueKind::WrittenReference => trackline_core::reference::validate_written_reference(value),
+        _ => trackline_core::reference::validate_value(value),
+    };
+    checked.map_err(|error| error.to_string())
+}
 
 /// Parses the raw request path and query. `path` must still be percent-encoded as received.
 pub fn parse(
@@ -161,10 +172,15 @@ fn safe_value(what: &str, value: &str) -> Result<String, Problem> {
 }
 
 /// A tracking value: the HTTP-level checks, then core's.
-fn reference_value(what: &str, value: &str, check_value: ValueCheck) -> Result<String, Problem> {
+fn reference_value(
+    what: &str,
+    kind: ValueKind,
+    value: &str,
+    check_value: ValueCheck,
+) -> Result<String, Problem> {
     let value = safe_value(what, value)?;
-    let normalized =
-        check_value(&value).map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
+    let normalized = check_value(kind, &value)
+        .map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
     // Core may normalize (case, separators); what goes upstream must still be a safe value.
     safe_value(what, &normalized)
 }
@@ -232,9 +248,10 @@ pub fn allow_list() -> impl Iterator<Item = &'static Endpoint> {
 
 /// How a value is named in an error message.
 fn what(parameter: Parameter) -> String {
-    match parameter.kind {
-        ValueKind::Reference => format!("reference `{}`", parameter.name),
-        _ => format!("`{}`", parameter.name),
+    if parameter.kind.is_reference() {
+        format!("reference `{}`", parameter.name)
+    } else {
+        format!("`{}`", parameter.name)
     }
 }
 
@@ -242,7 +259,7 @@ fn what(parameter: Parameter) -> String {
 fn path_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<String, Problem> {
     let what = what(parameter);
     match parameter.kind {
-        ValueKind::Reference => reference_value(&what, value, check),
+        kind if kind.is_reference() => reference_value(&what, kind, value, check),
         kind => {
             let value = safe_value(&what, value)?;
             kind.check(&value)
@@ -257,9 +274,9 @@ fn path_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<St
 fn query_value(parameter: Parameter, value: &str, check: ValueCheck) -> Result<String, Problem> {
     let what = what(parameter);
     match parameter.kind {
-        ValueKind::Reference => {
-            let normalized =
-                check(value).map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
+        kind if kind.is_reference() => {
+            let normalized = check(kind, value)
+                .map_err(|error| bad(format!("the {what} is not valid: {error}")))?;
             if !normalized.bytes().all(is_query_byte) {
                 return Err(bad(format!(
                     "the {what} holds a character no reference has"
@@ -320,12 +337,11 @@ fn upstream(
                 return Err(not_found("no such route"));
             };
             let value = path_value(parameter, value, check)?;
-            let shown = match parameter.kind {
-                ValueKind::Reference => {
-                    reference.get_or_insert_with(|| value.clone());
-                    mask(&value)
-                }
-                _ => value.clone(),
+            let shown = if parameter.kind.is_reference() {
+                reference.get_or_insert_with(|| value.clone());
+                mask(&value)
+            } else {
+                value.clone()
             };
             path.push_str(&value);
             masked.push_str(&shown);
@@ -349,7 +365,7 @@ fn upstream(
             }));
         };
         let value = query_value(parameter, value, check)?;
-        let is_reference = parameter.kind == ValueKind::Reference;
+        let is_reference = parameter.kind.is_reference();
         names_a_reference |= is_reference;
         shown.push((
             parameter.name,
@@ -376,7 +392,7 @@ fn upstream(
             .find(|(name, _)| {
                 endpoint
                     .query_parameter(name)
-                    .is_some_and(|parameter| parameter.kind == ValueKind::Reference)
+                    .is_some_and(|parameter| parameter.kind.is_reference())
             })
             .map(|(_, value)| value.clone());
     }
@@ -394,7 +410,7 @@ fn upstream(
 mod tests {
     use super::*;
 
-    fn accept_all(value: &str) -> Result<String, String> {
+    fn accept_all(_: ValueKind, value: &str) -> Result<String, String> {
         Ok(value.to_owned())
     }
 
@@ -498,7 +514,7 @@ mod tests {
 
     #[test]
     fn a_value_core_rejects_is_a_bad_request_with_core_s_reason() {
-        let error = parse("/carriers/inpost/v1/tracking/123", None, |_| {
+        let error = parse("/carriers/inpost/v1/tracking/123", None, |_, _| {
             Err("wrong check digit".into())
         })
         .unwrap_err();
@@ -508,6 +524,50 @@ mod tests {
             "{}",
             error.detail
         );
+    }
+
+    #[test]
+    fn a_customer_reference_goes_on_as_written_even_when_it_reads_as_a_carrier_s_number() {
+        // `rb123456785gb` is also a UPU number with a valid check digit; as the shipper's
+        // reference it keeps its case, and as a transaction number it is the carrier's number.
+        let target = match parse(
+            "/carriers/trackonline/api/v1/transaction",
+            Some("ReferenceNumber=rb123456785gb&DocumentNumber=ls+%20+9"),
+            core_check,
+        ) {
+            Ok(ProxyRoute::Upstream(target)) => target,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            target.path_and_query,
+            "/api/v1/transaction?DocumentNumber=ls+9&ReferenceNumber=rb123456785gb"
+        );
+        assert_eq!(target.reference.as_deref(), Some("ls 9"));
+        assert!(!target.masked.contains("rb1234"), "{}", target.masked);
+        let target = match parse(
+            "/carriers/trackonline/api/v1/transaction",
+            Some("TransactionNumber=rb123456785gb"),
+            core_check,
+        ) {
+            Ok(ProxyRoute::Upstream(target)) => target,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            target.path_and_query,
+            "/api/v1/transaction?TransactionNumber=RB123456785GB"
+        );
+    }
+
+    #[test]
+    fn a_written_reference_is_still_checked_for_its_characters() {
+        let error = parse(
+            "/carriers/trackonline/api/v1/transaction",
+            Some("ReferenceNumber=a:b"),
+            core_check,
+        )
+        .unwrap_err();
+        assert_eq!(error.kind, ProblemKind::InvalidReference);
+        assert!(error.detail.contains("ReferenceNumber"), "{}", error.detail);
     }
 
     #[test]
