@@ -530,28 +530,22 @@ mod tests {
     fn a_customer_reference_goes_on_as_written_even_when_it_reads_as_a_carrier_s_number() {
         // `rb123456785gb` is also a UPU number with a valid check digit; as the shipper's
         // reference it keeps its case, and as a transaction number it is the carrier's number.
-        let target = match parse(
+        let transaction = |query| match parse(
             "/carriers/trackonline/api/v1/transaction",
-            Some("ReferenceNumber=rb123456785gb&DocumentNumber=ls+%20+9"),
+            Some(query),
             core_check,
         ) {
             Ok(ProxyRoute::Upstream(target)) => target,
-            other => panic!("{other:?}"),
+            other => panic!("{query}: {other:?}"),
         };
+        let target = transaction("ReferenceNumber=rb123456785gb&DocumentNumber=ls+%20+9");
         assert_eq!(
             target.path_and_query,
             "/api/v1/transaction?DocumentNumber=ls+9&ReferenceNumber=rb123456785gb"
         );
         assert_eq!(target.reference.as_deref(), Some("ls 9"));
         assert!(!target.masked.contains("rb1234"), "{}", target.masked);
-        let target = match parse(
-            "/carriers/trackonline/api/v1/transaction",
-            Some("TransactionNumber=rb123456785gb"),
-            core_check,
-        ) {
-            Ok(ProxyRoute::Upstream(target)) => target,
-            other => panic!("{other:?}"),
-        };
+        let target = transaction("TransactionNumber=rb123456785gb");
         assert_eq!(
             target.path_and_query,
             "/api/v1/transaction?TransactionNumber=RB123456785GB"
