@@ -1,9 +1,9 @@
-//! `reference::parse` and `validate_value` never panic, and whatever they read, the access key
-//! stays out of its own printed forms and out of every error.
+//! `reference::parse`, `validate_value` and `validate_written_reference` never panic, and
+//! whatever they read, the access key stays out of its own printed forms and out of every error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trackline_core::reference::{parse, validate_value, MAX_VALUE_LEN};
+use trackline_core::reference::{parse, validate_value, validate_written_reference, MAX_VALUE_LEN};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
@@ -38,6 +38,14 @@ fuzz_target!(|data: &[u8]| {
             validate_value(&value).as_deref(),
             Ok(value.as_str()),
             "normalizing is stable"
+        );
+    }
+    if let Ok(value) = validate_written_reference(input) {
+        assert!(!value.is_empty() && value.chars().count() <= MAX_VALUE_LEN);
+        assert_eq!(
+            validate_written_reference(&value).as_deref(),
+            Ok(value.as_str()),
+            "a written reference stays as it was written"
         );
     }
 });

@@ -4,11 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trackline::proxy::routes::{parse, ProxyRoute};
-
-fn check(value: &str) -> Result<String, String> {
-    trackline_core::reference::validate_value(value).map_err(|error| error.to_string())
-}
+use trackline::proxy::routes::{core_check as check, parse, ProxyRoute};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
