@@ -35,9 +35,20 @@ impl ValueKind {
         matches!(self, ValueKind::Reference | ValueKind::WrittenReference)
     }
 
+    /// A reference value of this kind in the form to send on, checked by core's reference reader:
+    /// a [`ValueKind::WrittenReference`] as written
+    /// ([`validate_written_reference`](crate::reference::validate_written_reference)), any other
+    /// as a carrier's number ([`validate_value`](crate::reference::validate_value)).
+    pub fn read_reference(self, value: &str) -> Result<String, crate::reference::ReferenceError> {
+        match self {
+            ValueKind::WrittenReference => crate::reference::validate_written_reference(value),
+            _ => crate::reference::validate_value(value),
+        }
+    }
+
     /// Checks the kinds that need no knowledge of references: a fixed word list and numbers.
-    /// References and names are checked by whoever holds the value (the proxy checks them with
-    /// core's reference reader and its own character rules).
+    /// References are read with [`ValueKind::read_reference`] by whoever holds the value (the
+    /// proxy, after its own character rules); names are the holder's to check.
     pub fn check(self, value: &str) -> Result<(), String> {
         match self {
             ValueKind::OneOf(words) if !words.contains(&value) => {

@@ -50,15 +50,13 @@ pub enum ProxyRoute {
 /// come first either way.
 pub type ValueCheck = fn(ValueKind, &str) -> Result<String, String>;
 
-/// Validates a reference value with core before any upstream request: a carrier's number in the
-/// form its carrier writes it, a reference the shipper wrote as written. Core's message is the
-/// problem's detail, so the widget and the developer see the same reason.
+/// Validates a reference value with core before any upstream request, as its kind says
+/// (`ValueKind::read_reference`: a carrier's number in the form its carrier writes it, a
+/// reference the shipper wrote as written). Core's message is the problem's detail, so the
+/// widget and the developer see the same reason.
 pub fn core_check(kind: ValueKind, value: &str) -> Result<String, String> {
-    let checked = match kind {
-        ValueKind::WrittenReference => trackline_core::reference::validate_written_reference(value),
-        _ => trackline_core::reference::validate_value(value),
-    };
-    checked.map_err(|error| error.to_string())
+    kind.read_reference(value)
+        .map_err(|error| error.to_string())
 }
 
 /// Parses the raw request path and query. `path` must still be percent-encoded as received.
