@@ -87,7 +87,9 @@ fn main() {
 /// matches it in any case):
 /// - `catalogs.json`: the catalog it fetches for the tag, `""` for a locale built into the wasm;
 /// - `intl-tags.json`: the tag the tag's locale gives `Intl`, for the glue to make the headline's
-///   date formatters while the wasm downloads.
+///   date formatters while the wasm downloads;
+/// - `right-to-left.json`, a list: the keys whose locale is written right to left, for the
+///   direction of the placeholder the loader draws.
 fn write_loader_table(out: &Path) {
     println!("cargo:rerun-if-changed=src/i18n/languages.rs");
     let catalog = |locale: &'static str| {
@@ -99,6 +101,12 @@ fn write_loader_table(out: &Path) {
     };
     write_tag_table(out, "catalogs.json", catalog);
     write_tag_table(out, "intl-tags.json", languages::intl_tag);
+    let right_to_left: Vec<String> = tag_keys()
+        .filter(|(_, locale)| languages::dir(locale) == "rtl")
+        .map(|(key, _)| key)
+        .collect();
+    let right_to_left: Vec<&str> = right_to_left.iter().map(String::as_str).collect();
+    write_json_list(out, "right-to-left.json", &right_to_left);
 
     println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
     write_json_list(out, "language-parameters.json", &parameter_names::LANGUAGE);
@@ -140,13 +148,20 @@ fn write_json(out: &Path, name: &str, json: &str) {
 
 /// Writes `name`: each tag the loader looks up and `value` of the tag of its locale.
 fn write_tag_table(out: &Path, name: &str, value: impl Fn(&'static str) -> &'static str) {
-    let whole = [(languages::PSEUDO_RTL_TAG, languages::PSEUDO_RTL_TAG)];
-    let entries: Vec<String> = languages::SUBTAGS
-        .iter()
-        .chain(whole.iter())
-        .map(|(tag, locale)| format!("\"{}\":\"{}\"", tag.to_ascii_lowercase(), value(locale)))
+    let entries: Vec<String> = tag_keys()
+        .map(|(key, locale)| format!("\"{key}\":\"{}\"", value(locale)))
         .collect();
     write_json(out, name, &format!("{{{}}}", entries.join(",")));
+}
+
+/// The keys of the loader's tables (each language subtag, and the pseudo locale's whole tag,
+/// lowercase), each with the tag of the locale that serves it.
+fn tag_keys() -> impl Iterator<Item = (String, &'static str)> {
+    let whole = [(languages::PSEUDO_RTL_TAG, languages::PSEUDO_RTL_TAG)];
+    languages::SUBTAGS
+        .into_iter()
+        .chain(whole)
+        .map(|(tag, locale)| (tag.to_ascii_lowercase(), locale))
 }
 
 /// A release build of the widget's wasm is split after linking (scripts/split-release.mjs):

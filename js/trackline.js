@@ -24,9 +24,17 @@ const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
 const CATALOGS = { __proto__: null, .../* catalogs */ {} };
 // For the same tags, the tag the widget gives `Intl` for its dates (`pt` -> `pt-PT`).
 const INTL_TAGS = { __proto__: null, .../* intl tags */ {} };
-// A tag's entry in `table` (`pl-PL` -> `pl`, `nn` -> `nb`, `en` -> "" in CATALOGS), undefined
+// Those of the same tags whose locale is written right to left (the pseudo locale's).
+const RIGHT_TO_LEFT = /* right-to-left tags */ [];
+// A tag's key in the tables above (`pl-PL` -> `pl`, `nn` -> `nn`, `ar-XB` -> `ar-xb`), undefined
 // when the widget does not speak it: the whole tag (the pseudo locale's), else its language subtag.
-const lookUp = (table, tag) => ((tag = tag?.trim().toLowerCase()) ? table[tag] ?? table[tag.split(/[-_]/)[0]] : undefined);
+const keyOf = (tag) => {
+  tag = tag?.trim().toLowerCase();
+  if (!tag) return undefined;
+  if (tag in CATALOGS) return tag;
+  const subtag = tag.split(/[-_]/)[0];
+  return subtag in CATALOGS ? subtag : undefined;
+};
 const locales = new URL("locales/", import.meta.url).href;
 // The link's language, found as the widget finds it (core's reference/link.rs): the first
 // parameter of the page URL's query, then of its fragment (`#lang=de`, `#/track?lang=de`), whose
@@ -164,11 +172,14 @@ if (ANSWERS_ROUTE && !namesNothing) {
 }
 const started = {};
 const intlTags = new Set();
+// The key of the language a widget whose `lang` attribute is `lang` speaks, undefined for English
+// when it speaks none of those asked for.
+const spoken = (lang) => [lang?.trim() || pageLang, ...navigator.languages].map(keyOf).find((key) => key != null);
 for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.localName == "trackline-widget" ? "lang" : "data-lang")) : [null]) {
-  const pick = (table) => lookUp(table, lang?.trim() || pageLang) ?? navigator.languages.map((tag) => lookUp(table, tag)).find((found) => found != null);
-  const catalog = pick(CATALOGS);
+  const key = spoken(lang);
+  const catalog = CATALOGS[key];
   // The widget speaks English when it speaks none of the languages asked for.
-  intlTags.add(pick(INTL_TAGS) ?? "en");
+  intlTags.add(INTL_TAGS[key] ?? "en");
   if (catalog && !started[catalog]) {
     started[catalog] = fetch(locales + catalog + ".txt");
     // A failure is the widget's to report, once it reads this response.
@@ -212,7 +223,12 @@ if (PLACEHOLDER) {
     const card = document.createElement("div");
     card.className = "tl-root";
     card.setAttribute("part", "root");
-    card.innerHTML = `<section class="tl-card" part="card">${outline}</section>`;
+    // The card's direction is that of the words the widget shows first: its language's, when
+    // that is built into the wasm, else English's until its catalog has come (locale_to_show in
+    // src/i18n/catalogs.rs). The widget's card says it (`dir`) whatever the page's direction.
+    const key = spoken(el.getAttribute("lang"));
+    const dir = CATALOGS[key] === "" && RIGHT_TO_LEFT.includes(key) ? "rtl" : "ltr";
+    card.innerHTML = `<section class="tl-card" part="card" dir="${dir}">${outline}</section>`;
     root.append(style, card);
     drawn.push(root);
   }

@@ -204,6 +204,7 @@ async function writeLoaderTable(loaderFile, sourceDir) {
   const table = JSON.parse(await readFile(join(outDir, "catalogs.json"), "utf8"));
   const names = JSON.parse(await readFile(join(outDir, "language-parameters.json"), "utf8"));
   const intlTags = JSON.parse(await readFile(join(outDir, "intl-tags.json"), "utf8"));
+  const rightToLeft = JSON.parse(await readFile(join(outDir, "right-to-left.json"), "utf8"));
   const answersRoute = JSON.parse(await readFile(join(outDir, "answers-route.json"), "utf8"));
   const digitalLinkKeys = JSON.parse(await readFile(join(outDir, "digital-link-keys.json"), "utf8"));
   const sessionKeyItem = JSON.parse(await readFile(join(outDir, "session-key-item.json"), "utf8"));
@@ -226,6 +227,7 @@ async function writeLoaderTable(loaderFile, sourceDir) {
     ["/* catalogs */ {}", table, "the table of catalogs"],
     ["/* language parameters */ []", names, "the names of the language parameter"],
     ["/* intl tags */ {}", intlTags, "the tags given to Intl"],
+    ["/* right-to-left tags */ []", rightToLeft, "the tags written right to left"],
     ["/* digital link keys */ []", digitalLinkKeys, "the GS1 Digital Link path keys"],
     ["/* session key item */ null", sessionKeyItem, "where the tab keeps an access key"],
     ["/* answers route */ null", answersRoute, "the proxy's route of answers ahead"],

@@ -45,6 +45,16 @@ pub fn intl_tag(locale_tag: &'static str) -> &'static str {
     }
 }
 
+/// The writing direction of the locale tagged `locale_tag`, for the `dir` attribute: the pseudo
+/// locale's is right to left, every language's the widget speaks today left to right. The loader
+/// reads it too, to draw its placeholder the way the widget will (`right-to-left.json`, build.rs).
+pub fn dir(locale_tag: &'static str) -> &'static str {
+    match locale_tag {
+        PSEUDO_RTL_TAG => "rtl",
+        _ => "ltr",
+    }
+}
+
 /// The tag of the locale that serves `tag` (`de-AT`, `nb_NO`, ` PL `, `ar-xb`), or `None` when the
 /// widget does not speak it.
 pub fn locale_tag_of(tag: &str) -> Option<&'static str> {

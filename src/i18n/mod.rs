@@ -98,12 +98,10 @@ impl Locale {
         languages::intl_tag(self.tag())
     }
 
-    /// The writing direction, for the `dir` attribute.
+    /// The writing direction, for the `dir` attribute (languages.rs's, which the loader reads
+    /// too).
     pub fn dir(self) -> &'static str {
-        match self {
-            Locale::PseudoRtl => "rtl",
-            _ => "ltr",
-        }
+        languages::dir(self.tag())
     }
 
     /// The language's own name, for a language picker.
@@ -451,7 +449,7 @@ mod tests {
         serde_json::from_str(json).expect("build.rs writes a JSON object")
     }
 
-    /// What the loader does with a tag (js/trackline.js, `catalogOf`): the whole tag, trimmed and
+    /// What the loader does with a tag (js/trackline.js, `keyOf`): the whole tag, trimmed and
     /// lowercase, else its language subtag; a catalog name, `""` for a built-in locale.
     fn loader_catalog_of(
         table: &serde_json::Map<String, serde_json::Value>,
@@ -504,6 +502,17 @@ mod tests {
         }
         assert_eq!(loader_catalog_of(&table, "en-GB").as_deref(), Some(""));
         assert_eq!(loader_catalog_of(&table, "ar-xb").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_loader_draws_right_to_left_for_the_tags_whose_locale_is_written_so() {
+        let json = include_str!(concat!(env!("OUT_DIR"), "/right-to-left.json"));
+        let listed: Vec<String> = serde_json::from_str(json).expect("build.rs writes a JSON list");
+        for key in loader_table().keys() {
+            let locale = Locale::from_tag(key).expect("the widget speaks every key of the table");
+            assert_eq!(listed.contains(key), locale.dir() == "rtl", "{key}");
+        }
+        assert_eq!(listed, ["ar-xb"]);
     }
 
     #[test]

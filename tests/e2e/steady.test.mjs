@@ -297,6 +297,44 @@ describe("the page around the widget holds still", () => {
       await page.context().close();
     });
 
+    test(`the loader draws the placeholder in the direction the widget writes, whatever the page's (${width}px)`, async () => {
+      // A page written right to left with a widget that speaks English, and a page written left
+      // to right with a widget in the pseudo locale (right to left, built into the wasm).
+      for (const [pageDir, lang, widgetDir] of [["rtl", "en", "ltr"], ["ltr", "ar-XB", "rtl"]]) {
+        const page = await newPage(browser, { viewport: { width, height: 844 } });
+        await page.route(
+          (url) => new URL(url).pathname === "/embed.html",
+          async (route) => {
+            const response = await route.fetch();
+            const html = await response.text();
+            assert.ok(html.includes('<html lang="en">'));
+            await route.fulfill({ response, body: html.replace('<html lang="en">', `<html lang="en" dir="${pageDir}">`) });
+          },
+        );
+        const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
+        const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/") || path === "/answers");
+        await page.goto(`${server.url}/embed.html?tracking=${LOCKER_READY}&lang=${lang}`);
+        // The status icon stands at the start of its line: left in a card written left to right,
+        // right in one written right to left.
+        const early = await outline(page, ".tl-status-icon");
+        assert.ok(early && early.width > 0, "the loader draws the outline while the wasm is held");
+        assert.equal(early.byWidget, false);
+        assert.equal(await inShadow(page, (root) => root.querySelector(".tl-card").dir), widgetDir, `the loader's card on a ${pageDir} page, lang=${lang}`);
+        releaseWasm();
+        await waitForShadow(page, "[data-testid=state-loading]");
+        assert.equal(await inShadow(page, (root) => root.querySelector(".tl-card").dir), widgetDir, `the widget's card on a ${pageDir} page, lang=${lang}`);
+        const late = await outline(page, ".tl-status-icon");
+        assert.equal(late.byWidget, true);
+        for (const side of ["top", "left", "width"]) {
+          assert.equal(Math.round(late[side]), Math.round(early[side]), `the status icon's ${side} at the handover, ${pageDir} page, lang=${lang}`);
+        }
+        releaseCarriers();
+        await waitForShadow(page, "[data-testid=status-title]");
+        assert.deepEqual(page.errors, []);
+        await page.context().close();
+      }
+    });
+
     test(`on a page whose address names nothing to track, the form takes the kept place and moves nothing (${width}px)`, async () => {
       const page = await newPage(browser, { viewport: { width, height: 844 } });
       await recordShifts(page);
