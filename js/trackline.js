@@ -202,15 +202,15 @@ globalThis[Symbol.for("trackline.intl-tags")] = [...intlTags];
 // A consumer on a slow line sees the card about as soon as the page instead of once the wasm has
 // come, and the browser reads the stylesheet and finds the widget's fonts while it waits for the
 // wasm, not after it, when the widget's start is what the headline waits for. The stylesheet is
-// then the wasm's too: it reads the text from here (element::set_widget_style), so a release
-// build carries it once, in this file.
+// then the wasm's too, and so are the outlines: it reads them from here (element::from_loader,
+// under `Symbol.for("trackline.placeholder")`), so a release build carries them once, in this file.
 // A release build writes in the stylesheet (style/*.css as build.rs joins it) and the two outlines
 // (src/states/*-outline.html), as build.rs joins them (scripts/minify-release.mjs); a development
 // build leaves null: its widgets draw their own placeholder once the wasm runs.
 const PLACEHOLDER = /* placeholder */ null;
 const drawn = [];
 if (PLACEHOLDER) {
-  globalThis[Symbol.for("trackline.style")] = PLACEHOLDER.style;
+  globalThis[Symbol.for("trackline.placeholder")] = PLACEHOLDER;
   for (const el of widgets) {
     if (el.localName != "trackline-widget" || el.hidden || el.shadowRoot) continue;
     const outline =

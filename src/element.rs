@@ -43,26 +43,30 @@ fn set_widget_style(style: &web_sys::Element) {
 /// own), the widget has no style and says why.
 #[cfg(trackline_split)]
 fn set_widget_style(style: &web_sys::Element) {
-    if !style_from_loader(style) {
-        web_sys::console::error_1(
+    match from_loader("style") {
+        Some(text) => style.set_text_content(Some(&text)),
+        None => web_sys::console::error_1(
             &"Trackline: the widget's stylesheet comes with trackline.js; load that file, not trackline-widget.js"
                 .into(),
-        );
+        ),
     }
 }
 
 #[cfg(trackline_split)]
 #[wasm_bindgen(inline_js = r#"
-export function styleFromLoader(style) {
-  const text = globalThis[Symbol.for("trackline.style")];
-  if (typeof text != "string") return false;
-  style.textContent = text;
-  return true;
+export function fromLoader(part) {
+  const text = globalThis[Symbol.for("trackline.placeholder")]?.[part];
+  return typeof text == "string" ? text : undefined;
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(js_name = styleFromLoader)]
-    fn style_from_loader(style: &web_sys::Element) -> bool;
+    /// A text of the placeholder a release build's loader drew while the wasm downloaded
+    /// (`js/trackline.js`, `PLACEHOLDER`): `style`, the widget's stylesheet; `parcel` and `form`,
+    /// the outlines of a parcel and of the form (`src/states/*-outline.html`, as build.rs joins
+    /// them). The loader carries them, so the wasm does not carry them again. `None` when the glue
+    /// was loaded without the loader.
+    #[wasm_bindgen(js_name = fromLoader)]
+    pub(crate) fn from_loader(part: &str) -> Option<String>;
 }
 
 #[wasm_bindgen(inline_js = r#"

@@ -287,7 +287,7 @@ describe("the page around the widget holds still", () => {
         assert.equal(Math.round(late[side]), Math.round(early[side]), `the outline's ${side} at the handover`);
       }
       assert.equal(
-        await inShadow(page, (root) => root.querySelector("style").textContent === globalThis[Symbol.for("trackline.style")]),
+        await inShadow(page, (root) => root.querySelector("style").textContent === globalThis[Symbol.for("trackline.placeholder")].style),
         true,
         "the widget's stylesheet is the loader's text",
       );
