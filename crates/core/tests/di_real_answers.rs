@@ -4,41 +4,29 @@
 //! places and references in `tests/real_answers/di/` are made up; the shapes, codes and
 //! translation keys are not.
 
-use std::fs;
-use std::path::Path;
+mod support;
 
+use support::{only_shipment, statuses};
 use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
 use trackline_core::model::{ReferenceKind, Shipment, TrackingError};
 use trackline_core::status::Status;
 
 fn body(fixture: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/real_answers/di")
-        .join(fixture);
-    fs::read(path).unwrap()
+    support::body("di", fixture)
 }
 
 fn read(status: u16, fixture: &str) -> Result<Normalized, TrackingError> {
-    normalize(
+    support::read(
         ResponseKind::DiFetch,
-        &CarrierResponse::new(status, &body(fixture)),
+        "di",
+        status,
+        fixture,
         Some("70724769900112233"),
     )
 }
 
 fn shipment(fixture: &str) -> Shipment {
-    match read(200, fixture) {
-        Ok(Normalized::Shipments(mut shipments)) if shipments.len() == 1 => shipments.remove(0),
-        other => panic!("{fixture}: {other:?}"),
-    }
-}
-
-fn statuses(shipment: &Shipment) -> Vec<(&str, Status)> {
-    shipment
-        .events
-        .iter()
-        .map(|event| (event.carrier_status.code.as_str(), event.status))
-        .collect()
+    only_shipment(read(200, fixture), fixture)
 }
 
 fn times(shipment: &Shipment) -> Vec<String> {
@@ -209,14 +197,12 @@ fn additional_info_written_as_bare_text_is_shown_with_its_event() {
                 "\"additionalInfo\": null",
                 &format!("\"additionalInfo\": {info}"),
             );
-        match normalize(
+        let read = normalize(
             ResponseKind::DiFetch,
             &CarrierResponse::new(200, body.as_bytes()),
             None,
-        ) {
-            Ok(Normalized::Shipments(mut shipments)) => shipments.remove(0).events.remove(0),
-            other => panic!("{info}: {other:?}"),
-        }
+        );
+        only_shipment(read, info).events.remove(0)
     };
     let text = with_info("\"Leveres i postkassen\"");
     assert_eq!(text.detail.as_deref(), Some("Leveres i postkassen"));

@@ -2,34 +2,16 @@
 //! status (its `/v1/statuses` descriptions and its help pages). Tracking numbers, points and
 //! addresses in `tests/real_answers/inpost/` are made up; the shapes are not.
 
-use std::fs;
-use std::path::Path;
+mod support;
 
-use trackline_core::carrier::{normalize, CarrierResponse, Normalized, ResponseKind};
+use support::{only_shipment, statuses};
+use trackline_core::carrier::ResponseKind;
 use trackline_core::model::{Shipment, Step, StepState};
 use trackline_core::status::Status;
 
 fn shipment(fixture: &str) -> Shipment {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/real_answers/inpost")
-        .join(fixture);
-    let body = fs::read(&path).unwrap();
-    match normalize(
-        ResponseKind::InpostTracking,
-        &CarrierResponse::new(200, &body),
-        None,
-    ) {
-        Ok(Normalized::Shipments(mut shipments)) if shipments.len() == 1 => shipments.remove(0),
-        other => panic!("{fixture}: {other:?}"),
-    }
-}
-
-fn statuses(shipment: &Shipment) -> Vec<(&str, Status)> {
-    shipment
-        .events
-        .iter()
-        .map(|event| (event.carrier_status.code.as_str(), event.status))
-        .collect()
+    let read = support::read(ResponseKind::InpostTracking, "inpost", 200, fixture, None);
+    only_shipment(read, fixture)
 }
 
 fn state_of(shipment: &Shipment, step: Step) -> Option<StepState> {
