@@ -234,6 +234,11 @@ if (PLACEHOLDER) {
   }
 }
 
+// The widget reads the tab's kept access key as it starts (options::read_page_url), and a page's
+// first read of sessionStorage waits for the browser to open the tab's storage. Read here once,
+// that wait falls in the wasm's download, while the page's CPU is idle, not in the widget's start.
+keptKey();
+
 let glue;
 try {
   glue = await import("./trackline-widget.js");
