@@ -174,7 +174,7 @@ const started = {};
 const intlTags = new Set();
 // The key of the language a widget whose `lang` attribute is `lang` speaks, undefined for English
 // when it speaks none of those asked for.
-const spoken = (lang) => [lang?.trim() || pageLang, ...navigator.languages].map(keyOf).find((key) => key != null);
+const spoken = (lang) => [lang?.trim() || pageLang, ...(navigator.languages ?? [])].map(keyOf).find((key) => key != null);
 for (const lang of widgets.length ? widgets.map((el) => el.getAttribute(el.localName == "trackline-widget" ? "lang" : "data-lang")) : [null]) {
   const key = spoken(lang);
   const catalog = CATALOGS[key];
@@ -234,14 +234,17 @@ if (PLACEHOLDER) {
   }
 }
 
+const glueImport = import("./trackline-widget.js");
 // The widget reads the tab's kept access key as it starts (options::read_page_url), and a page's
-// first read of sessionStorage waits for the browser to open the tab's storage. Read here once,
-// that wait falls in the wasm's download, while the page's CPU is idle, not in the widget's start.
+// first read of sessionStorage waits for the browser to open the tab's storage. Read here, once
+// the glue is asked for, that wait falls in the wasm's download, while the page's CPU is idle,
+// not in the widget's start (on a page whose address made the loader read it above, this second
+// read finds the storage open).
 keptKey();
 
 let glue;
 try {
-  glue = await import("./trackline-widget.js");
+  glue = await glueImport;
   // Compiled while it streams in, from the response started above.
   await glue.default({ module_or_path: wasm });
 } catch (error) {

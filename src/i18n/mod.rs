@@ -449,8 +449,9 @@ mod tests {
         serde_json::from_str(json).expect("build.rs writes a JSON object")
     }
 
-    /// What the loader does with a tag (js/trackline.js, `keyOf`): the whole tag, trimmed and
-    /// lowercase, else its language subtag; a catalog name, `""` for a built-in locale.
+    /// What the loader does with a tag (js/trackline.js, `keyOf`, then `CATALOGS[key]`): the
+    /// whole tag, trimmed and lowercase, else its language subtag; a catalog name, `""` for a
+    /// built-in locale.
     fn loader_catalog_of(
         table: &serde_json::Map<String, serde_json::Value>,
         tag: &str,

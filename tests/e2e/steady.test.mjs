@@ -303,17 +303,17 @@ describe("the page around the widget holds still", () => {
       for (const [pageDir, lang, widgetDir] of [["rtl", "en", "ltr"], ["ltr", "ar-XB", "rtl"]]) {
         const page = await newPage(browser, { viewport: { width, height: 844 } });
         await page.route(
-          (url) => new URL(url).pathname === "/embed.html",
+          (url) => new URL(url).pathname.endsWith("/embed.html"),
           async (route) => {
             const response = await route.fetch();
-            const html = await response.text();
-            assert.ok(html.includes('<html lang="en">'));
-            await route.fulfill({ response, body: html.replace('<html lang="en">', `<html lang="en" dir="${pageDir}">`) });
+            const html = (await response.text()).replace('<html lang="en">', `<html lang="en" dir="${pageDir}">`);
+            await route.fulfill({ response, body: html });
           },
         );
         const releaseWasm = await hold(page, (path) => path === "/trackline-widget_bg.wasm");
         const releaseCarriers = await hold(page, (path) => path.startsWith("/carriers/") || path === "/answers");
         await page.goto(`${server.url}/embed.html?tracking=${LOCKER_READY}&lang=${lang}`);
+        assert.equal(await page.evaluate(() => getComputedStyle(document.body).direction), pageDir, "the page's direction");
         // The status icon stands at the start of its line: left in a card written left to right,
         // right in one written right to left.
         const early = await outline(page, ".tl-status-icon");
