@@ -105,7 +105,6 @@ fn write_loader_table(out: &Path) {
         .filter(|(_, locale)| languages::dir(locale) == "rtl")
         .map(|(key, _)| key)
         .collect();
-    let right_to_left: Vec<&str> = right_to_left.iter().map(String::as_str).collect();
     write_json_list(out, "right-to-left.json", &right_to_left);
 
     println!("cargo:rerun-if-changed=crates/core/src/reference/parameter_names.rs");
@@ -136,8 +135,8 @@ fn quoted(text: &str) -> String {
 }
 
 /// Writes `name` for the loader: `texts` as a JSON list of strings.
-fn write_json_list(out: &Path, name: &str, texts: &[&str]) {
-    let quoted: Vec<String> = texts.iter().map(|text| quoted(text)).collect();
+fn write_json_list(out: &Path, name: &str, texts: &[impl AsRef<str>]) {
+    let quoted: Vec<String> = texts.iter().map(|text| quoted(text.as_ref())).collect();
     write_json(out, name, &format!("[{}]", quoted.join(",")));
 }
 

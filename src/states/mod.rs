@@ -237,36 +237,48 @@ pub(crate) fn overview_skeleton(locale: Locale) -> AnyView {
 }
 
 /// The placeholder of a widget that will show the form for a number, while the form's module is
-/// on its way: the form's own lines with bars for their words ([`form_outline`]), so that the
+/// on its way: the form's own lines with bars for their words ([`Outline::Form`]), so that the
 /// form takes its place without moving the page. The loader keeps the same height before the
 /// wasm runs on a page whose address names nothing to track (`js/trackline.js`).
 pub(crate) fn form_skeleton(locale: Locale) -> AnyView {
     view! {
         <div class="tl-skeleton tl-skel-form" data-testid="state-loading" data-state="loading" aria-busy="true">
             <span class="tl-visually-hidden">{tr(locale, "state.no_reference.title")}</span>
-            <div aria-hidden="true" inner_html=form_outline()></div>
+            <div aria-hidden="true" inner_html=outline(Outline::Form)></div>
         </div>
     }
     .into_any()
 }
 
-/// The form's outline (`form-outline.html`, where it is described), markup with no words, as
-/// build.rs joins it; a release build's loader draws the same while the wasm downloads.
+/// The placeholders' outlines (`src/states/*-outline.html`, where each is described): markup
+/// with no words, as build.rs joins it, one string rather than a view built node by node (a
+/// view's code for each element weighs more in the first load than its markup).
+#[derive(Clone, Copy)]
+enum Outline {
+    /// A parcel's ([`Skeleton`]).
+    Parcel,
+    /// The form's ([`form_skeleton`]).
+    Form,
+}
+
+/// An outline as a build of one module (development, tests) holds it.
 #[cfg(not(trackline_split))]
-fn form_outline() -> &'static str {
-    include_str!(concat!(env!("OUT_DIR"), "/form-outline.html"))
+fn outline(outline: Outline) -> &'static str {
+    match outline {
+        Outline::Parcel => include_str!(concat!(env!("OUT_DIR"), "/parcel-outline.html")),
+        Outline::Form => include_str!(concat!(env!("OUT_DIR"), "/form-outline.html")),
+    }
 }
 
-#[cfg(trackline_split)]
-fn form_outline() -> String {
-    from_loader("form")
-}
-
-/// In a release build, an outline from the loader, which drew the same while the wasm downloaded
+/// An outline in a release build: the loader's, which drew the same while the wasm downloaded
 /// and carries it for both ([`crate::element::from_loader`]); nothing without the loader, which
 /// the widget's missing stylesheet already reports in the console.
 #[cfg(trackline_split)]
-fn from_loader(part: &str) -> String {
+fn outline(outline: Outline) -> String {
+    let part = match outline {
+        Outline::Parcel => "parcel",
+        Outline::Form => "form",
+    };
     crate::element::from_loader(part).unwrap_or_default()
 }
 
@@ -287,23 +299,9 @@ pub fn Skeleton(
     view! {
         <div class="tl-details tl-skeleton" data-testid="state-loading" data-state="loading" aria-busy="true">
             <span class="tl-visually-hidden">{tr(locale, label)}</span>
-            <div class="tl-skel-outline" aria-hidden="true" inner_html=parcel_outline()></div>
+            <div class="tl-skel-outline" aria-hidden="true" inner_html=outline(Outline::Parcel)></div>
         </div>
     }
-}
-
-/// The placeholder's outline (`parcel-outline.html`, where it is described), markup with no
-/// words, as build.rs joins it: one string rather than a view built node by node (a view's code
-/// for each element weighs more in the first load than its markup). A release build's loader
-/// draws the same while the wasm downloads, and the wasm takes it from there.
-#[cfg(not(trackline_split))]
-fn parcel_outline() -> &'static str {
-    include_str!(concat!(env!("OUT_DIR"), "/parcel-outline.html"))
-}
-
-#[cfg(trackline_split)]
-fn parcel_outline() -> String {
-    from_loader("parcel")
 }
 
 /// What a state tells the consumer: a title, a body and a next step.
@@ -454,7 +452,7 @@ mod tests {
     #[test]
     fn the_placeholder_shows_as_many_events_as_the_timeline_shows_at_first() {
         assert_eq!(
-            parcel_outline().matches("tl-skel-event").count(),
+            outline(Outline::Parcel).matches("tl-skel-event").count(),
             crate::details::COLLAPSED_EVENTS
         );
     }
