@@ -141,6 +141,14 @@ describe("delivery of the widget's files", () => {
     }
   });
 
+  test("the glue asks V8 to compile it as it arrives, and the loader does not", async () => {
+    const served = async (file) => (await fetch(`${server.url}/${file}`)).text();
+    // The hint counts only as the file's first line; the wasm calls the glue's functions after
+    // its arrival, the loader's run as they arrive anyway.
+    assert.match(await served("trackline-widget.js"), /^\/\/# allFunctionsCalledOnLoad\n/);
+    assert.doesNotMatch(await served("trackline.js"), /allFunctionsCalledOnLoad/);
+  });
+
   test("no file the demo serves names a path of the machine that built the widget", async () => {
     const widgetDir = process.env.TRACKLINE_WIDGET_DIR ?? join(ROOT, "dist");
     const files = readdirSync(widgetDir).filter((name) => /\.(wasm|pack|js)$/.test(name));
