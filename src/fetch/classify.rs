@@ -237,10 +237,9 @@ async fn from_problem(problem: Problem, response: &RawResponse) -> Outcome {
     };
     // A header is read only for the states that wait, and only when the document says nothing:
     // its reader is a module of its own, not fetched for a "not found".
-    let waits = matches!(state, AnswerState::RateLimited | AnswerState::Unavailable);
     let retry_after_secs = match problem.retry_after_seconds {
         Some(seconds) => Some(seconds),
-        None if waits => header_seconds(response).await,
+        None if state.asks_to_wait() => header_seconds(response).await,
         None => None,
     };
     from_state(state, detail, retry_after_secs)

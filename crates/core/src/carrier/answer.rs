@@ -55,6 +55,13 @@ impl AnswerState {
         }
     }
 
+    /// Whether an answer in this state is asked again after a wait, which the answer may name
+    /// (`Retry-After`, a problem document's `retry_after_seconds`): the carrier limits requests,
+    /// or is down or not done yet. Every other state stands until the consumer acts.
+    pub fn asks_to_wait(self) -> bool {
+        matches!(self, AnswerState::RateLimited | AnswerState::Unavailable)
+    }
+
     /// The last segment of the proxy's problem type for a carrier answer in this state; `None`
     /// for a found answer, which the proxy passes on as the carrier sent it.
     pub fn problem_type(self) -> Option<&'static str> {
@@ -159,6 +166,31 @@ mod tests {
     use super::*;
     use crate::carrier::endpoint;
     use crate::carrier::Carrier;
+
+    #[test]
+    fn only_a_limit_and_an_outage_are_asked_again_after_a_wait() {
+        let waiting: Vec<AnswerState> = [
+            AnswerState::Found,
+            AnswerState::NotFound,
+            AnswerState::InvalidReference,
+            AnswerState::RateLimited,
+            AnswerState::Unavailable,
+            AnswerState::Refused,
+            AnswerState::Malformed,
+        ]
+        .into_iter()
+        .filter(|state| state.asks_to_wait())
+        .collect();
+        assert_eq!(
+            waiting,
+            [AnswerState::RateLimited, AnswerState::Unavailable]
+        );
+        // The proxy's own shed load and timeouts read back as a wait too.
+        for problem in ["overloaded", "upstream-timeout", "rate-limited"] {
+            let state = AnswerState::from_problem_type(problem).unwrap();
+            assert!(state.asks_to_wait(), "{problem}");
+        }
+    }
 
     #[test]
     fn every_state_but_found_survives_the_trip_through_a_problem_type() {
