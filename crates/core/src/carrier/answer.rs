@@ -167,20 +167,22 @@ mod tests {
     use crate::carrier::endpoint;
     use crate::carrier::Carrier;
 
+    const EVERY_STATE: [AnswerState; 7] = [
+        AnswerState::Found,
+        AnswerState::NotFound,
+        AnswerState::InvalidReference,
+        AnswerState::RateLimited,
+        AnswerState::Unavailable,
+        AnswerState::Refused,
+        AnswerState::Malformed,
+    ];
+
     #[test]
     fn only_a_limit_and_an_outage_are_asked_again_after_a_wait() {
-        let waiting: Vec<AnswerState> = [
-            AnswerState::Found,
-            AnswerState::NotFound,
-            AnswerState::InvalidReference,
-            AnswerState::RateLimited,
-            AnswerState::Unavailable,
-            AnswerState::Refused,
-            AnswerState::Malformed,
-        ]
-        .into_iter()
-        .filter(|state| state.asks_to_wait())
-        .collect();
+        let waiting: Vec<AnswerState> = EVERY_STATE
+            .into_iter()
+            .filter(|state| state.asks_to_wait())
+            .collect();
         assert_eq!(
             waiting,
             [AnswerState::RateLimited, AnswerState::Unavailable]
@@ -194,14 +196,10 @@ mod tests {
 
     #[test]
     fn every_state_but_found_survives_the_trip_through_a_problem_type() {
-        for state in [
-            AnswerState::NotFound,
-            AnswerState::InvalidReference,
-            AnswerState::RateLimited,
-            AnswerState::Unavailable,
-            AnswerState::Refused,
-            AnswerState::Malformed,
-        ] {
+        for state in EVERY_STATE
+            .into_iter()
+            .filter(|state| *state != AnswerState::Found)
+        {
             let problem_type = state.problem_type().unwrap();
             assert_eq!(
                 AnswerState::from_problem_type(&format!(
