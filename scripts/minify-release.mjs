@@ -176,8 +176,11 @@ async function foldSnippets(glueFile) {
   return defined.size;
 }
 
+// wasm-bindgen's glue, by its file's name.
+const isGlue = (file) => /^trackline-widget.*\.js$/.test(basename(file));
+
 try {
-  const glues = (await readdir(stagingDir)).filter((name) => /^trackline-widget.*\.js$/.test(name));
+  const glues = (await readdir(stagingDir)).filter(isGlue);
   if (glues.length !== 1) {
     throw new Error(`expected one wasm-bindgen glue (trackline-widget*.js) in ${stagingDir}, found ${glues.length}`);
   }
@@ -275,7 +278,6 @@ if (files.length === 0) {
 // thread is idle: from the main wasm to the headline 5-13 ms less on a 4x slowed CPU
 // (README, "Time to the headline"). It must be the file's first line.
 const COMPILE_ALL_ON_LOAD = "//# allFunctionsCalledOnLoad\n";
-const isGlue = (file) => /^trackline-widget.*\.js$/.test(basename(file));
 for (const file of files) {
   const source = await readFile(file, "utf8");
   let result;
