@@ -91,6 +91,7 @@ export async function splitRelease(stagingDir, sourceDir) {
     "--out-name", NAME, "--out-dir", bound, join(split, `${NAME}.wasm`),
   ]);
 
+  await dropClassesWithoutInstances(join(bound, `${NAME}_bg.wasm`), join(bound, `${NAME}.js`));
   await shortenGlueImports(join(bound, `${NAME}_bg.wasm`), join(bound, `${NAME}.js`));
 
   await rm(join(stagingDir, "snippets"), { recursive: true, force: true });
@@ -114,19 +115,18 @@ export async function splitRelease(stagingDir, sourceDir) {
 // and 2.2 KB in the glue, all before the headline. Both are renamed here, in the same build, to
 // short names (`a`, `b`, ..., `ba`, ...). Only the imports of the glue's own module are renamed;
 // those of the snippets and of the split modules' loader keep their names. The build fails if a
-// name is not found exactly once as a key of the imports object. binaryen (the one wasm-opt is)
-// reads and writes the wasm.
+// name is not found exactly once as a key of the imports object. The same goes the other way for
+// the wasm's exports that wasm-bindgen names by a hash, the entry points of the closures the wasm
+// hands to the page (`wasm_bindgen__convert__closures_____invoke__h75238d2ade45f7a4`), which the
+// glue calls once each: they become `ca`, `cb`, ... (0.2 KB brotli). binaryen (the one wasm-opt
+// is) reads and writes the wasm.
 const GLUE_MODULE = `./${NAME}_bg.js`;
+const HASHED_EXPORT = /^wasm_bindgen__convert__closures_____invoke__h[0-9a-f]{16}(?:_\d+)?$/;
 
 export async function shortenGlueImports(wasmFile, glueFile) {
   const module = binaryen.readBinary(await readFile(wasmFile));
   try {
-    module.setFeatures(
-      FEATURES.flatMap(([, features]) => features).reduce((all, feature) => {
-        if (binaryen.Features[feature] === undefined) throw new Error(`binaryen has no feature ${feature}`);
-        return all | binaryen.Features[feature];
-      }, 0),
-    );
+    module.setFeatures(allFeatures());
     const fromGlue = [];
     for (let index = 0; index < module.getNumFunctions(); index++) {
       const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
@@ -145,7 +145,22 @@ export async function shortenGlueImports(wasmFile, glueFile) {
       module.removeFunction(name);
       module.addFunctionImport(name, GLUE_MODULE, short, params, results);
     }
-    if (!module.validate()) throw new Error(`${wasmFile}: invalid after its imports were renamed`);
+    const hashed = [];
+    for (let index = 0; index < module.getNumExports(); index++) {
+      const info = binaryen.getExportInfo(module.getExportByIndex(index));
+      if (HASHED_EXPORT.test(info.name)) hashed.push(info);
+    }
+    for (const [index, { name, value }] of hashed.entries()) {
+      const short = `c${shortName(index)}`;
+      const call = new RegExp(`\\bwasm\\.${name}\\(`, "g");
+      const found = glue.match(call)?.length ?? 0;
+      if (found !== 1) throw new Error(`${glueFile}: the export ${name} is called ${found} times, not once`);
+      if (module.getExport(short) !== 0) throw new Error(`${wasmFile} already exports ${short}`);
+      glue = glue.replace(call, `wasm.${short}(`);
+      module.removeExport(name);
+      module.addFunctionExport(value, short);
+    }
+    if (!module.validate()) throw new Error(`${wasmFile}: invalid after its imports and exports were renamed`);
     // Function names kept: `scripts/size --by-crate` reads them from this file.
     binaryen.setDebugInfo(true);
     await writeFile(wasmFile, module.emitBinary());
@@ -153,6 +168,66 @@ export async function shortenGlueImports(wasmFile, glueFile) {
   } finally {
     module.dispose();
   }
+}
+
+// wasm-bindgen writes a JavaScript class for each Rust type a crate exports with #[wasm_bindgen],
+// with a finalization registry and the wasm's exports of its methods, whether or not anything
+// makes one. An instance comes only from the class's constructor (called from JavaScript) or from
+// its `__wrap` (Rust handing one out); a class with neither can have none, and its methods can
+// never be called. Leptos brings three such classes: wasm-streams' adapters of Rust streams to
+// the browser's (`IntoUnderlyingSource`, `IntoUnderlyingSink`, `IntoUnderlyingByteSource`),
+// which its server functions use and the widget has none of. They are dropped from the glue, and
+// from the wasm the exports that only they called, so that wasm-opt then drops the code behind
+// them: 1.3 KB brotli of the first load. The widget's own `Handle` (`Trackline.mount`'s result)
+// has a `__wrap` and stays. The build fails if the glue is not laid out as expected, if a dropped
+// class is still named, or if an export to drop is not in the wasm.
+const CLASS = /^export class (\w+) \{\n[\s\S]*?^\}\n(?:if \(Symbol\.dispose\) \1\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;\n)?/gm;
+
+export async function dropClassesWithoutInstances(wasmFile, glueFile) {
+  let glue = await readFile(glueFile, "utf8");
+  const dropped = [];
+  const without = (text, name) => {
+    const found = glue.split(text).length - 1;
+    if (found !== 1) throw new Error(`${glueFile}: ${name}'s code is there ${found} times, not once`);
+    dropped.push(text);
+    glue = glue.replace(text, "");
+  };
+  for (const [block, name] of [...glue.matchAll(CLASS)]) {
+    if (/^ {4}constructor\(/m.test(block) || /^ {4}static __wrap\(/m.test(block)) continue;
+    without(block, name);
+    const registry = glue.match(
+      new RegExp(`^const ${name}Finalization = \\(typeof FinalizationRegistry === 'undefined'\\)\\n.*\\n.*new FinalizationRegistry\\(.*\\);\\n`, "m"),
+    );
+    if (!registry) throw new Error(`${glueFile}: ${name} has no finalization registry laid out as expected`);
+    without(registry[0], name);
+    if (new RegExp(`\\b${name}\\b`).test(glue)) throw new Error(`${glueFile}: ${name} can have no instance but is still named`);
+  }
+  if (dropped.length === 0) return;
+  const called = (text) => new Set([...text.matchAll(/\bwasm\.(\w+)\(/g)].map(([, name]) => name));
+  const stillCalled = called(glue);
+  const unused = [...called(dropped.join(""))].filter((name) => !stillCalled.has(name));
+  const module = binaryen.readBinary(await readFile(wasmFile));
+  try {
+    module.setFeatures(allFeatures());
+    for (const name of unused) {
+      if (module.getExport(name) === 0) throw new Error(`${wasmFile} has no export ${name}, which ${glueFile} called`);
+      module.removeExport(name);
+    }
+    if (!module.validate()) throw new Error(`${wasmFile}: invalid after unused exports were removed`);
+    binaryen.setDebugInfo(true);
+    await writeFile(wasmFile, module.emitBinary());
+    await writeFile(glueFile, glue);
+  } finally {
+    module.dispose();
+  }
+}
+
+/// Every wasm feature of `FEATURES`, as binaryen's bit set.
+function allFeatures() {
+  return FEATURES.flatMap(([, features]) => features).reduce((all, feature) => {
+    if (binaryen.Features[feature] === undefined) throw new Error(`binaryen has no feature ${feature}`);
+    return all | binaryen.Features[feature];
+  }, 0);
 }
 
 /// `a`..`z`, then `ba`, `bb`, ...: base 26 in letters, never a digit first.

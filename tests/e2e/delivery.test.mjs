@@ -141,6 +141,26 @@ describe("delivery of the widget's files", () => {
     }
   });
 
+  test("every class of the glue can have an instance, and the wasm exports nothing named by a hash", async () => {
+    const served = async (file) => Buffer.from(await (await fetch(`${server.url}/${file}`)).arrayBuffer());
+    const glue = (await served("trackline-widget.js")).toString("utf8");
+    // wasm-bindgen's classes of Rust types: an instance comes from `new` or from Rust (`__wrap`);
+    // a class neither makes (wasm-streams' adapters, which Leptos brings) is dead code, and so
+    // are the wasm's exports that only its methods call.
+    const classes = [...glue.matchAll(/\bclass (\w+)\s*\{/g)].map(([, name]) => name);
+    assert.ok(classes.includes("Handle"), classes.join());
+    for (const name of classes) {
+      assert.match(glue, new RegExp(`(\\bnew ${name}\\(|\\b${name}\\.__wrap\\()`), `nothing makes a ${name}`);
+    }
+    const exported = WebAssembly.Module.exports(new WebAssembly.Module(await served("trackline-widget_bg.wasm")));
+    const names = exported.map(({ name }) => name);
+    assert.ok(names.includes("mount") && names.includes("memory"), names.join());
+    assert.deepEqual(names.filter((name) => /_h[0-9a-f]{16}|intounderlying/i.test(name)), []);
+    for (const { name, kind } of exported.filter((entry) => entry.kind === "function")) {
+      assert.match(glue, new RegExp(`\\.${name}\\b`), `the glue does not call the wasm's ${kind} ${name}`);
+    }
+  });
+
   test("the glue asks V8 to compile it as it arrives, and the loader does not", async () => {
     const served = async (file) => (await fetch(`${server.url}/${file}`)).text();
     // The hint counts only as the file's first line; the wasm calls the glue's functions after
