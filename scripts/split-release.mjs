@@ -178,7 +178,7 @@ export async function shortenGlueImports(wasmFile, glueFile) {
 // the browser's (`IntoUnderlyingSource`, `IntoUnderlyingSink`, `IntoUnderlyingByteSource`),
 // which its server functions use and the widget has none of. They are dropped from the glue, and
 // from the wasm the exports that only they called, so that wasm-opt then drops the code behind
-// them: 1.3 KB brotli of the first load. The widget's own `Handle` (`Trackline.mount`'s result)
+// them: 1.4 KB brotli of the first load. The widget's own `Handle` (`Trackline.mount`'s result)
 // has a `__wrap` and stays. The build fails if the glue is not laid out as expected, if a dropped
 // class is still named, or if an export to drop is not in the wasm.
 const CLASS = /^export class (\w+) \{\n[\s\S]*?^\}\n(?:if \(Symbol\.dispose\) \1\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;\n)?/gm;
