@@ -91,8 +91,7 @@ export async function splitRelease(stagingDir, sourceDir) {
     "--out-name", NAME, "--out-dir", bound, join(split, `${NAME}.wasm`),
   ]);
 
-  await dropClassesWithoutInstances(join(bound, `${NAME}_bg.wasm`), join(bound, `${NAME}.js`));
-  await shortenGlueImports(join(bound, `${NAME}_bg.wasm`), join(bound, `${NAME}.js`));
+  await rewriteGlueAndWasm(join(bound, `${NAME}_bg.wasm`), join(bound, `${NAME}.js`));
 
   await rm(join(stagingDir, "snippets"), { recursive: true, force: true });
   if ((await readdir(bound)).includes("snippets")) {
@@ -123,44 +122,18 @@ export async function splitRelease(stagingDir, sourceDir) {
 const GLUE_MODULE = `./${NAME}_bg.js`;
 const HASHED_EXPORT = /^wasm_bindgen__convert__closures_____invoke__h[0-9a-f]{16}(?:_\d+)?$/;
 
-export async function shortenGlueImports(wasmFile, glueFile) {
+/// Reads the glue and the wasm once, drops the classes that can have no instance
+/// (`dropClassesWithoutInstances`), gives the imports and the hashed exports short names
+/// (`shortenGlueNames`), and writes both once.
+export async function rewriteGlueAndWasm(wasmFile, glueFile) {
   const module = binaryen.readBinary(await readFile(wasmFile));
   try {
     module.setFeatures(allFeatures());
-    const fromGlue = [];
-    for (let index = 0; index < module.getNumFunctions(); index++) {
-      const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
-      if (info.module === GLUE_MODULE) fromGlue.push(info);
-    }
+    const files = { wasmFile, glueFile };
     let glue = await readFile(glueFile, "utf8");
-    for (const [index, { name, base, params, results }] of fromGlue.entries()) {
-      const short = shortName(index);
-      const key = new RegExp(`^(\\s+)${base}(: function\\()`, "gm");
-      const found = glue.match(key)?.length ?? 0;
-      if (found !== 1) {
-        throw new Error(`${glueFile}: the import ${base} is a key of the imports object ${found} times, not once`);
-      }
-      glue = glue.replace(key, `$1${short}$2`);
-      // binaryen cannot rename an import: the same function is imported again under the new name.
-      module.removeFunction(name);
-      module.addFunctionImport(name, GLUE_MODULE, short, params, results);
-    }
-    const hashed = [];
-    for (let index = 0; index < module.getNumExports(); index++) {
-      const info = binaryen.getExportInfo(module.getExportByIndex(index));
-      if (HASHED_EXPORT.test(info.name)) hashed.push(info);
-    }
-    for (const [index, { name, value }] of hashed.entries()) {
-      const short = `c${shortName(index)}`;
-      const call = new RegExp(`\\bwasm\\.${name}\\(`, "g");
-      const found = glue.match(call)?.length ?? 0;
-      if (found !== 1) throw new Error(`${glueFile}: the export ${name} is called ${found} times, not once`);
-      if (module.getExport(short) !== 0) throw new Error(`${wasmFile} already exports ${short}`);
-      glue = glue.replace(call, `wasm.${short}(`);
-      module.removeExport(name);
-      module.addFunctionExport(value, short);
-    }
-    if (!module.validate()) throw new Error(`${wasmFile}: invalid after its imports and exports were renamed`);
+    glue = dropClassesWithoutInstances(module, glue, files);
+    glue = shortenGlueNames(module, glue, files);
+    if (!module.validate()) throw new Error(`${wasmFile}: invalid after its glue's names were rewritten`);
     // Function names kept: `scripts/size --by-crate` reads them from this file.
     binaryen.setDebugInfo(true);
     await writeFile(wasmFile, module.emitBinary());
@@ -168,6 +141,42 @@ export async function shortenGlueImports(wasmFile, glueFile) {
   } finally {
     module.dispose();
   }
+}
+
+function shortenGlueNames(module, glue, { wasmFile, glueFile }) {
+  const fromGlue = [];
+  for (let index = 0; index < module.getNumFunctions(); index++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(index));
+    if (info.module === GLUE_MODULE) fromGlue.push(info);
+  }
+  for (const [index, { name, base, params, results }] of fromGlue.entries()) {
+    const short = shortName(index);
+    const key = new RegExp(`^(\\s+)${base}(: function\\()`, "gm");
+    const found = glue.match(key)?.length ?? 0;
+    if (found !== 1) {
+      throw new Error(`${glueFile}: the import ${base} is a key of the imports object ${found} times, not once`);
+    }
+    glue = glue.replace(key, `$1${short}$2`);
+    // binaryen cannot rename an import: the same function is imported again under the new name.
+    module.removeFunction(name);
+    module.addFunctionImport(name, GLUE_MODULE, short, params, results);
+  }
+  const hashed = [];
+  for (let index = 0; index < module.getNumExports(); index++) {
+    const info = binaryen.getExportInfo(module.getExportByIndex(index));
+    if (HASHED_EXPORT.test(info.name)) hashed.push(info);
+  }
+  for (const [index, { name, value }] of hashed.entries()) {
+    const short = `c${shortName(index)}`;
+    const call = new RegExp(`\\bwasm\\.${name}\\(`, "g");
+    const found = glue.match(call)?.length ?? 0;
+    if (found !== 1) throw new Error(`${glueFile}: the export ${name} is called ${found} times, not once`);
+    if (module.getExport(short) !== 0) throw new Error(`${wasmFile} already exports ${short}`);
+    glue = glue.replace(call, `wasm.${short}(`);
+    module.removeExport(name);
+    module.addFunctionExport(value, short);
+  }
+  return glue;
 }
 
 // wasm-bindgen writes a JavaScript class for each Rust type a crate exports with #[wasm_bindgen],
@@ -183,8 +192,7 @@ export async function shortenGlueImports(wasmFile, glueFile) {
 // class is still named, or if an export to drop is not in the wasm.
 const CLASS = /^export class (\w+) \{\n[\s\S]*?^\}\n(?:if \(Symbol\.dispose\) \1\.prototype\[Symbol\.dispose\] = \1\.prototype\.free;\n)?/gm;
 
-export async function dropClassesWithoutInstances(wasmFile, glueFile) {
-  let glue = await readFile(glueFile, "utf8");
+function dropClassesWithoutInstances(module, glue, { wasmFile, glueFile }) {
   const dropped = [];
   const without = (text, name) => {
     const found = glue.split(text).length - 1;
@@ -202,24 +210,13 @@ export async function dropClassesWithoutInstances(wasmFile, glueFile) {
     without(registry[0], name);
     if (new RegExp(`\\b${name}\\b`).test(glue)) throw new Error(`${glueFile}: ${name} can have no instance but is still named`);
   }
-  if (dropped.length === 0) return;
   const called = (text) => new Set([...text.matchAll(/\bwasm\.(\w+)\(/g)].map(([, name]) => name));
   const stillCalled = called(glue);
-  const unused = [...called(dropped.join(""))].filter((name) => !stillCalled.has(name));
-  const module = binaryen.readBinary(await readFile(wasmFile));
-  try {
-    module.setFeatures(allFeatures());
-    for (const name of unused) {
-      if (module.getExport(name) === 0) throw new Error(`${wasmFile} has no export ${name}, which ${glueFile} called`);
-      module.removeExport(name);
-    }
-    if (!module.validate()) throw new Error(`${wasmFile}: invalid after unused exports were removed`);
-    binaryen.setDebugInfo(true);
-    await writeFile(wasmFile, module.emitBinary());
-    await writeFile(glueFile, glue);
-  } finally {
-    module.dispose();
+  for (const name of [...called(dropped.join(""))].filter((name) => !stillCalled.has(name))) {
+    if (module.getExport(name) === 0) throw new Error(`${wasmFile} has no export ${name}, which ${glueFile} called`);
+    module.removeExport(name);
   }
+  return glue;
 }
 
 /// Every wasm feature of `FEATURES`, as binaryen's bit set.

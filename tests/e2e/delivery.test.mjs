@@ -21,6 +21,8 @@ describe("delivery of the widget's files", () => {
     await browser?.close();
     await server?.stop();
   });
+  /// A file as the demo serves it (decompressed).
+  const served = async (file) => Buffer.from(await (await fetch(`${server.url}/${file}`)).arrayBuffer());
 
   test("the browser gets the wasm, the glue and the loader as brotli and the widget works", async () => {
     const page = await newPage(browser);
@@ -128,7 +130,6 @@ describe("delivery of the widget's files", () => {
   });
 
   test("the wasm imports the glue's functions by short names, which the served glue defines", async () => {
-    const served = async (file) => Buffer.from(await (await fetch(`${server.url}/${file}`)).arrayBuffer());
     const module = new WebAssembly.Module(await served("trackline-widget_bg.wasm"));
     const fromGlue = WebAssembly.Module.imports(module).filter((entry) => entry.module === "./trackline-widget_bg.js");
     assert.ok(fromGlue.length > 100, `${fromGlue.length} imports from the glue`);
@@ -142,7 +143,6 @@ describe("delivery of the widget's files", () => {
   });
 
   test("every class of the glue can have an instance, and the wasm exports nothing named by a hash", async () => {
-    const served = async (file) => Buffer.from(await (await fetch(`${server.url}/${file}`)).arrayBuffer());
     const glue = (await served("trackline-widget.js")).toString("utf8");
     // wasm-bindgen's classes of Rust types: an instance comes from `new` or from Rust (`__wrap`);
     // a class neither makes (wasm-streams' adapters, which Leptos brings) is dead code, and so
@@ -162,11 +162,10 @@ describe("delivery of the widget's files", () => {
   });
 
   test("the glue asks V8 to compile it as it arrives, and the loader does not", async () => {
-    const served = async (file) => (await fetch(`${server.url}/${file}`)).text();
     // The hint counts only as the file's first line; the wasm calls the glue's functions after
     // its arrival, the loader's run as they arrive anyway.
-    assert.match(await served("trackline-widget.js"), /^\/\/# allFunctionsCalledOnLoad\n/);
-    assert.doesNotMatch(await served("trackline.js"), /allFunctionsCalledOnLoad/);
+    assert.match((await served("trackline-widget.js")).toString("utf8"), /^\/\/# allFunctionsCalledOnLoad\n/);
+    assert.doesNotMatch((await served("trackline.js")).toString("utf8"), /allFunctionsCalledOnLoad/);
   });
 
   test("no file the demo serves names a path of the machine that built the widget", async () => {
