@@ -51,14 +51,22 @@ const FEATURES = [
 // loads and stores (1.7 KB gzip). Its assumption, that no valid address below 1024 is reached
 // through a wrapped-around sum, holds for Rust's layout: the 1 MB stack sits at the bottom of
 // memory and grows down, so the lowest 1 KB is only reached a kilobyte before a stack overflow,
-// by plain addresses. The features are those rustc's wasm32 target emits.
+// by plain addresses. The producers and target-features sections name the tools and the wasm
+// features; a browser reads neither (0.1 KB brotli a module). The features are those rustc's
+// wasm32 target emits.
 const WASM_OPT = [
   "-Oz",
   "--converge",
   "--low-memory-unused",
   "--strip-producers",
+  "--strip-target-features",
   ...FEATURES.map(([flag]) => `--enable-${flag}`),
 ];
+// The main module's functions in the order of their names, which puts each generic function's
+// instances side by side (every `tachys` view type's `build`, every `Vec<T>::push`, ...), where
+// brotli finds their common code nearby: 2.0 KB brotli less in the first load, for the same bytes.
+// The packs' modules keep wasm-opt's order: there the same sort cost 0.2-1.2 KB brotli a pack.
+const MAIN_MODULE_ORDER = ["--reorder-functions-by-name"];
 
 async function step(what, command, args) {
   try {
@@ -99,7 +107,7 @@ export async function splitRelease(stagingDir, sourceDir) {
   }
   await copyFile(join(bound, `${NAME}.js`), join(stagingDir, `${NAME}.js`));
   await Promise.all([
-    step("wasm-opt on the main module", "wasm-opt", [...WASM_OPT, join(bound, `${NAME}_bg.wasm`), "-o", join(stagingDir, `${NAME}_bg.wasm`)]),
+    step("wasm-opt on the main module", "wasm-opt", [...WASM_OPT, ...MAIN_MODULE_ORDER, join(bound, `${NAME}_bg.wasm`), "-o", join(stagingDir, `${NAME}_bg.wasm`)]),
     ...later.map((name) => step(`wasm-opt on ${name}`, "wasm-opt", [...WASM_OPT, join(split, name), "-o", join(stagingDir, name)])),
   ]);
   const loader = await readFile(join(split, SPLIT_LOADER), "utf8");
