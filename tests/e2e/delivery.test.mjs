@@ -177,9 +177,9 @@ describe("delivery of the widget's files", () => {
     for (const file of files) {
       const response = await fetch(`${server.url}/${file}`);
       assert.equal(response.status, 200, file);
-      const served = Buffer.from(await response.arrayBuffer()).toString("latin1");
+      const text = Buffer.from(await response.arrayBuffer()).toString("latin1");
       for (const path of machinePaths) {
-        assert.ok(!served.includes(path), `${file} names ${path}`);
+        assert.ok(!text.includes(path), `${file} names ${path}`);
       }
     }
   });
