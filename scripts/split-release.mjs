@@ -19,9 +19,12 @@
 //      wasm into the main module, the later modules and `__wasm_split.js`, the JavaScript that
 //      fetches a later module and instantiates it on the main module's memory and table;
 //   2. wasm-bindgen makes the glue for the main module, as trunk did, keeping the exports that
-//      the later modules import (`--keep-lld-exports`);
+//      the later modules import (`--keep-lld-exports`); `rewriteGlueAndWasm` then drops the
+//      glue's classes that can have no instance and gives the names the glue and the wasm share
+//      short names;
 //   3. wasm-opt optimizes each module (trunk's own wasm-opt is off, index.html: it could not
-//      read a module with relocations, and its result would be thrown away).
+//      read a module with relocations, and its result would be thrown away), and puts the main
+//      module's functions in the order of their names.
 // The results replace trunk's glue, snippets and wasm in the staging directory, each later module
 // packed with the chunks it needs (`packModules` below); minify-release then folds
 // `__wasm_split.js` and the snippets into the glue, so that the first load is still one glue
@@ -67,6 +70,8 @@ const WASM_OPT = [
 // brotli finds their common code nearby: 2.0 KB brotli less in the first load, for the same bytes.
 // The packs' modules keep wasm-opt's order: there the same sort cost 0.2-1.2 KB brotli a pack.
 const MAIN_MODULE_ORDER = ["--reorder-functions-by-name"];
+/// wasm-opt's options for the main module; `scripts/size --by-crate` rebuilds it with these and `-g`.
+export const MAIN_MODULE_WASM_OPT = [...WASM_OPT, ...MAIN_MODULE_ORDER];
 
 async function step(what, command, args) {
   try {
@@ -107,7 +112,7 @@ export async function splitRelease(stagingDir, sourceDir) {
   }
   await copyFile(join(bound, `${NAME}.js`), join(stagingDir, `${NAME}.js`));
   await Promise.all([
-    step("wasm-opt on the main module", "wasm-opt", [...WASM_OPT, ...MAIN_MODULE_ORDER, join(bound, `${NAME}_bg.wasm`), "-o", join(stagingDir, `${NAME}_bg.wasm`)]),
+    step("wasm-opt on the main module", "wasm-opt", [...MAIN_MODULE_WASM_OPT, join(bound, `${NAME}_bg.wasm`), "-o", join(stagingDir, `${NAME}_bg.wasm`)]),
     ...later.map((name) => step(`wasm-opt on ${name}`, "wasm-opt", [...WASM_OPT, join(split, name), "-o", join(stagingDir, name)])),
   ]);
   const loader = await readFile(join(split, SPLIT_LOADER), "utf8");
