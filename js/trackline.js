@@ -122,22 +122,26 @@ function lastRoundTrip(response) {
   return response
     .then(async (response) => {
       const reader = response.clone().body.getReader();
-      // The pace is measured from the first piece on, which may hold what came before this file
-      // ran (the page's preload hint starts the wasm earlier), and over 20 ms at least: pieces
-      // that come together in one task would make it seem boundless.
+      // The pace is that of the last round trip (20 ms at least): the bytes read since the newest
+      // piece read a round trip ago or earlier, over the time since. Not from the first piece on:
+      // the page's preload hint starts the wasm before this file runs, and what came meanwhile is
+      // read in a few pieces within milliseconds (on a phone's CPU, 60-100 KB of the module), so
+      // a pace counted from the first piece made the line seem several times faster than it is,
+      // and the readings' module was asked for most of a second early, sharing the line with the
+      // wasm, in about half the page loads on slow 4G.
+      const span = Math.max(20, roundTrip);
+      const pieces = [];
       let received = 0;
-      let first;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
         received += value.byteLength;
         const now = performance.now();
-        if (!first) {
-          first = { at: now, received };
-          continue;
-        }
-        if (now - first.at < 20) continue;
-        const perMillisecond = (received - first.received) / (now - first.at);
+        pieces.push({ at: now, received });
+        while (pieces.length > 1 && now - pieces[1].at >= span) pieces.shift();
+        const since = pieces[0];
+        if (now - since.at < span) continue;
+        const perMillisecond = (received - since.received) / (now - since.at);
         if ((MAIN_MODULE_BYTES - received) / perMillisecond <= roundTrip) {
           reader.cancel().catch(() => {});
           return;

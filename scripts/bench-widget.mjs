@@ -34,7 +34,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { launchBrowser, ROOT, startTrackline } from "../tests/e2e/harness.mjs";
+import { launchBrowser, ROOT, SLOW_4G, startTrackline } from "../tests/e2e/harness.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -80,19 +80,7 @@ const PARCELS = [
   },
 ];
 
-const PROFILES = [
-  {
-    name: "slow 4G, 4x CPU",
-    network: {
-      offline: false,
-      latency: 150,
-      downloadThroughput: (1.6 * 1_000_000) / 8,
-      uploadThroughput: (750 * 1_000) / 8,
-    },
-    cpuRate: 4,
-  },
-  { name: "unthrottled", network: null, cpuRate: 1 },
-];
+const PROFILES = [SLOW_4G, { name: "unthrottled", network: null, cpuRate: 1 }];
 
 const HEADLINE_TIMEOUT_MS = 60_000;
 

@@ -90,6 +90,30 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
+/// The phone of the widget's time targets, `scripts/bench-widget`'s "slow 4G": 150 ms round
+/// trip, 1.6 Mbit/s down and 750 kbit/s up, and the CPU slowed 4x (DevTools protocol settings).
+export const SLOW_4G = {
+  name: "slow 4G, 4x CPU",
+  network: {
+    offline: false,
+    latency: 150,
+    downloadThroughput: (1.6 * 1_000_000) / 8,
+    uploadThroughput: (750 * 1_000) / 8,
+  },
+  cpuRate: 4,
+};
+
+/// Puts `page` on [`SLOW_4G`], network and CPU, with the browser's cache off, through the
+/// DevTools protocol; returns the protocol session.
+export async function onSlowPhone(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", SLOW_4G.network);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: SLOW_4G.cpuRate });
+  return cdp;
+}
+
 /// Gives `page` a 100 ms round trip and `bytesPerSecond` down, through the DevTools protocol;
 /// returns the protocol session.
 export async function slowNetwork(page, bytesPerSecond) {

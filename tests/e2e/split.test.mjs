@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, hold, launchBrowser, newPage, shadowText, signed, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, newPage, onSlowPhone, shadowText, signed, SLOW_4G, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -162,6 +162,37 @@ describe("the release build's later modules", () => {
       assert.ok(module.start > (main.start + main.end) / 2 && module.start < main.end, JSON.stringify({ main, module }));
       assert.deepEqual(page.errors, []);
       await page.context().close();
+    });
+
+    test("on a phone too, the readings' module is asked for in the wasm's last round trip, though the wasm's first bytes are read at once", async () => {
+      // The demo page's preload hint starts the wasm before the loader runs; on a phone's CPU the
+      // loader then reads what came meanwhile in a few pieces within milliseconds. A pace counted
+      // from those pieces made the line seem several times faster than it is, and the module was
+      // asked for most of a second before the wasm's end in a fifth to a half of the page loads:
+      // ten loads, so that a reckoning as loose as that one fails here.
+      const roundTrip = SLOW_4G.network.latency;
+      for (let load = 1; load <= 10; load += 1) {
+        const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+        await onSlowPhone(page);
+        await page.goto(`${server.url}${LOCKER_READY}`);
+        await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
+        const { main, module } = await page.evaluate(() => {
+          const entry = (path) => {
+            const found = performance
+              .getEntriesByType("resource")
+              .find((resource) => new URL(resource.name).pathname === path);
+            return found && { start: found.startTime, end: found.responseEnd };
+          };
+          return { main: entry("/trackline-widget_bg.wasm"), module: entry("/split_reading.pack") };
+        });
+        assert.ok(main && module, JSON.stringify({ load, main, module }));
+        // Asked for while the wasm was still coming, and not more than two round trips before
+        // its end.
+        assert.ok(module.start < main.end, JSON.stringify({ load, main, module }));
+        assert.ok(main.end - module.start <= 2 * roundTrip, JSON.stringify({ load, main, module }));
+        assert.deepEqual(page.errors, []);
+        await page.context().close();
+      }
     });
 
     test("without answers ahead (a proxy without the route), the widget asks for readings itself", async () => {
