@@ -34,7 +34,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { launchBrowser, ROOT, SLOW_4G, startTrackline } from "../tests/e2e/harness.mjs";
+import { emulate, launchBrowser, ROOT, SLOW_4G, startTrackline } from "../tests/e2e/harness.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -111,11 +111,7 @@ function watchHeadline() {
 async function measure(browser, url, profile, { trace = false } = {}) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  if (profile.network) await cdp.send("Network.emulateNetworkConditions", profile.network);
-  await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpuRate });
+  const cdp = await emulate(page, profile);
   let bytes = 0;
   cdp.on("Network.loadingFinished", (event) => {
     bytes += event.encodedDataLength;

@@ -103,14 +103,14 @@ export const SLOW_4G = {
   cpuRate: 4,
 };
 
-/// Puts `page` on [`SLOW_4G`], network and CPU, with the browser's cache off, through the
-/// DevTools protocol; returns the protocol session.
-export async function onSlowPhone(page) {
+/// Puts `page` on `profile` (its network, when it has one, and its CPU rate), with the
+/// browser's cache off, through the DevTools protocol; returns the protocol session.
+export async function emulate(page, profile = SLOW_4G) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  await cdp.send("Network.emulateNetworkConditions", SLOW_4G.network);
-  await cdp.send("Emulation.setCPUThrottlingRate", { rate: SLOW_4G.cpuRate });
+  if (profile.network) await cdp.send("Network.emulateNetworkConditions", profile.network);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpuRate });
   return cdp;
 }
 

@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, hold, launchBrowser, newPage, onSlowPhone, shadowText, signed, SLOW_4G, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, emulate, newPage, shadowText, signed, SLOW_4G, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -37,6 +37,18 @@ function shown(page) {
       unavailable: root.querySelector("[data-testid=later-unavailable]")?.textContent ?? null,
     };
   });
+}
+
+/// When the page asked for each file it fetched and when its last byte came (Resource Timing,
+/// milliseconds since navigation), with its path.
+function resourceTimings(page) {
+  return page.evaluate(() =>
+    performance.getEntriesByType("resource").map((entry) => ({
+      path: new URL(entry.name).pathname,
+      start: entry.startTime,
+      end: entry.responseEnd,
+    })),
+  );
 }
 
 /// Fails every request for `path` until `unblock` is called; `refused(n)` resolves once `n`
@@ -145,13 +157,7 @@ describe("the release build's later modules", () => {
         wasm.filter((path) => path !== DETAILS_MODULE),
         ["/trackline-widget_bg.wasm", READING_MODULE],
       );
-      const timings = await page.evaluate(() =>
-        performance.getEntriesByType("resource").map((entry) => ({
-          path: new URL(entry.name).pathname,
-          start: entry.startTime,
-          end: entry.responseEnd,
-        })),
-      );
+      const timings = await resourceTimings(page);
       const at = (path) => timings.find((entry) => entry.path === path);
       const [main, module, answers] = [at("/trackline-widget_bg.wasm"), at(READING_MODULE), at("/answers")];
       assert.ok(main && module && answers, JSON.stringify(timings));
@@ -173,18 +179,12 @@ describe("the release build's later modules", () => {
       const roundTrip = SLOW_4G.network.latency;
       for (let load = 1; load <= 10; load += 1) {
         const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
-        await onSlowPhone(page);
+        await emulate(page, SLOW_4G);
         await page.goto(`${server.url}${LOCKER_READY}`);
         await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
-        const { main, module } = await page.evaluate(() => {
-          const entry = (path) => {
-            const found = performance
-              .getEntriesByType("resource")
-              .find((resource) => new URL(resource.name).pathname === path);
-            return found && { start: found.startTime, end: found.responseEnd };
-          };
-          return { main: entry("/trackline-widget_bg.wasm"), module: entry("/split_reading.pack") };
-        });
+        const timings = await resourceTimings(page);
+        const at = (path) => timings.find((entry) => entry.path === path);
+        const [main, module] = [at("/trackline-widget_bg.wasm"), at(READING_MODULE)];
         assert.ok(main && module, JSON.stringify({ load, main, module }));
         // Asked for while the wasm was still coming, and not more than two round trips before
         // its end.
@@ -361,10 +361,7 @@ describe("the release build's later modules", () => {
     await waitForShadow(page, "[data-testid=status-title]", 0, 15_000);
     assert.equal((await shown(page)).title, english["status.ready_for_pickup"]);
     assert.ok(wasm.includes(READING_MODULE), wasm.join());
-    const readerAsked = await page.evaluate(
-      (path) => performance.getEntriesByType("resource").find((entry) => new URL(entry.name).pathname === path)?.startTime,
-      READING_MODULE,
-    );
+    const readerAsked = (await resourceTimings(page)).find((entry) => entry.path === READING_MODULE)?.start;
     // Asked for once the typed number was planned, not while the form was all there was.
     assert.ok(readerAsked > formShown, `the reader was asked for at ${readerAsked} ms, the form shown at ${formShown} ms`);
     assert.deepEqual(page.errors, []);
