@@ -9,7 +9,8 @@
 // side by side with the glue's (wasm-bindgen's trackline-widget.js, which a release build makes
 // self-contained, scripts/minify-release.mjs). A static `import` of the glue would run this
 // module only after the glue had arrived, and the wasm would start a round trip later.
-const wasm = fetch(new URL("trackline-widget_bg.wasm", import.meta.url));
+const wasmUrl = new URL("trackline-widget_bg.wasm", import.meta.url).href;
+const wasm = fetch(wasmUrl);
 
 // The catalog of the consumer's language starts beside it, so that the headline is not worded
 // in English for a round trip after the wasm. Each widget's language is picked as the widget
@@ -113,12 +114,17 @@ const READINGS_PACK = /* readings pack */ null;
 // written in here by a release build); the round trip is the browser's estimate of it
 // (`navigator.connection.rtt`, Chromium's), else this file's own (its Resource Timing, from
 // request to first byte). Without a size or a round trip, or when the copy cannot be read, the
-// module is asked for at once.
+// module is asked for at once; and so it is when the wasm has all come before this file runs (a
+// quick line with the page's preload hint, and a phone's CPU that reads the page slowly): a copy
+// of a response that is in already would be read only between the tasks of the widget's start,
+// each up to a fifth of a second on such a phone, and the module asked for that much later.
 const MAIN_MODULE_BYTES = /* main module bytes */ 0;
-function lastRoundTrip(response) {
+// Resolves when the module should be asked for; undefined when that is now.
+function lastRoundTrip(response, url) {
   const own = performance.getEntriesByName?.(import.meta.url)[0];
   const roundTrip = navigator.connection?.rtt || (own?.requestStart > 0 ? own.responseStart - own.requestStart : 0);
-  if (!(MAIN_MODULE_BYTES > 0 && roundTrip > 0)) return Promise.resolve();
+  if (!(MAIN_MODULE_BYTES > 0 && roundTrip > 0)) return;
+  if (performance.getEntriesByName?.(url).some((entry) => entry.responseEnd > 0)) return;
   return response
     .then(async (response) => {
       const reader = response.clone().body.getReader();
@@ -168,7 +174,9 @@ if (ANSWERS_ROUTE && !namesNothing) {
     ahead.push({ base, page: location.href, at: Date.now(), answers });
   }
   if (asked.size && READINGS_PACK) {
-    const pack = lastRoundTrip(wasm).then(() => fetch(new URL(READINGS_PACK, import.meta.url)));
+    const ask = () => fetch(new URL(READINGS_PACK, import.meta.url));
+    const wait = lastRoundTrip(wasm, wasmUrl);
+    const pack = wait ? wait.then(ask) : ask();
     // A failure is the glue's to handle, once it takes this response.
     pack.catch(() => {});
     (globalThis[Symbol.for("trackline.packs")] ??= {})[READINGS_PACK] = pack;

@@ -195,6 +195,32 @@ describe("the release build's later modules", () => {
       }
     });
 
+    test("on a quick line, a wasm that has all come before the loader runs has the readings' module asked for at once, not after the widget's start", async () => {
+      // A phone's CPU on a quick line: the page's preload hint brings the whole wasm before the
+      // loader runs (held here until then). Its last round trip is behind it, so the module is
+      // asked for with the answers, in the loader's own run. Reading a copy of the finished
+      // response to find that out took until the widget's start, whose tasks fill the thread,
+      // had let the copy's pieces through: the module was asked for 150-450 ms after the answers.
+      for (let load = 1; load <= 3; load += 1) {
+        const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
+        await emulate(page, { name: "quick line, 4x CPU", cpuRate: SLOW_4G.cpuRate });
+        const release = await hold(page, (path) => path === "/trackline.js");
+        page.on("requestfinished", (request) => {
+          if (new URL(request.url()).pathname === "/trackline-widget_bg.wasm") release();
+        });
+        await page.goto(`${server.url}${LOCKER_READY}`);
+        await waitForShadow(page, "[data-testid=status-title]", 0, 20_000);
+        const timings = await resourceTimings(page);
+        const at = (path) => timings.find((entry) => entry.path === path);
+        const [main, loader, module, answers] = [at("/trackline-widget_bg.wasm"), at("/trackline.js"), at(READING_MODULE), at("/answers")];
+        assert.ok(main && loader && module && answers, JSON.stringify({ load, timings }));
+        assert.ok(main.end <= loader.end, JSON.stringify({ load, main, loader }));
+        assert.ok(module.start - answers.start <= 50, JSON.stringify({ load, answers, module }));
+        assert.deepEqual(page.errors, []);
+        await page.context().close();
+      }
+    });
+
     test("without answers ahead (a proxy without the route), the widget asks for readings itself", async () => {
       const page = await newPage(browser);
       await withoutAnswersAhead(page);
