@@ -103,6 +103,10 @@ export const SLOW_4G = {
   cpuRate: 4,
 };
 
+/// The same phone on a quick line (Wi-Fi): no network emulation, the CPU slowed 4x. The page's
+/// files come before the page has been read, and the CPU alone sets the pace.
+export const QUICK_LINE = { name: "quick line, 4x CPU", network: null, cpuRate: SLOW_4G.cpuRate };
+
 /// Puts `page` on `profile` (its network, when it has one, and its CPU rate), with the
 /// browser's cache off, through the DevTools protocol; returns the protocol session.
 export async function emulate(page, profile = SLOW_4G) {

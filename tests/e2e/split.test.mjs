@@ -11,7 +11,7 @@
 // to try again. Needs `trunk build --release`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { armSandboxFault, catalog, hold, launchBrowser, emulate, newPage, shadowText, signed, SLOW_4G, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
+import { armSandboxFault, catalog, hold, launchBrowser, emulate, newPage, QUICK_LINE, shadowText, signed, SLOW_4G, slowNetwork, startTrackline, waitForShadow, withoutAnswersAhead } from "./harness.mjs";
 
 const LOCKER_READY = "?tracking=520000011395200025009871";
 const DEMO_USER_KEY = "DemoAnnaSeesAllThreeCarriers0001";
@@ -203,7 +203,7 @@ describe("the release build's later modules", () => {
       // had let the copy's pieces through: the module was asked for 150-450 ms after the answers.
       for (let load = 1; load <= 3; load += 1) {
         const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
-        await emulate(page, { name: "quick line, 4x CPU", cpuRate: SLOW_4G.cpuRate });
+        await emulate(page, QUICK_LINE);
         const release = await hold(page, (path) => path === "/trackline.js");
         page.on("requestfinished", (request) => {
           if (new URL(request.url()).pathname === "/trackline-widget_bg.wasm") release();
