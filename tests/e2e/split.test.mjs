@@ -200,7 +200,7 @@ describe("the release build's later modules", () => {
       // loader runs (held here until then). Its last round trip is behind it, so the module is
       // asked for with the answers, in the loader's own run. Reading a copy of the finished
       // response to find that out took until the widget's start, whose tasks fill the thread,
-      // had let the copy's pieces through: the module was asked for 150-450 ms after the answers.
+      // had let the copy's pieces through: the module was asked for 146-232 ms after the answers.
       for (let load = 1; load <= 3; load += 1) {
         const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
         await emulate(page, QUICK_LINE);
