@@ -276,7 +276,7 @@ if (files.length === 0) {
 // which then waits on each. V8's compile hint (Chrome 136 and later; other engines read a
 // comment) has it compile the whole file as it arrives instead, while the wasm downloads and the
 // thread is idle: from the main wasm to the headline 5-13 ms less on a 4x slowed CPU
-// (README, "Time to the headline"). It must be the file's first line.
+// (docs/performance.md, "The glue compiled as it arrives"). It must be the file's first line.
 const COMPILE_ALL_ON_LOAD = "//# allFunctionsCalledOnLoad\n";
 for (const file of files) {
   const source = await readFile(file, "utf8");
